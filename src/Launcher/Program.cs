@@ -1,0 +1,3 @@
+using AutoMon.Launcher;
+
+return await LauncherApp.RunAsync(args).ConfigureAwait(false);
