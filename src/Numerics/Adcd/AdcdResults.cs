@@ -1,0 +1,55 @@
+namespace AutoMon.Numerics;
+
+/// <summary>ADCD-E result for a constant Hessian (reference <c>AdcdHelper.adcd_e</c>).</summary>
+public sealed class AdcdEResult
+{
+    internal AdcdEResult(DcType dcType, double[] signedHessian, double[] eigenvalues) => throw new NotImplementedException();
+
+    /// <summary>Convex when |lambda_min| &lt;= lambda_max, else Concave.</summary>
+    public DcType DcType => throw new NotImplementedException();
+
+    /// <summary>H_minus (positive eigenvalues zeroed; Convex) or H_plus (negative eigenvalues zeroed; Concave) = V diag V^T, d*d row-major.</summary>
+    public ReadOnlyMemory<double> SignedHessian => throw new NotImplementedException();
+
+    /// <summary>Eigenvalues of the Hessian, ascending.</summary>
+    public ReadOnlyMemory<double> Eigenvalues => throw new NotImplementedException();
+
+    public double MinEigenvalue => throw new NotImplementedException();
+    public double MaxEigenvalue => throw new NotImplementedException();
+    public int Dimension => throw new NotImplementedException();
+}
+
+/// <summary>ADCD-X result (reference <c>AdcdHelper.adcd_x</c>).</summary>
+public sealed class AdcdXResult
+{
+    internal AdcdXResult(DcType dcType, double extremeEigenvalue, ExtremeEigenvalues neighborhood, double minAtReferencePoint, double maxAtReferencePoint) => throw new NotImplementedException();
+
+    public DcType DcType => throw new NotImplementedException();
+
+    /// <summary>The DC argument lambda: min(lambda_min, 0) for Convex, max(lambda_max, 0) for Concave (A = lambda * I).</summary>
+    public double ExtremeEigenvalue => throw new NotImplementedException();
+
+    /// <summary>Extreme Hessian eigenvalues found over the neighbourhood (NaN mapped to -inf / +inf), with the search time.</summary>
+    public ExtremeEigenvalues Neighborhood => throw new NotImplementedException();
+
+    /// <summary>Smallest eigenvalue of the Hessian at x0.</summary>
+    public double MinEigenvalueAtReferencePoint => throw new NotImplementedException();
+
+    /// <summary>Largest eigenvalue of the Hessian at x0.</summary>
+    public double MaxEigenvalueAtReferencePoint => throw new NotImplementedException();
+}
+
+/// <summary>Extreme eigenvalues of the Hessian over a box found by the bounded quasi-Newton search, and how long it took.</summary>
+public readonly record struct ExtremeEigenvalues(double Min, double Max, TimeSpan OptimizationTime);
+
+/// <summary>Options of the ADCD-X extreme-eigenvalue search.</summary>
+public sealed class ExtremeEigenvalueOptions
+{
+    /// <summary>Iteration cap of each bounded quasi-Newton search (the reference's L-BFGS-B maxiter = 5).</summary>
+    public int MaxIterations { get; init; } = 5;
+
+    /// <summary>Forward finite-difference step of the eigenvalue gradient (scipy's default 1e-8).</summary>
+    public double FiniteDifferenceStep { get; init; } = 1e-8;
+
+    public static ExtremeEigenvalueOptions Default { get; } = new();
+}
