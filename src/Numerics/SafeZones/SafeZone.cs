@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics.Tensors;
 using AutoMon.Numerics.AutoDiff;
 
 namespace AutoMon.Numerics;
@@ -14,50 +16,327 @@ namespace AutoMon.Numerics;
 /// </summary>
 public sealed class SafeZone
 {
+    private readonly IMonitoredFunction _function;
+    private readonly int _d;
+    private readonly double[] _referencePoint;
+    private readonly double[] _diff;
+    private readonly double[] _scratch;
+
+    // Tangent planes: lower uses g(x0) and grad g(x0), upper uses h(x0) and grad h(x0) (reference names).
+    private readonly double[] _gradientG;
+    private readonly double[] _gradientH;
+    private double _valueG;
+    private double _valueH;
+
+    // DC argument: the transposed signed Hessian (so diff @ A is row dots), or lambda for lambda * I.
+    private double[]? _transposedSignedHessian;
+    private double _extremeEigenvalue;
+    private bool _hasMatrixArgument;
+    private bool _hasArgument;
+
+    private bool _lowerActive;
+    private bool _upperActive;
+
     /// <summary>
     /// A safe zone for <paramref name="function"/> with its own evaluator. minF / maxF are the function's known range
     /// (use -inf / +inf when unknown); they decide when a constraint or bound side is skipped.
     /// </summary>
-    public SafeZone(DifferentiableFunction function, double minF = double.NegativeInfinity, double maxF = double.PositiveInfinity) => throw new NotImplementedException();
+    public SafeZone(DifferentiableFunction function, double minF = double.NegativeInfinity, double maxF = double.PositiveInfinity)
+        : this(new EvaluatorFunction((function ?? throw new ArgumentNullException(nameof(function))).CreateEvaluator()), minF, maxF)
+    {
+    }
 
-    public int Dimension => throw new NotImplementedException();
-    public double MinF => throw new NotImplementedException();
-    public double MaxF => throw new NotImplementedException();
+    internal SafeZone(IMonitoredFunction function, double minF, double maxF)
+    {
+        _function = function;
+        _d = function.Dimension;
+        if (_d <= 0)
+        {
+            throw new ArgumentException($"Function dimension must be positive, was {_d}.", nameof(function));
+        }
+
+        if (double.IsNaN(minF) || double.IsNaN(maxF) || minF > maxF)
+        {
+            throw new ArgumentException($"Function range [{minF}, {maxF}] is not a valid interval.", nameof(minF));
+        }
+
+        MinF = minF;
+        MaxF = maxF;
+        _referencePoint = new double[_d];
+        _diff = new double[_d];
+        _scratch = new double[_d];
+        _gradientG = new double[_d];
+        _gradientH = new double[_d];
+        LastValue = double.NaN;
+    }
+
+    public int Dimension => _d;
+
+    public double MinF { get; }
+
+    public double MaxF { get; }
 
     /// <summary>False until the first Sync.</summary>
-    public bool IsSynced => throw new NotImplementedException();
+    public bool IsSynced { get; private set; }
 
-    public ReadOnlySpan<double> ReferencePoint => throw new NotImplementedException();
-    public double LowerThreshold => throw new NotImplementedException();
-    public double UpperThreshold => throw new NotImplementedException();
-    public DcType DcType => throw new NotImplementedException();
+    public ReadOnlySpan<double> ReferencePoint => _referencePoint;
+
+    public double LowerThreshold { get; private set; }
+
+    public double UpperThreshold { get; private set; }
+
+    public DcType DcType { get; private set; }
 
     /// <summary>The domain / neighbourhood box of the last sync; null = all of R^d.</summary>
-    public BoxDomain? Domain => throw new NotImplementedException();
+    public BoxDomain? Domain { get; private set; }
 
     /// <summary>f(x0) computed at the last sync.</summary>
-    public double ValueAtReferencePoint => throw new NotImplementedException();
+    public double ValueAtReferencePoint { get; private set; }
 
     /// <summary>f(point) of the last <see cref="Check"/> when it evaluated f, else NaN.</summary>
-    public double LastValue => throw new NotImplementedException();
+    public double LastValue { get; private set; }
 
     /// <summary>
     /// Full sync with an ADCD-E argument: <paramref name="signedHessian"/> is H_minus (Convex) or H_plus (Concave), d*d row-major.
     /// </summary>
-    public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, ReadOnlySpan<double> signedHessian, BoxDomain? domain) => throw new NotImplementedException();
+    public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, ReadOnlySpan<double> signedHessian, BoxDomain? domain)
+    {
+        if (signedHessian.Length != _d * _d)
+        {
+            throw new ArgumentException($"Signed Hessian has {signedHessian.Length} entries; a {_d}x{_d} matrix needs {_d * _d}.", nameof(signedHessian));
+        }
+
+        for (var k = 0; k < signedHessian.Length; k++)
+        {
+            if (!double.IsFinite(signedHessian[k]))
+            {
+                throw new ArgumentException($"Signed Hessian entry ({k / _d}, {k % _d}) is {signedHessian[k]}.", nameof(signedHessian));
+            }
+        }
+
+        ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+        _transposedSignedHessian ??= new double[_d * _d];
+        for (var i = 0; i < _d; i++)
+        {
+            for (var j = 0; j < _d; j++)
+            {
+                _transposedSignedHessian[(j * _d) + i] = signedHessian[(i * _d) + j];
+            }
+        }
+
+        _hasMatrixArgument = true;
+        _hasArgument = true;
+        Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
 
     /// <summary>Full sync with an ADCD-X argument: A = extremeEigenvalue * I (lambda_min_minus for Convex, lambda_max_plus for Concave; may be infinite).</summary>
-    public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, double extremeEigenvalue, BoxDomain? domain) => throw new NotImplementedException();
+    public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, double extremeEigenvalue, BoxDomain? domain)
+    {
+        if (double.IsNaN(extremeEigenvalue))
+        {
+            throw new ArgumentException("Extreme eigenvalue (the ADCD-X DC argument) is NaN.", nameof(extremeEigenvalue));
+        }
+
+        ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+        _extremeEigenvalue = extremeEigenvalue;
+        _hasMatrixArgument = false;
+        _hasArgument = true;
+        Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
 
     /// <summary>
     /// Full sync that keeps the previous DC argument (the reference sends the ADCD-E matrix only in the first sync).
     /// Throws InvalidOperationException if no argument was ever given.
     /// </summary>
-    public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, BoxDomain? domain) => throw new NotImplementedException();
+    public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, BoxDomain? domain)
+    {
+        if (!_hasArgument)
+        {
+            throw new InvalidOperationException("Sync without a DC argument needs an earlier sync that carried one (the signed Hessian or the extreme eigenvalue).");
+        }
+
+        ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+        Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
 
     /// <summary>
     /// Checks <paramref name="point"/> (= x - slack, computed by the caller) in the reference's order: domain, lower and upper
     /// DC constraints, bounds on f(point). Evaluates f at most once. Allocation-free. Throws if not synced or on a length mismatch.
     /// </summary>
-    public SafeZoneResult Check(ReadOnlySpan<double> point) => throw new NotImplementedException();
+    public SafeZoneResult Check(ReadOnlySpan<double> point)
+    {
+        if (point.Length != _d)
+        {
+            ThrowPointLength(point.Length);
+        }
+
+        if (!IsSynced)
+        {
+            ThrowNotSynced();
+        }
+
+        LastValue = double.NaN;
+        if (Domain is not null && !Domain.Contains(point))
+        {
+            return SafeZoneResult.Domain;
+        }
+
+        var diff = _diff.AsSpan();
+        TensorPrimitives.Subtract(point, _referencePoint, diff);
+        var q = DcOperator(diff);
+        var convex = DcType == DcType.Convex;
+        var f = double.NaN;
+        var haveF = false;
+
+        if (_lowerActive)
+        {
+            // h(p) <= g(x0) + grad g(x0) . (p - x0) - L
+            double h;
+            if (convex)
+            {
+                h = -0.5 * q;
+            }
+            else
+            {
+                f = _function.Value(point);
+                haveF = true;
+                h = -(f - (0.5 * q));
+            }
+
+            if (!(h <= _valueG + TensorPrimitives.Dot(_gradientG, diff) - LowerThreshold))
+            {
+                LastValue = f;
+                return SafeZoneResult.SafeZone;
+            }
+        }
+
+        if (_upperActive)
+        {
+            // g(p) <= h(x0) + grad h(x0) . (p - x0) + U
+            double g;
+            if (convex)
+            {
+                if (!haveF)
+                {
+                    f = _function.Value(point);
+                    haveF = true;
+                }
+
+                g = f - (0.5 * q);
+            }
+            else
+            {
+                g = -(-0.5 * q);
+            }
+
+            if (!(g <= _valueH + TensorPrimitives.Dot(_gradientH, diff) + UpperThreshold))
+            {
+                LastValue = f;
+                return SafeZoneResult.SafeZone;
+            }
+        }
+
+        if (!_lowerActive && !_upperActive)
+        {
+            // Both bound sides are skipped too (reference _inside_bounds evaluates f but cannot fail).
+            return SafeZoneResult.Inside;
+        }
+
+        if (!haveF)
+        {
+            f = _function.Value(point);
+        }
+
+        LastValue = f;
+        var insideBounds = (LowerThreshold <= f || !_lowerActive) && (f <= UpperThreshold || !_upperActive);
+        return insideBounds ? SafeZoneResult.Inside : SafeZoneResult.FaultySafeZone;
+    }
+
+    private double DcOperator(ReadOnlySpan<double> diff) =>
+        _hasMatrixArgument
+            ? QuadraticForm.Evaluate(_transposedSignedHessian, diff, _scratch)
+            : QuadraticForm.EvaluateScaledIdentity(_extremeEigenvalue, diff, _scratch);
+
+    private void ValidateCommon(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, BoxDomain? domain)
+    {
+        if (referencePoint.Length != _d)
+        {
+            throw new ArgumentException($"Reference point has {referencePoint.Length} coordinates; the function has dimension {_d}.", nameof(referencePoint));
+        }
+
+        for (var i = 0; i < referencePoint.Length; i++)
+        {
+            if (!double.IsFinite(referencePoint[i]))
+            {
+                throw new ArgumentException($"Reference point coordinate {i} is {referencePoint[i]}.", nameof(referencePoint));
+            }
+        }
+
+        if (double.IsNaN(lowerThreshold) || double.IsNaN(upperThreshold))
+        {
+            throw new ArgumentException($"Thresholds must not be NaN (L = {lowerThreshold}, U = {upperThreshold}).", nameof(lowerThreshold));
+        }
+
+        if (dcType is not (DcType.Convex or DcType.Concave))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dcType), dcType, "Unknown DC type.");
+        }
+
+        if (domain is not null && domain.Dimension != _d)
+        {
+            throw new ArgumentException($"Domain box has {domain.Dimension} coordinates; the function has dimension {_d}.", nameof(domain));
+        }
+    }
+
+    private void Apply(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, BoxDomain? domain)
+    {
+        referencePoint.CopyTo(_referencePoint);
+        LowerThreshold = lowerThreshold;
+        UpperThreshold = upperThreshold;
+        DcType = dcType;
+        Domain = domain;
+
+        // The reference skips a DC constraint (and the same side of the bound check) when its threshold is beyond f's range.
+        _lowerActive = !(lowerThreshold <= MinF);
+        _upperActive = !(upperThreshold >= MaxF);
+
+        var gradientF = _scratch.AsSpan();
+        var fAtX0 = _function.ValueAndGradient(_referencePoint, gradientF);
+        ValueAtReferencePoint = fAtX0;
+
+        // Q(x0) goes through the same operator as every check: 0, or NaN when A is infinite (ADCD-X with lambda = +-inf).
+        _diff.AsSpan().Clear();
+        if (dcType == DcType.Convex)
+        {
+            gradientF.CopyTo(_gradientG);
+            _gradientH.AsSpan().Clear();
+        }
+        else
+        {
+            _gradientG.AsSpan().Clear();
+            TensorPrimitives.Negate(gradientF, _gradientH);
+        }
+
+        var qAtX0 = DcOperator(_diff);
+        if (dcType == DcType.Convex)
+        {
+            _valueG = fAtX0 - (0.5 * qAtX0);
+            _valueH = -0.5 * qAtX0;
+        }
+        else
+        {
+            _valueG = -(-0.5 * qAtX0);
+            _valueH = -(fAtX0 - (0.5 * qAtX0));
+        }
+
+        IsSynced = true;
+    }
+
+    [DoesNotReturn]
+    private void ThrowPointLength(int length) =>
+        throw new ArgumentException($"Point has {length} coordinates; the safe zone has dimension {_d}.", "point");
+
+    [DoesNotReturn]
+    private static void ThrowNotSynced() =>
+        throw new InvalidOperationException("The safe zone has no constraints yet: call Sync first (before its first sync a node reports every update).");
 }

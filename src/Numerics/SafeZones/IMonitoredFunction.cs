@@ -1,0 +1,23 @@
+using AutoMon.Numerics.AutoDiff;
+
+namespace AutoMon.Numerics;
+
+/// <summary>What a safe zone needs from f: values on every check, the gradient at sync time. Lets tests use closed forms.</summary>
+internal interface IMonitoredFunction
+{
+    int Dimension { get; }
+
+    double Value(ReadOnlySpan<double> x);
+
+    double ValueAndGradient(ReadOnlySpan<double> x, Span<double> gradient);
+}
+
+/// <summary>Adapts the AD engine's non-thread-safe evaluator.</summary>
+internal sealed class EvaluatorFunction(FunctionEvaluator evaluator) : IMonitoredFunction
+{
+    public int Dimension => evaluator.Dimension;
+
+    public double Value(ReadOnlySpan<double> x) => evaluator.Value(x);
+
+    public double ValueAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => evaluator.ValueAndGradient(x, gradient);
+}
