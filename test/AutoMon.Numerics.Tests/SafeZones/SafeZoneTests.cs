@@ -280,7 +280,7 @@ public class SafeZoneTests
         var adcd = Adcd.Exact(new InnerProduct(40), x0);
         zone.Sync(x0, -1, 1, adcd.DcType, adcd.SignedHessian.Span, BoxDomain.Uniform(40, -5, 5));
         var point = x0.Select(v => v + 0.001).ToArray();
-        zone.Check(point);
+        Assert.Equal(SafeZoneResult.Inside, zone.Check(point)); // the full path: domain, both constraints, bounds
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var k = 0; k < 100; k++)
