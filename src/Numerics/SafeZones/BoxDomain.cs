@@ -113,9 +113,8 @@ public sealed class BoxDomain
             for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
             {
                 var x = Vector256.LoadUnsafe(ref p, (nuint)i);
-                var inside = Vector256.GreaterThanOrEqual(x, Vector256.LoadUnsafe(ref lo, (nuint)i))
-                    & Vector256.LessThanOrEqual(x, Vector256.LoadUnsafe(ref hi, (nuint)i));
-                if (inside != Vector256<double>.AllBitsSet)
+                if (!Vector256.GreaterThanOrEqualAll(x, Vector256.LoadUnsafe(ref lo, (nuint)i))
+                    || !Vector256.LessThanOrEqualAll(x, Vector256.LoadUnsafe(ref hi, (nuint)i)))
                 {
                     return false;
                 }

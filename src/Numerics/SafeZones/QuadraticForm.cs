@@ -8,14 +8,11 @@ namespace AutoMon.Numerics;
 /// <summary>Q(diff) = (diff @ A) @ diff, in the reference's order (<c>automon_node._func_dc_operator</c>). Allocation-free kernels.</summary>
 internal static class QuadraticForm
 {
-    /// <summary>
-    /// (diff @ A) @ diff for a d*d row-major A given as its transpose <paramref name="transposed"/> (so diff @ A is a set of
-    /// row dot products); <paramref name="rowProducts"/> is scratch of length d.
-    /// </summary>
-    public static double Evaluate(ReadOnlySpan<double> transposed, ReadOnlySpan<double> diff, Span<double> rowProducts)
+    /// <summary>(diff @ A) @ diff for a d*d row-major A; <paramref name="product"/> is scratch of length d receiving diff @ A.</summary>
+    public static double Evaluate(ReadOnlySpan<double> matrix, ReadOnlySpan<double> diff, Span<double> product)
     {
-        RowDots(transposed, diff, rowProducts);
-        return TensorPrimitives.Dot(rowProducts, diff);
+        VectorTimesMatrix(diff, matrix, product);
+        return TensorPrimitives.Dot(product, diff);
     }
 
     /// <summary>(diff @ (lambda I)) @ diff: every diff @ A entry is lambda * diff_j, plus zeros that turn infinite coordinates into NaN.</summary>
@@ -32,8 +29,11 @@ internal static class QuadraticForm
         return q;
     }
 
-    /// <summary>destination_j = matrix_row_j . x for a d*d row-major matrix (d = x.Length).</summary>
-    public static void RowDots(ReadOnlySpan<double> matrix, ReadOnlySpan<double> x, Span<double> destination)
+    /// <summary>
+    /// destination_j = sum_i x_i * matrix[i, j] (x @ A) for a d*d row-major matrix, d = x.Length. Rows are streamed once and
+    /// accumulated into register blocks of columns, with two (or four) independent partial sums per column to hide FMA latency.
+    /// </summary>
+    public static void VectorTimesMatrix(ReadOnlySpan<double> x, ReadOnlySpan<double> matrix, Span<double> destination)
     {
         var d = x.Length;
         if (matrix.Length != d * d || destination.Length != d)
@@ -44,96 +44,154 @@ internal static class QuadraticForm
         ref var m = ref MemoryMarshal.GetReference(matrix);
         ref var xr = ref MemoryMarshal.GetReference(x);
         ref var dst = ref MemoryMarshal.GetReference(destination);
-        if (Vector512.IsHardwareAccelerated && d >= Vector512<double>.Count)
+        var column = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            RowDots512(ref m, ref xr, ref dst, d);
+            column = Columns512(ref m, ref xr, ref dst, d);
         }
-        else if (Vector256.IsHardwareAccelerated && d >= Vector256<double>.Count)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            RowDots256(ref m, ref xr, ref dst, d);
+            column = Columns256(ref m, ref xr, ref dst, d);
         }
-        else
+
+        for (; column < d; column++)
         {
-            for (var j = 0; j < d; j++)
+            var sum = 0.0;
+            for (var i = 0; i < d; i++)
             {
-                destination[j] = TensorPrimitives.Dot(matrix.Slice(j * d, d), x);
+                sum += Unsafe.Add(ref xr, i) * Unsafe.Add(ref m, (i * d) + column);
             }
+
+            Unsafe.Add(ref dst, column) = sum;
         }
     }
 
-    private static void RowDots512(ref double m, ref double x, ref double dst, int d)
+    private static int Columns512(ref double m, ref double x, ref double dst, int d)
     {
         const int W = 8;
-        var full = d - (d % W);
         var j = 0;
-
-        // Two rows at a time share the loads of x and give the FMA units independent chains.
-        for (; j + 1 < d; j += 2)
+        for (; j + (4 * W) <= d; j += 4 * W)
         {
-            ref var r0 = ref Unsafe.Add(ref m, j * d);
-            ref var r1 = ref Unsafe.Add(ref m, (j + 1) * d);
-            var a0 = Vector512<double>.Zero;
-            var a1 = Vector512<double>.Zero;
-            for (var i = 0; i < full; i += W)
+            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<double> b0 = default, b1 = default, b2 = default, b3 = default;
+            var i = 0;
+            for (; i + 1 < d; i += 2)
             {
-                var xv = Vector512.LoadUnsafe(ref x, (nuint)i);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, (nuint)i), xv, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, (nuint)i), xv, a1);
+                var xa = Vector512.Create(Unsafe.Add(ref x, i));
+                var xb = Vector512.Create(Unsafe.Add(ref x, i + 1));
+                ref var ra = ref Unsafe.Add(ref m, (i * d) + j);
+                ref var rb = ref Unsafe.Add(ref m, ((i + 1) * d) + j);
+                a0 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, 0), a0);
+                a1 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, W), a1);
+                a2 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, 2 * W), a2);
+                a3 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, 3 * W), a3);
+                b0 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadUnsafe(ref rb, 0), b0);
+                b1 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadUnsafe(ref rb, W), b1);
+                b2 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadUnsafe(ref rb, 2 * W), b2);
+                b3 = Vector512.FusedMultiplyAdd(xb, Vector512.LoadUnsafe(ref rb, 3 * W), b3);
             }
 
-            var s0 = Vector512.Sum(a0);
-            var s1 = Vector512.Sum(a1);
-            for (var i = full; i < d; i++)
+            if (i < d)
             {
-                var xi = Unsafe.Add(ref x, i);
-                s0 += Unsafe.Add(ref r0, i) * xi;
-                s1 += Unsafe.Add(ref r1, i) * xi;
+                var xa = Vector512.Create(Unsafe.Add(ref x, i));
+                ref var ra = ref Unsafe.Add(ref m, (i * d) + j);
+                a0 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, 0), a0);
+                a1 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, W), a1);
+                a2 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, 2 * W), a2);
+                a3 = Vector512.FusedMultiplyAdd(xa, Vector512.LoadUnsafe(ref ra, 3 * W), a3);
             }
 
-            Unsafe.Add(ref dst, j) = s0;
-            Unsafe.Add(ref dst, j + 1) = s1;
+            (a0 + b0).StoreUnsafe(ref dst, (nuint)j);
+            (a1 + b1).StoreUnsafe(ref dst, (nuint)(j + W));
+            (a2 + b2).StoreUnsafe(ref dst, (nuint)(j + (2 * W)));
+            (a3 + b3).StoreUnsafe(ref dst, (nuint)(j + (3 * W)));
         }
 
-        for (; j < d; j++)
+        for (; j + W <= d; j += W)
         {
-            ref var r0 = ref Unsafe.Add(ref m, j * d);
-            var a0 = Vector512<double>.Zero;
-            for (var i = 0; i < full; i += W)
+            Vector512<double> a = default, b = default, c = default, e = default;
+            var i = 0;
+            for (; i + 3 < d; i += 4)
             {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, (nuint)i), Vector512.LoadUnsafe(ref x, (nuint)i), a0);
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), Vector512.LoadUnsafe(ref m, (nuint)((i * d) + j)), a);
+                b = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i + 1)), Vector512.LoadUnsafe(ref m, (nuint)(((i + 1) * d) + j)), b);
+                c = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i + 2)), Vector512.LoadUnsafe(ref m, (nuint)(((i + 2) * d) + j)), c);
+                e = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i + 3)), Vector512.LoadUnsafe(ref m, (nuint)(((i + 3) * d) + j)), e);
             }
 
-            var s0 = Vector512.Sum(a0);
-            for (var i = full; i < d; i++)
+            for (; i < d; i++)
             {
-                s0 += Unsafe.Add(ref r0, i) * Unsafe.Add(ref x, i);
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x, i)), Vector512.LoadUnsafe(ref m, (nuint)((i * d) + j)), a);
             }
 
-            Unsafe.Add(ref dst, j) = s0;
+            ((a + b) + (c + e)).StoreUnsafe(ref dst, (nuint)j);
         }
+
+        return j;
     }
 
-    private static void RowDots256(ref double m, ref double x, ref double dst, int d)
+    private static int Columns256(ref double m, ref double x, ref double dst, int d)
     {
         const int W = 4;
-        var full = d - (d % W);
-        for (var j = 0; j < d; j++)
+        var j = 0;
+        for (; j + (4 * W) <= d; j += 4 * W)
         {
-            ref var r0 = ref Unsafe.Add(ref m, j * d);
-            var a0 = Vector256<double>.Zero;
-            for (var i = 0; i < full; i += W)
+            Vector256<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<double> b0 = default, b1 = default, b2 = default, b3 = default;
+            var i = 0;
+            for (; i + 1 < d; i += 2)
             {
-                a0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, (nuint)i), Vector256.LoadUnsafe(ref x, (nuint)i), a0);
+                var xa = Vector256.Create(Unsafe.Add(ref x, i));
+                var xb = Vector256.Create(Unsafe.Add(ref x, i + 1));
+                ref var ra = ref Unsafe.Add(ref m, (i * d) + j);
+                ref var rb = ref Unsafe.Add(ref m, ((i + 1) * d) + j);
+                a0 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, 0), a0);
+                a1 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, W), a1);
+                a2 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, 2 * W), a2);
+                a3 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, 3 * W), a3);
+                b0 = Vector256.FusedMultiplyAdd(xb, Vector256.LoadUnsafe(ref rb, 0), b0);
+                b1 = Vector256.FusedMultiplyAdd(xb, Vector256.LoadUnsafe(ref rb, W), b1);
+                b2 = Vector256.FusedMultiplyAdd(xb, Vector256.LoadUnsafe(ref rb, 2 * W), b2);
+                b3 = Vector256.FusedMultiplyAdd(xb, Vector256.LoadUnsafe(ref rb, 3 * W), b3);
             }
 
-            var s0 = Vector256.Sum(a0);
-            for (var i = full; i < d; i++)
+            if (i < d)
             {
-                s0 += Unsafe.Add(ref r0, i) * Unsafe.Add(ref x, i);
+                var xa = Vector256.Create(Unsafe.Add(ref x, i));
+                ref var ra = ref Unsafe.Add(ref m, (i * d) + j);
+                a0 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, 0), a0);
+                a1 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, W), a1);
+                a2 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, 2 * W), a2);
+                a3 = Vector256.FusedMultiplyAdd(xa, Vector256.LoadUnsafe(ref ra, 3 * W), a3);
             }
 
-            Unsafe.Add(ref dst, j) = s0;
+            (a0 + b0).StoreUnsafe(ref dst, (nuint)j);
+            (a1 + b1).StoreUnsafe(ref dst, (nuint)(j + W));
+            (a2 + b2).StoreUnsafe(ref dst, (nuint)(j + (2 * W)));
+            (a3 + b3).StoreUnsafe(ref dst, (nuint)(j + (3 * W)));
         }
+
+        for (; j + W <= d; j += W)
+        {
+            Vector256<double> a = default, b = default, c = default, e = default;
+            var i = 0;
+            for (; i + 3 < d; i += 4)
+            {
+                a = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, i)), Vector256.LoadUnsafe(ref m, (nuint)((i * d) + j)), a);
+                b = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, i + 1)), Vector256.LoadUnsafe(ref m, (nuint)(((i + 1) * d) + j)), b);
+                c = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, i + 2)), Vector256.LoadUnsafe(ref m, (nuint)(((i + 2) * d) + j)), c);
+                e = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, i + 3)), Vector256.LoadUnsafe(ref m, (nuint)(((i + 3) * d) + j)), e);
+            }
+
+            for (; i < d; i++)
+            {
+                a = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, i)), Vector256.LoadUnsafe(ref m, (nuint)((i * d) + j)), a);
+            }
+
+            ((a + b) + (c + e)).StoreUnsafe(ref dst, (nuint)j);
+        }
+
+        return j;
     }
 
     private static bool HasInfinity(ReadOnlySpan<double> values)

@@ -28,8 +28,8 @@ public sealed class SafeZone
     private double _valueG;
     private double _valueH;
 
-    // DC argument: the transposed signed Hessian (so diff @ A is row dots), or lambda for lambda * I.
-    private double[]? _transposedSignedHessian;
+    // DC argument: the signed Hessian A (d*d row-major), or lambda for lambda * I.
+    private double[]? _signedHessian;
     private double _extremeEigenvalue;
     private bool _hasMatrixArgument;
     private bool _hasArgument;
@@ -115,14 +115,8 @@ public sealed class SafeZone
         }
 
         ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
-        _transposedSignedHessian ??= new double[_d * _d];
-        for (var i = 0; i < _d; i++)
-        {
-            for (var j = 0; j < _d; j++)
-            {
-                _transposedSignedHessian[(j * _d) + i] = signedHessian[(i * _d) + j];
-            }
-        }
+        _signedHessian ??= new double[_d * _d];
+        signedHessian.CopyTo(_signedHessian);
 
         _hasMatrixArgument = true;
         _hasArgument = true;
@@ -254,7 +248,7 @@ public sealed class SafeZone
 
     private double DcOperator(ReadOnlySpan<double> diff) =>
         _hasMatrixArgument
-            ? QuadraticForm.Evaluate(_transposedSignedHessian, diff, _scratch)
+            ? QuadraticForm.Evaluate(_signedHessian, diff, _scratch)
             : QuadraticForm.EvaluateScaledIdentity(_extremeEigenvalue, diff, _scratch);
 
     private void ValidateCommon(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, BoxDomain? domain)

@@ -1,0 +1,60 @@
+using FsCheck.Xunit;
+
+namespace AutoMon.Numerics.Tests.SafeZones;
+
+public class QuadraticFormKernelTests
+{
+    [Property(MaxTest = 80)]
+    public bool Vector_times_matrix_equals_the_naive_sum_for_every_size(int seed)
+    {
+        // Sizes cover the vector blocks (32 / 16 columns), single vectors and scalar tails of both SIMD widths.
+        var random = new Random(seed);
+        var d = 1 + random.Next(70);
+        var x = Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var a = Enumerable.Range(0, d * d).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var product = new double[d];
+
+        AutoMon.Numerics.QuadraticForm.VectorTimesMatrix(x, a, product);
+
+        for (var j = 0; j < d; j++)
+        {
+            var expected = 0.0;
+            for (var i = 0; i < d; i++)
+            {
+                expected += x[i] * a[(i * d) + j];
+            }
+
+            if (Math.Abs(expected - product[j]) > 1e-12)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void Quadratic_form_uses_x_times_A_not_A_times_x_for_a_non_symmetric_matrix()
+    {
+        // A = [[0, 1], [0, 0]]: x @ A = (0, x0), so Q = x0 * x1 either way; but x @ A itself is (0, x0), A @ x would be (x1, 0).
+        var product = new double[2];
+        var q = AutoMon.Numerics.QuadraticForm.Evaluate([0.0, 1.0, 0.0, 0.0], [2.0, 3.0], product);
+
+        Assert.Equal([0.0, 2.0], product);
+        Assert.Equal(6.0, q);
+    }
+
+    [Fact]
+    public void Scaled_identity_with_an_infinite_coordinate_is_NaN_as_the_reference_matrix_product()
+    {
+        var q = AutoMon.Numerics.QuadraticForm.EvaluateScaledIdentity(2.0, [double.PositiveInfinity, 1.0], new double[2]);
+        Assert.True(double.IsNaN(q));
+    }
+
+    [Fact]
+    public void Scaled_identity_is_lambda_times_the_squared_norm()
+    {
+        var q = AutoMon.Numerics.QuadraticForm.EvaluateScaledIdentity(-0.5, [1.0, 2.0, 2.0], new double[3]);
+        Assert.Equal(-4.5, q);
+    }
+}
