@@ -27,7 +27,7 @@ public class NodeTests
         Assert.Equal(ViolationOrigin.SafeZone, violation.Origin);
         Assert.Equal(0, violation.ConstraintVersion);
         Assert.Equal(2, violation.NodeIndex);
-        Assert.Equal([0.1, 0.1], violation.LocalVector);
+        Assert.Equal([0.1, 0.1], violation.LocalVector.ToArray());
         Assert.Equal(NodeState.WaitForSync, node.State);
     }
 
@@ -51,7 +51,7 @@ public class NodeTests
         Assert.NotNull(violation);
         Assert.Equal(ViolationOrigin.SafeZone, violation.Origin);
         Assert.Equal(4, violation.ConstraintVersion);
-        Assert.Equal([0.9, 0.3], violation.LocalVector);
+        Assert.Equal([0.9, 0.3], violation.LocalVector.ToArray());
         Assert.Equal(NodeState.WaitForSync, node.State);
     }
 
@@ -119,7 +119,7 @@ public class NodeTests
 
         Assert.NotNull(reply);
         Assert.Equal(3, reply.ConstraintVersion);
-        Assert.Equal([0.2, 0.3], reply.LocalVector);
+        Assert.Equal([0.2, 0.3], reply.LocalVector.ToArray());
         Assert.Equal(NodeState.SuspectWaitForSync, node.State);
     }
 
