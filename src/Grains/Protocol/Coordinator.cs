@@ -467,7 +467,7 @@ public sealed class Coordinator
     // Reference _lazy_sync: true when it falls back to eager sync.
     private bool LazySyncStep(List<ICoordinatorMessage> output)
     {
-        var maxSize = (int)Math.Round(_options.LazySyncMaxFraction * _n, MidpointRounding.ToEven);
+        var maxSize = MaxLazySyncSize(_options.LazySyncMaxFraction, _n);
 
         // First, only when the set of violating nodes changed since the last attempt: can the violating nodes alone resolve it?
         if (!_hasViolationBefore.AsSpan().SequenceEqual(_hasViolation))
@@ -528,6 +528,9 @@ public sealed class Coordinator
         RequestLocalVectors([next], output);
         return false;
     }
+
+    /// <summary>S_max = round(fraction · n) with numpy's round half to even (n = 5 → 2, n = 3 → 2).</summary>
+    internal static int MaxLazySyncSize(double fraction, int nodeCount) => (int)Math.Round(fraction * nodeCount, MidpointRounding.ToEven);
 
     // Does mean(x_i − s_i) over the subset pass the verifier? (reference: S_x0 − S_slack in the effective safe zone)
     private bool SubsetResolves(List<int> subset)
