@@ -1,10 +1,45 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using AutoMon.Launcher.Commands;
+
 namespace AutoMon.Launcher;
 
+/// <summary>The <c>automon</c> command line: a root command whose subcommands live one per file in Commands/.</summary>
 public static class LauncherApp
 {
-    public static Task<int> RunAsync(string[] args)
+    // Each entry builds one subcommand; add new ones here (simulate, experiment runs, ...).
+    private static readonly Func<Command>[] Subcommands =
+    [
+        DescribeCommand.Create,
+    ];
+
+    /// <summary>The root command with every subcommand attached.</summary>
+    public static RootCommand CreateRootCommand()
     {
-        Console.Error.WriteLine("automon: commands arrive with the numerics and protocol issues");
-        return Task.FromResult(args.Length == 0 ? 0 : 2);
+        var root = new RootCommand("AutoMon.NET: distributed monitoring of f(average of node vectors) within an additive error bound.");
+        foreach (var create in Subcommands)
+        {
+            root.Subcommands.Add(create());
+        }
+
+        return root;
+    }
+
+    /// <summary>Runs the command line against the console.</summary>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the command line writing to the given streams (tests capture them); returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parseResult = CreateRootCommand().Parse(args);
+        if (parseResult.Action is ParseErrorAction parseError)
+        {
+            // A usage mistake gets its one-line error, not the whole help text.
+            parseError.ShowHelp = false;
+        }
+
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -173,9 +173,17 @@ public static class Adcd
         var d = function.Dimension;
         var hessian = new double[d * d];
         function.Hessian(referencePoint, hessian);
-        var atReferencePoint = SymmetricEigen(hessian, d, "hessian").Eigenvalues;
-        var dcType = ChooseDcType(extremes.Min, extremes.Max, atReferencePoint[0], atReferencePoint[^1], out var lambda);
-        return new AdcdXResult(dcType, lambda, extremes, atReferencePoint[0], atReferencePoint[^1]);
+
+        // numpy's eigh returns NaN for a non-finite Hessian instead of failing; the heuristic then compares NaN (false: concave).
+        double minAtX0 = double.NaN, maxAtX0 = double.NaN;
+        if (Array.TrueForAll(hessian, double.IsFinite))
+        {
+            var atReferencePoint = SymmetricEigen(hessian, d, "hessian").Eigenvalues;
+            (minAtX0, maxAtX0) = (atReferencePoint[0], atReferencePoint[^1]);
+        }
+
+        var dcType = ChooseDcType(extremes.Min, extremes.Max, minAtX0, maxAtX0, out var lambda);
+        return new AdcdXResult(dcType, lambda, extremes, minAtX0, maxAtX0);
     }
 
     internal static ExtremeEigenvalues FindExtremeEigenvalues(IHessianFunction function, ReadOnlySpan<double> referencePoint, BoxDomain? neighborhood, ExtremeEigenvalueOptions options)

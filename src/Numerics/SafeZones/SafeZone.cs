@@ -177,7 +177,24 @@ public sealed class SafeZone
 
         var diff = _diff.AsSpan();
         TensorPrimitives.Subtract(point, _referencePoint, diff);
-        var q = DcOperator(diff);
+        var product = _scratch.AsSpan();
+        if (_hasMatrixArgument)
+        {
+            QuadraticForm.VectorTimesMatrix(diff, _signedHessian, product);
+        }
+        else
+        {
+            TensorPrimitives.Multiply(diff, _extremeEigenvalue, product);
+        }
+
+        // Q = (p - x0) @ A @ (p - x0) and both tangent terms grad . (p - x0) in one pass. The zero gradient's term is computed
+        // too: as in the reference it is 0, or NaN for a non-finite point.
+        var (q, tangentG, tangentH) = QuadraticForm.Dot3(product, _gradientG, _gradientH, diff);
+        if (!_hasMatrixArgument)
+        {
+            q = QuadraticForm.ScaledIdentityNaN(q, diff);
+        }
+
         var convex = DcType == DcType.Convex;
         var f = double.NaN;
         var haveF = false;
@@ -197,7 +214,7 @@ public sealed class SafeZone
                 h = -(f - (0.5 * q));
             }
 
-            if (!(h <= _valueG + TensorPrimitives.Dot(_gradientG, diff) - LowerThreshold))
+            if (!(h <= _valueG + tangentG - LowerThreshold))
             {
                 LastValue = f;
                 return SafeZoneResult.SafeZone;
@@ -223,7 +240,7 @@ public sealed class SafeZone
                 g = -(-0.5 * q);
             }
 
-            if (!(g <= _valueH + TensorPrimitives.Dot(_gradientH, diff) + UpperThreshold))
+            if (!(g <= _valueH + tangentH + UpperThreshold))
             {
                 LastValue = f;
                 return SafeZoneResult.SafeZone;

@@ -101,6 +101,17 @@ public class AdcdExtremeTests
     }
 
     [Fact]
+    public void Adcd_x_with_a_NaN_hessian_goes_concave_with_an_infinite_argument_as_the_reference()
+    {
+        // numpy: eigenvalues NaN at x0, searches NaN -> (-inf, +inf); the heuristic's comparison with NaN is false: concave, +inf.
+        var result = Adcd.Extreme(new NaNHessian(2), [0.0, 0.0], BoxDomain.Neighborhood([0.0, 0.0], 1, null), Options);
+
+        Assert.Equal(DcType.Concave, result.DcType);
+        Assert.Equal(double.PositiveInfinity, result.ExtremeEigenvalue);
+        Assert.True(double.IsNaN(result.MinEigenvalueAtReferencePoint));
+    }
+
+    [Fact]
     public void Unbounded_neighbourhood_still_searches_from_x0()
     {
         // sum of sines: Hessian diag(-sin x_i); at x0 = (0.3, -0.2) the extremes over R^2 are -1 and +1.

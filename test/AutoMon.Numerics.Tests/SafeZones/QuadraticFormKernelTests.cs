@@ -33,6 +33,20 @@ public class QuadraticFormKernelTests
         return true;
     }
 
+    [Property(MaxTest = 50)]
+    public bool Dot3_equals_three_separate_dot_products(int seed)
+    {
+        var random = new Random(seed);
+        var d = 1 + random.Next(50);
+        double[] Next() => Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var (a, b, c, x) = (Next(), Next(), Next(), Next());
+
+        var (da, db, dc) = AutoMon.Numerics.QuadraticForm.Dot3(a, b, c, x);
+
+        static double Dot(double[] u, double[] v) => u.Zip(v, (p, q) => p * q).Sum();
+        return Math.Abs(da - Dot(a, x)) < 1e-13 && Math.Abs(db - Dot(b, x)) < 1e-13 && Math.Abs(dc - Dot(c, x)) < 1e-13;
+    }
+
     [Fact]
     public void Quadratic_form_uses_x_times_A_not_A_times_x_for_a_non_symmetric_matrix()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 
 namespace AutoMon.Protocol.Data;
 
@@ -13,6 +14,11 @@ internal static class DataPointChecks
                 $"Data point has {dataPoint.Length} components, the stream expects {expectedLength}.", nameof(dataPoint));
         }
 
+        if (AllFinite(dataPoint))
+        {
+            return;
+        }
+
         for (var i = 0; i < dataPoint.Length; i++)
         {
             if (!double.IsFinite(dataPoint[i]))
@@ -22,6 +28,33 @@ internal static class DataPointChecks
                     nameof(dataPoint));
             }
         }
+    }
+
+    /// <summary>v − v is 0 for every finite v and NaN for NaN and ±∞; checks a vector of lanes at a time.</summary>
+    private static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= values.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                var v = new Vector<double>(values[i..]);
+                if (!Vector.EqualsAll(v - v, Vector<double>.Zero))
+                {
+                    return false;
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace AutoMon.Protocol.Data;
 
 /// <summary>
@@ -50,14 +52,11 @@ public sealed class WindowedAverageStream : ILocalVectorStream
         int samples = _window.Count;
         if (_window.IsFull)
         {
-            var oldest = _window.Oldest;
-            double before = samples, after = samples - 1;
-            for (var j = 0; j < x.Length; j++)
-            {
-                x[j] = (x[j] * before - oldest[j]) / after;
-            }
-
-            samples--;
+            // Removal and addition fused per component; each lane does the reference's operations in its order, and
+            // SIMD lanes round exactly like scalar doubles (no fused multiply-add), so the result is unchanged.
+            Slide(x, _window.Oldest, dataPoint, samples);
+            _window.Add(dataPoint);
+            return;
         }
 
         _window.Add(dataPoint);
@@ -66,6 +65,29 @@ public sealed class WindowedAverageStream : ILocalVectorStream
         for (var j = 0; j < x.Length; j++)
         {
             x[j] = (x[j] * previous + dataPoint[j]) / current;
+        }
+    }
+
+    /// <summary>x = ((x·n − oldest)/(n − 1)·(n − 1) + p)/n, component by component.</summary>
+    private static void Slide(Span<double> x, ReadOnlySpan<double> oldest, ReadOnlySpan<double> point, int n)
+    {
+        double full = n, less = n - 1;
+        var j = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<double>.Count)
+        {
+            var vFull = new Vector<double>(full);
+            var vLess = new Vector<double>(less);
+            for (; j <= x.Length - Vector<double>.Count; j += Vector<double>.Count)
+            {
+                var removed = ((new Vector<double>(x[j..]) * vFull) - new Vector<double>(oldest[j..])) / vLess;
+                ((removed * vLess + new Vector<double>(point[j..])) / vFull).CopyTo(x[j..]);
+            }
+        }
+
+        for (; j < x.Length; j++)
+        {
+            var removed = (x[j] * full - oldest[j]) / less;
+            x[j] = (removed * less + point[j]) / full;
         }
     }
 
