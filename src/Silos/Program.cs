@@ -1,1 +1,3 @@
-return 0;
+using AutoMon.Silos.Hosting;
+
+return await SiloProgram.RunAsync(args).ConfigureAwait(false);
