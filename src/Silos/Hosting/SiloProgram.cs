@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
@@ -7,7 +8,9 @@ namespace AutoMon.Silos.Hosting;
 /// <summary>Entry point of <c>AutoMon.Silos</c>: parse the command line, run one silo until stopped.</summary>
 public static class SiloProgram
 {
-    public static Task<int> RunAsync(string[] args) => SiloCommandLine.Create(RunSiloAsync).Parse(args).InvokeAsync();
+    // The generic host handles Ctrl+C and SIGTERM (graceful silo shutdown); System.CommandLine must not race it.
+    public static Task<int> RunAsync(string[] args) =>
+        SiloCommandLine.Create(RunSiloAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
     /// <summary>Runs a silo with <paramref name="options"/> until Ctrl+C, SIGTERM or (if asked) end of standard input.</summary>
     public static async Task<int> RunSiloAsync(SiloHostOptions options, CancellationToken cancellationToken)
