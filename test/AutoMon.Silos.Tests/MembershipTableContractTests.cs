@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2.Model;
 using AutoMon.Silos.Membership;
 using Orleans;
 using Orleans.Runtime;
@@ -420,6 +421,25 @@ public sealed class MembershipTableContractTests(MotoServer moto) : IAsyncLifeti
         await gateways.InitializeGatewayListProvider();
 
         Assert.Empty(await gateways.GetGateways());
+    }
+
+    [Fact]
+    public async Task A_corrupt_row_is_skipped_by_reads_instead_of_breaking_membership()
+    {
+        var good = NewEntry(SiloStatus.Active);
+        Assert.True(await _table.InsertRow(good, (await _table.ReadAll()).Version.Next()));
+        var corrupt = SiloRow.ToItem(_clusterId, NewEntry(SiloStatus.Active), etag: 0, membershipVersion: 0);
+        corrupt["Address"] = new AttributeValue { S = "not-an-ip" };
+        using (var client = DynamoDBClientFactory.Create(moto.Options(TableName)))
+        {
+            await client.PutItemAsync(new PutItemRequest { TableName = TableName, Item = corrupt });
+        }
+
+        var member = Assert.Single((await _table.ReadAll()).Members);
+        Assert.Equal(good.SiloAddress, member.Item1.SiloAddress);
+        using var gateways = NewGatewayProvider(moto, TableName, _clusterId);
+        await gateways.InitializeGatewayListProvider();
+        Assert.Single(await gateways.GetGateways());
     }
 
     private static MembershipEntry Aged(MembershipEntry entry, DateTime when)

@@ -16,7 +16,7 @@ namespace AutoMon.Silos.Tests;
 [Collection(MotoCollection.Name)]
 public sealed class MultiSiloClusterTests(MotoServer moto, ITestOutputHelper output)
 {
-    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(45);
 
     [Fact]

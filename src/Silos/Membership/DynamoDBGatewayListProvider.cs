@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -78,11 +79,9 @@ public sealed partial class DynamoDBGatewayListProvider : IGatewayListProvider, 
         var gateways = new List<Uri>(rows.Count);
         foreach (var row in rows)
         {
-            if (GetText(row, Address) is { } text && IPAddress.TryParse(text, out var address))
+            if (TryGetGateway(row, out var gateway))
             {
-                var proxyPort = (int)GetNumber(row, ProxyPort);
-                var generation = (int)GetNumber(row, Generation);
-                gateways.Add(SiloAddress.New(address, proxyPort, generation).ToGatewayUri());
+                gateways.Add(gateway);
             }
             else
             {
@@ -95,6 +94,20 @@ public sealed partial class DynamoDBGatewayListProvider : IGatewayListProvider, 
     }
 
     public void Dispose() => _client?.Dispose();
+
+    private static bool TryGetGateway(Dictionary<string, AttributeValue> row, out Uri gateway)
+    {
+        gateway = null!;
+        if (GetText(row, Address) is not { } text || !IPAddress.TryParse(text, out var address)
+            || !row.TryGetValue(ProxyPort, out var proxyPort) || !int.TryParse(proxyPort.N, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || !row.TryGetValue(Generation, out var generation) || !int.TryParse(generation.N, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var gen))
+        {
+            return false;
+        }
+
+        gateway = SiloAddress.New(address, port, gen).ToGatewayUri();
+        return true;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DynamoDB membership table {TableName} does not exist yet: no gateways")]
     private partial void LogNoTable(string tableName);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Microsoft.Extensions.Logging;
@@ -108,11 +109,12 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
         var defunct = new List<Dictionary<string, AttributeValue>>();
         foreach (var item in deadRows)
         {
-            if (IsVersionRow(item) || !TryParse(item, out var entry))
+            if (IsVersionRow(item) || !TryParse(item, out var member, out _))
             {
                 continue;
             }
 
+            var entry = member.Item1;
             if (entry.Status == SiloStatus.Dead && SiloRow.LastUpdate(entry) < beforeDate)
             {
                 defunct.Add(SiloKey(_clusterId, entry.SiloAddress));
@@ -143,9 +145,9 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
         var responses = response.Responses ?? [];
         var version = ToTableVersion(responses.Count > 0 ? responses[0].Item : null);
         var row = responses.Count > 1 ? responses[1].Item : null;
-        if (row is { Count: > 0 } && TryParse(row, out var entry))
+        if (row is { Count: > 0 } && TryParse(row, out var member, out _))
         {
-            return new MembershipTableData(Tuple.Create(entry, GetNumber(row, ETag).ToString(System.Globalization.CultureInfo.InvariantCulture)), version);
+            return new MembershipTableData(member, version);
         }
 
         return new MembershipTableData(version);
@@ -172,21 +174,18 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
             var newerRowSeen = false;
             foreach (var item in items)
             {
-                if (IsVersionRow(item))
+                if (IsVersionRow(item) || !TryParse(item, out var member, out var writtenAt))
                 {
                     continue;
                 }
 
-                if (GetNumber(item, MembershipVersionNumber) > version.Version)
+                if (writtenAt > version.Version)
                 {
                     newerRowSeen = true;
                     break;
                 }
 
-                if (TryParse(item, out var entry))
-                {
-                    members.Add(Tuple.Create(entry, GetNumber(item, ETag).ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                }
+                members.Add(member);
             }
 
             if (!newerRowSeen)
@@ -354,27 +353,31 @@ public sealed partial class DynamoDBMembershipTable : IMembershipTable, IDisposa
             throw new FormatException($"membership version row of cluster '{_clusterId}' holds version {version}, outside 0..{int.MaxValue}");
         }
 
-        return new TableVersion((int)version, GetNumber(versionRow, ETag).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new TableVersion((int)version, GetNumber(versionRow, ETag).ToString(CultureInfo.InvariantCulture));
     }
 
-    private bool TryParse(Dictionary<string, AttributeValue> item, out MembershipEntry entry)
+    /// <summary>A silo row as (entry, etag) and the membership version it was written at; false for a malformed row.</summary>
+    private bool TryParse(Dictionary<string, AttributeValue> item, out Tuple<MembershipEntry, string> member, out long writtenAt)
     {
         try
         {
-            entry = SiloRow.ToEntry(item);
+            var etag = GetNumber(item, ETag).ToString(CultureInfo.InvariantCulture);
+            writtenAt = GetNumber(item, MembershipVersionNumber);
+            member = Tuple.Create(SiloRow.ToEntry(item), etag);
             return true;
         }
         catch (FormatException exception)
         {
             // One corrupt row must not stop the whole cluster from reading membership; it is logged as an error.
             LogUnreadableRow(exception, Describe(item));
-            entry = null!;
+            member = null!;
+            writtenAt = 0;
             return false;
         }
     }
 
     private static bool TryParseETag(string? etag, out long value) =>
-        long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
+        long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Initializing DynamoDB membership table {TableName} for cluster {ClusterId}")]
     private partial void LogInitializing(string tableName, string clusterId);
