@@ -241,6 +241,21 @@ public class NodeTests
     }
 
     [Fact]
+    public void Every_sixteenth_check_is_timed_and_every_check_is_counted()
+    {
+        var node = SyncedSumNode();
+
+        for (var i = 0; i < 40; i++)
+        {
+            node.UpdateData([0.1, 0.2]);
+        }
+
+        Assert.Equal(40, node.Statistics.DataUpdates);
+        Assert.Equal(3, node.Statistics.TimedChecks);
+        Assert.True(node.Statistics.MeanCheckNanoseconds >= 0);
+    }
+
+    [Fact]
     public void Reset_returns_the_node_to_its_state_before_the_first_sync()
     {
         var node = SyncedSumNode(version: 6);
