@@ -11,6 +11,7 @@ namespace AutoMon.Benchmarks;
 /// not constant, slacks, 10 Sync messages, the verifier).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
 public class ProtocolBenchmarks
 {
     private const int Nodes = 10;

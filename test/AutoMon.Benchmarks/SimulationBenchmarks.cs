@@ -12,6 +12,7 @@ namespace AutoMon.Benchmarks;
 /// 8,600/s (quadratic) on this machine; the target is 100 times that. Updates/s = 10,010 / mean.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
 public class SimulationBenchmarks
 {
     private const int Nodes = 10;
