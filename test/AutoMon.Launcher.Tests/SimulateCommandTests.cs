@@ -209,6 +209,44 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(0, summary.GetProperty("missed_violations").GetInt32());
     }
 
+    private string WriteAirQualityStations()
+    {
+        const string header = "\"No\",\"year\",\"month\",\"day\",\"hour\",\"PM2.5\",\"PM10\",\"SO2\",\"NO2\",\"CO\",\"O3\",\"TEMP\",\"PRES\",\"DEWP\",\"RAIN\",\"wd\",\"WSPM\",\"station\"";
+        var folder = _directory.PathOf("prsa");
+        Directory.CreateDirectory(folder);
+        foreach (var (station, offset) in new[] { ("Dongsi", 0), ("Tiantan", 7) })
+        {
+            var rows = Enumerable.Range(1, 30).Select(no =>
+                $"{no},2013,3,1,{no % 24},{(no * 37 + offset) % 400},{(no * 53 + offset) % 450},4,7,300,77,-0.7,1023,-18.8,0,NNW,4.4,{station}");
+            File.WriteAllText(Path.Combine(folder, $"PRSA_Data_{station}_20130301-20170228.csv"), header + "\n" + string.Join("\n", rows) + "\n");
+        }
+
+        return folder;
+    }
+
+    [Fact]
+    public async Task KLD_runs_on_air_quality_station_files_one_node_per_station()
+    {
+        var folder = WriteAirQualityStations();
+
+        var summary = await Simulate("out",
+            "--function", "kld", "--nodes", "2", "--iterations", "25", "--window", "5", "--dim", "6", "--error-bound", "0.3", "--air-quality", folder);
+
+        Assert.Equal(21, summary.GetProperty("rounds").GetInt32());
+        Assert.Equal(folder, summary.GetProperty("config").GetProperty("data").GetString());
+    }
+
+    [Fact]
+    public async Task The_node_count_must_match_the_air_quality_stations()
+    {
+        var folder = WriteAirQualityStations();
+
+        var error = await Fails("--function", "kld", "--nodes", "12", "--iterations", "25", "--window", "5", "--dim", "6", "--error-bound", "0.3",
+            "--air-quality", folder, "--output", _directory.PathOf("out"));
+
+        Assert.Contains("2 stations", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Tuning_iterations_tune_the_neighbourhood_of_a_non_constant_Hessian()
     {

@@ -185,7 +185,7 @@ public sealed class Node
 
     private void ApplyLazySync(LazySync message)
     {
-        RequireLength(message.Slack.Length, "slack");
+        RequireLength(message.Slack, "slack");
         ConstraintVersion = message.ConstraintVersion;
         message.Slack.AsSpan().CopyTo(_slack);
         State = NodeState.Monitoring;
@@ -194,8 +194,12 @@ public sealed class Node
 
     private void ApplySync(Sync message)
     {
-        RequireLength(message.ReferencePoint.Length, "reference point");
-        RequireLength(message.Slack.Length, "slack");
+        RequireLength(message.ReferencePoint, "reference point");
+        RequireLength(message.Slack, "slack");
+        if (message.DcArgumentKind == DcArgumentKind.SignedHessian && message.DcArgument.Length != Dimension * Dimension)
+        {
+            throw new ArgumentException($"Node {Index} has dimension {Dimension}; the Sync's DC argument has {message.DcArgument.Length} values (1 or {Dimension * Dimension} expected).");
+        }
         var x0 = message.ReferencePoint.AsSpan();
 
         // The node's box: [x0 − r, x0 + r] ∩ domain when a neighbourhood is used (r > 0), else the global domain.
@@ -219,8 +223,9 @@ public sealed class Node
         Statistics.FullSyncs++;
     }
 
-    private void RequireLength(int length, string what)
+    private void RequireLength(ImmutableArray<double> values, string what)
     {
+        var length = values.IsDefault ? 0 : values.Length;
         if (length != Dimension)
         {
             throw new ArgumentException($"Node {Index} has dimension {Dimension}; the message's {what} has {length} components.");

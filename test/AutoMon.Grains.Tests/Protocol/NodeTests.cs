@@ -215,6 +215,16 @@ public class NodeTests
     }
 
     [Fact]
+    public void A_Sync_of_the_wrong_dimension_is_rejected()
+    {
+        var node = new Node(0, TestFunctions.Sum());
+
+        Assert.Throws<ArgumentException>(() => node.Handle(new Sync(0, 1, [0, 0, 0], [0, 0, 0], -1, 1, -1, DcType.Convex, [])));
+        Assert.Throws<ArgumentException>(() => node.Handle(new Sync(0, 1, [0, 0], [0, 0], -1, 1, -1, DcType.Convex, [0, 0, 0])));
+        Assert.Throws<ArgumentException>(() => node.Handle(new LazySync(0, 1, default)));
+    }
+
+    [Fact]
     public void Bytes_sent_and_received_follow_the_wire_sizes()
     {
         var node = SyncedSumNode();
