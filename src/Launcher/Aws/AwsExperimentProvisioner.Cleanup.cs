@@ -53,7 +53,7 @@ public sealed partial class AwsExperimentProvisioner
             foreach (var cluster in await FindClustersAsync(ecs, state, cancellationToken).ConfigureAwait(false))
             {
                 clusters.Add((ecs, cluster));
-                foreach (var task in await ecs.ListTasksAsync(cluster.ClusterArn, null, cancellationToken).ConfigureAwait(false))
+                foreach (var task in await ecs.ListTasksAsync(cluster.ClusterArn, "RUNNING", cancellationToken).ConfigureAwait(false))
                 {
                     if (await state.TryAsync(AwsCleanupReport.EcsTask, region, task,
                             () => ecs.StopTaskAsync(cluster.ClusterArn, task, "AutoMon cleanup", cancellationToken))

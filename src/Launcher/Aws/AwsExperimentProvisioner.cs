@@ -76,6 +76,7 @@ public sealed partial class AwsExperimentProvisioner
             return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups);
         }
 
+        await EnsureNotRunningAsync(plan, experiments, cancellationToken).ConfigureAwait(false);
         _log.WriteLine($"Provisioning run {plan.RunId}: {experiments.Count} experiment(s) of {plan.NodeType}, " +
                        $"{plan.NodeCount} nodes in {plan.NodeSilos.Count} silo task(s) each in {plan.NodesRegion}, " +
                        $"coordinator on {plan.CoordinatorHost} in {plan.CoordinatorRegion}.");
@@ -184,6 +185,59 @@ public sealed partial class AwsExperimentProvisioner
         _log.WriteLine($"  nodes: {nodeTasks.Count} Fargate task(s) in {experiment.NodesCluster}");
         return new AwsProvisionedExperiment(experiment, nodesClusterArn, coordinatorClusterArn, coordinatorInstanceId,
             coordinatorTaskArn, nodeTasks, taskDefinitions);
+    }
+
+    /// <summary>
+    /// Names are per experiment, as in the seed, so an experiment still running (from an earlier launch) would get a second
+    /// set of silos in its clusters and membership table. Refuse before anything is created.
+    /// </summary>
+    private async Task EnsureNotRunningAsync(AwsExperimentPlan plan, IReadOnlyList<AwsExperiment> experiments,
+        CancellationToken cancellationToken)
+    {
+        var busy = new List<string>();
+        foreach (var experiment in experiments)
+        {
+            var clusters = new List<(EcsClient Ecs, string Cluster)> { (_session.Ecs(plan.NodesRegion), experiment.NodesCluster) };
+            if (plan.CoordinatorRegion != plan.NodesRegion)
+            {
+                clusters.Add((_session.Ecs(plan.CoordinatorRegion), experiment.CoordinatorCluster));
+            }
+            foreach (var (ecs, cluster) in clusters)
+            {
+                var described = await ecs.DescribeClustersAsync([cluster], includeTags: true, cancellationToken)
+                    .ConfigureAwait(false);
+                if (described.FirstOrDefault(c => c.Status == "ACTIVE") is not { } active)
+                {
+                    continue;
+                }
+                var tasks = await ecs.ListTasksAsync(active.ClusterArn, "RUNNING", cancellationToken).ConfigureAwait(false);
+                if (tasks.Count > 0)
+                {
+                    var owner = active.Tags?.FirstOrDefault(t => t.Key == AwsNaming.RunTag)?.Value ?? "unknown";
+                    busy.Add($"{experiment.Name} has {tasks.Count} task(s) in ECS cluster {cluster} ({ecs.Region}, run {owner})");
+                }
+            }
+            var ec2 = _session.Ec2(plan.CoordinatorRegion);
+            var instances = await AwsSdkCall.RunAsync(_session, "ec2", "DescribeInstances", plan.CoordinatorRegion, () =>
+                ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+                {
+                    Filters =
+                    [
+                        new Ec2Filter("tag:" + AwsNaming.ExperimentTag, [experiment.Name]),
+                        new Ec2Filter("instance-state-name", ["pending", "running"]),
+                    ],
+                }, cancellationToken)).ConfigureAwait(false);
+            foreach (var instance in (instances.Reservations ?? []).SelectMany(r => r.Instances ?? []))
+            {
+                busy.Add($"{experiment.Name} has coordinator instance {instance.InstanceId} running in {plan.CoordinatorRegion}");
+            }
+        }
+        if (busy.Count > 0)
+        {
+            throw new InvalidOperationException(
+                "Experiments of this workload are still running: " + string.Join("; ", busy) +
+                ". Wait for them to finish, or remove them with `cleanup` (optionally `--run <id>`).");
+        }
     }
 
     private static List<EcsTag> EcsTags(IReadOnlyDictionary<string, string> tags, string? role = null)
@@ -407,13 +461,13 @@ public sealed partial class AwsExperimentProvisioner
                 [
                     new Ec2Filter("name", [plan.CoordinatorImageNamePattern]),
                     new Ec2Filter("state", ["available"]),
-                    new Ec2Filter("architecture", ["x86_64"]),
                 ],
             }, cancellationToken)).ConfigureAwait(false);
         var newest = (images.Images ?? [])
             .OrderByDescending(i => i.CreationDate, StringComparer.Ordinal)
+            .ThenByDescending(i => i.Name, StringComparer.Ordinal) // Amazon Linux names carry their release date
             .FirstOrDefault() ?? throw new InvalidOperationException(
-                $"No x86_64 machine image named '{plan.CoordinatorImageNamePattern}' owned by '{plan.CoordinatorImageOwner}' " +
+                $"No machine image named '{plan.CoordinatorImageNamePattern}' owned by '{plan.CoordinatorImageOwner}' " +
                 $"in {region}; pass an AMI id for the coordinator.");
         _log.WriteLine($"Coordinator image {newest.ImageId} ({newest.Name})");
         return newest.ImageId;
@@ -466,20 +520,12 @@ public sealed partial class AwsExperimentProvisioner
         }
         catch (AwsServiceException e) when (e.ErrorCode == "ResourceInUseException")
         {
-            var existing = await DescribeTableAsync(dynamo, region, name, cancellationToken).ConfigureAwait(false);
-            var keys = (existing.KeySchema ?? []).Select(k => $"{k.AttributeName}:{k.KeyType}").ToList();
-            if (!keys.SequenceEqual([$"{MembershipPartitionKey}:HASH", $"{MembershipSortKey}:RANGE"]))
-            {
-                throw new InvalidOperationException(
-                    $"DynamoDB table {name} in {region} exists with key schema [{string.Join(", ", keys)}], not the " +
-                    $"membership schema [{MembershipPartitionKey}:HASH, {MembershipSortKey}:RANGE]; delete or rename it.", e);
-            }
-            await AwsSdkCall.RunAsync(_session, "dynamodb", "TagResource", region, () => dynamo.TagResourceAsync(
-                new TagResourceRequest
-                {
-                    ResourceArn = existing.TableArn,
-                    Tags = tags.Select(t => new DynamoTag { Key = t.Key, Value = t.Value }).ToList(),
-                }, cancellationToken)).ConfigureAwait(false);
+            // Left by an earlier run of this experiment that was not cleaned up (nothing of it is running: checked before).
+            // Its rows name silos that are gone, so the new cluster starts from a fresh table.
+            _log.WriteLine($"  replacing stale membership table {name} in {region}");
+            await ReplaceTableAsync(dynamo, region, name, options, cancellationToken).ConfigureAwait(false);
+            await EnsureMembershipTableAsync(region, name, tags, options, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         var deadline = _time.GetUtcNow() + options.TableActiveTimeout;
@@ -494,6 +540,37 @@ public sealed partial class AwsExperimentProvisioner
             {
                 throw new TimeoutException(
                     $"DynamoDB table {name} in {region} is still {table.TableStatus} after {options.TableActiveTimeout}.");
+            }
+            await Task.Delay(options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReplaceTableAsync(IAmazonDynamoDB dynamo, string region, string name, AwsProvisionOptions options,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AwsSdkCall.RunAsync(_session, "dynamodb", "DeleteTable", region,
+                () => dynamo.DeleteTableAsync(name, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "ResourceInUseException")
+        {
+            // Already being deleted (or still being created): wait below either way.
+        }
+        var deadline = _time.GetUtcNow() + options.TableActiveTimeout;
+        while (true)
+        {
+            try
+            {
+                await DescribeTableAsync(dynamo, region, name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsServiceException e) when (e.ErrorCode == "ResourceNotFoundException")
+            {
+                return;
+            }
+            if (_time.GetUtcNow() > deadline)
+            {
+                throw new TimeoutException($"DynamoDB table {name} in {region} is still there after {options.TableActiveTimeout}.");
             }
             await Task.Delay(options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
         }

@@ -60,6 +60,9 @@ public sealed class MotoServerFixture : IAsyncLifetime
         start.ArgumentList.Add(Launcher);
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.Environment["PYTHONUNBUFFERED"] = "1";
+        // Loading moto's stock machine images on every region's first EC2 call after a reset costs seconds; the tests
+        // register the one image they look up by name.
+        start.Environment["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false";
         try
         {
             _process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
