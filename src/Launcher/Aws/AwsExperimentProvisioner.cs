@@ -521,7 +521,20 @@ public sealed partial class AwsExperimentProvisioner
         catch (AwsServiceException e) when (e.ErrorCode == "ResourceInUseException")
         {
             // Left by an earlier run of this experiment that was not cleaned up (nothing of it is running: checked before).
-            // Its rows name silos that are gone, so the new cluster starts from a fresh table.
+            // Its rows name silos that are gone, so the new cluster starts from a fresh table. A table we did not make is
+            // never deleted.
+            var existing = await DescribeTableAsync(dynamo, region, name, cancellationToken).ConfigureAwait(false);
+            var keys = (existing.KeySchema ?? []).Select(k => $"{k.AttributeName}:{k.KeyType}").ToList();
+            var existingTags = await AwsSdkCall.RunAsync(_session, "dynamodb", "ListTagsOfResource", region, () =>
+                dynamo.ListTagsOfResourceAsync(new ListTagsOfResourceRequest { ResourceArn = existing.TableArn },
+                    cancellationToken)).ConfigureAwait(false);
+            if (!keys.SequenceEqual([$"{MembershipPartitionKey}:HASH", $"{MembershipSortKey}:RANGE"]) ||
+                !(existingTags.Tags ?? []).Any(t => t.Key == AwsNaming.RunTag))
+            {
+                throw new InvalidOperationException(
+                    $"DynamoDB table {name} in {region} exists but was not made by the launcher (key schema " +
+                    $"[{string.Join(", ", keys)}], no {AwsNaming.RunTag} tag); delete or rename it.", e);
+            }
             _log.WriteLine($"  replacing stale membership table {name} in {region}");
             await ReplaceTableAsync(dynamo, region, name, options, cancellationToken).ConfigureAwait(false);
             await EnsureMembershipTableAsync(region, name, tags, options, cancellationToken).ConfigureAwait(false);

@@ -96,4 +96,54 @@ internal static class MotoAws
 
     public static Dictionary<string, string> Environment(EcsTaskDefinition definition) =>
         (definition.ContainerDefinitions[0].Environment ?? []).ToDictionary(e => e.Name, e => e.Value);
+
+    public static async Task CreateSecurityGroupAsync(AwsSession session, string region, string name)
+    {
+        var ec2 = session.Ec2(region);
+        var vpc = (await ec2.DescribeVpcsAsync(new DescribeVpcsRequest())).Vpcs[0].VpcId;
+        await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+        {
+            GroupName = name,
+            Description = "not the launcher's",
+            VpcId = vpc,
+            TagSpecifications =
+            [
+                new TagSpecification { ResourceType = Amazon.EC2.ResourceType.SecurityGroup, Tags = [new Tag("owner", "x")] },
+            ],
+        });
+    }
+
+    public static async Task PutResultAsync(AwsSession session, string key, string content)
+    {
+        var s3 = session.S3(NodesRegion);
+        try
+        {
+            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest
+            {
+                BucketName = AwsNaming.DefaultResultsBucket,
+                BucketRegionName = NodesRegion,
+            });
+        }
+        catch (Amazon.S3.AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyOwnedByYou")
+        {
+        }
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = AwsNaming.DefaultResultsBucket,
+            Key = key,
+            ContentBody = content,
+        });
+    }
+
+    /// <summary>A table with the membership table's name but another key schema, which cannot be reused.</summary>
+    public static async Task CreateConflictingTableAsync(AwsSession session, string region, string name)
+    {
+        await session.DynamoDb(region).CreateTableAsync(new Amazon.DynamoDBv2.Model.CreateTableRequest
+        {
+            TableName = name,
+            BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new("Id", Amazon.DynamoDBv2.ScalarAttributeType.S)],
+            KeySchema = [new("Id", Amazon.DynamoDBv2.KeyType.HASH)],
+        });
+    }
 }
