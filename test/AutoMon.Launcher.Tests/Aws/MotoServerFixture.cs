@@ -14,13 +14,16 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// </summary>
 public sealed class MotoServerFixture : IAsyncLifetime
 {
-    // moto.server.main with a thread that exits when our process (its parent) is gone.
+    // moto.server.main with a thread that exits when the test host (argv[2]) is gone. python3 may be a pyenv shim that
+    // forks, so the server's parent process is not necessarily ours: watch our pid itself.
     private const string Launcher = """
         import os, sys, threading, time
-        parent = os.getppid()
+        host = int(sys.argv[2])
         def watch():
             while True:
-                if os.getppid() != parent:
+                try:
+                    os.kill(host, 0)
+                except ProcessLookupError:
                     os._exit(0)
                 time.sleep(0.5)
         threading.Thread(target=watch, daemon=True).start()
@@ -59,6 +62,7 @@ public sealed class MotoServerFixture : IAsyncLifetime
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Launcher);
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.Environment["PYTHONUNBUFFERED"] = "1";
         // Loading moto's stock machine images on every region's first EC2 call after a reset costs seconds; the tests
         // register the one image they look up by name.
