@@ -30,8 +30,10 @@ internal sealed class AwsHttpTransport
     private readonly AWSCredentials _credentials;
     private readonly AwsConnectionOptions _options;
     private readonly TimeProvider _time;
+    private readonly Action<string, string>? _onCall;
 
-    public AwsHttpTransport(HttpClient http, AWSCredentials credentials, AwsConnectionOptions options, TimeProvider time)
+    public AwsHttpTransport(HttpClient http, AWSCredentials credentials, AwsConnectionOptions options, TimeProvider time,
+        Action<string, string>? onCall = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(credentials);
@@ -41,6 +43,7 @@ internal sealed class AwsHttpTransport
         _credentials = credentials;
         _options = options;
         _time = time;
+        _onCall = onCall;
     }
 
     /// <summary>The override endpoint when one is set, else AWS's regional endpoint for the service.</summary>
@@ -50,6 +53,7 @@ internal sealed class AwsHttpTransport
     public async Task<byte[]> SendAsync(AwsCall call, Func<HttpResponseMessage, byte[], AwsErrorInfo> parseError,
         CancellationToken cancellationToken)
     {
+        _onCall?.Invoke(call.Service, call.Action);
         var retry = _options.Retry;
         for (var attempt = 1; ; attempt++)
         {

@@ -12,6 +12,7 @@ internal static class AwsSdkCall
     public static async Task<T> RunAsync<T>(AwsSession session, string service, string action, string region,
         Func<Task<T>> call)
     {
+        session.CallObserver?.Invoke(service, action);
         try
         {
             return await call().ConfigureAwait(false);

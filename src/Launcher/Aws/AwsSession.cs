@@ -29,8 +29,12 @@ public sealed class AwsSession : IDisposable
             ? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
             : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = Timeout.InfiniteTimeSpan; // each attempt has its own time-out
-        _transport = new AwsHttpTransport(_http, credentials, options, time);
+        _transport = new AwsHttpTransport(_http, credentials, options, time,
+            (service, action) => CallObserver?.Invoke(service, action));
     }
+
+    /// <summary>Told (service, action) of every AWS call made through this session (tests check the IAM policy with it).</summary>
+    internal Action<string, string>? CallObserver { get; set; }
 
     public AwsConnectionOptions Options { get; }
     public AWSCredentials Credentials { get; }
