@@ -114,6 +114,12 @@ public sealed partial class AwsExperimentProvisioner
                 _log.WriteLine($"Clean-up failed too: {cleanupError.Message}. Run `cleanup --run {plan.RunId}` later.");
                 report = new AwsCleanupReport([], [cleanupError.Message]);
             }
+            if (e is OperationCanceledException)
+            {
+                throw new OperationCanceledException(
+                    $"Provisioning run {plan.RunId} was cancelled; what it had created was removed " +
+                    $"({report.Removed.Count} removed, {report.Failures.Count} failure(s)).", e, cancellationToken);
+            }
             throw new AwsProvisioningException(
                 $"Provisioning run {plan.RunId} failed: {e.Message} (its resources were cleaned up: " +
                 $"{report.Removed.Count} removed, {report.Failures.Count} failure(s)).", e, report);
@@ -316,7 +322,9 @@ public sealed partial class AwsExperimentProvisioner
             LaunchType: "FARGATE",
             new EcsNetworkConfiguration(new EcsAwsVpcConfiguration([network.SubnetId], [network.SecurityGroupId], "ENABLED")),
             StartedBy,
-            EcsTags(tags, role));
+            EcsTags(tags, role),
+            // One token per logical call: a retried RunTask (after a 5xx) does not start a second task.
+            ClientToken: Guid.NewGuid().ToString("N"));
         var result = await ecs.RunTaskAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Tasks.Count == 0)
         {
@@ -345,6 +353,8 @@ public sealed partial class AwsExperimentProvisioner
             InstanceType = InstanceType.FindValue(plan.CoordinatorInstanceType),
             MinCount = 1,
             MaxCount = 1,
+            // The SDK retries with the same request: the token keeps a retry from starting a second instance.
+            ClientToken = Guid.NewGuid().ToString("N"),
             UserData = Convert.ToBase64String(Encoding.UTF8.GetBytes(userData)),
             InstanceInitiatedShutdownBehavior = ShutdownBehavior.Terminate,
             NetworkInterfaces =

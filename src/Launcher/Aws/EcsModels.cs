@@ -69,6 +69,7 @@ public sealed record EcsRunTaskRequest(
     EcsNetworkConfiguration? NetworkConfiguration,
     string? StartedBy,
     IReadOnlyList<EcsTag>? Tags,
+    string? ClientToken = null,
     string? PlatformVersion = null);
 
 public sealed record EcsTask(

@@ -197,4 +197,32 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Single(error.Cleanup.Of(AwsCleanupReport.Ec2Instance));
         await AssertNothingOfRunLeftAsync("test-run");
     }
+
+    [Fact]
+    public async Task Cancelling_provisioning_part_way_removes_what_the_run_had_created()
+    {
+        using var cancel = new CancellationTokenSource();
+        using var log = new CancelOnLine("Experiment inner-product_0-05:", cancel);
+        var provisioner = new AwsExperimentProvisioner(_session, log);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            provisioner.ProvisionAsync(MotoAws.Plan(), MotoAws.FastProvision, cancel.Token));
+
+        Assert.Contains("Removed 3 ECS task(s)", log.ToString(), StringComparison.Ordinal);
+        await AssertNothingOfRunLeftAsync("test-run");
+        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+    }
+
+    /// <summary>A log that cancels when a line starting with the given text is written (the user pressing Ctrl+C then).</summary>
+    private sealed class CancelOnLine(string prefix, CancellationTokenSource cancel) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith(prefix, StringComparison.Ordinal) == true)
+            {
+                cancel.Cancel();
+            }
+        }
+    }
 }

@@ -121,6 +121,27 @@ public sealed class AwsErrorPathTests(MotoServerFixture moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_a_csv_the_standard_credential_chain_is_used()
+    {
+        var saved = (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"),
+            Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY"));
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "AKIDFROMENVIRONMENT");
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", "secretfromenvironment");
+        try
+        {
+            using var session = AwsSession.Open(moto.Options);
+
+            Assert.Equal("AKIDFROMENVIRONMENT", (await session.Credentials.GetCredentialsAsync()).AccessKey);
+            Assert.Equal("123456789012", await session.Sts("us-east-2").GetAccountIdAsync());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", saved.Item1);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", saved.Item2);
+        }
+    }
+
+    [Fact]
     public void Endpoint_that_is_not_an_http_url_is_rejected()
     {
         var error = Assert.Throws<ArgumentException>(() =>
