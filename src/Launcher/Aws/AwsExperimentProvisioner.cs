@@ -163,8 +163,9 @@ public sealed partial class AwsExperimentProvisioner
                 SiloEnvironment.ForCoordinator(plan, experiment, plan.CoordinatorRegion), experiment, "coordinator", tags,
                 cancellationToken).ConfigureAwait(false);
             taskDefinitions.Add(definition);
-            coordinatorTaskArn = await RunSiloTaskAsync(ecs, experiment.CoordinatorCluster, definition, coordinatorNetwork,
-                "coordinator", tags, cancellationToken).ConfigureAwait(false);
+            coordinatorTaskArn = await RunSiloTaskAsync(ecs, experiment.CoordinatorCluster, definition,
+                coordinatorNetwork.SubnetId, coordinatorNetwork.SecurityGroupId, "coordinator", tags, options, _time,
+                cancellationToken).ConfigureAwait(false);
             _log.WriteLine($"  coordinator: Fargate task {coordinatorTaskArn} in {experiment.CoordinatorCluster}");
         }
         else
@@ -185,8 +186,8 @@ public sealed partial class AwsExperimentProvisioner
                 SiloEnvironment.ForNodeSilo(plan, experiment, silo), experiment, "node", tags, cancellationToken)
                 .ConfigureAwait(false);
             taskDefinitions.Add(definition);
-            nodeTasks.Add(await RunSiloTaskAsync(nodesEcs, experiment.NodesCluster, definition, nodesNetwork, "node", tags,
-                cancellationToken).ConfigureAwait(false));
+            nodeTasks.Add(await RunSiloTaskAsync(nodesEcs, experiment.NodesCluster, definition, nodesNetwork.SubnetId,
+                nodesNetwork.SecurityGroupId, "node", tags, options, _time, cancellationToken).ConfigureAwait(false));
         }
         _log.WriteLine($"  nodes: {nodeTasks.Count} Fargate task(s) in {experiment.NodesCluster}");
         return new AwsProvisionedExperiment(experiment, nodesClusterArn, coordinatorClusterArn, coordinatorInstanceId,
@@ -312,28 +313,43 @@ public sealed partial class AwsExperimentProvisioner
         return definition.TaskDefinitionArn;
     }
 
-    private static async Task<string> RunSiloTaskAsync(EcsClient ecs, string cluster, string taskDefinition, Network network,
-        string role, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts one silo task. Fargate answers a launch it cannot place right now with a failure rather than an error
+    /// ("Capacity is unavailable at this time", RESOURCE:*), which passes: those are retried after a pause.
+    /// </summary>
+    internal static async Task<string> RunSiloTaskAsync(EcsClient ecs, string cluster, string taskDefinition,
+        string subnetId, string securityGroupId, string role, IReadOnlyDictionary<string, string> tags,
+        AwsProvisionOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var request = new EcsRunTaskRequest(
-            cluster,
-            taskDefinition,
-            Count: 1,
-            LaunchType: "FARGATE",
-            new EcsNetworkConfiguration(new EcsAwsVpcConfiguration([network.SubnetId], [network.SecurityGroupId], "ENABLED")),
-            StartedBy,
-            EcsTags(tags, role),
-            // One token per logical call: a retried RunTask (after a 5xx) does not start a second task.
-            ClientToken: Guid.NewGuid().ToString("N"));
-        var result = await ecs.RunTaskAsync(request, cancellationToken).ConfigureAwait(false);
-        if (result.Tasks.Count == 0)
+        for (var attempt = 1; ; attempt++)
         {
+            var request = new EcsRunTaskRequest(
+                cluster,
+                taskDefinition,
+                Count: 1,
+                LaunchType: "FARGATE",
+                new EcsNetworkConfiguration(new EcsAwsVpcConfiguration([subnetId], [securityGroupId], "ENABLED")),
+                StartedBy,
+                EcsTags(tags, role),
+                // One token per logical call: a retried RunTask (after a 5xx) does not start a second task.
+                ClientToken: Guid.NewGuid().ToString("N"));
+            var result = await ecs.RunTaskAsync(request, cancellationToken).ConfigureAwait(false);
+            if (result.Tasks.Count > 0)
+            {
+                return result.Tasks[0].TaskArn;
+            }
             var failure = result.Failures.FirstOrDefault();
-            throw new AwsServiceException("ecs", "RunTask", ecs.Region, null, "RunTaskFailure",
-                $"no task started for {taskDefinition} in cluster {cluster}: {failure?.Reason ?? "no reason given"}" +
-                (failure?.Detail is { } detail ? $" ({detail})" : string.Empty));
+            var reason = failure?.Reason ?? "no reason given";
+            var transient = reason.Contains("Capacity is unavailable", StringComparison.OrdinalIgnoreCase) ||
+                            reason.StartsWith("RESOURCE:", StringComparison.Ordinal);
+            if (!transient || attempt >= options.RunTaskAttempts)
+            {
+                throw new AwsServiceException("ecs", "RunTask", ecs.Region, null, "RunTaskFailure",
+                    $"no task started for {taskDefinition} in cluster {cluster} after {attempt} attempt(s): {reason}" +
+                    (failure?.Detail is { } detail ? $" ({detail})" : string.Empty));
+            }
+            await Task.Delay(options.RunTaskRetryDelay * attempt, time, cancellationToken).ConfigureAwait(false);
         }
-        return result.Tasks[0].TaskArn;
     }
 
     private async Task<string> RunCoordinatorInstanceAsync(AwsExperimentPlan plan, AwsExperiment experiment, Roles roles,

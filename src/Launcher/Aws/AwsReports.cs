@@ -102,6 +102,12 @@ public sealed record AwsProvisionOptions
     public TimeSpan TableActiveTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Attempts of a RunTask that Fargate could not place (no capacity right now).</summary>
+    public int RunTaskAttempts { get; init; } = 5;
+
+    /// <summary>Pause before the k-th retry of such a RunTask is k times this.</summary>
+    public TimeSpan RunTaskRetryDelay { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Knobs of <see cref="AwsExperimentProvisioner.WaitForResultsAsync"/>.</summary>

@@ -161,4 +161,42 @@ public sealed class AwsJsonClientTests
         Assert.Equal(350, policy.DelayBefore(4, 1.0).TotalMilliseconds);
         Assert.Equal(50, policy.DelayBefore(2, 0.0).TotalMilliseconds);
     }
+
+    [Fact]
+    public async Task Run_task_that_Fargate_cannot_place_yet_is_tried_again()
+    {
+        var (session, handler) = Session(1,
+            _ => Json(HttpStatusCode.OK, """{"tasks":[],"failures":[{"reason":"Capacity is unavailable at this time."}]}"""),
+            _ => Json(HttpStatusCode.OK, """{"tasks":[{"taskArn":"arn:task/1"}],"failures":[]}"""));
+        using var _ = session;
+        var options = new AwsProvisionOptions { RunTaskRetryDelay = TimeSpan.FromMilliseconds(1) };
+
+        var task = await AwsExperimentProvisioner.RunSiloTaskAsync(session.Ecs("us-east-2"), "c", "td", "subnet-1", "sg-1",
+            "node", new Dictionary<string, string>(), options, TimeProvider.System, CancellationToken.None);
+
+        Assert.Equal("arn:task/1", task);
+        Assert.Equal(2, handler.Seen.Count);
+        var first = JsonDocument.Parse(handler.Seen[0].Body).RootElement;
+        var second = JsonDocument.Parse(handler.Seen[1].Body).RootElement;
+        Assert.NotEqual(first.GetProperty("clientToken").GetString(), second.GetProperty("clientToken").GetString());
+        Assert.Equal("ENABLED",
+            first.GetProperty("networkConfiguration").GetProperty("awsvpcConfiguration").GetProperty("assignPublicIp").GetString());
+    }
+
+    [Fact]
+    public async Task Run_task_failure_that_will_not_pass_is_reported_with_its_reason()
+    {
+        var (session, handler) = Session(1,
+            _ => Json(HttpStatusCode.OK, """{"tasks":[],"failures":[{"reason":"MISSING","detail":"no such subnet"}]}"""));
+        using var _ = session;
+
+        var error = await Assert.ThrowsAsync<AwsServiceException>(() => AwsExperimentProvisioner.RunSiloTaskAsync(
+            session.Ecs("us-east-2"), "c", "td", "subnet-1", "sg-1", "node", new Dictionary<string, string>(),
+            new AwsProvisionOptions(), TimeProvider.System, CancellationToken.None));
+
+        Assert.Single(handler.Seen);
+        Assert.Equal("RunTaskFailure", error.ErrorCode);
+        Assert.Contains("no task started for td in cluster c after 1 attempt(s): MISSING (no such subnet)", error.Message,
+            StringComparison.Ordinal);
+    }
 }
