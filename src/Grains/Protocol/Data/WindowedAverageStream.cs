@@ -1,0 +1,103 @@
+using System.Numerics;
+
+namespace AutoMon.Protocol.Data;
+
+/// <summary>
+/// Local vector = average of the data vectors in the sliding window (reference <c>NodeStreamAverage</c>).
+/// </summary>
+/// <remarks>
+/// Like the reference, the average is updated in place rather than recomputed from the window: when the window is full the
+/// oldest point is removed with <c>x = (x·n − oldest)/(n − 1)</c>, then the new point is added with
+/// <c>x = (x·(n − 1) + p)/n</c>. Doing the same operations in the same order keeps the local vectors equal to the
+/// reference's bit for bit. The removal divides by n − 1, so the window needs at least 2 points (the reference produces
+/// NaN with a window of 1).
+/// </remarks>
+public sealed class WindowedAverageStream : ILocalVectorStream
+{
+    private readonly SlidingWindow _window;
+    private readonly double[] _localVector;
+
+    /// <summary>Creates an empty stream of <paramref name="dimension"/>-component vectors; the local vector starts at 0.</summary>
+    public WindowedAverageStream(int dimension, int windowSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 2);
+        _window = new SlidingWindow(windowSize, dimension);
+        _localVector = new double[dimension];
+    }
+
+    /// <inheritdoc/>
+    public int Dimension => _localVector.Length;
+
+    /// <inheritdoc/>
+    public int DataPointLength => _localVector.Length;
+
+    /// <inheritdoc/>
+    public int WindowSize => _window.Capacity;
+
+    /// <inheritdoc/>
+    public int Count => _window.Count;
+
+    /// <inheritdoc/>
+    public bool IsWindowFull => _window.IsFull;
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<double> LocalVector => _localVector;
+
+    /// <inheritdoc/>
+    public void Update(ReadOnlySpan<double> dataPoint)
+    {
+        DataPointChecks.Finite(dataPoint, _localVector.Length);
+        var x = _localVector.AsSpan();
+        int samples = _window.Count;
+        if (_window.IsFull)
+        {
+            // Removal and addition fused per component; each lane does the reference's operations in its order, and
+            // SIMD lanes round exactly like scalar doubles (no fused multiply-add), so the result is unchanged.
+            Slide(x, _window.Oldest, dataPoint, samples);
+            _window.Add(dataPoint);
+            return;
+        }
+
+        _window.Add(dataPoint);
+        samples++;
+        double previous = samples - 1, current = samples;
+        for (var j = 0; j < x.Length; j++)
+        {
+            x[j] = (x[j] * previous + dataPoint[j]) / current;
+        }
+    }
+
+    /// <summary>x = ((x·n − oldest)/(n − 1)·(n − 1) + p)/n, component by component.</summary>
+    private static void Slide(Span<double> x, ReadOnlySpan<double> oldest, ReadOnlySpan<double> point, int n)
+    {
+        double full = n, less = n - 1;
+        var j = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<double>.Count)
+        {
+            var vFull = new Vector<double>(full);
+            var vLess = new Vector<double>(less);
+            for (; j <= x.Length - Vector<double>.Count; j += Vector<double>.Count)
+            {
+                var removed = ((new Vector<double>(x[j..]) * vFull) - new Vector<double>(oldest[j..])) / vLess;
+                ((removed * vLess + new Vector<double>(point[j..])) / vFull).CopyTo(x[j..]);
+            }
+        }
+
+        for (; j < x.Length; j++)
+        {
+            var removed = (x[j] * full - oldest[j]) / less;
+            x[j] = (removed * less + point[j]) / full;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void CopyLocalVector(Span<double> destination) => _localVector.CopyTo(destination);
+
+    /// <inheritdoc/>
+    public void Reset()
+    {
+        _window.Clear();
+        Array.Clear(_localVector);
+    }
+}
