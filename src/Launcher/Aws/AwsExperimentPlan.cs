@@ -291,7 +291,7 @@ public sealed record AwsExperiment
 
     public double? ErrorBound { get; }
 
-    /// <summary>The seed's name, e.g. <c>inner-product_0-02</c>; also the Orleans cluster id (membership DeploymentId).</summary>
+    /// <summary>The seed's name, e.g. <c>inner-product_0-02</c>; also the Orleans cluster id (membership partition key ClusterId).</summary>
     public string Name { get; }
 
     public string NodesCluster { get; }

@@ -23,7 +23,9 @@ public sealed partial class AwsExperimentProvisioner
 {
     public const string ContainerName = "automon-silo";
     public const string StartedBy = "automon-launcher";
-    private const string MembershipPartitionKey = "DeploymentId";
+    // The membership table's keys: owned by the silos' provider (src/Silos/Membership/MembershipSchema.cs); the silos
+    // accept a table the launcher made only with exactly these (a test checks it with the provider itself).
+    private const string MembershipPartitionKey = "ClusterId";
     private const string MembershipSortKey = "SiloIdentity";
 
     private readonly AwsSession _session;
@@ -160,7 +162,8 @@ public sealed partial class AwsExperimentProvisioner
                 .ConfigureAwait(false);
             var family = AwsNaming.CoordinatorFamily(experiment.CoordinatorCluster);
             var definition = await RegisterFamilyAsync(ecs, plan, roles, family, plan.CoordinatorTaskSize,
-                SiloEnvironment.ForCoordinator(plan, experiment, plan.CoordinatorRegion), experiment, "coordinator", tags,
+                SiloEnvironment.ForCoordinator(plan, experiment, plan.CoordinatorRegion),
+                SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion), experiment, "coordinator", tags,
                 cancellationToken).ConfigureAwait(false);
             taskDefinitions.Add(definition);
             coordinatorTaskArn = await RunSiloTaskAsync(ecs, experiment.CoordinatorCluster, definition,
@@ -183,8 +186,8 @@ public sealed partial class AwsExperimentProvisioner
         {
             var family = AwsNaming.NodeFamily(experiment.NodesCluster, silo.FirstNode, silo.EndNode);
             var definition = await RegisterFamilyAsync(nodesEcs, plan, roles, family, plan.NodeTaskSize,
-                SiloEnvironment.ForNodeSilo(plan, experiment, silo), experiment, "node", tags, cancellationToken)
-                .ConfigureAwait(false);
+                SiloEnvironment.ForNodeSilo(plan, experiment, silo), SiloEnvironment.NodeSiloArguments(plan, experiment, silo),
+                experiment, "node", tags, cancellationToken).ConfigureAwait(false);
             taskDefinitions.Add(definition);
             nodeTasks.Add(await RunSiloTaskAsync(nodesEcs, experiment.NodesCluster, definition, nodesNetwork.SubnetId,
                 nodesNetwork.SecurityGroupId, "node", tags, options, _time, cancellationToken).ConfigureAwait(false));
@@ -268,8 +271,8 @@ public sealed partial class AwsExperimentProvisioner
 
     /// <summary>As the seed: old revisions of the family are deregistered, then the new one is registered.</summary>
     private async Task<string> RegisterFamilyAsync(EcsClient ecs, AwsExperimentPlan plan, Roles roles, string family,
-        AwsTaskSize size, IReadOnlyList<KeyValuePair<string, string>> environment, AwsExperiment experiment, string role,
-        IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+        AwsTaskSize size, IReadOnlyList<KeyValuePair<string, string>> environment, IReadOnlyList<string> command,
+        AwsExperiment experiment, string role, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
     {
         foreach (var old in await ecs.ListTaskDefinitionsAsync(family, "ACTIVE", cancellationToken).ConfigureAwait(false))
         {
@@ -291,6 +294,7 @@ public sealed partial class AwsExperimentProvisioner
                 new EcsPortMapping(plan.GatewayPort, plan.GatewayPort),
             ],
             Environment: environment.Select(p => new EcsKeyValuePair(p.Key, p.Value)).ToList(),
+            Command: command,
             LogConfiguration: new EcsLogConfiguration("awslogs", new Dictionary<string, string>
             {
                 ["awslogs-group"] = experiment.LogGroup,
@@ -519,7 +523,7 @@ public sealed partial class AwsExperimentProvisioner
         }
     }
 
-    /// <summary>The membership schema (owned by the silos' membership provider): DeploymentId (S) hash, SiloIdentity (S) range.</summary>
+    /// <summary>The membership schema (owned by the silos' membership provider): ClusterId (S) hash, SiloIdentity (S) range.</summary>
     private async Task EnsureMembershipTableAsync(string region, string name, IReadOnlyDictionary<string, string> tags,
         AwsProvisionOptions options, CancellationToken cancellationToken)
     {

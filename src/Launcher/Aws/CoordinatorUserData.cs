@@ -51,7 +51,12 @@ public static partial class CoordinatorUserData
         {
             script.Append("  -e ").Append(Quote(name + "=" + value)).Append(" \\\n");
         }
-        script.Append("  ").Append(Quote(image)).Append('\n');
+        script.Append("  ").Append(Quote(image));
+        foreach (var argument in SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion))
+        {
+            script.Append(' ').Append(Quote(argument));
+        }
+        script.Append('\n');
         script.Append("echo \"silo exited with status $?\"\n");
         return script.ToString();
     }

@@ -24,7 +24,8 @@ public sealed record EcsContainerDefinition(
     IReadOnlyList<EcsPortMapping>? PortMappings,
     IReadOnlyList<EcsKeyValuePair>? Environment,
     EcsLogConfiguration? LogConfiguration,
-    int? StopTimeout = null);
+    int? StopTimeout = null,
+    IReadOnlyList<string>? Command = null);
 
 public sealed record EcsRuntimePlatform(string CpuArchitecture, string OperatingSystemFamily);
 

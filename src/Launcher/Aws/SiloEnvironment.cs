@@ -3,8 +3,10 @@ using System.Globalization;
 namespace AutoMon.Launcher.Aws;
 
 /// <summary>
-/// The environment a silo container reads to know what to be: the contract between the launcher (which sets it in task
-/// definitions and the EC2 user data) and the silo host in src/Silos (which reads it). The seed's counterparts are
+/// What a silo container is told, in two parts. The silo host (src/Silos, <c>AutoMon.Silos</c>) takes its command line:
+/// role, region, Orleans cluster id, ports, DynamoDB membership table and region (<see cref="CoordinatorArguments"/>,
+/// <see cref="NodeSiloArguments"/>; the image's entrypoint adds <c>--address</c>, which only the running container
+/// knows). The experiment running in it reads these AUTOMON_* environment variables. The seed's counterparts were
 /// NODE_IDX, NODE_TYPE, ERROR_BOUND, HOST, S3_WRITE, LS_LATENCY, FS_LATENCY; with DynamoDB membership no silo needs the
 /// coordinator's address.
 /// </summary>
@@ -32,7 +34,7 @@ public static class SiloEnvironment
     /// <summary>The region the silo runs in.</summary>
     public const string Region = "AUTOMON_REGION";
 
-    /// <summary>Orleans cluster id = membership DeploymentId: the experiment name (e.g. <c>inner-product_0-02</c>).</summary>
+    /// <summary>Orleans cluster id = membership partition key ClusterId: the experiment name (e.g. <c>inner-product_0-02</c>).</summary>
     public const string ClusterId = "AUTOMON_CLUSTER_ID";
 
     public const string MembershipTable = "AUTOMON_MEMBERSHIP_TABLE";
@@ -67,6 +69,40 @@ public static class SiloEnvironment
         MembershipTable, MembershipRegion, ResultsBucket, ResultsRegion, ResultsPrefix, SiloPort, GatewayPort,
         LazySyncLatency, FullSyncLatency, AdvertisePublicIp, AdvertisedIp, MaxRunSeconds, RunId,
     };
+
+    /// <summary>The silo host's command line for the coordinator of one experiment (without <c>--address</c>).</summary>
+    public static IReadOnlyList<string> CoordinatorArguments(AwsExperimentPlan plan, AwsExperiment experiment, string region)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(experiment);
+        return Arguments(plan, experiment, "coordinator", region, "coordinator");
+    }
+
+    /// <summary>The silo host's command line for a node silo of one experiment (without <c>--address</c>).</summary>
+    public static IReadOnlyList<string> NodeSiloArguments(AwsExperimentPlan plan, AwsExperiment experiment, AwsNodeSilo silo)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(silo);
+        var name = silo.NodeCount == 1
+            ? "node-" + silo.FirstNode.ToString(CultureInfo.InvariantCulture)
+            : $"nodes-{silo.FirstNode.ToString(CultureInfo.InvariantCulture)}-{(silo.EndNode - 1).ToString(CultureInfo.InvariantCulture)}";
+        return Arguments(plan, experiment, "node", plan.NodesRegion, name);
+    }
+
+    private static List<string> Arguments(AwsExperimentPlan plan, AwsExperiment experiment, string role, string region,
+        string siloName) =>
+    [
+        "--role", role,
+        "--region", region,
+        "--cluster-id", experiment.Name,
+        "--silo-name", siloName,
+        "--silo-port", plan.SiloPort.ToString(CultureInfo.InvariantCulture),
+        "--gateway-port", plan.GatewayPort.ToString(CultureInfo.InvariantCulture),
+        "--membership", "dynamodb",
+        "--dynamodb-table", experiment.MembershipTable,
+        "--dynamodb-region", plan.EffectiveMembershipRegion,
+    ];
 
     /// <summary>The coordinator's environment for one experiment.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ForCoordinator(AwsExperimentPlan plan, AwsExperiment experiment,

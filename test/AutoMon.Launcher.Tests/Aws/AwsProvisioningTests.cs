@@ -2,6 +2,11 @@ using System.Text;
 using Amazon.DynamoDBv2;
 using Amazon.EC2.Model;
 using AutoMon.Launcher.Aws;
+using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Membership;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace AutoMon.Launcher.Tests.Aws;
 
@@ -84,6 +89,48 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Node_task_command_line_is_one_the_silo_host_accepts()
+    {
+        await ProvisionAsync(MotoAws.Plan());
+
+        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        var node2 = definitions.Single(d => d.TaskDefinition.Family == "node-2_inner-product_0-02_us-east-2").TaskDefinition;
+        // The image's entrypoint adds the address only the running task knows.
+        string[] command = [.. node2.ContainerDefinitions[0].Command!, "--address", "10.0.0.5"];
+        Assert.True(SiloCommandLine.TryParse(command, out var options, out var problems), string.Join("; ", problems));
+        Assert.Equal(SiloRole.Node, options.Role);
+        Assert.Equal("us-east-2", options.Region);
+        Assert.Equal("inner-product_0-02", options.ClusterId);
+        Assert.Equal("node-2", options.SiloName);
+        Assert.Equal((11111, 30000), (options.SiloPort, options.GatewayPort));
+        Assert.Equal(MembershipKind.DynamoDB, options.EffectiveMembership);
+        Assert.Equal(("inner-product_0-02_membership", "us-east-2"), (options.DynamoDBTable, options.DynamoDBRegion));
+    }
+
+    [Fact]
+    public async Task Membership_table_made_by_the_launcher_is_accepted_by_the_silos_membership_provider()
+    {
+        await ProvisionAsync(MotoAws.Plan());
+        using var table = new DynamoDBMembershipTable(
+            Options.Create(new DynamoDBClusteringOptions
+            {
+                TableName = "inner-product_0-05_membership",
+                ServiceUrl = moto.Endpoint.ToString(),
+                Region = MotoAws.NodesRegion,
+                AccessKey = "testing",
+                SecretKey = "testing",
+                CreateIfNotExists = false,
+            }),
+            Options.Create(new ClusterOptions { ClusterId = "inner-product_0-05", ServiceId = "automon" }),
+            NullLogger<DynamoDBMembershipTable>.Instance);
+
+        await table.InitializeMembershipTableAsync(tryInitTableVersion: true, CancellationToken.None);
+
+        var snapshot = await table.ReadAll();
+        Assert.Empty(snapshot.Members);
+    }
+
+    [Fact]
     public async Task Ec2_coordinator_is_a_c5_4xlarge_in_the_coordinator_region_whose_user_data_runs_the_silo()
     {
         var result = await ProvisionAsync(MotoAws.Plan());
@@ -114,6 +161,8 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Contains("docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-2.amazonaws.com'",
             script, StringComparison.Ordinal);
         Assert.Contains("shutdown -h now", script, StringComparison.Ordinal);
+        Assert.Contains("'--role' 'coordinator' '--region' 'us-west-2' '--cluster-id' 'inner-product_0-02'", script,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -221,7 +270,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
             await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
         var dynamo = _session.DynamoDb(MotoAws.NodesRegion);
         var table = (await dynamo.DescribeTableAsync("inner-product_0-02_membership")).Table;
-        Assert.Equal(["DeploymentId:HASH", "SiloIdentity:RANGE"], table.KeySchema.Select(k => $"{k.AttributeName}:{k.KeyType}"));
+        Assert.Equal(["ClusterId:HASH", "SiloIdentity:RANGE"], table.KeySchema.Select(k => $"{k.AttributeName}:{k.KeyType}"));
         Assert.Equal(BillingMode.PAY_PER_REQUEST, table.BillingModeSummary?.BillingMode);
         var tags = await dynamo.ListTagsOfResourceAsync(new Amazon.DynamoDBv2.Model.ListTagsOfResourceRequest
         {

@@ -29,10 +29,13 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
 
     private static AwsExperimentPlan ThreeBounds() => MotoAws.Plan() with { ErrorBounds = [0.02, 0.05, 0.1] };
 
-    private Task CompleteAsync(AwsExperiment experiment) => Task.WhenAll(
-        MotoAws.PutResultAsync(_session, experiment.ResultsPrefix + "coordinator/results.csv", "eb," + experiment.Name),
-        MotoAws.PutResultAsync(_session, experiment.ResultsPrefix + "nodes/node_0/node.log", "node 0"),
-        MotoAws.PutResultAsync(_session, experiment.CompletionMarkerKey, "{\"max_error\": 0.01}"));
+    /// <summary>What a finished coordinator leaves in S3: its files, then the completion marker.</summary>
+    private async Task CompleteAsync(AwsExperiment experiment)
+    {
+        await MotoAws.PutResultAsync(_session, experiment.ResultsPrefix + "coordinator/results.csv", "eb," + experiment.Name);
+        await MotoAws.PutResultAsync(_session, experiment.ResultsPrefix + "nodes/node_0/node.log", "node 0");
+        await MotoAws.PutResultAsync(_session, experiment.CompletionMarkerKey, "{\"max_error\": 0.01}");
+    }
 
     [Fact]
     public async Task Block_skips_experiments_whose_results_are_already_in_S3()

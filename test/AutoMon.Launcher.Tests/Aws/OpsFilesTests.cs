@@ -5,7 +5,7 @@ using AutoMon.Launcher.Aws;
 namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary>The files in ops/ stay in step with the code: the IAM policy allows every call the launcher makes, the task
-/// definition template carries every variable a node silo gets.</summary>
+/// definition template carries every variable and option a node silo gets.</summary>
 [Collection(MotoCollection.Name)]
 public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
 {
@@ -95,7 +95,7 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
     }
 
     [Fact]
-    public void Task_definition_template_carries_every_variable_of_a_node_silo()
+    public void Task_definition_template_carries_every_variable_and_option_of_a_node_silo()
     {
         using var template = JsonDocument.Parse(File.ReadAllText(RepositoryFile("ops/ecs-task-definition.json")));
         var container = template.RootElement.GetProperty("containerDefinitions")[0];
@@ -106,6 +106,11 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
             .Select(p => p.Key).Order(StringComparer.Ordinal);
 
         Assert.Equal(nodeNames, templateNames);
+        var templateOptions = container.GetProperty("command").EnumerateArray().Select(a => a.GetString()!)
+            .Where(a => a.StartsWith("--", StringComparison.Ordinal));
+        var nodeOptions = SiloEnvironment.NodeSiloArguments(plan, plan.Experiments[0], plan.NodeSilos[0])
+            .Where(a => a.StartsWith("--", StringComparison.Ordinal));
+        Assert.Equal(nodeOptions, templateOptions);
         Assert.Equal(AwsExperimentProvisioner.ContainerName, container.GetProperty("name").GetString());
         Assert.Equal(("1024", "4096"), (template.RootElement.GetProperty("cpu").GetString(),
             template.RootElement.GetProperty("memory").GetString()));
