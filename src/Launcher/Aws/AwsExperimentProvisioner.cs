@@ -716,11 +716,76 @@ public sealed partial class AwsExperimentProvisioner
                     $"After {timeout} the results of {pending.Count} experiment(s) are still not in " +
                     $"s3://{plan.ResultsBucket}: {string.Join(", ", pending)}.");
             }
+            if (options.FailWhenCoordinatorGone)
+            {
+                await ThrowIfCoordinatorsGoneAsync(plan, experiments.Where(e => pending.Contains(e.Name)).ToList(),
+                    cancellationToken).ConfigureAwait(false);
+            }
             _log.WriteLine($"{experiments.Count - pending.Count}/{experiments.Count} experiments done; " +
                            $"looking again in {options.PollInterval}.");
             await Task.Delay(options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
         return await DownloadResultsAsync(plan, downloadDirectory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An experiment whose coordinator (Fargate task or EC2 instance) is no longer running and whose results are still
+    /// not in S3 will never finish: say so rather than wait for ever (the seed did).
+    /// </summary>
+    private async Task ThrowIfCoordinatorsGoneAsync(AwsExperimentPlan plan, IReadOnlyList<AwsExperiment> pending,
+        CancellationToken cancellationToken)
+    {
+        var gone = new List<AwsExperiment>();
+        foreach (var experiment in pending)
+        {
+            if (!await IsCoordinatorRunningAsync(plan, experiment, cancellationToken).ConfigureAwait(false))
+            {
+                gone.Add(experiment);
+            }
+        }
+        if (gone.Count == 0)
+        {
+            return;
+        }
+        // The coordinator uploads its results just before it exits: look once more before calling it failed.
+        var done = (await FindExperimentsWithResultsAsync(plan, cancellationToken).ConfigureAwait(false))
+            .Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var failed = gone.Where(e => !done.Contains(e.Name)).ToList();
+        if (failed.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The coordinator of {string.Join(", ", failed.Select(e => e.Name))} is no longer running and its results " +
+                $"are not in s3://{plan.ResultsBucket}; see the CloudWatch log group(s) " +
+                $"{string.Join(", ", failed.Select(e => e.LogGroup))} in {plan.EffectiveLogsRegion}, then run cleanup.");
+        }
+    }
+
+    private async Task<bool> IsCoordinatorRunningAsync(AwsExperimentPlan plan, AwsExperiment experiment,
+        CancellationToken cancellationToken)
+    {
+        var region = plan.CoordinatorRegion;
+        if (plan.CoordinatorHost == AwsCoordinatorHost.Fargate)
+        {
+            var ecs = _session.Ecs(region);
+            var clusters = await ecs.DescribeClustersAsync([experiment.CoordinatorCluster], includeTags: false,
+                cancellationToken).ConfigureAwait(false);
+            if (clusters.FirstOrDefault(c => c.Status == "ACTIVE") is not { } cluster)
+            {
+                return false;
+            }
+            return (await ecs.ListTasksAsync(cluster.ClusterArn, "RUNNING", cancellationToken).ConfigureAwait(false)).Count > 0;
+        }
+        var ec2 = _session.Ec2(region);
+        var response = await AwsSdkCall.RunAsync(_session, "ec2", "DescribeInstances", region, () =>
+            ec2.DescribeInstancesAsync(new DescribeInstancesRequest
+            {
+                Filters =
+                [
+                    new Ec2Filter("tag:" + AwsNaming.ExperimentTag, [experiment.Name]),
+                    new Ec2Filter("instance-state-name", ["pending", "running"]),
+                ],
+            }, cancellationToken)).ConfigureAwait(false);
+        return (response.Reservations ?? []).SelectMany(r => r.Instances ?? []).Any();
     }
 
     /// <summary>Downloads every object under each experiment's results prefix to <c>downloadDirectory/&lt;ResultsFolder&gt;/</c>.</summary>

@@ -119,6 +119,12 @@ public sealed record AwsWaitOptions
     /// <summary>Give up after this long; null: wait until cancelled.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Stop waiting (with an error naming them) when experiments without results no longer have a running coordinator:
+    /// they crashed and will never finish. Off only for waiting on results that other means produce.
+    /// </summary>
+    public bool FailWhenCoordinatorGone { get; init; } = true;
+
     /// <summary>Called after each look with the experiments done so far and the total.</summary>
     public IProgress<AwsResultsProgress>? Progress { get; init; }
 }

@@ -103,6 +103,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
             PollInterval = TimeSpan.FromMilliseconds(10),
             Timeout = TimeSpan.FromSeconds(30),
             Progress = progress,
+            FailWhenCoordinatorGone = false, // nothing was provisioned: the results appear by themselves here
         });
 
         Assert.Equal([1, 1, 3], looks.Select(p => p.Completed));
@@ -122,7 +123,12 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         await CompleteAsync(plan.Experiments[2]);
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => Provisioner().WaitForResultsAsync(plan, _download,
-            new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromMilliseconds(200) }));
+            new AwsWaitOptions
+            {
+                PollInterval = TimeSpan.FromMilliseconds(10),
+                Timeout = TimeSpan.FromMilliseconds(200),
+                FailWhenCoordinatorGone = false,
+            }));
 
         Assert.Contains("2 experiment(s)", error.Message, StringComparison.Ordinal);
         Assert.Contains("inner-product_0-02, inner-product_0-05", error.Message, StringComparison.Ordinal);
@@ -134,7 +140,37 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Provisioner().WaitForResultsAsync(ThreeBounds(),
-            _download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(20) }, cancel.Token));
+            _download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(20), FailWhenCoordinatorGone = false },
+            cancel.Token));
+    }
+
+    [Fact]
+    public async Task Waiting_stops_with_an_error_when_a_coordinator_died_without_results()
+    {
+        var plan = ThreeBounds();
+        var provisioned = await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+        await CompleteAsync(plan.Experiments[0]);
+        var crashed = provisioned.Started[1].CoordinatorInstanceId!;
+        await _session.Ec2(MotoAws.CoordinatorRegion).TerminateInstancesAsync(
+            new Amazon.EC2.Model.TerminateInstancesRequest { InstanceIds = [crashed] });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Provisioner().WaitForResultsAsync(plan,
+            _download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(30) }));
+
+        Assert.StartsWith("The coordinator of inner-product_0-05 is no longer running", error.Message, StringComparison.Ordinal);
+        Assert.Contains("log group(s) inner-product_0-05 in us-east-2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Waiting_goes_on_while_the_coordinators_run()
+    {
+        var plan = ThreeBounds() with { CoordinatorHost = AwsCoordinatorHost.Fargate };
+        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Provisioner().WaitForResultsAsync(plan, _download,
+            new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromMilliseconds(300) }));
+
+        Assert.Contains("3 experiment(s)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
