@@ -5,6 +5,7 @@
 #     Fargate), else the instance's (EC2 instance metadata, IMDSv2), else the first address of this host name;
 #   - the public IPv4 the other region reaches it at, exported as AUTOMON_PUBLIC_IP: AUTOMON_ADVERTISED_IP when the
 #     launcher's EC2 user data set it, else instance metadata, else checkip.amazonaws.com (Fargate tasks).
+#     The silo host advertises AUTOMON_PUBLIC_IP (its --advertised-address default) and listens on the private one.
 # A command line that already has --address (local runs) is passed through unchanged.
 set -eu
 
