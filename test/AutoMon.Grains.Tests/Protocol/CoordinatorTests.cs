@@ -414,6 +414,18 @@ public class CoordinatorTests
     }
 
     [Fact]
+    public void A_batch_with_a_bad_message_is_rejected_whole()
+    {
+        var system = new System(SyncType.Eager);
+
+        Assert.Throws<ArgumentException>(() => system.Coordinator.Handle(
+            [new Violation(0, 0, ViolationOrigin.SafeZone, [0, 0]), new Violation(1, 0, ViolationOrigin.SafeZone, [0])]));
+
+        Assert.Equal(0, system.Coordinator.Statistics.BytesReceived);
+        Assert.Equal(CoordinatorState.Idle, system.Coordinator.State);
+    }
+
+    [Fact]
     public void A_local_vector_of_the_wrong_dimension_is_rejected()
     {
         var system = new System(SyncType.Eager);
