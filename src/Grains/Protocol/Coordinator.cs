@@ -380,6 +380,7 @@ public sealed class Coordinator
         if (_hasViolation[node])
         {
             // A second report while the first is being resolved (the reference treats this as fatal): keep the newer vector.
+            _faultySafeZone |= violation.Origin == ViolationOrigin.FaultySafeZone;
             UpdateLocalVector(node, violation.LocalVector.AsSpan());
             return 1;
         }
