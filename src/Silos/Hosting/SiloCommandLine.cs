@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Net;
+
+namespace AutoMon.Silos.Hosting;
+
+/// <summary>
+/// The <c>AutoMon.Silos</c> command line:
+/// <c>--role coordinator|node|all-in-one [--region us-west-2] [--cluster-id ID] [--silo-port P] [--gateway-port P]
+/// [--membership localhost|dynamodb] [--dynamodb-table T] [--dynamodb-service-url URL] [--dynamodb-region R] ...</c>
+/// </summary>
+public static class SiloCommandLine
+{
+    private static readonly Option<string> RoleOption = new("--role")
+    {
+        Description = "What this silo hosts: coordinator, node or all-in-one.",
+        Required = true,
+    };
+
+    private static readonly Option<string> RegionOption = new("--region")
+    {
+        Description = "Region label published as silo metadata.",
+        DefaultValueFactory = _ => SiloHostOptions.DefaultRegion,
+    };
+
+    private static readonly Option<string> ClusterIdOption = new("--cluster-id")
+    {
+        Description = "Orleans cluster id (one membership partition per cluster id).",
+        DefaultValueFactory = _ => SiloHostOptions.DefaultClusterId,
+    };
+
+    private static readonly Option<string> ServiceIdOption = new("--service-id")
+    {
+        Description = "Orleans service id.",
+        DefaultValueFactory = _ => SiloHostOptions.DefaultServiceId,
+    };
+
+    private static readonly Option<string?> SiloNameOption = new("--silo-name")
+    {
+        Description = "Silo name (default: role-siloPort).",
+    };
+
+    private static readonly Option<string> AddressOption = new("--address")
+    {
+        Description = "IP address to listen on and advertise.",
+        DefaultValueFactory = _ => IPAddress.Loopback.ToString(),
+    };
+
+    private static readonly Option<int> SiloPortOption = new("--silo-port")
+    {
+        Description = "Silo-to-silo port.",
+        DefaultValueFactory = _ => 11111,
+    };
+
+    private static readonly Option<int> GatewayPortOption = new("--gateway-port")
+    {
+        Description = "Client gateway port.",
+        DefaultValueFactory = _ => 30000,
+    };
+
+    private static readonly Option<string?> MembershipOption = new("--membership")
+    {
+        Description = "Clustering: localhost (all-in-one) or dynamodb (default for coordinator and node).",
+    };
+
+    private static readonly Option<string> DynamoDBTableOption = new("--dynamodb-table")
+    {
+        Description = "DynamoDB membership table name.",
+        DefaultValueFactory = _ => Membership.DynamoDBClusteringOptions.DefaultTableName,
+    };
+
+    private static readonly Option<string?> DynamoDBServiceUrlOption = new("--dynamodb-service-url")
+    {
+        Description = "DynamoDB endpoint URL, e.g. http://127.0.0.1:5000 for a local emulator.",
+    };
+
+    private static readonly Option<string?> DynamoDBRegionOption = new("--dynamodb-region")
+    {
+        Description = "AWS region of the membership table (required unless --dynamodb-service-url is given; not taken from --region, so silos of both regions share one table).",
+    };
+
+    private static readonly Option<string> FailureDetectionOption = new("--failure-detection")
+    {
+        Description = "Failure-detection timing: default, or fast (seconds; for tests and loopback clusters).",
+        DefaultValueFactory = _ => "default",
+    };
+
+    private static readonly Option<bool> ExitWhenStdinClosesOption = new("--exit-when-stdin-closes")
+    {
+        Description = "Stop the silo when standard input is closed (for supervising processes).",
+    };
+
+    static SiloCommandLine()
+    {
+        RoleOption.AcceptOnlyFromAmong("coordinator", "node", "all-in-one");
+        MembershipOption.AcceptOnlyFromAmong("localhost", "dynamodb");
+        FailureDetectionOption.AcceptOnlyFromAmong("default", "fast");
+    }
+
+    /// <summary>The root command; <paramref name="run"/> receives the parsed, validated options.</summary>
+    public static RootCommand Create(Func<SiloHostOptions, CancellationToken, Task<int>> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var root = new RootCommand("AutoMon silo host: an Orleans silo with a coordinator, node or all-in-one role.")
+        {
+            RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, SiloPortOption,
+            GatewayPortOption, MembershipOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
+            FailureDetectionOption, ExitWhenStdinClosesOption,
+        };
+        root.SetAction(async (parseResult, cancellationToken) =>
+        {
+            if (!TryGetOptions(parseResult, out var options, out var problems))
+            {
+                foreach (var problem in problems)
+                {
+                    await Console.Error.WriteLineAsync("AutoMon.Silos: " + problem).ConfigureAwait(false);
+                }
+
+                return 2;
+            }
+
+            return await run(options, cancellationToken).ConfigureAwait(false);
+        });
+        return root;
+    }
+
+    /// <summary>Parses and validates <paramref name="args"/>; on failure <paramref name="problems"/> says what is wrong.</summary>
+    public static bool TryParse(string[] args, out SiloHostOptions options, out IReadOnlyList<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parseResult = Create((_, _) => Task.FromResult(0)).Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            options = new SiloHostOptions();
+            problems = parseResult.Errors.Select(e => e.Message).ToList();
+            return false;
+        }
+
+        return TryGetOptions(parseResult, out options, out problems);
+    }
+
+    private static bool TryGetOptions(ParseResult parseResult, out SiloHostOptions options, out IReadOnlyList<string> problems)
+    {
+        var found = new List<string>();
+        var addressText = parseResult.GetValue(AddressOption)!;
+        if (!IPAddress.TryParse(addressText, out var address))
+        {
+            found.Add($"--address '{addressText}' is not an IP address");
+        }
+
+        options = new SiloHostOptions
+        {
+            Role = SiloMetadataKeys.ParseRole(parseResult.GetValue(RoleOption)!),
+            Region = parseResult.GetValue(RegionOption)!,
+            ClusterId = parseResult.GetValue(ClusterIdOption)!,
+            ServiceId = parseResult.GetValue(ServiceIdOption)!,
+            SiloName = parseResult.GetValue(SiloNameOption),
+            Address = address ?? IPAddress.Loopback,
+            SiloPort = parseResult.GetValue(SiloPortOption),
+            GatewayPort = parseResult.GetValue(GatewayPortOption),
+            Membership = parseResult.GetValue(MembershipOption) switch
+            {
+                "localhost" => MembershipKind.Localhost,
+                "dynamodb" => MembershipKind.DynamoDB,
+                _ => null,
+            },
+            DynamoDBTable = parseResult.GetValue(DynamoDBTableOption)!,
+            DynamoDBServiceUrl = parseResult.GetValue(DynamoDBServiceUrlOption),
+            DynamoDBRegion = parseResult.GetValue(DynamoDBRegionOption),
+            FailureDetection = parseResult.GetValue(FailureDetectionOption) == "fast" ? FailureDetectionProfile.Fast : FailureDetectionProfile.Default,
+            ExitWhenStdinCloses = parseResult.GetValue(ExitWhenStdinClosesOption),
+        };
+
+        found.AddRange(options.Validate());
+        problems = found;
+        return found.Count == 0;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using AutoMon.Silos.Membership;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace AutoMon.Silos.Hosting;
+
+/// <summary>
+/// Applies <see cref="SiloHostOptions"/> to an Orleans silo: cluster ids, endpoints, clustering, role and region
+/// metadata and failure-detection timing. Grains and placement are added by their own configuration on top.
+/// </summary>
+public static class SiloHostBuilder
+{
+    /// <summary>Configures <paramref name="silo"/> from <paramref name="options"/> (which must be valid).</summary>
+    public static ISiloBuilder Configure(ISiloBuilder silo, SiloHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid silo options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        silo.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = options.ClusterId;
+            cluster.ServiceId = options.ServiceId;
+        });
+        silo.Configure<SiloOptions>(siloOptions => siloOptions.SiloName = options.EffectiveSiloName);
+
+        if (options.EffectiveMembership == MembershipKind.Localhost)
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primarySiloEndpoint: null, options.ServiceId, options.ClusterId);
+        }
+        else
+        {
+            silo.Configure<EndpointOptions>(endpoints =>
+            {
+                endpoints.AdvertisedIPAddress = options.Address;
+                endpoints.SiloPort = options.SiloPort;
+                endpoints.GatewayPort = options.GatewayPort;
+                // Listen on the advertised address only: a loopback cluster stays on loopback.
+                endpoints.SiloListeningEndpoint = new IPEndPoint(options.Address, options.SiloPort);
+                endpoints.GatewayListeningEndpoint = new IPEndPoint(options.Address, options.GatewayPort);
+            });
+            silo.UseDynamoDBClustering(options.ConfigureDynamoDB);
+        }
+
+        silo.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [SiloMetadataKeys.Role] = SiloMetadataKeys.RoleName(options.Role),
+            [SiloMetadataKeys.Region] = options.Region,
+        });
+
+        if (options.FailureDetection == FailureDetectionProfile.Fast)
+        {
+            silo.Configure<ClusterMembershipOptions>(ApplyFastFailureDetection);
+        }
+
+        return silo;
+    }
+
+    /// <summary>
+    /// Failure detection in seconds rather than tens of seconds, for tests and loopback clusters: probes every 2 s,
+    /// three missed probes to suspect (a killed process refuses connections at once, so it is caught within a few
+    /// probes; a silo that is merely slow on a busy 2-core machine is not), a table refresh every 2 s.
+    /// </summary>
+    public static void ApplyFastFailureDetection(ClusterMembershipOptions membership)
+    {
+        ArgumentNullException.ThrowIfNull(membership);
+        membership.ProbeTimeout = TimeSpan.FromSeconds(2);
+        membership.NumMissedProbesLimit = 3;
+        membership.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        membership.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+        membership.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(20);
+    }
+
+    /// <summary>A generic host running one silo configured by <paramref name="options"/>, with console logging.</summary>
+    public static HostApplicationBuilder CreateHostBuilder(SiloHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        // Orleans is chatty at Information; its warnings and errors are what an operator needs.
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.UseOrleans(silo => Configure(silo, options));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Net;
+using AutoMon.Silos.Membership;
+
+namespace AutoMon.Silos.Hosting;
+
+/// <summary>What a silo does in an AutoMon deployment.</summary>
+public enum SiloRole
+{
+    /// <summary>Hosts the experiments' coordinator grains (the paper's coordinator region).</summary>
+    Coordinator,
+
+    /// <summary>Hosts node grains (the paper's node region).</summary>
+    Node,
+
+    /// <summary>One silo hosting everything, for local runs.</summary>
+    AllInOne,
+}
+
+/// <summary>How silos find each other.</summary>
+public enum MembershipKind
+{
+    /// <summary>Orleans' in-memory localhost clustering: a single-silo cluster on this machine.</summary>
+    Localhost,
+
+    /// <summary>Our DynamoDB membership table: a multi-silo cluster across processes and machines.</summary>
+    DynamoDB,
+}
+
+/// <summary>Failure-detection timing.</summary>
+public enum FailureDetectionProfile
+{
+    /// <summary>Orleans' defaults (a dead silo is declared within tens of seconds).</summary>
+    Default,
+
+    /// <summary>Short probe and refresh periods for tests and loopback clusters (a dead silo is declared within seconds).</summary>
+    Fast,
+}
+
+/// <summary>Names and parsing of the metadata every AutoMon silo publishes (read it with Orleans' ISiloMetadataCache).</summary>
+public static class SiloMetadataKeys
+{
+    /// <summary>The silo's role: <c>coordinator</c>, <c>node</c> or <c>all-in-one</c>.</summary>
+    public const string Role = "automon.role";
+
+    /// <summary>The silo's region label, e.g. <c>us-west-2</c>.</summary>
+    public const string Region = "automon.region";
+
+    /// <summary>The command-line and metadata name of a role.</summary>
+    public static string RoleName(SiloRole role) => role switch
+    {
+        SiloRole.Coordinator => "coordinator",
+        SiloRole.Node => "node",
+        SiloRole.AllInOne => "all-in-one",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown silo role"),
+    };
+
+    /// <summary>The role named <paramref name="name"/> (as written by <see cref="RoleName"/>).</summary>
+    public static SiloRole ParseRole(string name) => name switch
+    {
+        "coordinator" => SiloRole.Coordinator,
+        "node" => SiloRole.Node,
+        "all-in-one" => SiloRole.AllInOne,
+        _ => throw new ArgumentException($"unknown silo role '{name}' (expected coordinator, node or all-in-one)", nameof(name)),
+    };
+}
+
+/// <summary>
+/// Everything that configures one AutoMon silo. <see cref="SiloHostBuilder.Configure"/> applies it to an Orleans
+/// silo builder; the command line of <c>AutoMon.Silos</c> fills it in.
+/// </summary>
+public sealed class SiloHostOptions
+{
+    public const string DefaultClusterId = "automon";
+    public const string DefaultServiceId = "automon";
+    public const string DefaultRegion = "us-west-2";
+
+    public SiloRole Role { get; set; } = SiloRole.AllInOne;
+
+    /// <summary>Region label published as silo metadata (placement and WAN-latency emulation use it).</summary>
+    public string Region { get; set; } = DefaultRegion;
+
+    public string ClusterId { get; set; } = DefaultClusterId;
+
+    public string ServiceId { get; set; } = DefaultServiceId;
+
+    /// <summary>Silo name; defaults to <c>role-siloPort</c>.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>The address the silo listens on and advertises to others; loopback unless deployed across machines.</summary>
+    public IPAddress Address { get; set; } = IPAddress.Loopback;
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Clustering; null means localhost for all-in-one and DynamoDB otherwise (see <see cref="EffectiveMembership"/>).</summary>
+    public MembershipKind? Membership { get; set; }
+
+    public string DynamoDBTable { get; set; } = DynamoDBClusteringOptions.DefaultTableName;
+
+    /// <summary>DynamoDB endpoint URL (e.g. a local emulator); null for the AWS endpoint of <see cref="DynamoDBRegion"/>.</summary>
+    public string? DynamoDBServiceUrl { get; set; }
+
+    /// <summary>
+    /// AWS region of the membership table (with a service URL: the signing region, default us-east-1). Deliberately not
+    /// derived from <see cref="Region"/>: silos labelled with different regions must still share one table.
+    /// </summary>
+    public string? DynamoDBRegion { get; set; }
+
+    public FailureDetectionProfile FailureDetection { get; set; } = FailureDetectionProfile.Default;
+
+    /// <summary>Stop the silo when standard input reaches end of file (a supervising process died or closed the pipe).</summary>
+    public bool ExitWhenStdinCloses { get; set; }
+
+    public MembershipKind EffectiveMembership => Membership ?? (Role == SiloRole.AllInOne ? MembershipKind.Localhost : MembershipKind.DynamoDB);
+
+    public string EffectiveSiloName => SiloName ?? string.Create(CultureInfo.InvariantCulture, $"{SiloMetadataKeys.RoleName(Role)}-{SiloPort}");
+
+    /// <summary>The DynamoDB clustering options these settings imply (credentials come from the default AWS chain).</summary>
+    public void ConfigureDynamoDB(DynamoDBClusteringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.TableName = DynamoDBTable;
+        options.ServiceUrl = DynamoDBServiceUrl;
+        options.Region = DynamoDBRegion;
+    }
+
+    /// <summary>Every problem with these settings, each naming the setting; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!Enum.IsDefined(Role))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"role {(int)Role} is not a silo role"));
+        }
+
+        if (string.IsNullOrWhiteSpace(Region))
+        {
+            problems.Add("region is empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClusterId))
+        {
+            problems.Add("cluster id is empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(ServiceId))
+        {
+            problems.Add("service id is empty");
+        }
+
+        CheckPort(problems, "silo port", SiloPort);
+        CheckPort(problems, "gateway port", GatewayPort);
+        if (SiloPort == GatewayPort)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"silo port and gateway port are both {SiloPort}"));
+        }
+
+        if (Membership is { } kind && !Enum.IsDefined(kind))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"membership {(int)kind} is not a membership kind"));
+        }
+        else if (EffectiveMembership == MembershipKind.Localhost && Role != SiloRole.AllInOne)
+        {
+            problems.Add($"role {SiloMetadataKeys.RoleName(Role)} is part of a multi-silo cluster: use --membership dynamodb (localhost clustering is for all-in-one)");
+        }
+        else if (EffectiveMembership == MembershipKind.DynamoDB)
+        {
+            var dynamo = new DynamoDBClusteringOptions();
+            ConfigureDynamoDB(dynamo);
+            problems.AddRange(DynamoDBClusteringOptionsValidator.Validate(dynamo));
+        }
+
+        return problems;
+    }
+
+    private static void CheckPort(List<string> problems, string name, int port)
+    {
+        if (port is < 1 or > 65535)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {port} is not in 1..65535"));
+        }
+    }
+}

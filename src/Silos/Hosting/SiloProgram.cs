@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
+
+namespace AutoMon.Silos.Hosting;
+
+/// <summary>Entry point of <c>AutoMon.Silos</c>: parse the command line, run one silo until stopped.</summary>
+public static class SiloProgram
+{
+    // The generic host handles Ctrl+C and SIGTERM (graceful silo shutdown); System.CommandLine must not race it.
+    public static Task<int> RunAsync(string[] args) =>
+        SiloCommandLine.Create(RunSiloAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+    /// <summary>Runs a silo with <paramref name="options"/> until Ctrl+C, SIGTERM or (if asked) end of standard input.</summary>
+    public static async Task<int> RunSiloAsync(SiloHostOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var host = SiloHostBuilder.CreateHostBuilder(options).Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
+        // One stable line for operators and supervising processes.
+        Console.WriteLine(
+            $"AutoMon silo started: {silo.SiloAddress} name={silo.Name} role={SiloMetadataKeys.RoleName(options.Role)} " +
+            $"region={options.Region} cluster={options.ClusterId} membership={options.EffectiveMembership} gateway={silo.GatewayAddress}");
+
+        if (options.ExitWhenStdinCloses)
+        {
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            _ = Task.Run(async () =>
+            {
+                using var stdin = Console.OpenStandardInput();
+                await stdin.CopyToAsync(Stream.Null, lifetime.ApplicationStopping).ConfigureAwait(false);
+                lifetime.StopApplication();
+            }, CancellationToken.None);
+        }
+
+        await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,58 @@
+namespace AutoMon.Silos.Membership;
+
+/// <summary>How a membership table that this provider creates is billed.</summary>
+public enum DynamoDBCapacityMode
+{
+    /// <summary>Pay per request: no read throttling at a fixed low capacity (a known pain of provisioned membership tables).</summary>
+    OnDemand,
+
+    /// <summary>Provisioned throughput with <see cref="DynamoDBClusteringOptions.ReadCapacityUnits"/> and <see cref="DynamoDBClusteringOptions.WriteCapacityUnits"/>.</summary>
+    Provisioned,
+}
+
+/// <summary>
+/// Where the DynamoDB membership table lives and how to reach it. Used by silos (membership table) and clients
+/// (gateway list). Region and service URL are separate settings: the region is the AWS region name (also the signing
+/// region when a service URL is given), the service URL an endpoint such as a local emulator's.
+/// </summary>
+public sealed class DynamoDBClusteringOptions
+{
+    /// <summary>The table name used when none is configured.</summary>
+    public const string DefaultTableName = "AutoMonMembership";
+
+    /// <summary>The signing region used with a <see cref="ServiceUrl"/> when <see cref="Region"/> is not set.</summary>
+    public const string DefaultSigningRegion = "us-east-1";
+
+    /// <summary>DynamoDB table name (3 to 255 characters of a-z, A-Z, 0-9, '_', '-', '.').</summary>
+    public string TableName { get; set; } = DefaultTableName;
+
+    /// <summary>AWS region name, e.g. <c>us-west-2</c>. Required unless <see cref="ServiceUrl"/> is set.</summary>
+    public string? Region { get; set; }
+
+    /// <summary>Endpoint URL, e.g. <c>http://127.0.0.1:5000</c> for a local emulator. Overrides the region's endpoint.</summary>
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>Access key id. With <see cref="SecretKey"/>; leave both unset to use the SDK's default credential chain.</summary>
+    public string? AccessKey { get; set; }
+
+    /// <summary>Secret access key; set together with <see cref="AccessKey"/>.</summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>Session token of temporary credentials; needs <see cref="AccessKey"/> and <see cref="SecretKey"/>.</summary>
+    public string? SessionToken { get; set; }
+
+    /// <summary>Create the table on first use when it does not exist. An existing table is never modified.</summary>
+    public bool CreateIfNotExists { get; set; } = true;
+
+    /// <summary>Billing mode of a table this provider creates.</summary>
+    public DynamoDBCapacityMode CapacityMode { get; set; } = DynamoDBCapacityMode.OnDemand;
+
+    /// <summary>Read capacity units of a created table in <see cref="DynamoDBCapacityMode.Provisioned"/> mode.</summary>
+    public int ReadCapacityUnits { get; set; } = 10;
+
+    /// <summary>Write capacity units of a created table in <see cref="DynamoDBCapacityMode.Provisioned"/> mode.</summary>
+    public int WriteCapacityUnits { get; set; } = 5;
+
+    /// <summary>How long to wait for the table to become ACTIVE (after creating it, or while someone else creates it).</summary>
+    public TimeSpan TableReadyTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

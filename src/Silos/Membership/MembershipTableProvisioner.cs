@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Logging;
+
+namespace AutoMon.Silos.Membership;
+
+/// <summary>
+/// Makes sure the membership table exists and is ACTIVE. Several silos may start at once: a create that fails with
+/// <see cref="ResourceInUseException"/> means another silo created the table, so we wait for ACTIVE like everyone else.
+/// An existing table is never updated (its billing mode and capacity are the owner's choice), only checked for our key schema.
+/// </summary>
+internal sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, DynamoDBClusteringOptions options, ILogger logger)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    public async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        var table = await DescribeAsync(cancellationToken).ConfigureAwait(false);
+        if (table is null)
+        {
+            if (!options.CreateIfNotExists)
+            {
+                throw new InvalidOperationException(
+                    $"DynamoDB membership table '{options.TableName}' does not exist and {nameof(options.CreateIfNotExists)} is false.");
+            }
+
+            await CreateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        table = await WaitUntilActiveAsync(table, cancellationToken).ConfigureAwait(false);
+        CheckKeySchema(table);
+    }
+
+    private async Task CreateAsync(CancellationToken cancellationToken)
+    {
+        var request = new CreateTableRequest
+        {
+            TableName = options.TableName,
+            KeySchema =
+            [
+                new KeySchemaElement { AttributeName = MembershipSchema.ClusterId, KeyType = KeyType.HASH },
+                new KeySchemaElement { AttributeName = MembershipSchema.SiloIdentity, KeyType = KeyType.RANGE },
+            ],
+            AttributeDefinitions =
+            [
+                new AttributeDefinition { AttributeName = MembershipSchema.ClusterId, AttributeType = ScalarAttributeType.S },
+                new AttributeDefinition { AttributeName = MembershipSchema.SiloIdentity, AttributeType = ScalarAttributeType.S },
+            ],
+        };
+
+        if (options.CapacityMode == DynamoDBCapacityMode.Provisioned)
+        {
+            request.BillingMode = BillingMode.PROVISIONED;
+            request.ProvisionedThroughput = new ProvisionedThroughput(options.ReadCapacityUnits, options.WriteCapacityUnits);
+        }
+        else
+        {
+            request.BillingMode = BillingMode.PAY_PER_REQUEST;
+        }
+
+        try
+        {
+            await client.CreateTableAsync(request, cancellationToken).ConfigureAwait(false);
+            LogCreatingTable(options.TableName, options.CapacityMode);
+        }
+        catch (ResourceInUseException)
+        {
+            LogTableCreatedConcurrently(options.TableName);
+        }
+    }
+
+    private async Task<TableDescription> WaitUntilActiveAsync(TableDescription? table, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (table?.TableStatus == TableStatus.ACTIVE)
+            {
+                return table;
+            }
+
+            if (table?.TableStatus == TableStatus.DELETING)
+            {
+                throw new InvalidOperationException($"DynamoDB membership table '{options.TableName}' is being deleted.");
+            }
+
+            if (clock.Elapsed > options.TableReadyTimeout)
+            {
+                throw new TimeoutException(
+                    $"DynamoDB membership table '{options.TableName}' did not become ACTIVE within {options.TableReadyTimeout} (last status: {table?.TableStatus?.Value ?? "not found"}).");
+            }
+
+            LogWaitingForTable(options.TableName, table?.TableStatus?.Value ?? "not visible yet");
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+
+            // Right after CreateTable the table may briefly not be visible to DescribeTable: keep polling.
+            table = await DescribeAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TableDescription?> DescribeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.DescribeTableAsync(new DescribeTableRequest { TableName = options.TableName }, cancellationToken)
+                .ConfigureAwait(false);
+            return response.Table;
+        }
+        catch (ResourceNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private void CheckKeySchema(TableDescription table)
+    {
+        var keys = table.KeySchema ?? [];
+        var hash = keys.FirstOrDefault(k => k.KeyType == KeyType.HASH)?.AttributeName;
+        var range = keys.FirstOrDefault(k => k.KeyType == KeyType.RANGE)?.AttributeName;
+        if (hash != MembershipSchema.ClusterId || range != MembershipSchema.SiloIdentity || keys.Count != 2)
+        {
+            var found = string.Join(", ", keys.Select(k => $"{k.AttributeName} ({k.KeyType?.Value})"));
+            throw new InvalidOperationException(
+                $"DynamoDB table '{options.TableName}' exists but is not a membership table: its key schema is [{found}], " +
+                $"expected [{MembershipSchema.ClusterId} (HASH), {MembershipSchema.SiloIdentity} (RANGE)]. Choose another table name.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Creating DynamoDB membership table {TableName} ({CapacityMode})")]
+    private partial void LogCreatingTable(string tableName, DynamoDBCapacityMode capacityMode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DynamoDB membership table {TableName} is being created by another process; waiting for it")]
+    private partial void LogTableCreatedConcurrently(string tableName);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Waiting for DynamoDB membership table {TableName} to become ACTIVE (status: {Status})")]
+    private partial void LogWaitingForTable(string tableName, string status);
+}

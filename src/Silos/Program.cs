@@ -1,0 +1,3 @@
+using AutoMon.Silos.Hosting;
+
+return await SiloProgram.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,59 @@
+using AutoMon.Silos.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace AutoMon.Silos.Tests;
+
+public sealed class AllInOneSiloTests
+{
+    [Fact]
+    public async Task An_all_in_one_silo_starts_with_localhost_clustering_and_publishes_role_and_region()
+    {
+        var options = new SiloHostOptions
+        {
+            Role = SiloRole.AllInOne,
+            Region = "us-east-2",
+            SiloPort = MotoServer.FreePort(),
+            GatewayPort = MotoServer.FreePort(),
+        };
+        var builder = SiloHostBuilder.CreateHostBuilder(options);
+        builder.Logging.ClearProviders();
+        using var host = builder.Build();
+
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
+            Assert.Equal(options.SiloPort, silo.SiloAddress.Endpoint.Port);
+            Assert.Equal($"all-in-one-{options.SiloPort}", silo.Name);
+
+            var metadata = host.Services.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(silo.SiloAddress);
+            Assert.Equal("all-in-one", metadata.Metadata[SiloMetadataKeys.Role]);
+            Assert.Equal("us-east-2", metadata.Metadata[SiloMetadataKeys.Region]);
+
+            var hosts = await host.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            Assert.Equal(silo.SiloAddress, Assert.Single(hosts).Key);
+        }
+        finally
+        {
+            await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public void Fast_failure_detection_shortens_probes_and_table_refresh()
+    {
+        var membership = new Orleans.Configuration.ClusterMembershipOptions();
+        var defaults = (membership.ProbeTimeout, membership.TableRefreshTimeout, membership.NumMissedProbesLimit);
+
+        SiloHostBuilder.ApplyFastFailureDetection(membership);
+
+        Assert.True(membership.ProbeTimeout < defaults.ProbeTimeout);
+        Assert.True(membership.TableRefreshTimeout < defaults.TableRefreshTimeout);
+        Assert.True(membership.NumMissedProbesLimit <= defaults.NumMissedProbesLimit);
+    }
+}

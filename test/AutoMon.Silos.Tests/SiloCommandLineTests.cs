@@ -1,0 +1,118 @@
+using System.Net;
+using AutoMon.Silos.Hosting;
+
+namespace AutoMon.Silos.Tests;
+
+public sealed class SiloCommandLineTests
+{
+    [Fact]
+    public void Every_option_reaches_the_host_options()
+    {
+        Assert.True(SiloCommandLine.TryParse(
+        [
+            "--role", "node", "--region", "us-east-2", "--cluster-id", "exp1", "--service-id", "svc", "--silo-name", "n1",
+            "--address", "127.0.0.2", "--silo-port", "12000", "--gateway-port", "32000", "--membership", "dynamodb",
+            "--dynamodb-table", "Members", "--dynamodb-service-url", "http://127.0.0.1:5000", "--dynamodb-region", "us-west-2",
+            "--failure-detection", "fast", "--exit-when-stdin-closes",
+        ], out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(SiloRole.Node, options.Role);
+        Assert.Equal("us-east-2", options.Region);
+        Assert.Equal("exp1", options.ClusterId);
+        Assert.Equal("svc", options.ServiceId);
+        Assert.Equal("n1", options.EffectiveSiloName);
+        Assert.Equal(IPAddress.Parse("127.0.0.2"), options.Address);
+        Assert.Equal(12000, options.SiloPort);
+        Assert.Equal(32000, options.GatewayPort);
+        Assert.Equal(MembershipKind.DynamoDB, options.EffectiveMembership);
+        Assert.Equal("Members", options.DynamoDBTable);
+        Assert.Equal("http://127.0.0.1:5000", options.DynamoDBServiceUrl);
+        Assert.Equal("us-west-2", options.DynamoDBRegion);
+        Assert.Equal(FailureDetectionProfile.Fast, options.FailureDetection);
+        Assert.True(options.ExitWhenStdinCloses);
+    }
+
+    [Fact]
+    public void All_in_one_defaults_to_localhost_clustering_on_loopback()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one"], out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(MembershipKind.Localhost, options.EffectiveMembership);
+        Assert.Equal(IPAddress.Loopback, options.Address);
+        Assert.Equal("us-west-2", options.Region);
+        Assert.Equal("all-in-one-11111", options.EffectiveSiloName);
+    }
+
+    [Fact]
+    public void Coordinator_and_node_default_to_DynamoDB_membership()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "coordinator", "--dynamodb-region", "us-west-2"], out var options, out _));
+
+        Assert.Equal(MembershipKind.DynamoDB, options.EffectiveMembership);
+    }
+
+    [Fact]
+    public void The_region_label_is_not_used_as_the_table_region()
+    {
+        // Node silos are labelled us-east-2 but must share the coordinator's table: no region, no table.
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--region", "us-east-2"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("Region", StringComparison.Ordinal) && p.Contains("ServiceUrl", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_role_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse([], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--role", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unknown_role_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "worker"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("worker", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_multi_silo_role_with_localhost_clustering_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--membership", "localhost"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--membership dynamodb", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_same_port_for_silo_and_gateway_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--silo-port", "20000", "--gateway-port", "20000"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("20000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_port_out_of_range_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--gateway-port", "70000"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("gateway port 70000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_address_that_is_not_an_IP_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--address", "my-host"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("my-host", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_region_url_for_the_table_is_rejected_at_parse_time()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--dynamodb-region", "http://127.0.0.1:5000"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("looks like a URL", StringComparison.Ordinal));
+    }
+}

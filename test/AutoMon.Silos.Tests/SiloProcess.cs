@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace AutoMon.Silos.Tests;
+
+/// <summary>
+/// One <c>AutoMon.Silos</c> process (the built host, started with <c>dotnet AutoMon.Silos.dll</c>) on 127.0.0.1.
+/// It holds the silo's stdin open and the silo runs with <c>--exit-when-stdin-closes</c>, so the silo also stops if
+/// this test process dies; disposing kills its process tree.
+/// </summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SiloProcess(Process process, string role, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        Role = role;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public string Role { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts a silo with DynamoDB membership on <paramref name="moto"/> and fast failure detection.</summary>
+    public static SiloProcess StartWithDynamoDB(MotoServer moto, string role, string region, string clusterId, string tableName)
+    {
+        var siloPort = MotoServer.FreePort();
+        var gatewayPort = MotoServer.FreePort();
+        var host = Path.Combine(AppContext.BaseDirectory, "AutoMon.Silos.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     host, "--role", role, "--region", region, "--cluster-id", clusterId,
+                     "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
+                     "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+                     "--membership", "dynamodb", "--dynamodb-table", tableName,
+                     "--dynamodb-service-url", moto.ServiceUrl, "--dynamodb-region", MotoServer.Region,
+                     "--failure-detection", "fast", "--exit-when-stdin-closes",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Credentials for moto through the SDK's default chain (environment first); no instance-metadata lookups.
+        start.Environment["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKey;
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = MotoServer.SecretKey;
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        // Three silos share two cores with the test run: workstation GC keeps each one light.
+        start.Environment["DOTNET_gcServer"] = "0";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var silo = new SiloProcess(process, role, siloPort, gatewayPort);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>Kills the silo at once (no graceful shutdown), as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    public override string ToString() => $"{Role} silo on port {SiloPort}";
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Length > 64 * 1024)
+            {
+                _output.Remove(0, _output.Length - (32 * 1024));
+            }
+
+            _output.AppendLine(line);
+        }
+    }
+}
