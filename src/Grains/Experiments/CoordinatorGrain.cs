@@ -93,7 +93,7 @@ internal sealed partial class CoordinatorGrain(
             throw new ArgumentException(Invariant($"Experiment '{_experiment}' has dimension {d}; {clean.Length} global-vector values are not whole rounds."));
         }
 
-        if (last.Length != (violations.Length > 0 ? d : last.Length == 0 ? 0 : d))
+        if ((last.Length != 0 && last.Length != d) || (violations.Length > 0 && last.Length == 0))
         {
             throw new ArgumentException(Invariant($"Experiment '{_experiment}' has dimension {d}; the violation round's global vector has {last.Length} components."));
         }
