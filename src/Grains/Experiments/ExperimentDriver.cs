@@ -15,7 +15,8 @@ public sealed record ExperimentDriverOptions
     /// <summary>
     /// Lockstep: at most this many rounds a step looks ahead (each node checks its next points against its current
     /// constraints without committing them; the rounds up to the first violation anywhere are then committed in one step).
-    /// 0 steps one round at a time. The look-ahead doubles after every step without a violation, from 1 up to this cap.
+    /// 0 steps one round at a time. The look-ahead doubles after every step without a violation, up to this cap, and
+    /// shrinks to twice the distance of the violation a step found.
     /// </summary>
     public int MaxLookaheadRounds { get; init; } = 64;
 
@@ -303,6 +304,7 @@ public sealed class LockstepRun
         _global = new double[setup.Function.Dimension];
         TotalRounds = 1 + ((setup.Monitoring.RowCount - setup.FillRows) / _pointsPerRound);
         _sentThrough = setup.FillRows;
+        _lookahead = Math.Min(1, _maxLookahead);
     }
 
     /// <summary>The experiment id.</summary>
@@ -450,10 +452,9 @@ public sealed class LockstepRun
 
         if (!violations.IsEmpty)
         {
-            // Constraints changed: whatever was looked ahead is stale.
+            // Constraints changed: whatever was looked ahead is stale (the rows already sent stay queued at the nodes).
             _violationAhead = null;
             _probedThrough = _committed;
-            _lookahead = 0;
             return;
         }
 
@@ -465,10 +466,11 @@ public sealed class LockstepRun
 
         var first = results.Select(r => r.FirstProbeViolation).Where(s => s != NodeStepResult.None).DefaultIfEmpty(NodeStepResult.None).Min();
         _probedThrough = Math.Max(_probedThrough, probeTo);
+        // The look-ahead adapts to how far apart violations are: looking further than that only repeats checks.
         if (first != NodeStepResult.None)
         {
             _violationAhead = RoundOf(first);
-            _lookahead = 0;
+            _lookahead = Math.Min(_maxLookahead, Math.Max(1, 2 * (_violationAhead.Value - _committed)));
         }
         else
         {

@@ -33,6 +33,7 @@ internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry regis
     // Paced mode: raw rows waiting for the timer, one consumed per tick.
     private readonly Queue<(long Sequence, double[] Row)> _pacedRows = new();
     private IGrainTimer? _timer;
+    private bool _vectorMovedSinceSent;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -147,9 +148,23 @@ internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry regis
     public Task<LocalVectorInfo?> Deliver(ICoordinatorMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var (node, _) = Configured();
+        var (node, stream) = Configured();
         ValidateMessage(message, node.Dimension);
-        return Task.FromResult(node.Handle(message));
+        var reply = node.Handle(message);
+        if (reply is not null)
+        {
+            _vectorMovedSinceSent = false;
+        }
+
+        // Paced: the node kept taking data while the coordinator worked, so the sync was computed from an older vector.
+        // Check the current one against the new constraints now rather than at the next tick (which a pause may delay).
+        if (_config!.Pacing == Pacing.Paced && message is Sync or LazySync && _vectorMovedSinceSent && _filled)
+        {
+            _vectorMovedSinceSent = false;
+            Report(node.UpdateData(stream.LocalVector));
+        }
+
+        return Task.FromResult(reply);
     }
 
     public Task StartPaced(DataRows rows)
@@ -202,14 +217,22 @@ internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry regis
 
         var (node, stream) = Filled();
         stream.Update(next.Row);
-        if (node.UpdateData(stream.LocalVector) is { } violation)
+        _vectorMovedSinceSent = true;
+        Report(node.UpdateData(stream.LocalVector));
+        return Task.CompletedTask;
+    }
+
+    private void Report(Violation? violation)
+    {
+        if (violation is null)
         {
-            _violationsSent++;
-            // One-way: the report is not awaited, so an emulated WAN delay never stalls this node's updates.
-            _ = _coordinator!.ReportViolation(violation);
+            return;
         }
 
-        return Task.CompletedTask;
+        _violationsSent++;
+        _vectorMovedSinceSent = false;
+        // One-way: the report is not awaited, so an emulated WAN delay never stalls this node's updates.
+        _ = _coordinator!.ReportViolation(violation);
     }
 
     // Node.UpdateData's test without its effects: before the first sync everything violates; then x − slack must be inside.

@@ -1,13 +1,14 @@
 using AutoMon.Grains.Experiments;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
+using Xunit.Abstractions;
 using static AutoMon.Grains.Tests.Orleans.Experiments;
 
 namespace AutoMon.Grains.Tests.Orleans;
 
 /// <summary>Lockstep experiments on a coordinator silo and two node silos equal the in-process simulation exactly.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class LockstepTests(ClusterFixture fixture)
+public sealed class LockstepTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     [Theory]
     [InlineData(SyncType.LazyLRU, 0)]
@@ -99,5 +100,21 @@ public sealed class LockstepTests(ClusterFixture fixture)
         Assert.True(result.Wire.Messages >= result.Statistics.TotalMessagesBroadcastDisabled, $"{result.Wire.Messages} Orleans messages");
         Assert.True(result.Wire.HeaderBytes > 0 && result.Wire.BodyBytes > 0);
         Assert.True(result.WireToProtocolRatio > 1, $"ratio {result.WireToProtocolRatio}");
+        output.WriteLine($"protocol {result.ProtocolBytes} B in {result.Statistics.TotalMessagesBroadcastDisabled} messages; " +
+            $"Orleans {result.Wire.TotalBytes} B (headers {result.Wire.HeaderBytes}, bodies {result.Wire.BodyBytes}) in {result.Wire.Messages} messages; ratio {result.WireToProtocolRatio:F2}");
+    }
+
+    [Fact]
+    public async Task Quiet_stretches_are_committed_several_rounds_per_step()
+    {
+        var (config, data) = InnerProduct(SyncType.LazyLRU, errorBound: 0.5, iterations: 120);
+        var run = await new ExperimentDriver(fixture.Client).StartLockstepAsync(NewId("quiet"), config, data);
+
+        await run.RunRoundsAsync(int.MaxValue);
+
+        var expected = Simulate(config, data);
+        output.WriteLine($"{run.Steps} steps for {run.TotalRounds} rounds, {expected.Statistics.RoundsWithViolation} with violations");
+        Assert.True(run.Steps < run.TotalRounds / 3, $"{run.Steps} steps for {run.TotalRounds} rounds");
+        AssertSameAsSimulation(expected, await run.ResultAsync());
     }
 }
