@@ -322,6 +322,12 @@ public sealed class LockstepRun
     /// <summary>Steps (one call per node each) taken so far.</summary>
     public int Steps { get; private set; }
 
+    /// <summary>Time spent waiting for the nodes' steps.</summary>
+    public TimeSpan NodeTime { get; private set; }
+
+    /// <summary>Time spent waiting for the coordinator to close rounds (syncs included).</summary>
+    public TimeSpan CoordinatorTime { get; private set; }
+
     internal async Task RoundZeroAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -329,7 +335,9 @@ public sealed class LockstepRun
         var fills = await Task.WhenAll(_setup.Nodes.Select((node, i) => node.FillWindow(_setup.RowsOf(i, 0, _setup.FillRows)))).ConfigureAwait(false);
         _setup.Feed.CopyGlobalVector(_global);
         var violations = fills.Where(v => v is not null).Select(v => v!).ToImmutableArray();
+        var started = Stopwatch.GetTimestamp();
         await _setup.Coordinator.CloseRounds(new RoundBatch([], violations, [.. _global])).ConfigureAwait(false);
+        CoordinatorTime += Stopwatch.GetElapsedTime(started);
         _clock.Stop();
     }
 
@@ -400,8 +408,10 @@ public sealed class LockstepRun
         var commitThrough = EndSequence(commitTo);
         var probeThrough = EndSequence(probeTo);
         var sendTo = (int)Math.Max(_sentThrough, probeThrough + 1);
+        var started = Stopwatch.GetTimestamp();
         var results = await Task.WhenAll(_setup.Nodes.Select((node, i) =>
             node.Step(new NodeStepRequest(_setup.RowsOf(i, _sentThrough, sendTo), commitThrough, probeThrough)))).ConfigureAwait(false);
+        NodeTime += Stopwatch.GetElapsedTime(started);
         _sentThrough = sendTo;
         Steps++;
 
@@ -447,7 +457,9 @@ public sealed class LockstepRun
             }
         }
 
+        started = Stopwatch.GetTimestamp();
         await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableArray.Create(clean), violations, [.. _global])).ConfigureAwait(false);
+        CoordinatorTime += Stopwatch.GetElapsedTime(started);
         _committed = commitTo;
 
         if (!violations.IsEmpty)
