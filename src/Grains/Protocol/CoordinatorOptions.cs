@@ -1,0 +1,78 @@
+using AutoMon.Numerics;
+
+namespace AutoMon.Protocol;
+
+/// <summary>When the coordinator's iteration counter (and so the constraint versions it hands out) advances.</summary>
+public enum IterationClock
+{
+    /// <summary>Once per data round, when the host calls <see cref="Coordinator.EndRound"/> (the reference's simulation).</summary>
+    Rounds,
+
+    /// <summary>Once per completed sync (the reference's distributed mode, where rounds are not visible to the coordinator).</summary>
+    Syncs,
+}
+
+/// <summary>Configuration of a <see cref="Coordinator"/> (reference <c>AutomonCoordinator.__init__</c> arguments).</summary>
+public sealed record CoordinatorOptions
+{
+    /// <summary>Number of nodes n.</summary>
+    public required int NodeCount { get; init; }
+
+    /// <summary>The additive error bound ε: L, U = f(x0) ∓ ε.</summary>
+    public required double ErrorBound { get; init; }
+
+    /// <summary>Slack type; <see cref="SlackType.NoSlack"/> requires <see cref="SyncType.Eager"/>.</summary>
+    public SlackType SlackType { get; init; } = SlackType.Drift;
+
+    /// <summary>Sync type.</summary>
+    public SyncType SyncType { get; init; } = SyncType.LazyLRU;
+
+    /// <summary>S_max as a fraction of n: a lazy sync uses at most round(fraction · n) nodes (round half to even).</summary>
+    public double LazySyncMaxFraction { get; init; } = 0.5;
+
+    /// <summary>Initial neighbourhood size r for ADCD-X (null: the neighbourhood is the whole domain). Ignored for a constant Hessian.</summary>
+    public double? NeighborhoodSize { get; init; }
+
+    /// <summary>Double the neighbourhood after more than 5n consecutive Domain violations (reference <c>b_fix_neighborhood_dynamically</c>).</summary>
+    public bool AdjustNeighborhoodDynamically { get; init; } = true;
+
+    /// <summary>How the iteration counter advances.</summary>
+    public IterationClock IterationClock { get; init; } = IterationClock.Rounds;
+
+    /// <summary>Options of the ADCD-X extreme-eigenvalue search (null: the reference's, 5 iterations).</summary>
+    public ExtremeEigenvalueOptions? ExtremeEigenvalueOptions { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (NodeCount < 1)
+        {
+            throw new ArgumentException($"The number of nodes must be at least 1; got {NodeCount}.");
+        }
+
+        if (!(ErrorBound > 0) || double.IsInfinity(ErrorBound))
+        {
+            throw new ArgumentException($"The error bound must be a positive finite number; got {ErrorBound}.");
+        }
+
+        if (SlackType == SlackType.NoSlack && SyncType.IsLazy())
+        {
+            throw new ArgumentException($"Slack type NoSlack works only with eager sync; {SyncType} needs Drift slack.");
+        }
+
+        if (!(LazySyncMaxFraction > 0 && LazySyncMaxFraction <= 1))
+        {
+            throw new ArgumentException($"The lazy-sync S_max fraction must be in (0, 1]; got {LazySyncMaxFraction}.");
+        }
+
+        if (NeighborhoodSize is { } r && !(r > 0 && double.IsFinite(r)))
+        {
+            throw new ArgumentException($"The neighbourhood size must be a positive finite number; got {r}.");
+        }
+
+        if (!Enum.IsDefined(SlackType) || !Enum.IsDefined(SyncType) || !Enum.IsDefined(IterationClock))
+        {
+            throw new ArgumentException("Unknown slack type, sync type or iteration clock.");
+        }
+    }
+}

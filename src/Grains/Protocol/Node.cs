@@ -1,0 +1,289 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using AutoMon.Numerics;
+using AutoMon.Numerics.Functions;
+
+namespace AutoMon.Protocol;
+
+/// <summary>
+/// One AutoMon node (reference <c>common_node.py</c> + <c>automon_node.py</c>). Transport-agnostic: <see cref="UpdateData"/>
+/// takes the node's new local vector and returns a <see cref="Violation"/> to send (or null); <see cref="Handle"/> takes a
+/// coordinator message and returns the reply to send (or null). Not thread-safe: a host calls it from one thread at a time.
+/// </summary>
+/// <remarks>
+/// The check of a data update allocates nothing when it passes: x is copied into a preallocated buffer, x − slack is
+/// formed in another and <see cref="SafeZone.Check"/> runs on it. Only a violation allocates (its message).
+/// </remarks>
+public sealed class Node
+{
+    private readonly MonitoredFunction _function;
+    private readonly BoxDomain? _domain;
+    private readonly double[] _x;
+    private readonly double[] _slack;
+    private readonly double[] _point;
+    private SafeZone _safeZone;
+
+    /// <summary>Creates node <paramref name="index"/> monitoring <paramref name="function"/> (its domain and range included).</summary>
+    public Node(int index, MonitoredFunction function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        Index = index;
+        _function = function;
+        Dimension = function.Dimension;
+        _domain = function.Domain is { } box ? BoxDomain.Uniform(Dimension, box.Low, box.High) : null;
+        _x = new double[Dimension];
+        _slack = new double[Dimension];
+        _point = new double[Dimension];
+        _safeZone = new SafeZone(function.Function, function.MinValue, function.MaxValue);
+        Statistics = new NodeStatistics();
+    }
+
+    /// <summary>The node's index (the header's node index in its messages).</summary>
+    public int Index { get; }
+
+    /// <summary>d.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Protocol state.</summary>
+    public NodeState State { get; private set; }
+
+    /// <summary>Version of the constraints the node holds (0 before the first sync).</summary>
+    public int ConstraintVersion { get; private set; }
+
+    /// <summary>True until the first Sync: every data update is then a violation, which is how the first sync starts.</summary>
+    public bool IsBeforeFirstSync => !_safeZone.IsSynced;
+
+    /// <summary>The current local vector x.</summary>
+    public ReadOnlySpan<double> LocalVector => _x;
+
+    /// <summary>The current slack s (x − s is what is checked).</summary>
+    public ReadOnlySpan<double> Slack => _slack;
+
+    /// <summary>The safe zone of the last sync (reference point, thresholds, neighbourhood box).</summary>
+    public SafeZone SafeZone => _safeZone;
+
+    /// <summary>Origin of the last violation this node found.</summary>
+    public ViolationOrigin? LastViolationOrigin { get; private set; }
+
+    /// <summary>Counters and timers of this node.</summary>
+    public NodeStatistics Statistics { get; }
+
+    /// <summary>
+    /// The node's local vector changed to <paramref name="localVector"/>: checks x − slack (domain / neighbourhood box, safe
+    /// zone, bounds) and returns the violation to report, or null when x − slack is inside the effective safe zone.
+    /// </summary>
+    /// <remarks>
+    /// While the node waits for a sync (<see cref="NodeState.WaitForSync"/>) a further violation is not reported again: the
+    /// coordinator is already resolving this node's violation, and the next update after the sync is checked afresh. With the
+    /// reference's round-robin rounds this never arises; the reference would send a second report and then fail on it.
+    /// </remarks>
+    public Violation? UpdateData(ReadOnlySpan<double> localVector)
+    {
+        if (localVector.Length != Dimension)
+        {
+            ThrowLength(localVector.Length);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        localVector.CopyTo(_x);
+        var origin = Check();
+        Statistics.RecordCheck(Stopwatch.GetTimestamp() - start);
+
+        if (origin is not { } violationOrigin)
+        {
+            return null;
+        }
+
+        LastViolationOrigin = violationOrigin;
+        if (State == NodeState.WaitForSync)
+        {
+            return null;
+        }
+
+        State = NodeState.WaitForSync;
+        var violation = new Violation(Index, ConstraintVersion, violationOrigin, ImmutableArray.Create<double>(_x));
+        Statistics.RecordSent(violation.WireSize);
+        return violation;
+    }
+
+    /// <summary>Applies a coordinator message; returns the reply to send to the coordinator, or null.</summary>
+    /// <exception cref="ArgumentException">The message is addressed to another node or has the wrong dimension.</exception>
+    public LocalVectorInfo? Handle(ICoordinatorMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.NodeIndex != Index)
+        {
+            throw new ArgumentException($"Node {Index} got a {message.Type} message addressed to node {message.NodeIndex}.", nameof(message));
+        }
+
+        Statistics.RecordReceived(message.WireSize);
+        switch (message)
+        {
+            case GetLocalVector request:
+                return AnswerGetLocalVector(request);
+            case LazySync lazySync:
+                ApplyLazySync(lazySync);
+                return null;
+            case Sync sync:
+                ApplySync(sync);
+                return null;
+            default:
+                throw new ArgumentException($"Node {Index} cannot handle a {message.Type} message.", nameof(message));
+        }
+    }
+
+    /// <summary>Back to the state before the first sync (reference <c>_init</c>; used between neighbourhood-tuning runs).</summary>
+    public void Reset()
+    {
+        Array.Clear(_x);
+        Array.Clear(_slack);
+        State = NodeState.Monitoring;
+        ConstraintVersion = 0;
+        LastViolationOrigin = null;
+        _safeZone = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
+        Statistics.Reset();
+    }
+
+    // Reference inside_effective_safe_zone: before the first sync always a (SafeZone) violation; then domain, safe zone, bounds.
+    private ViolationOrigin? Check()
+    {
+        if (!_safeZone.IsSynced)
+        {
+            return ViolationOrigin.SafeZone;
+        }
+
+        TensorPrimitives.Subtract(_x, _slack, _point);
+        return _safeZone.Check(_point) switch
+        {
+            SafeZoneResult.Inside => null,
+            SafeZoneResult.Domain => ViolationOrigin.Domain,
+            SafeZoneResult.SafeZone => ViolationOrigin.SafeZone,
+            _ => ViolationOrigin.FaultySafeZone,
+        };
+    }
+
+    private LocalVectorInfo? AnswerGetLocalVector(GetLocalVector request)
+    {
+        // A request for other constraints than ours is stale: ignore it. In WaitForSync the vector already went with the
+        // violation report (reference common_node.parse_message).
+        if (request.ConstraintVersion != ConstraintVersion || State == NodeState.WaitForSync)
+        {
+            Statistics.IgnoredRequests++;
+            return null;
+        }
+
+        // SuspectWaitForSync, not WaitForSync: the coordinator may resolve the violation without this node.
+        State = NodeState.SuspectWaitForSync;
+        var reply = new LocalVectorInfo(Index, ConstraintVersion, ImmutableArray.Create<double>(_x));
+        Statistics.RecordSent(reply.WireSize);
+        return reply;
+    }
+
+    private void ApplyLazySync(LazySync message)
+    {
+        RequireLength(message.Slack.Length, "slack");
+        ConstraintVersion = message.ConstraintVersion;
+        message.Slack.AsSpan().CopyTo(_slack);
+        State = NodeState.Monitoring;
+        Statistics.LazySyncs++;
+    }
+
+    private void ApplySync(Sync message)
+    {
+        RequireLength(message.ReferencePoint.Length, "reference point");
+        RequireLength(message.Slack.Length, "slack");
+        var x0 = message.ReferencePoint.AsSpan();
+
+        // The node's box: [x0 − r, x0 + r] ∩ domain when a neighbourhood is used (r > 0), else the global domain.
+        var box = message.NeighborhoodSize > 0 ? BoxDomain.Neighborhood(x0, message.NeighborhoodSize, _domain) : _domain;
+        switch (message.DcArgumentKind)
+        {
+            case DcArgumentKind.ExtremeEigenvalue:
+                _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, message.DcArgument[0], box);
+                break;
+            case DcArgumentKind.SignedHessian:
+                _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, message.DcArgument.AsSpan(), box);
+                break;
+            default:
+                _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, box);
+                break;
+        }
+
+        ConstraintVersion = message.ConstraintVersion;
+        message.Slack.AsSpan().CopyTo(_slack);
+        State = NodeState.Monitoring;
+        Statistics.FullSyncs++;
+    }
+
+    private void RequireLength(int length, string what)
+    {
+        if (length != Dimension)
+        {
+            throw new ArgumentException($"Node {Index} has dimension {Dimension}; the message's {what} has {length} components.");
+        }
+    }
+
+    [StackTraceHidden]
+    private void ThrowLength(int length) =>
+        throw new ArgumentException($"Node {Index} has dimension {Dimension}; the local vector has {length} components.", "localVector");
+}
+
+/// <summary>Counters and timers of one node (reference: the node's data-update timer, bytes and message counts).</summary>
+public sealed class NodeStatistics
+{
+    /// <summary>Data updates checked.</summary>
+    public long DataUpdates { get; private set; }
+
+    /// <summary>Total <see cref="Stopwatch"/> ticks spent checking data updates.</summary>
+    public long CheckTicks { get; private set; }
+
+    /// <summary>Mean time of one data-update check in nanoseconds (NaN before any).</summary>
+    public double MeanCheckNanoseconds => DataUpdates == 0 ? double.NaN : CheckTicks * (1e9 / Stopwatch.Frequency) / DataUpdates;
+
+    /// <summary>Messages sent to the coordinator.</summary>
+    public long MessagesSent { get; private set; }
+
+    /// <summary>Bytes sent to the coordinator (reference wire layout).</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>Messages received from the coordinator (including ignored ones).</summary>
+    public long MessagesReceived { get; private set; }
+
+    /// <summary>Bytes received from the coordinator.</summary>
+    public long BytesReceived { get; private set; }
+
+    /// <summary>Full syncs applied.</summary>
+    public long FullSyncs { get; internal set; }
+
+    /// <summary>Lazy syncs applied.</summary>
+    public long LazySyncs { get; internal set; }
+
+    /// <summary>GetLocalVector requests ignored (stale version, or already waiting for a sync).</summary>
+    public long IgnoredRequests { get; internal set; }
+
+    internal void RecordCheck(long ticks)
+    {
+        DataUpdates++;
+        CheckTicks += ticks;
+    }
+
+    internal void RecordSent(int bytes)
+    {
+        MessagesSent++;
+        BytesSent += bytes;
+    }
+
+    internal void RecordReceived(int bytes)
+    {
+        MessagesReceived++;
+        BytesReceived += bytes;
+    }
+
+    internal void Reset()
+    {
+        DataUpdates = CheckTicks = MessagesSent = BytesSent = MessagesReceived = BytesReceived = 0;
+        FullSyncs = LazySyncs = IgnoredRequests = 0;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using AutoMon.Numerics.Randomness;
+using AutoMon.Protocol.Data;
+
+namespace AutoMon.Protocol.Simulation;
+
+/// <summary>
+/// Runs nodes and a coordinator in one process with the reference's round semantics (<c>test_utils._test_data_loop</c>):
+/// every window is filled first; round 0 gives every node its local vector (all report, the first full sync follows);
+/// then one data point at a time, a round closing after n points (or after every point with single-sample rounds).
+/// The violations of a round are resolved together, then the round's statistics are recorded.
+/// </summary>
+public static class Simulator
+{
+    /// <summary>
+    /// Runs <paramref name="data"/>: neighbourhood tuning on its tuning prefix first when there is one and the Hessian is
+    /// not constant (reference <c>tune_neighborhood_size</c>), then monitoring on the rest.
+    /// </summary>
+    public static SimulationResult Run(SimulationOptions options, DataSet data)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        var n = data.NodeCount;
+        var random = new NumpyLegacyRandom(options.RandomSeed);
+        var coordinator = new Coordinator(options.Function, options.CoordinatorOptions(n), random);
+        var nodes = new Node[n];
+        for (var i = 0; i < n; i++)
+        {
+            nodes[i] = new Node(i, options.Function);
+        }
+
+        NeighborhoodTuningResult? tuning = null;
+        if (data.TuningRowCount > 0 && !coordinator.IsHessianConstant)
+        {
+            tuning = NeighborhoodTuner.Tune(coordinator, nodes, data.TuningPart(), options);
+        }
+
+        var monitoring = data.TuningRowCount > 0 ? data.MonitoringPart() : data;
+        var wall = RunRounds(coordinator, nodes, monitoring, options);
+
+        long updates = 0, ticks = 0;
+        foreach (var node in nodes)
+        {
+            updates += node.Statistics.DataUpdates;
+            ticks += node.Statistics.CheckTicks;
+        }
+
+        var statistics = coordinator.Statistics;
+        var centralization = Baselines.Centralization(statistics.Rounds, updates, options.Function.Dimension);
+        var period = options.PeriodicBaselinePeriod
+            ?? Baselines.PeriodMatching(statistics.TotalMessagesBroadcastDisabled, statistics.Rounds.Count, n);
+        var periodic = Baselines.Periodic(statistics.Rounds, period, n, options.Function.Dimension);
+        return new SimulationResult(
+            statistics, n, options.Function.Dimension, updates,
+            updates == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / updates,
+            wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize, centralization, periodic);
+    }
+
+    /// <summary>
+    /// One pass over <paramref name="data"/> with fresh windows (reference <c>run_test</c>); returns the wall time in seconds
+    /// of the data loop (window filling excluded, as the reference times it).
+    /// </summary>
+    internal static double RunRounds(Coordinator coordinator, Node[] nodes, DataSet data, SimulationOptions options)
+    {
+        var n = nodes.Length;
+        var feed = new DataFeed(data, options.StreamKind, options.Function.Dimension, options.WindowSize);
+        feed.FillAllWindows();
+        var streams = feed.Streams;
+        var global = new double[options.Function.Dimension];
+        var pending = new List<INodeMessage>(n);
+        var exchange = new Exchange(coordinator, nodes);
+
+        var start = Stopwatch.GetTimestamp();
+
+        // Round 0: every node gets its full-window local vector; before the first sync each one reports.
+        for (var i = 0; i < n; i++)
+        {
+            if (nodes[i].UpdateData(streams[i].LocalVector) is { } violation)
+            {
+                pending.Add(violation);
+            }
+        }
+
+        CloseRound(coordinator, feed, global, pending, exchange);
+
+        var point = 0;
+        while (feed.TryAdvance(out var node))
+        {
+            if (nodes[node].UpdateData(streams[node].LocalVector) is { } violation)
+            {
+                pending.Add(violation);
+            }
+
+            if (options.SingleSampleRounds || point % n == n - 1)
+            {
+                CloseRound(coordinator, feed, global, pending, exchange);
+            }
+
+            point++;
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static void CloseRound(Coordinator coordinator, DataFeed feed, double[] global, List<INodeMessage> pending, Exchange exchange)
+    {
+        // The verifier's global vector is the one after all of the round's updates, when its violations are resolved.
+        feed.CopyGlobalVector(global);
+        coordinator.SetGlobalVector(global);
+        if (pending.Count > 0)
+        {
+            exchange.Run(pending);
+            pending.Clear();
+        }
+
+        coordinator.EndRound();
+    }
+
+    /// <summary>Delivers messages back and forth until the coordinator has nothing more to send (reference <c>_from_violation_to_sync</c>).</summary>
+    private sealed class Exchange(Coordinator coordinator, Node[] nodes)
+    {
+        private readonly List<INodeMessage> _replies = [];
+        private readonly List<INodeMessage> _batch = [];
+
+        public void Run(List<INodeMessage> violations)
+        {
+            _batch.Clear();
+            _batch.AddRange(violations);
+            while (_batch.Count > 0)
+            {
+                var output = coordinator.Handle(_batch);
+                _replies.Clear();
+                foreach (var message in output)
+                {
+                    if (nodes[message.NodeIndex].Handle(message) is { } reply)
+                    {
+                        _replies.Add(reply);
+                    }
+                }
+
+                _batch.Clear();
+                _batch.AddRange(_replies);
+            }
+        }
+    }
+}
