@@ -152,7 +152,7 @@ internal static class ExperimentSweep
         var first = rows[0];
         var title = $"{request.Preset.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, {engine})";
         var automon = request.Mode == ExperimentMode.AutoMon
-            ? rows.Select(r => (Row: r, Label: "ε=" + r.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList()
+            ? rows.OrderBy(r => r.ErrorBound).Select(r => (Row: r, Label: "ε=" + r.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList()
             : [];
 
         var byMessages = new CostFigure(title,

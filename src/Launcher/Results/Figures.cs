@@ -56,14 +56,28 @@ internal static class Figures
         EnsureFonts();
         var columns = figures.Count == 1 ? 1 : 2;
         var rows = (figures.Count + columns - 1) / columns;
-        var multiplot = new Multiplot();
-        foreach (var figure in figures)
+        int cellWidth = Width * 4 / 5, cellHeight = Height * 4 / 5;
+
+        // Each panel rendered on its own, then tiled onto one canvas.
+        var info = new SkiaSharp.SKImageInfo(cellWidth * columns, cellHeight * rows);
+        using var surface = SkiaSharp.SKSurface.Create(info);
+        surface.Canvas.Clear(SkiaSharp.SKColors.White);
+        for (var i = 0; i < figures.Count; i++)
         {
-            multiplot.AddPlot(ErrorVsCostPlot(figure, costLabel));
+            var bytes = ErrorVsCostPlot(figures[i], costLabel).GetImage(cellWidth, cellHeight).GetImageBytes(ImageFormat.Png);
+            using var panel = SkiaSharp.SKBitmap.Decode(bytes);
+            surface.Canvas.DrawBitmap(panel, i % columns * cellWidth, i / columns * cellHeight);
         }
 
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
-        multiplot.SavePng(path, Width * columns * 4 / 5, Height * rows * 4 / 5);
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        var temporary = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".png";
+        using (var file = File.Create(temporary))
+        {
+            png.SaveTo(file);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The monitored value over rounds, AutoMon's estimate f(x0) and the thresholds [L, U] around it; saves a PNG.</summary>
@@ -172,7 +186,8 @@ internal static class Figures
 
     private static ScottPlot.Plottables.Scatter AddPoints(Plot plot, IReadOnlyList<CostPoint> points, Color color, MarkerShape shape, LinePattern pattern)
     {
-        var ordered = points.Where(p => p.Cost > 0).OrderBy(p => p.Cost).ToList();
+        // In the given order: AutoMon's curve follows ε, the periodic one its period.
+        var ordered = points.Where(p => p.Cost > 0).ToList();
         var scatter = plot.Add.Scatter(ordered.Select(p => Math.Log10(p.Cost)).ToArray(), ordered.Select(p => p.MaxError).ToArray());
         scatter.Color = color;
         scatter.MarkerShape = shape;
