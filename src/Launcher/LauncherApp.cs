@@ -11,6 +11,7 @@ public static class LauncherApp
     private static readonly Func<Command>[] Subcommands =
     [
         DescribeCommand.Create,
+        SimulateCommand.Create,
         ReproduceCommand.Create,
     ];
 

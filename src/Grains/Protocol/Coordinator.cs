@@ -258,10 +258,11 @@ public sealed class Coordinator
                 throw new ArgumentException($"A {message.Type} message comes from node {message.NodeIndex}; nodes are 0..{_n - 1}.", nameof(messages));
             }
 
-            if (message.LocalVector.Length != _d)
+            var length = message.LocalVector.IsDefault ? 0 : message.LocalVector.Length;
+            if (length != _d)
             {
                 throw new ArgumentException(
-                    $"Node {message.NodeIndex} sent a local vector of {message.LocalVector.Length} components; the dimension is {_d}.", nameof(messages));
+                    $"Node {message.NodeIndex} sent a local vector of {length} components; the dimension is {_d}.", nameof(messages));
             }
 
             Statistics.BytesReceived += message.WireSize;

@@ -52,6 +52,9 @@ public static class WireSizes
 
     /// <summary>A vector of <paramref name="length"/> doubles.</summary>
     public static int Vector(int length) => Double * length;
+
+    /// <summary>A vector of doubles (a default array counts as empty).</summary>
+    public static int Vector(ImmutableArray<double> values) => Double * (values.IsDefault ? 0 : values.Length);
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ public sealed record Violation(
     public MessageType Type => MessageType.Violation;
 
     /// <inheritdoc/>
-    public int WireSize => WireSizes.Header + (2 * WireSizes.UInt32) + WireSizes.Vector(LocalVector.Length);
+    public int WireSize => WireSizes.Header + (2 * WireSizes.UInt32) + WireSizes.Vector(LocalVector);
 }
 
 /// <summary>Coordinator → node: send your local vector (reference <c>prepare_message_get_local_vector</c>): constraint version (u32).</summary>
@@ -97,7 +100,7 @@ public sealed record LocalVectorInfo(
     public MessageType Type => MessageType.LocalVectorInfo;
 
     /// <inheritdoc/>
-    public int WireSize => WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(LocalVector.Length);
+    public int WireSize => WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(LocalVector);
 }
 
 /// <summary>
@@ -123,8 +126,8 @@ public sealed record Sync(
 
     /// <inheritdoc/>
     public int WireSize =>
-        WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(ReferencePoint.Length) + WireSizes.Vector(Slack.Length)
-        + (3 * WireSizes.Double) + WireSizes.UInt32 + WireSizes.Vector(DcArgument.IsDefault ? 0 : DcArgument.Length);
+        WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(ReferencePoint) + WireSizes.Vector(Slack)
+        + (3 * WireSizes.Double) + WireSizes.UInt32 + WireSizes.Vector(DcArgument);
 
     /// <summary>What <see cref="DcArgument"/> holds.</summary>
     public DcArgumentKind DcArgumentKind =>
@@ -157,7 +160,7 @@ public sealed record LazySync(
     public MessageType Type => MessageType.LazySync;
 
     /// <inheritdoc/>
-    public int WireSize => WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(Slack.Length);
+    public int WireSize => WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(Slack);
 }
 
 /// <summary>Data source → node: one raw data point (reference <c>prepare_message_data_update</c>): the point's doubles.
@@ -171,7 +174,7 @@ public sealed record DataUpdate(
     public MessageType Type => MessageType.DataUpdate;
 
     /// <inheritdoc/>
-    public int WireSize => WireSizes.Header + WireSizes.Vector(DataPoint.Length);
+    public int WireSize => WireSizes.Header + WireSizes.Vector(DataPoint);
 
     /// <summary>Wire size of a data update carrying <paramref name="length"/> doubles.</summary>
     public static int SizeFor(int length) => WireSizes.Header + WireSizes.Vector(length);

@@ -42,11 +42,7 @@ public static class WireFormat
                 writer.Double(s.UpperThreshold);
                 writer.Double(s.NeighborhoodSize);
                 writer.UInt32((uint)s.DcType);
-                if (!s.DcArgument.IsDefault)
-                {
-                    writer.Vector(s.DcArgument);
-                }
-
+                writer.Vector(s.DcArgument);
                 break;
             case LazySync z:
                 writer.UInt32((uint)z.ConstraintVersion);
@@ -147,6 +143,11 @@ public static class WireFormat
 
         public void Vector(ImmutableArray<double> values)
         {
+            if (values.IsDefault)
+            {
+                return;
+            }
+
             foreach (var value in values)
             {
                 Double(value);

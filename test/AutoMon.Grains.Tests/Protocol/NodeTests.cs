@@ -215,6 +215,16 @@ public class NodeTests
     }
 
     [Fact]
+    public void A_Sync_of_the_wrong_dimension_is_rejected()
+    {
+        var node = new Node(0, TestFunctions.Sum());
+
+        Assert.Throws<ArgumentException>(() => node.Handle(new Sync(0, 1, [0, 0, 0], [0, 0, 0], -1, 1, -1, DcType.Convex, [])));
+        Assert.Throws<ArgumentException>(() => node.Handle(new Sync(0, 1, [0, 0], [0, 0], -1, 1, -1, DcType.Convex, [0, 0, 0])));
+        Assert.Throws<ArgumentException>(() => node.Handle(new LazySync(0, 1, default)));
+    }
+
+    [Fact]
     public void Bytes_sent_and_received_follow_the_wire_sizes()
     {
         var node = SyncedSumNode();
@@ -238,6 +248,21 @@ public class NodeTests
         }
 
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [Fact]
+    public void Every_sixteenth_check_is_timed_and_every_check_is_counted()
+    {
+        var node = SyncedSumNode();
+
+        for (var i = 0; i < 40; i++)
+        {
+            node.UpdateData([0.1, 0.2]);
+        }
+
+        Assert.Equal(40, node.Statistics.DataUpdates);
+        Assert.Equal(3, node.Statistics.TimedChecks);
+        Assert.True(node.Statistics.MeanCheckNanoseconds >= 0);
     }
 
     [Fact]

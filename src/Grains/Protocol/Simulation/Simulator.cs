@@ -38,11 +38,12 @@ public static class Simulator
         var monitoring = data.TuningRowCount > 0 ? data.MonitoringPart() : data;
         var wall = RunRounds(coordinator, nodes, monitoring, options);
 
-        long updates = 0, ticks = 0;
+        long updates = 0, ticks = 0, timed = 0;
         foreach (var node in nodes)
         {
             updates += node.Statistics.DataUpdates;
             ticks += node.Statistics.CheckTicks;
+            timed += node.Statistics.TimedChecks;
         }
 
         var statistics = coordinator.Statistics;
@@ -52,7 +53,7 @@ public static class Simulator
         var periodic = Baselines.Periodic(statistics.Rounds, period, n, options.Function.Dimension);
         return new SimulationResult(
             statistics, n, options.Function.Dimension, updates,
-            updates == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / updates,
+            timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
             wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize, centralization, periodic);
     }
 
