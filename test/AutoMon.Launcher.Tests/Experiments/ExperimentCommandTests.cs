@@ -113,6 +113,39 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Files_have_the_simulate_commands_formats()
+    {
+        var main = Output("main");
+        var simulate = Output("simulate");
+
+        await Succeeds("--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.02", "--output", main);
+        await Succeeds("simulate", "--function", "quadratic", "--nodes", "10", "--iterations", "40", "--window", "20", "--error-bound", "0.02", "--output", simulate);
+
+        var folder = Path.Combine(main, "error_bound_0.02");
+        foreach (var file in new[] { "function_values.csv", "sync_history.csv" })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(simulate, file)), File.ReadAllText(Path.Combine(folder, file)));
+        }
+
+        // Every key simulate writes, with the same counters; the launcher adds the engine (and wire bytes when measured).
+        using var expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(simulate, "summary.json")));
+        using var actual = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        foreach (var property in expected.RootElement.EnumerateObject())
+        {
+            Assert.True(actual.RootElement.TryGetProperty(property.Name, out var value), $"summary.json lacks {property.Name}");
+            if (property.Name.EndsWith("_msgs", StringComparison.Ordinal) || property.Name.StartsWith("bytes_", StringComparison.Ordinal))
+            {
+                Assert.Equal(property.Value.GetInt64(), value.GetInt64());
+            }
+        }
+
+        foreach (var property in expected.RootElement.GetProperty("config").EnumerateObject())
+        {
+            Assert.True(actual.RootElement.GetProperty("config").TryGetProperty(property.Name, out _), $"config lacks {property.Name}");
+        }
+    }
+
+    [Fact]
     public async Task Error_bounds_option_gives_one_results_row_per_bound_in_the_order_given()
     {
         var output = Output();
