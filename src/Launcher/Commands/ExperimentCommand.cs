@@ -59,7 +59,7 @@ internal static class ExperimentCommand
         var errorBound = new Option<double?>("--error-bound") { Description = "Run this one error bound ε instead of the workload's sweep." };
         var errorBounds = new Option<string?>("--error-bounds") { Description = "Run these error bounds, comma-separated: \"a,b,c\"." };
         var nodes = new Option<int?>("--nodes") { Description = "Number of nodes n (default: the paper's: 10, 10, 12, 9)." };
-        var iterations = new Option<int?>("--iterations") { Description = "Data points per node (dnn: rows in total). Default: the paper's, except kld 10000 (paper 30000) and dnn 5000 (paper 302973)." };
+        var iterations = new Option<int?>("--iterations") { Description = "Data points per node (dnn: rows in total). Default: the paper's, except kld 10000 (paper 30000) and dnn 2000 (paper 302973)." };
         var full = new Option<bool>("--full") { Description = "Use the paper's full length for every workload (kld 30000 iterations, dnn 302973 rows)." };
         var dimension = new Option<int?>("--dim") { Description = "Vector length d (default: the paper's: 40, 40, 20, 41)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (inner_product/data_file.txt, quadratic/H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected). Default: seeded generated data." };
