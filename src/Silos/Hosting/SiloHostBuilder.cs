@@ -1,4 +1,5 @@
 using System.Net;
+using AutoMon.Grains.Hosting;
 using AutoMon.Silos.Membership;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,7 @@ namespace AutoMon.Silos.Hosting;
 
 /// <summary>
 /// Applies <see cref="SiloHostOptions"/> to an Orleans silo: cluster ids, endpoints, clustering, role and region
-/// metadata and failure-detection timing. Grains and placement are added by their own configuration on top.
+/// metadata, failure-detection timing, and AutoMon's grains with their placement.
 /// </summary>
 public static class SiloHostBuilder
 {
@@ -62,6 +63,8 @@ public static class SiloHostBuilder
             silo.Configure<ClusterMembershipOptions>(ApplyFastFailureDetection);
         }
 
+        // The grains: role placement (reads the metadata above), WAN-latency emulation, wire-byte counting.
+        silo.AddAutoMonGrains();
         return silo;
     }
 
