@@ -1,0 +1,23 @@
+namespace AutoMon.Launcher.Experiments;
+
+/// <summary>The engines <c>--engine</c> selects.</summary>
+internal static class ExperimentEngines
+{
+    /// <summary>The engine a run uses when none is named.</summary>
+    public const string Default = SimulationRunner.Name;
+
+    /// <summary>Every engine name.</summary>
+    public static IReadOnlyList<string> Names { get; } = [SimulationRunner.Name];
+
+    /// <summary>Creates the engine called <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    public static IExperimentRunner Create(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Trim().ToLowerInvariant() switch
+        {
+            SimulationRunner.Name or "sim" => new SimulationRunner(),
+            _ => throw new ArgumentException($"Unknown --engine '{name}'. Engines: {string.Join(", ", Names)}."),
+        };
+    }
+}
