@@ -153,7 +153,8 @@ internal sealed class SweepDisplay
 
     private static string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Times(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("0.0", CultureInfo.InvariantCulture) + "×";
+    private static string Times(double v) =>
+        double.IsNaN(v) ? "-" : double.IsPositiveInfinity(v) ? "∞" : v.ToString(v < 0.95 ? "0.0#" : "0.0", CultureInfo.InvariantCulture) + "×";
 
     /// <summary>One line per started, finished or failed experiment.</summary>
     private sealed class PlainProgress(TextWriter output, IReadOnlyList<string> labels) : ISweepProgress
