@@ -32,7 +32,8 @@ internal static class ExperimentCommand
 
         public string? Weights { get; init; }
 
-        public string Engine { get; init; } = ExperimentEngines.Default;
+        /// <summary>The engine named on the command line (null: the default, or simulation for --centralized).</summary>
+        public string? Engine { get; init; }
 
         public string Pacing { get; init; } = "lockstep";
 
@@ -41,6 +42,8 @@ internal static class ExperimentCommand
         public string? FullSyncLatency { get; init; }
 
         public string? WanLatency { get; init; }
+
+        public string? RoundInterval { get; init; }
 
         public bool Centralized { get; init; }
 
@@ -64,15 +67,16 @@ internal static class ExperimentCommand
         var dimension = new Option<int?>("--dim") { Description = "Vector length d (default: the paper's: 40, 40, 20, 41)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (inner_product/data_file.txt, quadratic/H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected). Default: seeded generated data." };
         var weights = new Option<string?>("--weights") { Description = "mlp/dnn: .npz with W0, b0, W1, b1, ... (default: initialised from --seed)." };
-        var engine = new Option<string>("--engine") { Description = $"Where it runs: {string.Join(", ", ExperimentEngines.Names)}.", DefaultValueFactory = _ => ExperimentEngines.Default };
-        var pacing = new Option<string>("--pacing") { Description = "lockstep (rounds as in the simulation) or paced (nodes on their own clocks; cluster engines).", DefaultValueFactory = _ => "lockstep" };
-        var lazyLatency = new Option<string?>("--lazy-sync-latency") { Description = "Paced: time between a node's updates, e.g. 1s or 400ms (default: the paper's, 1 s; dnn 0.4 s)." };
-        var fullLatency = new Option<string?>("--full-sync-latency") { Description = "Paced: extra time after a full sync (default: the paper's, 4 s; dnn 10 s)." };
-        var wanLatency = new Option<string?>("--wan-latency") { Description = "One-way delay between the coordinator's and the nodes' regions, e.g. 25ms (cluster engines)." };
+        var engine = new Option<string?>("--engine") { Description = $"Where it runs: grains (an Orleans silo embedded in this process: coordinator and node grains) or simulation (plain objects, one thread per error bound). Default: {ExperimentEngines.Default}." };
+        var pacing = new Option<string>("--pacing") { Description = "grains: lockstep (rounds as in the simulation; equal results) or paced (every node grain on its own timer, like the paper's AWS runs).", DefaultValueFactory = _ => "lockstep" };
+        var roundInterval = new Option<string?>("--round-interval") { Description = "Paced: time between two data updates of a node, e.g. 100ms (the default) or 1s (the paper's LS_LATENCY)." };
+        var lazyLatency = new Option<string?>("--lazy-sync-latency") { Description = "Paced: time the coordinator takes before a lazy sync, e.g. 400ms (default: none)." };
+        var fullLatency = new Option<string?>("--full-sync-latency") { Description = "Paced: time the coordinator takes before a full sync, e.g. 4s (default: none)." };
+        var wanLatency = new Option<string?>("--wan-latency") { Description = "grains: one-way delay of every message between the coordinator and a node, e.g. 35ms (default: none)." };
         var centralized = new Option<bool>("--centralized") { Description = "Run the centralisation baseline (every update sent to the coordinator) instead of AutoMon." };
         var output = new Option<string?>("--output") { Description = "Results folder (default: results/<node_type>/<timestamp>/)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
-        var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core for the simulation engine)." };
+        var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
 
         // --target aws: the options of AwsTarget; local-only options are rejected with it, and these without it.
         var target = new Option<string>("--target") { Description = "local (this machine) or aws (ECS Fargate and EC2; see ops/README.md).", DefaultValueFactory = _ => AwsTarget.Local };
@@ -83,14 +87,14 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, lazyLatency, fullLatency, wanLatency, seed, parallel];
+        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency, fullLatency, wanLatency, seed, parallel];
         Option[] awsOnly = [coordinatorType, nodesPerSilo, block, credentialsCsv, awsEndpoint];
 
         foreach (var option in new Option[]
                  {
-                     nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, lazyLatency,
+                     nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
                      fullLatency, wanLatency, centralized, output, seed, parallel, target, coordinatorType, nodesPerSilo, block, credentialsCsv,
-                 awsEndpoint,
+                     awsEndpoint,
                  })
         {
             root.Options.Add(option);
@@ -142,8 +146,9 @@ internal static class ExperimentCommand
                 Dimension = parseResult.GetValue(dimension),
                 DataDirectory = parseResult.GetValue(dataDir),
                 Weights = parseResult.GetValue(weights),
-                Engine = parseResult.GetRequiredValue(engine),
+                Engine = parseResult.GetValue(engine),
                 Pacing = parseResult.GetRequiredValue(pacing),
+                RoundInterval = parseResult.GetValue(roundInterval),
                 LazySyncLatency = parseResult.GetValue(lazyLatency),
                 FullSyncLatency = parseResult.GetValue(fullLatency),
                 WanLatency = parseResult.GetValue(wanLatency),
@@ -168,7 +173,17 @@ internal static class ExperimentCommand
         IExperimentRunner runner;
         try
         {
-            runner = engines(request.Engine);
+            runner = engines(EngineFor(request));
+        }
+        catch (Exception e) when (IsInputError(e))
+        {
+            error.WriteLine($"error: {OneLine(e.Message)}");
+            return 1;
+        }
+
+        await using var disposal = runner as IAsyncDisposable;
+        try
+        {
             sweep = Prepare(request, runner, DefaultOutput(request.Output, ExperimentPresets.Get(request.NodeType).NodeType));
         }
         catch (Exception e) when (IsInputError(e))
@@ -195,6 +210,13 @@ internal static class ExperimentCommand
         }
     }
 
+    /// <summary>
+    /// The engine to use: the one named, else the default — except that centralisation (every update sent, no protocol)
+    /// runs in-process, since the grains run AutoMon only.
+    /// </summary>
+    internal static string EngineFor(ExperimentRequest request) =>
+        request.Engine ?? (request.Centralized ? SimulationRunner.Name : ExperimentEngines.Default);
+
     /// <summary>Resolves the request against the workload's preset and loads or generates its data.</summary>
     internal static SweepRequest Prepare(ExperimentRequest request, IExperimentRunner runner, string outputFolder)
     {
@@ -204,7 +226,8 @@ internal static class ExperimentCommand
             ParsePacing(request.Pacing),
             ParseDuration(request.LazySyncLatency, "--lazy-sync-latency"),
             ParseDuration(request.FullSyncLatency, "--full-sync-latency"),
-            ParseDuration(request.WanLatency, "--wan-latency"));
+            ParseDuration(request.WanLatency, "--wan-latency"),
+            ParseDuration(request.RoundInterval, "--round-interval"));
         if (request.Parallel is < 1)
         {
             throw new ArgumentException($"--parallel must be at least 1; got {request.Parallel}.");
@@ -241,7 +264,7 @@ internal static class ExperimentCommand
             Network = network,
             Seed = request.Seed,
             OutputFolder = outputFolder,
-            Parallelism = request.Parallel ?? (runner is SimulationRunner ? Environment.ProcessorCount : 1),
+            Parallelism = request.Parallel ?? Environment.ProcessorCount,
         };
         runner.Validate(sweep.SpecFor(bounds[0]));
         return sweep;

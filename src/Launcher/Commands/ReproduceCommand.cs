@@ -24,7 +24,7 @@ internal static class ReproduceCommand
 
         public string? DataDirectory { get; init; }
 
-        public string Engine { get; init; } = ExperimentEngines.Default;
+        public string? Engine { get; init; }
 
         public string? Output { get; init; }
 
@@ -39,10 +39,10 @@ internal static class ReproduceCommand
         var full = new Option<bool>("--full") { Description = "The paper's full lengths (kld 30000 iterations, dnn 302973 rows): hours instead of minutes." };
         var maxIterations = new Option<int?>("--max-iterations") { Description = "Cap every workload's length (a quick smoke run)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (default: seeded generated data)." };
-        var engine = new Option<string>("--engine") { Description = $"Where it runs: {string.Join(", ", ExperimentEngines.Names)}.", DefaultValueFactory = _ => ExperimentEngines.Default };
+        var engine = new Option<string?>("--engine") { Description = $"Where it runs: {string.Join(" or ", ExperimentEngines.Names)} (default: {ExperimentEngines.Default})." };
         var output = new Option<string?>("--output") { Description = "Results folder (default: results/reproduce/<timestamp>/), one subfolder per workload." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
-        var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core for the simulation engine)." };
+        var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
 
         var command = new Command("reproduce", "Run the paper's four workloads (inner_product, quadratic, kld, dnn) with their error-bound sweeps and write all results and figures.");
         foreach (var option in new Option[] { nodeTypes, full, maxIterations, dataDir, engine, output, seed, parallel })
@@ -60,7 +60,7 @@ internal static class ReproduceCommand
                 Full = parseResult.GetValue(full),
                 MaxIterations = parseResult.GetValue(maxIterations),
                 DataDirectory = parseResult.GetValue(dataDir),
-                Engine = parseResult.GetRequiredValue(engine),
+                Engine = parseResult.GetValue(engine),
                 Output = parseResult.GetValue(output),
                 Seed = parseResult.GetValue(seed),
                 Parallel = parseResult.GetValue(parallel),
@@ -96,7 +96,7 @@ internal static class ReproduceCommand
                 ExperimentPresets.Get(nodeType);
             }
 
-            runner = engines(request.Engine);
+            runner = engines(request.Engine ?? ExperimentEngines.Default);
             root = ExperimentCommand.DefaultOutput(request.Output, "reproduce");
         }
         catch (Exception e) when (ExperimentCommand.IsInputError(e))
@@ -104,6 +104,8 @@ internal static class ReproduceCommand
             error.WriteLine($"error: {ExperimentCommand.OneLine(e.Message)}");
             return 1;
         }
+
+        await using var disposal = runner as IAsyncDisposable;
 
         var display = new SweepDisplay(output);
         var figures = new List<CostFigure>();
@@ -123,7 +125,7 @@ internal static class ReproduceCommand
                 NodeType = preset.NodeType,
                 Iterations = length,
                 DataDirectory = request.DataDirectory,
-                Engine = request.Engine,
+                Engine = runner.Engine,
                 Seed = request.Seed,
                 Parallel = request.Parallel,
             };

@@ -12,7 +12,11 @@ namespace AutoMon.Launcher.Experiments;
 /// <param name="Iterations">Monitored data points per node (dnn: rows in total).</param>
 /// <param name="TuningIterations">Neighbourhood-tuning data points per node at the start of <paramref name="Data"/>.</param>
 /// <param name="Source">Where the data came from.</param>
-internal sealed record WorkloadData(MonitoredFunction Function, StreamKind StreamKind, DataSet Data, int Iterations, int TuningIterations, string Source);
+/// <param name="Recipe">The function's catalog name and options.</param>
+internal sealed record WorkloadData(MonitoredFunction Function, StreamKind StreamKind, DataSet Data, int Iterations, int TuningIterations, string Source)
+{
+    public required FunctionRecipe Recipe { get; init; }
+}
 
 /// <summary>What to load or generate.</summary>
 internal sealed record DataRequest
@@ -90,31 +94,33 @@ internal static class ExperimentData
             throw new FileNotFoundException($"--weights file not found: {request.Weights}");
         }
 
-        var function = FunctionCatalog.Create(preset.Function, new FunctionOptions
+        var recipe = new FunctionRecipe(preset.Function, new FunctionOptions
         {
             Dimension = d,
             HMatrix = h,
-            WeightsPath = request.Weights,
+            WeightsPath = request.Weights is null ? null : Path.GetFullPath(request.Weights),
             Seed = request.Seed,
         });
+        var function = FunctionCatalog.Create(recipe.Name, recipe.Options);
 
         if (folder is null)
         {
             var tuning = preset.TuningIterations;
             var data = DataGenerators.Generate(preset.Workload, new GeneratorOptions(request.Nodes, request.Iterations, d, request.Seed, tuning));
             return new WorkloadData(function, kind, data, request.Iterations, tuning,
-                string.Create(CultureInfo.InvariantCulture, $"generated (seed {request.Seed})"));
+                string.Create(CultureInfo.InvariantCulture, $"generated (seed {request.Seed})")) { Recipe = recipe };
         }
 
-        return preset.Workload switch
+        var (rows, tuningIterations, source) = preset.Workload switch
         {
-            Workload.AirQualityKld => AirQuality(folder, request, function, kind, d),
-            Workload.IntrusionDetection => Kdd(folder, request, function, kind),
-            _ => DataFile(folder, request, function, kind, d),
+            Workload.AirQualityKld => AirQuality(folder, request, d),
+            Workload.IntrusionDetection => Kdd(folder, request),
+            _ => DataFile(folder, request, kind, d),
         };
+        return new WorkloadData(function, kind, rows, request.Iterations, tuningIterations, source) { Recipe = recipe };
     }
 
-    private static WorkloadData AirQuality(string folder, DataRequest request, MonitoredFunction function, StreamKind kind, int d)
+    private static (DataSet Data, int TuningIterations, string Source) AirQuality(string folder, DataRequest request, int d)
     {
         // The distributed runs skip the first 300 hours of every station (their tuning rows) and monitor the next I.
         var skip = request.Preset.SkippedDataIterations;
@@ -124,17 +130,17 @@ internal static class ExperimentData
             throw new ArgumentException($"{folder} has {stations.NodeCount} stations (one node each), but --nodes is {request.Nodes}.");
         }
 
-        return new WorkloadData(function, kind, stations.MonitoringPart(), request.Iterations, 0, folder);
+        return (stations.MonitoringPart(), 0, folder);
     }
 
-    private static WorkloadData Kdd(string folder, DataRequest request, MonitoredFunction function, StreamKind kind)
+    private static (DataSet Data, int TuningIterations, string Source) Kdd(string folder, DataRequest request)
     {
         var file = RequireFile(folder, "corrected", request.Preset);
         var data = KddCupLoader.LoadIntrusionDetection(file, request.Preset.SkippedDataIterations, request.Iterations);
-        return new WorkloadData(function, kind, data.MonitoringPart(), request.Iterations, 0, file);
+        return (data.MonitoringPart(), 0, file);
     }
 
-    private static WorkloadData DataFile(string folder, DataRequest request, MonitoredFunction function, StreamKind kind, int d)
+    private static (DataSet Data, int TuningIterations, string Source) DataFile(string folder, DataRequest request, StreamKind kind, int d)
     {
         var path = RequireFile(folder, "data_file.txt", request.Preset);
         var schedule = Path.Combine(folder, "node_schedule_file.txt");
@@ -156,7 +162,7 @@ internal static class ExperimentData
         var data = file.RowCount == needed
             ? file
             : new DataSet(file.Slice(0, (int)needed).Values.ToArray(), file.PointLength, file.Slice(0, (int)needed).NodeSchedule.ToArray(), file.NodeCount, file.TuningRowCount);
-        return new WorkloadData(function, kind, data, request.Iterations, tuning, path);
+        return (data, tuning, path);
     }
 
     // --data-dir may be the datasets/ folder or the workload's own folder in it.

@@ -4,10 +4,10 @@ namespace AutoMon.Launcher.Experiments;
 internal static class ExperimentEngines
 {
     /// <summary>The engine a run uses when none is named.</summary>
-    public const string Default = SimulationRunner.Name;
+    public const string Default = GrainsRunner.Name;
 
     /// <summary>Every engine name.</summary>
-    public static IReadOnlyList<string> Names { get; } = [SimulationRunner.Name];
+    public static IReadOnlyList<string> Names { get; } = [GrainsRunner.Name, SimulationRunner.Name];
 
     /// <summary>Creates the engine called <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
@@ -16,6 +16,7 @@ internal static class ExperimentEngines
         ArgumentNullException.ThrowIfNull(name);
         return name.Trim().ToLowerInvariant() switch
         {
+            GrainsRunner.Name or "orleans" => new GrainsRunner(),
             SimulationRunner.Name or "sim" => new SimulationRunner(),
             _ => throw new ArgumentException($"Unknown --engine '{name}'. Engines: {string.Join(", ", Names)}."),
         };

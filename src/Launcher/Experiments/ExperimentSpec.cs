@@ -24,14 +24,23 @@ internal enum ExperimentMode
 
 /// <summary>Network settings for engines that run over a cluster; the in-process simulation accepts only the defaults.</summary>
 /// <param name="Pacing">Lockstep or paced.</param>
-/// <param name="LazySyncLatency">Paced: a node's time between updates (null: the workload's, reference <c>LS_LATENCY</c>).</param>
-/// <param name="FullSyncLatency">Paced: extra time after a full sync (null: the workload's, reference <c>FS_LATENCY</c>).</param>
+/// <param name="LazySyncLatency">Paced: time the coordinator takes before sending a lazy sync (null: none).</param>
+/// <param name="FullSyncLatency">Paced: time the coordinator takes before sending a full sync (null: none).</param>
 /// <param name="WanLatency">One-way delay added between the coordinator's and the nodes' regions (null: none).</param>
-internal sealed record NetworkSettings(Pacing Pacing = Pacing.Lockstep, TimeSpan? LazySyncLatency = null, TimeSpan? FullSyncLatency = null, TimeSpan? WanLatency = null)
+/// <param name="RoundInterval">Paced: time between two data updates of a node (null: the engine's default).</param>
+internal sealed record NetworkSettings(
+    Pacing Pacing = Pacing.Lockstep,
+    TimeSpan? LazySyncLatency = null,
+    TimeSpan? FullSyncLatency = null,
+    TimeSpan? WanLatency = null,
+    TimeSpan? RoundInterval = null)
 {
     /// <summary>True when everything is the default (what the in-process simulation does).</summary>
-    public bool IsDefault => Pacing == Pacing.Lockstep && LazySyncLatency is null && FullSyncLatency is null && WanLatency is null;
+    public bool IsDefault => Pacing == Pacing.Lockstep && LazySyncLatency is null && FullSyncLatency is null && WanLatency is null && RoundInterval is null;
 }
+
+/// <summary>How to build a catalog function again: its name and the options it was built with.</summary>
+internal sealed record FunctionRecipe(string Name, FunctionOptions Options);
 
 /// <summary>One experiment: one workload, one error bound, its data, how to run it.</summary>
 internal sealed record ExperimentSpec
@@ -41,6 +50,9 @@ internal sealed record ExperimentSpec
 
     /// <summary>f with its domain and range.</summary>
     public required MonitoredFunction Function { get; init; }
+
+    /// <summary>f's catalog name and parameters, for engines that rebuild it elsewhere (e.g. in every grain).</summary>
+    public required FunctionRecipe Recipe { get; init; }
 
     /// <summary>How rows become local vectors.</summary>
     public required StreamKind StreamKind { get; init; }

@@ -30,6 +30,7 @@ internal sealed record SweepRequest
     {
         NodeType = Preset.NodeType,
         Function = Data.Function,
+        Recipe = Data.Recipe,
         StreamKind = Data.StreamKind,
         Data = Data.Data,
         WindowSize = Preset.Window,
@@ -148,7 +149,9 @@ internal static class ExperimentSweep
 
         // The true values do not depend on ε: any run's rounds give the periodic curve.
         var reference = results[finished[0]]!;
-        var periodic = BaselineCurves.Periodic(reference.Rounds, request.Preset.PeriodicPeriods, reference.NodeCount, reference.Dimension);
+        var periodic = request.Network.Pacing == Pacing.Lockstep
+            ? BaselineCurves.Periodic(reference.Rounds, request.Preset.PeriodicPeriods, reference.NodeCount, reference.Dimension)
+            : [];
         var first = rows[0];
         var title = $"{request.Preset.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, {engine})";
         var automon = request.Mode == ExperimentMode.AutoMon

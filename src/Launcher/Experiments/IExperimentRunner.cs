@@ -19,11 +19,10 @@ internal interface IExperimentRunner
 /// <summary>How far a run is: <paramref name="Done"/> of <paramref name="Total"/> units (rounds, or 0 of 1 when unknown).</summary>
 internal readonly record struct ExperimentProgress(long Done, long Total, string Stage);
 
-/// <summary>Bytes measured on the network (serialized messages as sent), when the engine runs over one.</summary>
-internal sealed record WireTraffic(long BytesSent, long BytesReceived)
-{
-    public long Total => BytesSent + BytesReceived;
-}
+/// <summary>What the engine's transport carried for the protocol's messages (its framing and serialization), when it has one.</summary>
+/// <param name="Messages">Transport messages (requests, one-way calls and responses).</param>
+/// <param name="Total">Their bytes: headers and serialized bodies.</param>
+internal sealed record WireTraffic(long Messages, long Total);
 
 /// <summary>The centralisation baseline run on its own: every update's local vector sent, f(x̄) known exactly.</summary>
 /// <param name="Rounds">Per round: the true value (= the estimate; error 0).</param>

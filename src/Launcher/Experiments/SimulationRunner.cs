@@ -24,9 +24,9 @@ internal sealed class SimulationRunner : IExperimentRunner
             throw new ArgumentException("--pacing paced needs a cluster engine; the simulation engine runs lockstep rounds only.");
         }
 
-        if (network.LazySyncLatency is not null || network.FullSyncLatency is not null || network.WanLatency is not null)
+        if (!network.IsDefault)
         {
-            throw new ArgumentException("--lazy-sync-latency, --full-sync-latency and --wan-latency need a cluster engine; the simulation engine has no network.");
+            throw new ArgumentException("--lazy-sync-latency, --full-sync-latency, --wan-latency and --round-interval need --engine grains; the simulation engine has no network.");
         }
     }
 

@@ -89,21 +89,21 @@ internal sealed class SweepDisplay
     {
         ArgumentNullException.ThrowIfNull(rows);
         var hasWire = rows.Any(r => r.WireBytes is not null);
-        var table = new Table { Border = _interactive ? TableBorder.Rounded : TableBorder.Ascii2, Title = new TableTitle(Markup.Escape(title)) };
+        var table = new Table { Border = _interactive ? TableBorder.Simple : TableBorder.Ascii2, Title = new TableTitle(Markup.Escape(title)) };
         if (centralization)
         {
-            table.AddColumns("rounds", "messages", "payload bytes");
+            table.AddColumns("rounds", "messages", "payload");
             if (hasWire)
             {
-                table.AddColumn("wire bytes");
+                table.AddColumn("wire");
             }
 
             foreach (var r in rows)
             {
-                var cells = new List<string> { I(r.Rounds), I(r.Messages), I(r.PayloadBytes) };
+                var cells = new List<string> { I(r.Rounds), I(r.Messages), Bytes(r.PayloadBytes) };
                 if (hasWire)
                 {
-                    cells.Add(r.WireBytes is { } w ? I(w) : "-");
+                    cells.Add(r.WireBytes is { } w ? Bytes(w) : "-");
                 }
 
                 table.AddRow(cells.ToArray());
@@ -111,13 +111,13 @@ internal sealed class SweepDisplay
         }
         else
         {
-            table.AddColumns("ε", "max error", "messages", "payload bytes");
+            table.AddColumns("ε", "max error", "messages", "payload");
             if (hasWire)
             {
-                table.AddColumn("wire bytes");
+                table.AddColumn("wire");
             }
 
-            table.AddColumns("full syncs", "vs centralisation", "vs periodic", "time (s)");
+            table.AddColumns("full syncs", "vs central.", "vs periodic", "time (s)");
             foreach (var column in table.Columns.Skip(1))
             {
                 column.RightAligned();
@@ -125,10 +125,10 @@ internal sealed class SweepDisplay
 
             foreach (var r in rows)
             {
-                var cells = new List<string> { G(r.ErrorBound), G(r.MaxError), I(r.Messages), I(r.PayloadBytes) };
+                var cells = new List<string> { G(r.ErrorBound), G(r.MaxError), I(r.Messages), Bytes(r.PayloadBytes) };
                 if (hasWire)
                 {
-                    cells.Add(r.WireBytes is { } w ? I(w) : "-");
+                    cells.Add(r.WireBytes is { } w ? Bytes(w) : "-");
                 }
 
                 cells.Add(I(r.FullSyncs));
@@ -138,7 +138,9 @@ internal sealed class SweepDisplay
                 table.AddRow(cells.Select(Markup.Escape).ToArray());
             }
 
-            table.Caption = new TableTitle("vs centralisation: its messages / AutoMon's; vs periodic: messages of the largest period whose error stays within ε / AutoMon's");
+            table.Caption = new TableTitle(
+                "payload: bytes in the reference's message layout; wire: what the transport carried. vs central.: centralisation's messages / AutoMon's; " +
+                "vs periodic: messages of the largest period whose error stays within ε / AutoMon's");
         }
 
         _console.Write(table);
@@ -147,13 +149,23 @@ internal sealed class SweepDisplay
     internal static string Describe(SweepRow row) => double.IsNaN(row.ErrorBound)
         ? string.Create(CultureInfo.InvariantCulture, $"{row.Messages} messages, {row.PayloadBytes} bytes, {row.Rounds} rounds ({row.WallSeconds:F1} s)")
         : string.Create(CultureInfo.InvariantCulture,
-            $"max error {G(row.MaxError)}, {row.Messages} messages ({Times(row.ReductionVsCentralization)} fewer than centralisation), {row.FullSyncs} full syncs ({row.WallSeconds:F1} s)");
+            $"max error {G(row.MaxError)}, {row.Messages} messages (centralisation: {row.CentralizationMessages}), {row.FullSyncs} full syncs ({row.WallSeconds:F1} s)");
 
     private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
     private static string I(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Times(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("0.0", CultureInfo.InvariantCulture) + "×";
+    private static string Bytes(long v) => v switch
+    {
+        >= 10_000_000 => (v / 1e6).ToString("0", CultureInfo.InvariantCulture) + " MB",
+        >= 1_000_000 => (v / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB",
+        >= 10_000 => (v / 1e3).ToString("0", CultureInfo.InvariantCulture) + " kB",
+        >= 1_000 => (v / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " kB",
+        _ => v.ToString(CultureInfo.InvariantCulture) + " B",
+    };
+
+    private static string Times(double v) =>
+        double.IsNaN(v) ? "-" : double.IsPositiveInfinity(v) ? "∞" : v.ToString(v < 0.95 ? "0.0#" : "0.0", CultureInfo.InvariantCulture) + "×";
 
     /// <summary>One line per started, finished or failed experiment.</summary>
     private sealed class PlainProgress(TextWriter output, IReadOnlyList<string> labels) : ISweepProgress

@@ -49,6 +49,7 @@ internal static class ResultFiles
         SecondsOrNull(json, "lazy_sync_latency_seconds", spec.Network.LazySyncLatency);
         SecondsOrNull(json, "full_sync_latency_seconds", spec.Network.FullSyncLatency);
         SecondsOrNull(json, "wan_latency_seconds", spec.Network.WanLatency);
+        SecondsOrNull(json, "round_interval_seconds", spec.Network.RoundInterval);
         json.WriteEndObject();
     }
 
@@ -79,8 +80,8 @@ internal static class ResultFiles
 
         if (result.Wire is { } wire)
         {
-            json.WriteNumber("wire_bytes_sent", wire.BytesSent);
-            json.WriteNumber("wire_bytes_received", wire.BytesReceived);
+            json.WriteNumber("wire_messages", wire.Messages);
+            json.WriteNumber("wire_bytes", wire.Total);
         }
 
         json.WriteStartObject("config");

@@ -21,7 +21,8 @@ namespace AutoMon.Launcher.Results;
 /// <param name="CentralizationBytes">Its bytes.</param>
 /// <param name="PeriodicPeriod">Periodic with AutoMon's message budget: its period.</param>
 /// <param name="PeriodicMaxError">... and its max error.</param>
-/// <param name="OraclePeriod">Periodic oracle: the largest period whose error stays within ε (reference <c>plot_monitoring_stats</c>).</param>
+/// <param name="OraclePeriod">Periodic oracle: the largest period whose error stays within ε (reference <c>plot_monitoring_stats</c>);
+/// 0 when the run has no per-round values (paced).</param>
 /// <param name="OracleMessages">... and its messages.</param>
 /// <param name="WallSeconds">Wall time of the data loop.</param>
 /// <param name="Folder">The error bound's result folder, relative to the sweep's.</param>
@@ -53,8 +54,8 @@ internal sealed record SweepRow(
     /// <summary>Centralisation's messages over AutoMon's (∞ when AutoMon sent none).</summary>
     public double ReductionVsCentralization => Ratio(CentralizationMessages, Messages);
 
-    /// <summary>The periodic oracle's messages (same accuracy guarantee in hindsight) over AutoMon's.</summary>
-    public double ReductionVsPeriodic => Ratio(OracleMessages, Messages);
+    /// <summary>The periodic oracle's messages (same accuracy guarantee in hindsight) over AutoMon's (NaN when not computed).</summary>
+    public double ReductionVsPeriodic => OraclePeriod == 0 ? double.NaN : Ratio(OracleMessages, Messages);
 
     public static SweepRow From(ExperimentSpec spec, ExperimentResult result, string folder)
     {
@@ -65,12 +66,14 @@ internal sealed record SweepRow(
         var d = result.Dimension;
         if (result.Monitoring is { } m)
         {
-            var oracle = BaselineCurves.OraclePeriod(rounds, spec.ErrorBound);
-            var oracleBaseline = Baselines.Periodic(rounds, oracle, n, d);
+            // Paced runs sample f(x̄) at checkpoints only: no per-round values to replay the periodic baseline on.
+            var perRound = spec.Network.Pacing == Pacing.Lockstep;
+            var oracle = perRound ? BaselineCurves.OraclePeriod(rounds, spec.ErrorBound) : 0;
+            var oracleMessages = perRound ? Baselines.Periodic(rounds, oracle, n, d).Messages : 0;
             return new SweepRow(spec.ErrorBound, m.MaxError, m.MeanError, result.Messages, result.PayloadBytes, result.Wire?.Total,
                 m.Rounds, m.Statistics.FullSyncs.Count, m.Statistics.LazySyncs, m.NeighborhoodSize < 0 ? double.NaN : m.NeighborhoodSize,
-                m.Centralization.Messages, m.Centralization.Bytes, m.Periodic.Period, m.Periodic.MaxError, oracle, oracleBaseline.Messages,
-                m.WallSeconds, folder);
+                m.Centralization.Messages, m.Centralization.Bytes, perRound ? m.Periodic.Period : 0, perRound ? m.Periodic.MaxError : double.NaN,
+                oracle, oracleMessages, m.WallSeconds, folder);
         }
 
         var c = result.Centralization!;
@@ -84,7 +87,8 @@ internal sealed record SweepRow(
         {
             F(ErrorBound), F(MaxError), F(MeanError), I(Messages), I(PayloadBytes), WireBytes is { } w ? I(w) : string.Empty,
             I(Rounds), I(FullSyncs), I(LazySyncs), F(NeighborhoodSize), I(CentralizationMessages), I(CentralizationBytes),
-            I(PeriodicPeriod), F(PeriodicMaxError), I(OraclePeriod), I(OracleMessages), F(ReductionVsCentralization),
+            PeriodicPeriod == 0 ? string.Empty : I(PeriodicPeriod), F(PeriodicMaxError), OraclePeriod == 0 ? string.Empty : I(OraclePeriod),
+            OraclePeriod == 0 ? string.Empty : I(OracleMessages), F(ReductionVsCentralization),
             F(ReductionVsPeriodic), F(WallSeconds), Folder,
         };
         return string.Join(',', fields);

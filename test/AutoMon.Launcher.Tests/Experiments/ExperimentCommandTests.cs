@@ -21,7 +21,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "quadratic", "--iterations", "40", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--output", output);
 
         double[] paperBounds = [0.015, 0.02, 0.03, 0.04, 0.05, 0.08, 0.1, 1.0];
         var rows = ReadCsv(Path.Combine(output, "results.csv"));
@@ -41,7 +41,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.03", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.03", "--output", output);
 
         var lines = File.ReadAllLines(Path.Combine(output, "error_bound_0.03", "function_values.csv"));
         Assert.Equal("round,true_value,estimate,error,lower_threshold,upper_threshold", lines[0]);
@@ -56,7 +56,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.015", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.015", "--output", output);
 
         var folder = Path.Combine(output, "error_bound_0.015");
         var syncs = File.ReadAllLines(Path.Combine(folder, "sync_history.csv"));
@@ -73,7 +73,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "kld", "--iterations", "210", "--error-bound", "0.02", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "kld", "--iterations", "210", "--error-bound", "0.02", "--output", output);
 
         var folder = Path.Combine(output, "error_bound_0.02");
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json")));
@@ -101,7 +101,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "quadratic", "--iterations", "60", "--error-bound", "0.02", "--seed", "3", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "60", "--error-bound", "0.02", "--seed", "3", "--output", output);
 
         var function = AutoMon.Numerics.Functions.FunctionCatalog.Create("quadratic", new() { Dimension = 40, HMatrix = DataGenerators.QuadraticHMatrix(40, 3) });
         var data = DataGenerators.Generate(Workload.Quadratic, new GeneratorOptions(10, 60, 40, 3));
@@ -118,7 +118,7 @@ public sealed class ExperimentCommandTests : IDisposable
         var main = Output("main");
         var simulate = Output("simulate");
 
-        await Succeeds("--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.02", "--output", main);
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.02", "--output", main);
         await Succeeds("simulate", "--function", "quadratic", "--nodes", "10", "--iterations", "40", "--window", "20", "--error-bound", "0.02", "--output", simulate);
 
         var folder = Path.Combine(main, "error_bound_0.02");
@@ -150,7 +150,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.3, 0.05,0.8", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.3, 0.05,0.8", "--output", output);
 
         var rows = ReadCsv(Path.Combine(output, "results.csv"));
         Assert.Equal([0.3, 0.05, 0.8], rows.Select(r => Number(r["error_bound"])));
@@ -163,7 +163,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "quadratic", "--iterations", "80", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "80", "--output", output);
 
         Assert.All(ReadCsv(Path.Combine(output, "results.csv")), r => Assert.True(Number(r["max_error"]) <= Number(r["error_bound"]), $"ε={r["error_bound"]}: {r["max_error"]}"));
     }
@@ -173,7 +173,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.1,0.5", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.1,0.5", "--output", output);
 
         foreach (var name in new[] { "max_error_vs_messages.png", "max_error_vs_bytes.png", "function_values.png", "error_bound_0.1/function_values.png" })
         {
@@ -188,7 +188,7 @@ public sealed class ExperimentCommandTests : IDisposable
     [Fact]
     public async Task Progress_lines_and_the_summary_table_go_to_a_redirected_output()
     {
-        var output = await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.1,0.5", "--output", Output());
+        var output = await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.1,0.5", "--output", Output());
 
         Assert.Contains("[1/2] inner_product", output, StringComparison.Ordinal);
         Assert.Contains("[2/2] inner_product", output, StringComparison.Ordinal);
@@ -202,7 +202,7 @@ public sealed class ExperimentCommandTests : IDisposable
     {
         var output = Output();
 
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--centralized", "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--centralized", "--output", output);
 
         var row = Assert.Single(ReadCsv(Path.Combine(output, "results.csv")));
         Assert.Equal("centralization", row["folder"]);
@@ -226,14 +226,14 @@ public sealed class ExperimentCommandTests : IDisposable
         NumpyTextFile.WriteTable(Path.Combine(folder, "data_file.txt"), generated.Values, 40);
         var output = Output();
 
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.1", "--data-dir", datasets, "--output", output);
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.1", "--data-dir", datasets, "--output", output);
 
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.1", "config.json")));
         Assert.Equal(Path.Combine(folder, "data_file.txt"), config.RootElement.GetProperty("data").GetString());
 
         // The same rows as generating them with that seed.
         var fromGenerator = Output("generated");
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.1", "--seed", "7", "--output", fromGenerator);
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.1", "--seed", "7", "--output", fromGenerator);
         Assert.Equal(
             File.ReadAllText(Path.Combine(fromGenerator, "error_bound_0.1", "function_values.csv")),
             File.ReadAllText(Path.Combine(output, "error_bound_0.1", "function_values.csv")));
@@ -252,6 +252,7 @@ public sealed class ExperimentCommandTests : IDisposable
             ErrorBounds = "0.1,0.2,0.3",
             Output = output,
             Parallel = 1,
+            Engine = "simulation",
         };
 
         var exitCode = await ExperimentCommand.RunAsync(request, stdout, stderr, _ => new FailingAt(0.2), CancellationToken.None);
@@ -268,7 +269,7 @@ public sealed class ExperimentCommandTests : IDisposable
     public async Task Results_csv_is_written_after_each_error_bound()
     {
         var output = Output();
-        var request = new ExperimentCommand.ExperimentRequest { NodeType = "inner_product", Iterations = 40, ErrorBounds = "0.1,0.2", Output = output, Parallel = 1 };
+        var request = new ExperimentCommand.ExperimentRequest { NodeType = "inner_product", Iterations = 40, ErrorBounds = "0.1,0.2", Output = output, Parallel = 1, Engine = "simulation" };
         var seen = new List<int>();
 
         // The second run looks at results.csv before it starts: the first error bound's row is already there.

@@ -90,11 +90,28 @@ public sealed class ExperimentErrorTests : IDisposable
     [InlineData("--pacing", "paced")]
     [InlineData("--wan-latency", "25ms")]
     [InlineData("--lazy-sync-latency", "1s")]
+    [InlineData("--round-interval", "10ms")]
     public async Task Network_options_are_rejected_by_the_simulation_engine(string option, string value)
     {
-        var line = await FailsWithOneLine(Quick("--node-type", "quadratic", option, value));
+        var line = await FailsWithOneLine(Quick("--engine", "simulation", "--node-type", "quadratic", option, value));
 
         Assert.Contains("simulation engine", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Centralisation_is_not_a_grains_engine_run()
+    {
+        var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--engine", "grains", "--centralized"));
+
+        Assert.Contains("--centralized runs on --engine simulation", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_pacing_is_rejected()
+    {
+        var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--pacing", "sometimes"));
+
+        Assert.Contains("Unknown --pacing 'sometimes'", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,7 +128,7 @@ public sealed class ExperimentErrorTests : IDisposable
         var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--engine", "warp"));
 
         Assert.Contains("Unknown --engine 'warp'", line, StringComparison.Ordinal);
-        Assert.Contains("simulation", line, StringComparison.Ordinal);
+        Assert.Contains("grains, simulation", line, StringComparison.Ordinal);
     }
 
     [Fact]

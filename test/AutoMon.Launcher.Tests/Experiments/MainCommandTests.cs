@@ -21,20 +21,23 @@ public sealed class MainCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Node_type_quadratic_writes_its_sweep_under_results_quadratic_timestamp()
+    public async Task Node_type_quadratic_runs_its_sweep_on_the_grains_and_writes_under_results_quadratic_timestamp()
     {
         var output = await Succeeds("--node-type", "quadratic", "--iterations", "40");
 
         var run = Assert.Single(Directory.GetDirectories(Path.Combine(_directory, "results", "quadratic")));
-        Assert.Equal(8, ReadCsv(Path.Combine(run, "results.csv")).Count);
+        var rows = ReadCsv(Path.Combine(run, "results.csv"));
+        Assert.Equal(8, rows.Count);
+        Assert.All(rows, r => Assert.True(long.Parse(r["wire_bytes"], System.Globalization.CultureInfo.InvariantCulture) > 0));
+        Assert.Contains("\"engine\": \"grains\"", File.ReadAllText(Path.Combine(run, rows[0]["folder"], "config.json")), StringComparison.Ordinal);
         Assert.Contains(run, output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Two_runs_in_the_same_second_get_separate_folders()
     {
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.3");
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.3");
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.3");
+        await Succeeds("--engine", "simulation", "--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.3");
 
         Assert.Equal(2, Directory.GetDirectories(Path.Combine(_directory, "results", "inner_product")).Length);
     }

@@ -13,7 +13,7 @@ public sealed class ReproduceCommandTests : IDisposable
     {
         var output = Path.Combine(_directory, "paper");
 
-        var text = await Succeeds("reproduce", "--node-types", "inner_product,quadratic", "--max-iterations", "40", "--output", output);
+        var text = await Succeeds("reproduce", "--engine", "simulation", "--node-types", "inner_product,quadratic", "--max-iterations", "40", "--output", output);
 
         Assert.Equal(10, ReadCsv(Path.Combine(output, "inner_product", "results.csv")).Count);
         Assert.Equal(8, ReadCsv(Path.Combine(output, "quadratic", "results.csv")).Count);
