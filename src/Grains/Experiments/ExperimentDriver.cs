@@ -247,25 +247,21 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
         {
             var report = await Coordinator.GetReport().ConfigureAwait(false);
             var statuses = await Task.WhenAll(Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
-            long updates = 0, ticks = 0;
+            long updates = 0, ticks = 0, timed = 0;
             foreach (var status in statuses)
             {
                 updates += status.DataUpdates;
                 ticks += status.CheckTicks;
+                timed += status.TimedChecks;
             }
 
             // The same assembly of results as Simulator.Run, from the grains' statistics.
             var statistics = report.ToStatistics(checkpoints);
-            var n = Nodes.Length;
-            var d = Function.Dimension;
-            var centralization = Baselines.Centralization(statistics.Rounds, updates, d);
-            var period = Config.PeriodicBaselinePeriod
-                ?? Baselines.PeriodMatching(statistics.TotalMessagesBroadcastDisabled, statistics.Rounds.Count, n);
-            var periodic = Baselines.Periodic(statistics.Rounds, period, n, d);
-            var summary = new SimulationResult(
-                statistics, n, d, updates,
-                updates == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / updates,
-                wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize, centralization, periodic);
+            var summary = Simulator.Summarize(
+                statistics, Nodes.Length, Function.Dimension, updates,
+                timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
+                wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize,
+                Config.SingleSampleRounds, Config.ErrorBound, Config.PeriodicBaselinePeriod);
             return new ExperimentResult(Id, Config.Pacing, summary, report, statuses);
         }
 
