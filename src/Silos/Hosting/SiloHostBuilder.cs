@@ -1,4 +1,5 @@
 using System.Net;
+using AutoMon.Grains.Hosting;
 using AutoMon.Silos.Membership;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +12,7 @@ namespace AutoMon.Silos.Hosting;
 
 /// <summary>
 /// Applies <see cref="SiloHostOptions"/> to an Orleans silo: cluster ids, endpoints, clustering, role and region
-/// metadata and failure-detection timing. Grains and placement are added by their own configuration on top.
+/// metadata, failure-detection timing, and AutoMon's grains with their placement.
 /// </summary>
 public static class SiloHostBuilder
 {
@@ -62,6 +63,8 @@ public static class SiloHostBuilder
             silo.Configure<ClusterMembershipOptions>(ApplyFastFailureDetection);
         }
 
+        // The grains: role placement (reads the metadata above), WAN-latency emulation, wire-byte counting.
+        silo.AddAutoMonGrains();
         return silo;
     }
 
@@ -95,6 +98,7 @@ public static class SiloHostBuilder
         // Orleans is chatty at Information; its warnings and errors are what an operator needs.
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.UseOrleans(silo => Configure(silo, options));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;

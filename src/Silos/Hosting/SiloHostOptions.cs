@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using AutoMon.Grains.Placement;
 using AutoMon.Silos.Membership;
 
 namespace AutoMon.Silos.Hosting;
@@ -40,18 +41,18 @@ public enum FailureDetectionProfile
 /// <summary>Names and parsing of the metadata every AutoMon silo publishes (read it with Orleans' ISiloMetadataCache).</summary>
 public static class SiloMetadataKeys
 {
-    /// <summary>The silo's role: <c>coordinator</c>, <c>node</c> or <c>all-in-one</c>.</summary>
-    public const string Role = "automon.role";
+    /// <summary>The silo's role: <c>coordinator</c>, <c>node</c> or <c>all-in-one</c> (what the grains' placement reads).</summary>
+    public const string Role = AutoMonSiloMetadata.Role;
 
     /// <summary>The silo's region label, e.g. <c>us-west-2</c>.</summary>
-    public const string Region = "automon.region";
+    public const string Region = AutoMonSiloMetadata.Region;
 
     /// <summary>The command-line and metadata name of a role.</summary>
     public static string RoleName(SiloRole role) => role switch
     {
-        SiloRole.Coordinator => "coordinator",
-        SiloRole.Node => "node",
-        SiloRole.AllInOne => "all-in-one",
+        SiloRole.Coordinator => AutoMonSiloMetadata.CoordinatorRole,
+        SiloRole.Node => AutoMonSiloMetadata.NodeRole,
+        SiloRole.AllInOne => AutoMonSiloMetadata.AllInOneRole,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown silo role"),
     };
 
@@ -116,6 +117,9 @@ public sealed class SiloHostOptions
 
     /// <summary>Stop the silo when standard input reaches end of file (a supervising process died or closed the pipe).</summary>
     public bool ExitWhenStdinCloses { get; set; }
+
+    /// <summary>An experiment to run on the cluster once this silo is up; the silo stops when it is done.</summary>
+    public ExperimentRequest? Experiment { get; set; }
 
     public MembershipKind EffectiveMembership => Membership ?? (Role == SiloRole.AllInOne ? MembershipKind.Localhost : MembershipKind.DynamoDB);
 

@@ -25,6 +25,13 @@ public static class SiloProgram
             $"AutoMon silo started: {silo.SiloAddress} name={silo.Name} role={SiloMetadataKeys.RoleName(options.Role)} " +
             $"region={options.Region} cluster={options.ClusterId} membership={options.EffectiveMembership} gateway={silo.GatewayAddress}");
 
+        if (options.Experiment is { } experiment)
+        {
+            var code = await ExperimentRunner.RunAsync(host.Services, experiment, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return code;
+        }
+
         if (options.ExitWhenStdinCloses)
         {
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();

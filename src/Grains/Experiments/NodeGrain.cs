@@ -1,0 +1,323 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Numerics.Tensors;
+using AutoMon.Grains.Hosting;
+using AutoMon.Grains.Placement;
+using AutoMon.Numerics;
+using AutoMon.Protocol;
+using AutoMon.Protocol.Data;
+using Orleans.Runtime;
+
+namespace AutoMon.Grains.Experiments;
+
+/// <summary>
+/// Hosts one protocol <see cref="Node"/> and its data stream. Lockstep steps look ahead without touching the node (a pure
+/// safe-zone test on x − slack) and commit only through the round the driver says, so the node sees exactly the updates
+/// and messages it sees in the simulation, in the same order.
+/// </summary>
+[NodePlacement]
+internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry registry) : Grain, INodeGrain
+{
+    private string _experiment = string.Empty;
+    private int _index = -1;
+    private ExperimentConfig? _config;
+    private Node? _node;
+    private ILocalVectorStream? _stream;
+    private PendingVectors? _pending;
+    private double[] _point = [];
+    private long _lastSequence = -1;
+    private bool _filled;
+    private ICoordinatorGrain? _coordinator;
+    private long _violationsSent;
+
+    // Paced mode: raw rows waiting for the timer, one consumed per tick.
+    private readonly Queue<(long Sequence, double[] Row)> _pacedRows = new();
+    private IGrainTimer? _timer;
+    private bool _vectorMovedSinceSent;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        if (!ExperimentKeys.TryParseNode(key, out _experiment, out _index))
+        {
+            throw new ArgumentException($"'{key}' is not a node grain key (experiment/index).");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Configure(ExperimentConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (_config is not null)
+        {
+            throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' is already configured; an experiment starts once.");
+        }
+
+        config.ThrowIfInvalid();
+        if (_index >= config.NodeCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Experiment '{_experiment}' has {config.NodeCount} nodes; there is no node {_index}."));
+        }
+
+        var function = config.Function.Create();
+        _node = new Node(_index, function);
+        _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
+        _pending = new PendingVectors(function.Dimension);
+        _point = new double[function.Dimension];
+        _coordinator = GrainFactory.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(_experiment));
+        _config = config;
+        registry.Register(_experiment, config);
+
+        // The node's state lives in memory only: keep the activation for the experiment's lifetime.
+        DelayDeactivation(TimeSpan.FromDays(7));
+        return Task.CompletedTask;
+    }
+
+    public Task<SequencedViolation?> FillWindow(DataRows rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var (node, stream) = Configured();
+        if (_filled)
+        {
+            throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' has already filled its window.");
+        }
+
+        rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        for (var k = 0; k < rows.Count; k++)
+        {
+            stream.Update(Row(rows, k, stream.DataPointLength));
+            _lastSequence = rows.Sequence[k];
+        }
+
+        if (!stream.IsWindowFull)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: {rows.Count} rows do not fill a window of {stream.WindowSize}."));
+        }
+
+        _filled = true;
+        var violation = node.UpdateData(stream.LocalVector);
+        return Task.FromResult(violation is null ? null : Sent(new SequencedViolation(_index, violation)));
+    }
+
+    public Task<NodeStepResult> Step(NodeStepRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (node, stream) = Filled();
+        var pending = _pending!;
+        request.Rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        for (var k = 0; k < request.Rows.Count; k++)
+        {
+            stream.Update(Row(request.Rows, k, stream.DataPointLength));
+            _lastSequence = request.Rows.Sequence[k];
+            pending.Add(_lastSequence, stream.LocalVector);
+        }
+
+        // Commit: the protocol node checks every update through the committed point, in order, as in the simulation.
+        SequencedViolation? violation = null;
+        var committed = 0;
+        for (; committed < pending.Count && pending.SequenceAt(committed) <= request.CommitThrough; committed++)
+        {
+            if (node.UpdateData(pending.VectorAt(committed)) is { } found)
+            {
+                violation = Sent(new SequencedViolation(pending.SequenceAt(committed), found));
+            }
+        }
+
+        pending.RemoveFirst(committed);
+
+        // Look ahead with the constraints as they are now; nothing changes, so a look-ahead the driver discards costs nothing.
+        var firstAhead = NodeStepResult.None;
+        if (violation is null)
+        {
+            for (var k = 0; k < pending.Count && pending.SequenceAt(k) <= request.ProbeThrough; k++)
+            {
+                if (WouldViolate(node, pending.VectorAt(k)))
+                {
+                    firstAhead = pending.SequenceAt(k);
+                    break;
+                }
+            }
+        }
+
+        return Task.FromResult(new NodeStepResult(violation, firstAhead));
+    }
+
+    public Task<LocalVectorInfo?> Deliver(ICoordinatorMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var (node, stream) = Configured();
+        ValidateMessage(message, node.Dimension);
+        var reply = node.Handle(message);
+        if (reply is not null)
+        {
+            _vectorMovedSinceSent = false;
+        }
+
+        // Paced: the node kept taking data while the coordinator worked, so the sync was computed from an older vector.
+        // Check the current one against the new constraints now rather than at the next tick (which a pause may delay).
+        if (_config!.Pacing == Pacing.Paced && message is Sync or LazySync && _vectorMovedSinceSent && _filled)
+        {
+            _vectorMovedSinceSent = false;
+            Report(node.UpdateData(stream.LocalVector));
+        }
+
+        return Task.FromResult(reply);
+    }
+
+    public Task StartPaced(DataRows rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var (_, stream) = Filled();
+        rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        for (var k = 0; k < rows.Count; k++)
+        {
+            _pacedRows.Enqueue((rows.Sequence[k], Row(rows, k, stream.DataPointLength).ToArray()));
+            _lastSequence = rows.Sequence[k];
+        }
+
+        var interval = _config!.RoundInterval;
+        _timer ??= this.RegisterGrainTimer(Tick, interval, interval);
+        return Task.CompletedTask;
+    }
+
+    public Task StopPaced()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        return Task.CompletedTask;
+    }
+
+    public Task<NodeStatus> GetStatus() => Task.FromResult(new NodeStatus
+    {
+        NodeIndex = _index,
+        Configured = _config is not null,
+        Silo = silo.SiloAddress.ToString(),
+        State = _node?.State ?? NodeState.Monitoring,
+        ConstraintVersion = _node?.ConstraintVersion ?? 0,
+        LocalVector = _node is null ? [] : ImmutableArray.Create(_node.LocalVector),
+        DataUpdates = _node?.Statistics.DataUpdates ?? 0,
+        CheckTicks = _node?.Statistics.CheckTicks ?? 0,
+        TimedChecks = _node?.Statistics.TimedChecks ?? 0,
+        QueuedRows = (_pending?.Count ?? 0) + _pacedRows.Count,
+        Running = _timer is not null,
+        ViolationsSent = _violationsSent,
+    });
+
+    // One paced update: the next row into the window, the node checks it, a violation goes to the coordinator at once.
+    private Task Tick(CancellationToken cancellationToken)
+    {
+        if (!_pacedRows.TryDequeue(out var next))
+        {
+            _timer?.Dispose();
+            _timer = null;
+            return Task.CompletedTask;
+        }
+
+        var (node, stream) = Filled();
+        stream.Update(next.Row);
+        _vectorMovedSinceSent = true;
+        Report(node.UpdateData(stream.LocalVector));
+        return Task.CompletedTask;
+    }
+
+    private void Report(Violation? violation)
+    {
+        if (violation is null)
+        {
+            return;
+        }
+
+        _violationsSent++;
+        _vectorMovedSinceSent = false;
+        // One-way: the report is not awaited, so an emulated WAN delay never stalls this node's updates.
+        _ = _coordinator!.ReportViolation(violation);
+    }
+
+    // Node.UpdateData's test without its effects: before the first sync everything violates; then x − slack must be inside.
+    private bool WouldViolate(Node node, ReadOnlySpan<double> x)
+    {
+        if (node.IsBeforeFirstSync)
+        {
+            return true;
+        }
+
+        TensorPrimitives.Subtract(x, node.Slack, _point);
+        return node.SafeZone.Check(_point) != SafeZoneResult.Inside;
+    }
+
+    private SequencedViolation Sent(SequencedViolation violation)
+    {
+        _violationsSent++;
+        return violation;
+    }
+
+    private (Node Node, ILocalVectorStream Stream) Configured() =>
+        _node is not null && _stream is not null
+            ? (_node, _stream)
+            : throw new InvalidOperationException($"Unknown experiment '{_experiment}': node {_index} has not been configured (start the experiment first).");
+
+    private (Node Node, ILocalVectorStream Stream) Filled()
+    {
+        var configured = Configured();
+        return _filled
+            ? configured
+            : throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' has not filled its window yet (FillWindow comes first).");
+    }
+
+    private string Describe() => string.Create(CultureInfo.InvariantCulture, $"node {_index} of experiment '{_experiment}'");
+
+    private static ReadOnlySpan<double> Row(DataRows rows, int k, int length) => rows.Values.AsSpan(k * length, length);
+
+    // Checked before the node sees the message, so a bad message changes nothing.
+    private void ValidateMessage(ICoordinatorMessage message, int d)
+    {
+        if (message.NodeIndex != _index)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} got a {message.Type} message addressed to node {message.NodeIndex}."), nameof(message));
+        }
+
+        switch (message)
+        {
+            case Sync sync:
+                RequireVector(sync.ReferencePoint, d, "reference point");
+                RequireVector(sync.Slack, d, "slack");
+                var argument = sync.DcArgument.IsDefault ? 0 : sync.DcArgument.Length;
+                if (argument != 0 && argument != 1 && argument != d * d)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"{Describe()}: a Sync carries 0, 1 or {d * d} DC argument values; got {argument}."), nameof(message));
+                }
+
+                break;
+            case LazySync lazy:
+                RequireVector(lazy.Slack, d, "slack");
+                break;
+            case GetLocalVector:
+                break;
+            default:
+                throw new ArgumentException($"{Describe()} cannot handle a {message.GetType().Name} message.", nameof(message));
+        }
+    }
+
+    private void RequireVector(ImmutableArray<double> vector, int d, string what)
+    {
+        var length = vector.IsDefault ? 0 : vector.Length;
+        if (length != d)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()} has dimension {d}; the message's {what} has {length} components."));
+        }
+
+        foreach (var value in vector)
+        {
+            if (!double.IsFinite(value))
+            {
+                throw new ArgumentException($"{Describe()}: the message's {what} contains {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using AutoMon.Grains.Experiments;
+
+namespace AutoMon.Grains.Hosting;
+
+/// <summary>
+/// Per silo: the configuration of every experiment that has a grain here, and the wire bytes of the protocol calls this silo
+/// sent or received for it. The grain-call filters (WAN latency, wire bytes) look experiments up here by grain key.
+/// </summary>
+public sealed class ExperimentRegistry
+{
+    private readonly ConcurrentDictionary<string, ExperimentConfig> _configs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, WireCounter> _wire = new(StringComparer.Ordinal);
+
+    /// <summary>Records that <paramref name="experimentId"/> runs with <paramref name="config"/> (a grain of it is here).</summary>
+    public void Register(string experimentId, ExperimentConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _configs[experimentId] = config;
+    }
+
+    /// <summary>The configuration of <paramref name="experimentId"/>, if a grain of it registered on this silo.</summary>
+    public ExperimentConfig? Find(string experimentId) => _configs.GetValueOrDefault(experimentId);
+
+    /// <summary>The wire-byte tally of <paramref name="experimentId"/> on this silo.</summary>
+    public WireCounter Wire(string experimentId) => _wire.GetOrAdd(experimentId, static _ => new WireCounter());
+}
+
+/// <summary>A thread-safe tally of Orleans messages and their header and body bytes.</summary>
+public sealed class WireCounter
+{
+    private long _messages;
+    private long _headerBytes;
+    private long _bodyBytes;
+
+    /// <summary>Adds one message.</summary>
+    public void Add(int headerBytes, int bodyBytes)
+    {
+        Interlocked.Increment(ref _messages);
+        Interlocked.Add(ref _headerBytes, headerBytes);
+        Interlocked.Add(ref _bodyBytes, bodyBytes);
+    }
+
+    /// <summary>The tally so far.</summary>
+    public WireTraffic Snapshot() => new()
+    {
+        Messages = Interlocked.Read(ref _messages),
+        HeaderBytes = Interlocked.Read(ref _headerBytes),
+        BodyBytes = Interlocked.Read(ref _bodyBytes),
+    };
+}

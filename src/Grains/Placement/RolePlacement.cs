@@ -1,0 +1,129 @@
+using AutoMon.Grains.Experiments;
+using Microsoft.Extensions.Logging;
+using Orleans.Placement;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Runtime.Placement;
+
+namespace AutoMon.Grains.Placement;
+
+/// <summary>The silo metadata AutoMon's placement reads (published by the silo host with <c>UseSiloMetadata</c>).</summary>
+public static class AutoMonSiloMetadata
+{
+    /// <summary>Metadata key of the silo's role.</summary>
+    public const string Role = "automon.role";
+
+    /// <summary>Metadata key of the silo's region label.</summary>
+    public const string Region = "automon.region";
+
+    /// <summary>Role of the dedicated coordinator silo.</summary>
+    public const string CoordinatorRole = "coordinator";
+
+    /// <summary>Role of a silo that hosts node grains.</summary>
+    public const string NodeRole = "node";
+
+    /// <summary>Role of a silo that hosts everything.</summary>
+    public const string AllInOneRole = "all-in-one";
+}
+
+/// <summary>Places an experiment's coordinator grain on a coordinator silo (or, with none, an all-in-one silo).</summary>
+[GenerateSerializer, Immutable, SuppressReferenceTracking, Alias("AutoMon.Grains.CoordinatorPlacementStrategy")]
+public sealed class CoordinatorPlacementStrategy : PlacementStrategy;
+
+/// <summary>Places node grains on node silos (or, with none, all-in-one silos), spread by node index; never on the coordinator silo while other silos exist.</summary>
+[GenerateSerializer, Immutable, SuppressReferenceTracking, Alias("AutoMon.Grains.NodePlacementStrategy")]
+public sealed class NodePlacementStrategy : PlacementStrategy;
+
+/// <summary>Applies <see cref="CoordinatorPlacementStrategy"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class CoordinatorPlacementAttribute() : PlacementAttribute(new CoordinatorPlacementStrategy());
+
+/// <summary>Applies <see cref="NodePlacementStrategy"/>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class NodePlacementAttribute() : PlacementAttribute(new NodePlacementStrategy());
+
+/// <summary>Shared logic: read the compatible silos' roles (waiting briefly for metadata of silos that just joined), filter, pick.</summary>
+internal abstract partial class RolePlacementDirector(ISiloMetadataCache metadata, ILogger logger) : IPlacementDirector
+{
+    private static readonly TimeSpan MetadataWait = TimeSpan.FromSeconds(10);
+
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var silos = context.GetCompatibleSilos(target);
+        if (silos.Length == 0)
+        {
+            throw new OrleansException($"No silo can host {target.GrainIdentity}.");
+        }
+
+        var roles = await RolesAsync(silos).ConfigureAwait(false);
+        var candidates = Choose(roles);
+        if (candidates.Length == 0)
+        {
+            throw new OrleansException(
+                $"No silo accepts {target.GrainIdentity}: the cluster's roles are {string.Join(", ", roles.Select(r => $"{r.Silo}={r.Role}"))}.");
+        }
+
+        Array.Sort(candidates);
+        var chosen = candidates[Pick(target.GrainIdentity, candidates.Length)];
+        LogPlaced(logger, target.GrainIdentity, chosen);
+        return chosen;
+    }
+
+    /// <summary>The silos (with their roles) this kind of grain may go to.</summary>
+    protected abstract SiloAddress[] Choose(IReadOnlyList<(SiloAddress Silo, string Role)> roles);
+
+    /// <summary>The index among <paramref name="count"/> sorted candidates.</summary>
+    protected abstract int Pick(GrainId grain, int count);
+
+    protected static SiloAddress[] WithRole(IReadOnlyList<(SiloAddress Silo, string Role)> roles, string role) =>
+        [.. roles.Where(r => r.Role == role).Select(r => r.Silo)];
+
+    // A silo's metadata reaches the cache shortly after it joins; a silo without an AutoMon role counts as all-in-one.
+    private async Task<List<(SiloAddress Silo, string Role)>> RolesAsync(SiloAddress[] silos)
+    {
+        var deadline = DateTime.UtcNow + MetadataWait;
+        while (true)
+        {
+            var roles = silos.Select(s => (Silo: s, Role: metadata.GetSiloMetadata(s).Metadata.GetValueOrDefault(AutoMonSiloMetadata.Role))).ToList();
+            if (roles.All(r => r.Role is not null) || DateTime.UtcNow >= deadline)
+            {
+                return [.. roles.Select(r => (r.Silo, r.Role ?? AutoMonSiloMetadata.AllInOneRole))];
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Placing {Grain} on {Silo}")]
+    private static partial void LogPlaced(ILogger logger, GrainId grain, SiloAddress silo);
+}
+
+/// <summary>Coordinator silos first, then all-in-one silos; one per experiment (by key hash when there are several).</summary>
+internal sealed class CoordinatorPlacementDirector(ISiloMetadataCache metadata, ILogger<CoordinatorPlacementDirector> logger)
+    : RolePlacementDirector(metadata, logger)
+{
+    protected override SiloAddress[] Choose(IReadOnlyList<(SiloAddress Silo, string Role)> roles)
+    {
+        var coordinators = WithRole(roles, AutoMonSiloMetadata.CoordinatorRole);
+        return coordinators.Length > 0 ? coordinators : WithRole(roles, AutoMonSiloMetadata.AllInOneRole);
+    }
+
+    protected override int Pick(GrainId grain, int count) => (int)(grain.Key.GetUniformHashCode() % (uint)count);
+}
+
+/// <summary>Node silos first, then all-in-one silos; spread round-robin by node index.</summary>
+internal sealed class NodePlacementDirector(ISiloMetadataCache metadata, ILogger<NodePlacementDirector> logger)
+    : RolePlacementDirector(metadata, logger)
+{
+    protected override SiloAddress[] Choose(IReadOnlyList<(SiloAddress Silo, string Role)> roles)
+    {
+        var nodes = WithRole(roles, AutoMonSiloMetadata.NodeRole);
+        return nodes.Length > 0 ? nodes : WithRole(roles, AutoMonSiloMetadata.AllInOneRole);
+    }
+
+    protected override int Pick(GrainId grain, int count) =>
+        ExperimentKeys.TryParseNode(grain.Key.ToString(), out _, out var index)
+            ? index % count
+            : (int)(grain.Key.GetUniformHashCode() % (uint)count);
+}
