@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AutoMon.Numerics.AutoDiff;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
@@ -240,18 +241,19 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 Monitoring.Row(rows[k]).CopyTo(values.AsSpan((k - start) * length, length));
             }
 
-            return new DataRows(ImmutableArray.Create(values), ImmutableArray.Create(rows, start, end - start));
+            return new DataRows(ImmutableCollectionsMarshal.AsImmutableArray(values), ImmutableArray.Create(rows, start, end - start));
         }
 
         public async Task<ExperimentResult> ResultAsync(double wallSeconds, IReadOnlyList<RoundValue>? checkpoints = null)
         {
             var report = await Coordinator.GetReport().ConfigureAwait(false);
             var statuses = await Task.WhenAll(Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
-            long updates = 0, ticks = 0;
+            long updates = 0, ticks = 0, timed = 0;
             foreach (var status in statuses)
             {
                 updates += status.DataUpdates;
                 ticks += status.CheckTicks;
+                timed += status.TimedChecks;
             }
 
             // The same assembly of results as Simulator.Run, from the grains' statistics.
@@ -264,7 +266,7 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             var periodic = Baselines.Periodic(statistics.Rounds, period, n, d);
             var summary = new SimulationResult(
                 statistics, n, d, updates,
-                updates == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / updates,
+                timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
                 wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize, centralization, periodic);
             return new ExperimentResult(Id, Config.Pacing, summary, report, statuses);
         }
@@ -458,7 +460,7 @@ public sealed class LockstepRun
         }
 
         started = Stopwatch.GetTimestamp();
-        await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableArray.Create(clean), violations, [.. _global])).ConfigureAwait(false);
+        await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableCollectionsMarshal.AsImmutableArray(clean), violations, [.. _global])).ConfigureAwait(false);
         CoordinatorTime += Stopwatch.GetElapsedTime(started);
         _committed = commitTo;
 
