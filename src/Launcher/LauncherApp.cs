@@ -7,17 +7,22 @@ namespace AutoMon.Launcher;
 /// <summary>The <c>automon</c> command line: a root command whose subcommands live one per file in Commands/.</summary>
 public static class LauncherApp
 {
-    // Each entry builds one subcommand; add new ones here (simulate, experiment runs, ...).
+    // Each entry builds one subcommand; add new ones here.
     private static readonly Func<Command>[] Subcommands =
     [
         DescribeCommand.Create,
         SimulateCommand.Create,
+        ReproduceCommand.Create,
+        CleanupCommand.Create,
     ];
 
     /// <summary>The root command with every subcommand attached.</summary>
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand("AutoMon.NET: distributed monitoring of f(average of node vectors) within an additive error bound.");
+        var root = new RootCommand(
+            "AutoMon.NET: distributed monitoring of f(average of node vectors) within an additive error bound. " +
+            "`automon --node-type quadratic` runs that workload's experiment (the paper's error-bound sweep) and writes results and figures.");
+        ExperimentCommand.AddTo(root);
         foreach (var create in Subcommands)
         {
             root.Subcommands.Add(create());
@@ -33,7 +38,9 @@ public static class LauncherApp
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var parseResult = CreateRootCommand().Parse(args);
+
+        // Nothing typed: say what there is to type.
+        var parseResult = CreateRootCommand().Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Action is ParseErrorAction parseError)
         {
             // A usage mistake gets its one-line error, not the whole help text.

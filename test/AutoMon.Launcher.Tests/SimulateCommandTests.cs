@@ -114,15 +114,27 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Repeat_times_the_same_run_several_times()
+    {
+        var once = await Simulate("once", SmallInnerProduct);
+        var thrice = await Simulate("thrice", [.. SmallInnerProduct, "--repeat", "3"]);
+
+        Assert.Equal(3, thrice.GetProperty("repeats").GetInt32());
+        Assert.True(thrice.GetProperty("wall_seconds_best").GetDouble() <= thrice.GetProperty("wall_seconds").GetDouble());
+        Assert.Equal(once.GetProperty("total_msgs_broadcast_disabled").GetInt32(), thrice.GetProperty("total_msgs_broadcast_disabled").GetInt32());
+    }
+
+    [Fact]
     public async Task The_summary_reports_both_baselines()
     {
         var summary = await Simulate("out", [.. SmallInnerProduct, "--period", "5"]);
 
         var baselines = summary.GetProperty("baselines");
-        Assert.Equal(3 + (36 * 3), baselines.GetProperty("centralization").GetProperty("messages").GetInt32());
-        Assert.Equal((3 + (36 * 3)) * (12 + 32), baselines.GetProperty("centralization").GetProperty("bytes").GetInt32());
+        Assert.Equal((37 + 1) * 3, baselines.GetProperty("centralization").GetProperty("messages").GetInt32());
+        Assert.Equal((37 + 1) * 3 * (12 + 32), baselines.GetProperty("centralization").GetProperty("bytes").GetInt32());
         Assert.Equal(5, baselines.GetProperty("periodic").GetProperty("period").GetInt32());
         Assert.Equal(3 * 8, baselines.GetProperty("periodic").GetProperty("messages").GetInt32());
+        Assert.True(baselines.GetProperty("periodic_oracle").GetProperty("period").GetInt32() >= 1);
     }
 
     [Fact]

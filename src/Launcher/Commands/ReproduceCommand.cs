@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using AutoMon.Launcher.Experiments;
+using AutoMon.Launcher.Results;
+
+namespace AutoMon.Launcher.Commands;
+
+/// <summary>
+/// <c>automon reproduce</c>: the paper's four distributed workloads one after another, each with its error-bound sweep,
+/// results and figures, plus an overview figure of all four (like the reference's <c>reproduce_experiments.py</c>).
+/// </summary>
+internal static class ReproduceCommand
+{
+    public const string OverviewPng = "max_error_vs_messages_all.png";
+
+    internal sealed record ReproduceRequest
+    {
+        public IReadOnlyList<string> NodeTypes { get; init; } = ExperimentPresets.PaperNodeTypes;
+
+        public bool Full { get; init; }
+
+        public int? MaxIterations { get; init; }
+
+        public string? DataDirectory { get; init; }
+
+        public string? Engine { get; init; }
+
+        public string? Output { get; init; }
+
+        public int Seed { get; init; }
+
+        public int? Parallel { get; init; }
+    }
+
+    public static Command Create()
+    {
+        var nodeTypes = new Option<string?>("--node-types") { Description = $"Workloads, comma-separated (default: {string.Join(",", ExperimentPresets.PaperNodeTypes)})." };
+        var full = new Option<bool>("--full") { Description = "The paper's full lengths (kld 30000 iterations, dnn 302973 rows): hours instead of minutes." };
+        var maxIterations = new Option<int?>("--max-iterations") { Description = "Cap every workload's length (a quick smoke run)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (default: seeded generated data)." };
+        var engine = new Option<string?>("--engine") { Description = $"Where it runs: {string.Join(" or ", ExperimentEngines.Names)} (default: {ExperimentEngines.Default})." };
+        var output = new Option<string?>("--output") { Description = "Results folder (default: results/reproduce/<timestamp>/), one subfolder per workload." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
+        var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
+
+        var command = new Command("reproduce", "Run the paper's four workloads (inner_product, quadratic, kld, dnn) with their error-bound sweeps and write all results and figures.");
+        foreach (var option in new Option[] { nodeTypes, full, maxIterations, dataDir, engine, output, seed, parallel })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var request = new ReproduceRequest
+            {
+                NodeTypes = parseResult.GetValue(nodeTypes) is { } list
+                    ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    : ExperimentPresets.PaperNodeTypes,
+                Full = parseResult.GetValue(full),
+                MaxIterations = parseResult.GetValue(maxIterations),
+                DataDirectory = parseResult.GetValue(dataDir),
+                Engine = parseResult.GetValue(engine),
+                Output = parseResult.GetValue(output),
+                Seed = parseResult.GetValue(seed),
+                Parallel = parseResult.GetValue(parallel),
+            };
+            return RunAsync(request, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, ExperimentEngines.Create, cancellationToken);
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(ReproduceRequest request, TextWriter output, TextWriter error,
+        Func<string, IExperimentRunner> engines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(engines);
+        string root;
+        IExperimentRunner runner;
+        try
+        {
+            if (request.NodeTypes.Count == 0)
+            {
+                throw new ArgumentException("--node-types is empty.");
+            }
+
+            if (request.MaxIterations is < 1)
+            {
+                throw new ArgumentException($"--max-iterations must be at least 1; got {request.MaxIterations}.");
+            }
+
+            foreach (var nodeType in request.NodeTypes)
+            {
+                ExperimentPresets.Get(nodeType);
+            }
+
+            runner = engines(request.Engine ?? ExperimentEngines.Default);
+            root = ExperimentCommand.DefaultOutput(request.Output, "reproduce");
+        }
+        catch (Exception e) when (ExperimentCommand.IsInputError(e))
+        {
+            error.WriteLine($"error: {ExperimentCommand.OneLine(e.Message)}");
+            return 1;
+        }
+
+        await using var disposal = runner as IAsyncDisposable;
+
+        var display = new SweepDisplay(output);
+        var figures = new List<CostFigure>();
+        var failed = false;
+        var clock = Stopwatch.StartNew();
+        foreach (var nodeType in request.NodeTypes)
+        {
+            var preset = ExperimentPresets.Get(nodeType);
+            var length = request.Full ? preset.PaperIterations : preset.QuickIterations;
+            if (request.MaxIterations is { } cap)
+            {
+                length = Math.Min(length, cap);
+            }
+
+            var experiment = new ExperimentCommand.ExperimentRequest
+            {
+                NodeType = preset.NodeType,
+                Iterations = length,
+                DataDirectory = request.DataDirectory,
+                Engine = runner.Engine,
+                Seed = request.Seed,
+                Parallel = request.Parallel,
+            };
+            try
+            {
+                var sweep = ExperimentCommand.Prepare(experiment, runner, Path.Combine(root, preset.NodeType));
+                var outcome = await ExperimentCommand.RunSweepAsync(sweep, runner, display, cancellationToken).ConfigureAwait(false);
+                foreach (var (bound, reason) in outcome.Failures)
+                {
+                    error.WriteLine($"error: {preset.NodeType} ε={bound.ToString("R", CultureInfo.InvariantCulture)} failed: {ExperimentCommand.OneLine(reason)}");
+                    failed = true;
+                }
+
+                if (outcome.CostFigure is { } figure)
+                {
+                    figures.Add(figure);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                error.WriteLine($"cancelled; finished workloads and error bounds are in {root}");
+                return 130;
+            }
+            catch (Exception e) when (ExperimentCommand.IsInputError(e))
+            {
+                // One workload's bad input (say, a missing data file) does not stop the others.
+                error.WriteLine($"error: {preset.NodeType}: {ExperimentCommand.OneLine(e.Message)}");
+                failed = true;
+            }
+        }
+
+        if (figures.Count > 0)
+        {
+            Figures.SaveErrorVsCostGrid(Path.Combine(root, OverviewPng), figures, "messages");
+        }
+
+        display.Line(string.Create(CultureInfo.InvariantCulture,
+            $"Reproduced {figures.Count} of {request.NodeTypes.Count} workloads in {clock.Elapsed.TotalSeconds:F0} s: {Path.GetFullPath(root)} ({OverviewPng} and one folder per workload)"));
+        return failed ? 1 : 0;
+    }
+}

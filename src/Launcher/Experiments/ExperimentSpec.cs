@@ -1,0 +1,105 @@
+using AutoMon.Numerics.Functions;
+using AutoMon.Protocol;
+using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Simulation;
+
+namespace AutoMon.Launcher.Experiments;
+
+/// <summary>How nodes are driven through the data.</summary>
+internal enum Pacing
+{
+    /// <summary>Round by round, all violations of a round resolved before the next (the simulation's semantics).</summary>
+    Lockstep,
+
+    /// <summary>Each node on its own clock, as the distributed experiments run (lazy/full-sync latencies apply).</summary>
+    Paced,
+}
+
+/// <summary>What runs: AutoMon, or the centralisation baseline (every update sent to the coordinator).</summary>
+internal enum ExperimentMode
+{
+    AutoMon,
+    Centralization,
+}
+
+/// <summary>Network settings for engines that run over a cluster; the in-process simulation accepts only the defaults.</summary>
+/// <param name="Pacing">Lockstep or paced.</param>
+/// <param name="LazySyncLatency">Paced: time the coordinator takes before sending a lazy sync (null: none).</param>
+/// <param name="FullSyncLatency">Paced: time the coordinator takes before sending a full sync (null: none).</param>
+/// <param name="WanLatency">One-way delay added between the coordinator's and the nodes' regions (null: none).</param>
+/// <param name="RoundInterval">Paced: time between two data updates of a node (null: the engine's default).</param>
+internal sealed record NetworkSettings(
+    Pacing Pacing = Pacing.Lockstep,
+    TimeSpan? LazySyncLatency = null,
+    TimeSpan? FullSyncLatency = null,
+    TimeSpan? WanLatency = null,
+    TimeSpan? RoundInterval = null)
+{
+    /// <summary>True when everything is the default (what the in-process simulation does).</summary>
+    public bool IsDefault => Pacing == Pacing.Lockstep && LazySyncLatency is null && FullSyncLatency is null && WanLatency is null && RoundInterval is null;
+}
+
+/// <summary>How to build a catalog function again: its name and the options it was built with.</summary>
+internal sealed record FunctionRecipe(string Name, FunctionOptions Options);
+
+/// <summary>One experiment: one workload, one error bound, its data, how to run it.</summary>
+internal sealed record ExperimentSpec
+{
+    /// <summary>The node type as typed (e.g. quadratic).</summary>
+    public required string NodeType { get; init; }
+
+    /// <summary>f with its domain and range.</summary>
+    public required MonitoredFunction Function { get; init; }
+
+    /// <summary>f's catalog name and parameters, for engines that rebuild it elsewhere (e.g. in every grain).</summary>
+    public required FunctionRecipe Recipe { get; init; }
+
+    /// <summary>How rows become local vectors.</summary>
+    public required StreamKind StreamKind { get; init; }
+
+    /// <summary>The rows (a tuning prefix when <see cref="DataSet.TuningRowCount"/> &gt; 0, then the monitored rows).</summary>
+    public required DataSet Data { get; init; }
+
+    /// <summary>Sliding-window size W.</summary>
+    public required int WindowSize { get; init; }
+
+    /// <summary>Monitored data points per node (dnn: rows in total).</summary>
+    public required int Iterations { get; init; }
+
+    /// <summary>Neighbourhood-tuning data points per node in <see cref="Data"/> (0: none).</summary>
+    public int TuningIterations { get; init; }
+
+    /// <summary>Additive error bound ε.</summary>
+    public required double ErrorBound { get; init; }
+
+    /// <summary>ADCD-X neighbourhood size (null: none, or tuned).</summary>
+    public double? NeighborhoodSize { get; init; }
+
+    /// <summary>Close a round after every data point.</summary>
+    public bool SingleSampleRounds { get; init; }
+
+    /// <summary>AutoMon or centralisation.</summary>
+    public ExperimentMode Mode { get; init; } = ExperimentMode.AutoMon;
+
+    /// <summary>Network settings (cluster engines).</summary>
+    public NetworkSettings Network { get; init; } = new();
+
+    /// <summary>Seed of generated data and parameters.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Where the data came from, for config.json (a path, or "generated (seed s)").</summary>
+    public required string DataSource { get; init; }
+
+    /// <summary>The protocol settings of the in-process simulation (and of engines that replay its semantics).</summary>
+    public SimulationOptions ToSimulationOptions() => new()
+    {
+        Function = Function,
+        StreamKind = StreamKind,
+        WindowSize = WindowSize,
+        ErrorBound = ErrorBound,
+        SlackType = SlackType.Drift,
+        SyncType = SyncType.LazyLRU,
+        NeighborhoodSize = NeighborhoodSize,
+        SingleSampleRounds = SingleSampleRounds,
+    };
+}

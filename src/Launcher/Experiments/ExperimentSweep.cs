@@ -1,0 +1,194 @@
+using System.Globalization;
+using AutoMon.Launcher.Results;
+
+namespace AutoMon.Launcher.Experiments;
+
+/// <summary>A sweep: one workload's data run at several error bounds (or once, for centralisation).</summary>
+internal sealed record SweepRequest
+{
+    public required ExperimentPreset Preset { get; init; }
+
+    public required WorkloadData Data { get; init; }
+
+    /// <summary>The error bounds, in the order they are reported.</summary>
+    public required IReadOnlyList<double> ErrorBounds { get; init; }
+
+    public ExperimentMode Mode { get; init; } = ExperimentMode.AutoMon;
+
+    public NetworkSettings Network { get; init; } = new();
+
+    public int Seed { get; init; }
+
+    /// <summary>The sweep's folder; each error bound gets a folder in it.</summary>
+    public required string OutputFolder { get; init; }
+
+    /// <summary>Error bounds run at the same time (the simulation engine is single-threaded per run).</summary>
+    public int Parallelism { get; init; } = 1;
+
+    /// <summary>The experiment of one error bound.</summary>
+    public ExperimentSpec SpecFor(double errorBound) => new()
+    {
+        NodeType = Preset.NodeType,
+        Function = Data.Function,
+        Recipe = Data.Recipe,
+        StreamKind = Data.StreamKind,
+        Data = Data.Data,
+        WindowSize = Preset.Window,
+        Iterations = Data.Iterations,
+        TuningIterations = Data.TuningIterations,
+        ErrorBound = errorBound,
+        NeighborhoodSize = Preset.NeighborhoodFor(errorBound),
+        SingleSampleRounds = Preset.SingleSampleRounds,
+        Mode = Mode,
+        Network = Network,
+        Seed = Seed,
+        DataSource = Data.Source,
+    };
+
+    /// <summary>The folder name of one experiment: <c>error_bound_0.015</c>, or <c>centralization</c>.</summary>
+    public string FolderFor(double errorBound) =>
+        Mode == ExperimentMode.Centralization ? "centralization" : "error_bound_" + errorBound.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>What a sweep produced.</summary>
+/// <param name="Folder">The sweep's folder.</param>
+/// <param name="Rows">One row per finished error bound, in sweep order.</param>
+/// <param name="Failures">Error bounds that failed, with the reason.</param>
+/// <param name="Figures">PNG files written.</param>
+/// <param name="CostFigure">The max-error-vs-messages data (for the reproduce overview); null without rows.</param>
+internal sealed record SweepOutcome(string Folder, IReadOnlyList<SweepRow> Rows, IReadOnlyList<(double ErrorBound, string Reason)> Failures,
+    IReadOnlyList<string> Figures, CostFigure? CostFigure);
+
+/// <summary>
+/// Runs every error bound of a sweep on one engine and writes its results as each finishes: the error bound's folder, then
+/// results.csv again (so a failure or Ctrl+C later loses nothing already done), and at the end the figures.
+/// </summary>
+internal static class ExperimentSweep
+{
+    public const string ResultsCsv = "results.csv";
+    public const string ErrorVsMessagesPng = "max_error_vs_messages.png";
+    public const string ErrorVsBytesPng = "max_error_vs_bytes.png";
+    public const string FunctionValuesPng = "function_values.png";
+
+    public static async Task<SweepOutcome> RunAsync(SweepRequest request, IExperimentRunner runner, ISweepProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(progress);
+        var bounds = request.Mode == ExperimentMode.Centralization ? [double.NaN] : request.ErrorBounds;
+
+        // Check every experiment before running any: a bad setting fails fast, not after minutes.
+        var specs = bounds.Select(request.SpecFor).ToList();
+        foreach (var spec in specs)
+        {
+            runner.Validate(spec);
+        }
+
+        Directory.CreateDirectory(request.OutputFolder);
+        var rows = new SweepRow?[specs.Count];
+        var results = new ExperimentResult?[specs.Count];
+        var failures = new List<(double, string)>();
+        var gate = new Lock();
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, specs.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism), CancellationToken = cancellationToken },
+            async (index, token) =>
+            {
+                var spec = specs[index];
+                var folder = request.FolderFor(spec.ErrorBound);
+                progress.Started(index);
+                try
+                {
+                    var result = await runner.RunAsync(spec, new Progress(progress, index), token).ConfigureAwait(false);
+                    var path = Path.Combine(request.OutputFolder, folder);
+                    ResultFiles.WriteExperiment(path, spec, result);
+                    Figures.SaveFunctionValues(Path.Combine(path, FunctionValuesPng), FunctionTitle(request, spec, runner.Engine), result.Rounds);
+                    var row = SweepRow.From(spec, result, folder);
+                    lock (gate)
+                    {
+                        rows[index] = row;
+                        results[index] = result;
+                        ResultFiles.WriteAtomically(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(rows.OfType<SweepRow>()));
+                    }
+
+                    progress.Finished(index, row);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    var reason = e.Message.ReplaceLineEndings(" ");
+                    lock (gate)
+                    {
+                        failures.Add((spec.ErrorBound, reason));
+                        var path = Path.Combine(request.OutputFolder, folder);
+                        Directory.CreateDirectory(path);
+                        ResultFiles.WriteAtomically(Path.Combine(path, "error.txt"), e + "\n");
+                    }
+
+                    progress.Failed(index, reason);
+                }
+            }).ConfigureAwait(false);
+
+        var done = rows.OfType<SweepRow>().ToList();
+        var figures = new List<string>();
+        CostFigure? costFigure = null;
+        if (done.Count > 0)
+        {
+            ResultFiles.WriteAtomically(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(done));
+            (costFigure, var written) = WriteFigures(request, runner.Engine, specs, results, done);
+            figures.AddRange(written);
+        }
+
+        return new SweepOutcome(request.OutputFolder, done, failures, figures, costFigure);
+    }
+
+    private static (CostFigure Messages, List<string> Files) WriteFigures(SweepRequest request, string engine, List<ExperimentSpec> specs,
+        ExperimentResult?[] results, List<SweepRow> rows)
+    {
+        var files = new List<string>();
+        var finished = Enumerable.Range(0, specs.Count).Where(i => results[i] is not null).ToList();
+
+        // The true values do not depend on ε: any run's rounds give the periodic curve.
+        var reference = results[finished[0]]!;
+        var periodic = request.Network.Pacing == Pacing.Lockstep
+            ? BaselineCurves.Periodic(reference.Rounds, request.Preset.PeriodicPeriods, reference.NodeCount, reference.Dimension)
+            : [];
+        var first = rows[0];
+        var title = $"{request.Preset.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, {engine})";
+        var automon = request.Mode == ExperimentMode.AutoMon
+            ? rows.OrderBy(r => r.ErrorBound).Select(r => (Row: r, Label: "ε=" + r.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList()
+            : [];
+
+        var byMessages = new CostFigure(title,
+            automon.Select(a => new CostPoint(a.Row.Messages, a.Row.MaxError, a.Label)).ToList(),
+            periodic.Select(p => new CostPoint(p.Messages, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
+            new CostPoint(first.CentralizationMessages, 0, "centralisation"));
+        var path = Path.Combine(request.OutputFolder, ErrorVsMessagesPng);
+        Figures.SaveErrorVsCost(path, byMessages, "messages");
+        files.Add(path);
+
+        var byBytes = new CostFigure(title,
+            automon.Select(a => new CostPoint(a.Row.WireBytes ?? a.Row.PayloadBytes, a.Row.MaxError, a.Label)).ToList(),
+            periodic.Select(p => new CostPoint(p.Bytes, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
+            new CostPoint(first.CentralizationBytes, 0, "centralisation"));
+        path = Path.Combine(request.OutputFolder, ErrorVsBytesPng);
+        Figures.SaveErrorVsCost(path, byBytes, rows.Any(r => r.WireBytes is not null) ? "bytes on the wire" : "payload bytes");
+        files.Add(path);
+
+        // The sweep's function-value figure: the workload's default error bound when it ran, else the middle one.
+        var highlight = finished.FirstOrDefault(i => specs[i].ErrorBound.Equals(request.Preset.HighlightErrorBound), finished[finished.Count / 2]);
+        path = Path.Combine(request.OutputFolder, FunctionValuesPng);
+        Figures.SaveFunctionValues(path, FunctionTitle(request, specs[highlight], engine), results[highlight]!.Rounds);
+        files.Add(path);
+        return (byMessages, files);
+    }
+
+    private static string FunctionTitle(SweepRequest request, ExperimentSpec spec, string engine) =>
+        request.Mode == ExperimentMode.Centralization
+            ? $"{request.Preset.NodeType}: centralisation ({engine})"
+            : string.Create(CultureInfo.InvariantCulture, $"{request.Preset.NodeType}, ε = {spec.ErrorBound:G4} ({engine})");
+
+    private sealed class Progress(ISweepProgress sink, int index) : IProgress<ExperimentProgress>
+    {
+        public void Report(ExperimentProgress value) => sink.Report(index, value);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json;
+using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
+
+namespace AutoMon.Launcher.Tests.Experiments;
+
+public sealed class GrainsEngineTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("automon-grains-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Lockstep_on_the_grains_gives_the_simulations_results()
+    {
+        var grains = Path.Combine(_directory, "grains");
+        var simulation = Path.Combine(_directory, "simulation");
+        string[] run = ["--node-type", "quadratic", "--iterations", "60", "--error-bounds", "0.015,0.05"];
+
+        await Succeeds([.. run, "--engine", "grains", "--output", grains]);
+        await Succeeds([.. run, "--engine", "simulation", "--output", simulation]);
+
+        var expected = ReadCsv(Path.Combine(simulation, "results.csv"));
+        var actual = ReadCsv(Path.Combine(grains, "results.csv"));
+        foreach (var column in new[] { "error_bound", "max_error", "mean_error", "messages", "payload_bytes", "rounds", "full_syncs", "lazy_syncs", "periodic_oracle_period" })
+        {
+            Assert.Equal(expected.Select(r => r[column]), actual.Select(r => r[column]));
+        }
+
+        foreach (var folder in actual.Select(r => r["folder"]))
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(simulation, folder, "function_values.csv")), File.ReadAllText(Path.Combine(grains, folder, "function_values.csv")));
+            Assert.Equal(File.ReadAllText(Path.Combine(simulation, folder, "sync_history.csv")), File.ReadAllText(Path.Combine(grains, folder, "sync_history.csv")));
+        }
+    }
+
+    [Fact]
+    public async Task Grains_measure_wire_bytes_beyond_the_protocol_payload()
+    {
+        var output = Path.Combine(_directory, "wire");
+
+        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.05", "--engine", "grains", "--output", output);
+
+        var row = Assert.Single(ReadCsv(Path.Combine(output, "results.csv")));
+        Assert.True(long.Parse(row["wire_bytes"], CultureInfo.InvariantCulture) > long.Parse(row["payload_bytes"], CultureInfo.InvariantCulture));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.05", "summary.json")));
+        Assert.True(summary.RootElement.GetProperty("wire_messages").GetInt64() > 0);
+        Assert.Equal("grains", summary.RootElement.GetProperty("engine").GetString());
+    }
+
+    [Fact]
+    public async Task Paced_run_with_latencies_records_them_and_has_no_periodic_replay()
+    {
+        var output = Path.Combine(_directory, "paced");
+
+        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.3", "--engine", "grains", "--pacing", "paced",
+            "--round-interval", "5ms", "--lazy-sync-latency", "1ms", "--full-sync-latency", "2ms", "--wan-latency", "1ms", "--output", output);
+
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.3", "config.json")));
+        var c = config.RootElement;
+        Assert.Equal("paced", c.GetProperty("pacing").GetString());
+        Assert.Equal(0.005, c.GetProperty("round_interval_seconds").GetDouble());
+        Assert.Equal(0.001, c.GetProperty("lazy_sync_latency_seconds").GetDouble());
+        Assert.Equal(0.002, c.GetProperty("full_sync_latency_seconds").GetDouble());
+        Assert.Equal(0.001, c.GetProperty("wan_latency_seconds").GetDouble());
+        var row = Assert.Single(ReadCsv(Path.Combine(output, "results.csv")));
+        Assert.True(long.Parse(row["messages"], CultureInfo.InvariantCulture) > 0);
+        Assert.Equal(string.Empty, row["periodic_oracle_period"]);
+    }
+
+    [Fact]
+    public async Task Centralized_without_an_engine_runs_in_process()
+    {
+        var output = Path.Combine(_directory, "central");
+
+        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--centralized", "--output", output);
+
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "centralization", "config.json")));
+        Assert.Equal("simulation", config.RootElement.GetProperty("engine").GetString());
+    }
+}

@@ -1,0 +1,36 @@
+using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
+
+namespace AutoMon.Launcher.Tests.Experiments;
+
+public sealed class ReproduceCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("automon-reproduce-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Reproduce_runs_each_workload_into_its_folder_and_draws_the_overview()
+    {
+        var output = Path.Combine(_directory, "paper");
+
+        var text = await Succeeds("reproduce", "--engine", "simulation", "--node-types", "inner_product,quadratic", "--max-iterations", "40", "--output", output);
+
+        Assert.Equal(10, ReadCsv(Path.Combine(output, "inner_product", "results.csv")).Count);
+        Assert.Equal(8, ReadCsv(Path.Combine(output, "quadratic", "results.csv")).Count);
+        Assert.True(File.Exists(Path.Combine(output, "quadratic", "max_error_vs_messages.png")));
+        var (width, height) = PngSize(Path.Combine(output, "max_error_vs_messages_all.png"));
+        Assert.True(width >= 1000 && height >= 500, $"{width}x{height}");
+        Assert.Contains("Reproduced 2 of 2 workloads", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reproduce_rejects_an_unknown_workload_before_running_anything()
+    {
+        var output = Path.Combine(_directory, "bad");
+
+        var line = await FailsWithOneLine("reproduce", "--node-types", "quadratic,cubic", "--output", output);
+
+        Assert.Contains("cubic", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+}
