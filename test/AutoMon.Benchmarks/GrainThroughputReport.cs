@@ -27,6 +27,21 @@ internal static class GrainThroughputReport
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // Silos run with server GC (src/Silos sets it); so does this report: it restarts itself with it if needed.
+        if (!System.Runtime.GCSettings.IsServerGC && Environment.GetEnvironmentVariable("DOTNET_gcServer") is null)
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+            foreach (var argument in Environment.GetCommandLineArgs().Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment["DOTNET_gcServer"] = "1";
+            using var child = Process.Start(start)!;
+            await child.WaitForExitAsync();
+            return child.ExitCode;
+        }
+
         var nodes = Int(args, "--nodes", 1000);
         var iterations = Int(args, "--iterations", 220);
         var dim = Int(args, "--dim", 40);
@@ -61,7 +76,7 @@ internal static class GrainThroughputReport
 
         var simulated = Simulator.Run(config.ToSimulationOptions(config.Function.Create()), data);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"inner product d={dim}, {nodes} node grains, {iterations} points per node, window {window}, error bound {errorBound}, {sync}, look-ahead {lookahead}; one all-in-one silo, driver in the silo's process"));
+            $"inner product d={dim}, {nodes} node grains, {iterations} points per node, window {window}, error bound {errorBound}, {sync}, look-ahead {lookahead}; one all-in-one silo, driver in the silo's process, server GC {System.Runtime.GCSettings.IsServerGC}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"in-process simulation: {simulated.DataUpdates} updates, {simulated.Rounds} rounds, {simulated.Statistics.RoundsWithViolation} with violations, {simulated.Statistics.FullSyncs.Count} full / {simulated.Statistics.LazySyncs} lazy syncs, {simulated.UpdatesPerSecond:N0} updates/s"));
 
@@ -102,6 +117,7 @@ internal static class GrainThroughputReport
             {
                 var clock = Stopwatch.StartNew();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated0 = GC.GetTotalAllocatedBytes();
                 const int Calls = 20;
                 for (var k = 0; k < Calls; k++)
                 {
@@ -110,7 +126,7 @@ internal static class GrainThroughputReport
 
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"empty steps: {Calls * nodes} calls in {clock.Elapsed.TotalSeconds:F2} s, CPU {cpu.TotalMilliseconds * 1000 / (Calls * nodes):F1} µs per call"));
+                    $"empty steps: {Calls * nodes} calls in {clock.Elapsed.TotalSeconds:F2} s, CPU {cpu.TotalMilliseconds * 1000 / (Calls * nodes):F1} µs and {(GC.GetTotalAllocatedBytes() - allocated0) / (Calls * nodes)} B allocated per call"));
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AutoMon.Numerics.AutoDiff;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
@@ -240,7 +241,7 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 Monitoring.Row(rows[k]).CopyTo(values.AsSpan((k - start) * length, length));
             }
 
-            return new DataRows(ImmutableArray.Create(values), ImmutableArray.Create(rows, start, end - start));
+            return new DataRows(ImmutableCollectionsMarshal.AsImmutableArray(values), ImmutableArray.Create(rows, start, end - start));
         }
 
         public async Task<ExperimentResult> ResultAsync(double wallSeconds, IReadOnlyList<RoundValue>? checkpoints = null)
@@ -454,7 +455,7 @@ public sealed class LockstepRun
         }
 
         started = Stopwatch.GetTimestamp();
-        await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableArray.Create(clean), violations, [.. _global])).ConfigureAwait(false);
+        await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableCollectionsMarshal.AsImmutableArray(clean), violations, [.. _global])).ConfigureAwait(false);
         CoordinatorTime += Stopwatch.GetElapsedTime(started);
         _committed = commitTo;
 

@@ -115,7 +115,7 @@ public sealed record NodeStatus
     [Id(5)]
     public long DataUpdates { get; init; }
 
-    /// <summary>Stopwatch ticks spent in those checks.</summary>
+    /// <summary>Stopwatch ticks spent in the timed checks.</summary>
     [Id(6)]
     public long CheckTicks { get; init; }
 

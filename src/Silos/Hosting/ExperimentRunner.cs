@@ -1,4 +1,5 @@
 using AutoMon.Grains.Experiments;
+using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
@@ -9,8 +10,12 @@ public static class ExperimentRunner
 {
     private static readonly TimeSpan SiloWait = TimeSpan.FromMinutes(5);
 
-    /// <summary>Runs <paramref name="request"/>; prints summary.json to <paramref name="output"/>; 0 on success, 1 on failure (explained on <paramref name="error"/>).</summary>
-    public static async Task<int> RunAsync(IServiceProvider services, ExperimentRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="request"/> (built into <paramref name="config"/> and <paramref name="data"/>); prints summary.json
+    /// to <paramref name="output"/>; 0 on success, 1 on failure (explained on <paramref name="error"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(
+        IServiceProvider services, ExperimentRequest request, ExperimentConfig config, DataSet data, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(request);
@@ -19,7 +24,6 @@ public static class ExperimentRunner
         var grains = services.GetRequiredService<IGrainFactory>();
         try
         {
-            var (config, data) = request.Build();
             if (request.WaitForSilos > 0)
             {
                 await WaitForSilosAsync(grains, request.WaitForSilos, output, cancellationToken).ConfigureAwait(false);
