@@ -119,10 +119,11 @@ public sealed class SimulateCommandTests : IDisposable
         var summary = await Simulate("out", [.. SmallInnerProduct, "--period", "5"]);
 
         var baselines = summary.GetProperty("baselines");
-        Assert.Equal(3 + (36 * 3), baselines.GetProperty("centralization").GetProperty("messages").GetInt32());
-        Assert.Equal((3 + (36 * 3)) * (12 + 32), baselines.GetProperty("centralization").GetProperty("bytes").GetInt32());
+        Assert.Equal((37 + 1) * 3, baselines.GetProperty("centralization").GetProperty("messages").GetInt32());
+        Assert.Equal((37 + 1) * 3 * (12 + 32), baselines.GetProperty("centralization").GetProperty("bytes").GetInt32());
         Assert.Equal(5, baselines.GetProperty("periodic").GetProperty("period").GetInt32());
         Assert.Equal(3 * 8, baselines.GetProperty("periodic").GetProperty("messages").GetInt32());
+        Assert.True(baselines.GetProperty("periodic_oracle").GetProperty("period").GetInt32() >= 1);
     }
 
     [Fact]

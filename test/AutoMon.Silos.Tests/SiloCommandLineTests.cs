@@ -33,6 +33,24 @@ public sealed class SiloCommandLineTests
     }
 
     [Fact]
+    public void A_cloud_silo_listens_on_its_private_address_and_advertises_its_public_one()
+    {
+        Assert.True(SiloCommandLine.TryParse(
+            ["--role", "node", "--address", "10.0.0.5", "--advertised-address", "3.14.15.92", "--dynamodb-region", "us-west-2"],
+            out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(IPAddress.Parse("10.0.0.5"), options.Address);
+        Assert.Equal(IPAddress.Parse("3.14.15.92"), options.AdvertisedAddress);
+    }
+
+    [Fact]
+    public void An_advertised_address_that_is_not_an_IP_is_rejected_by_name()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--advertised-address", "public-host"], out _, out var problems));
+        Assert.Contains(problems, p => p.Contains("--advertised-address 'public-host' is not an IP address", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void All_in_one_defaults_to_localhost_clustering_on_loopback()
     {
         Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one"], out var options, out var problems), string.Join("; ", problems));

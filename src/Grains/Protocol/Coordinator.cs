@@ -249,10 +249,16 @@ public sealed class Coordinator
     public IReadOnlyList<ICoordinatorMessage> Handle(IReadOnlyList<INodeMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var updates = 0;
+
+        // Validate the whole batch first so a bad message leaves no half-applied state behind.
         foreach (var message in messages)
         {
             ArgumentNullException.ThrowIfNull(message, nameof(messages));
+            if (message is not (Violation or LocalVectorInfo))
+            {
+                throw new ArgumentException($"The coordinator cannot handle a {message.Type} message.", nameof(messages));
+            }
+
             if ((uint)message.NodeIndex >= (uint)_n)
             {
                 throw new ArgumentException($"A {message.Type} message comes from node {message.NodeIndex}; nodes are 0..{_n - 1}.", nameof(messages));
@@ -264,14 +270,13 @@ public sealed class Coordinator
                 throw new ArgumentException(
                     $"Node {message.NodeIndex} sent a local vector of {length} components; the dimension is {_d}.", nameof(messages));
             }
+        }
 
+        var updates = 0;
+        foreach (var message in messages)
+        {
             Statistics.BytesReceived += message.WireSize;
-            updates += message switch
-            {
-                Violation violation => HandleViolation(violation),
-                LocalVectorInfo info => HandleLocalVectorInfo(info),
-                _ => throw new ArgumentException($"The coordinator cannot handle a {message.Type} message.", nameof(messages)),
-            };
+            updates += message is Violation violation ? HandleViolation(violation) : HandleLocalVectorInfo((LocalVectorInfo)message);
         }
 
         if (updates == 0)
@@ -375,6 +380,7 @@ public sealed class Coordinator
         if (_hasViolation[node])
         {
             // A second report while the first is being resolved (the reference treats this as fatal): keep the newer vector.
+            _faultySafeZone |= violation.Origin == ViolationOrigin.FaultySafeZone;
             UpdateLocalVector(node, violation.LocalVector.AsSpan());
             return 1;
         }

@@ -39,7 +39,7 @@ internal static class SimulateCommand
         var seed = new Option<int>("--seed") { Description = "Seed of generated data and parameters.", DefaultValueFactory = _ => 0 };
         var singleSample = new Option<bool>("--single-sample-rounds") { Description = "Close a round after every data point (the DNN experiment)." };
         var tuning = new Option<int>("--tuning-iterations") { Description = "Data points per node in a neighbourhood-tuning prefix (used when the Hessian is not constant).", DefaultValueFactory = _ => 0 };
-        var period = new Option<int?>("--period") { Description = "Periodic baseline period in rounds (default: the smallest within AutoMon's message count)." };
+        var period = new Option<int?>("--period") { Description = "Periodic baseline period in rounds (default: the reference's equivalent of AutoMon's message count, max(1, floor(R·n / messages)))." };
         var output = new Option<string>("--output") { Description = "Output folder (created if missing; other files in it are left alone).", Required = true };
 
         var command = new Command("simulate", "Simulate AutoMon in one process with the reference's round semantics; write summary.json, sync_history.csv and function_values.csv.");
@@ -408,7 +408,7 @@ internal static class SimulateCommand
             }
 
             json.WriteStartObject("baselines");
-            foreach (var baseline in new[] { result.Centralization, result.Periodic })
+            foreach (var baseline in new[] { result.Centralization, result.Periodic, result.PeriodicOracle })
             {
                 json.WriteStartObject(baseline.Name);
                 json.WriteNumber("period", baseline.Period);

@@ -41,8 +41,14 @@ public static class SiloCommandLine
 
     private static readonly Option<string> AddressOption = new("--address")
     {
-        Description = "IP address to listen on and advertise.",
+        Description = "IP address to listen on (and to advertise, unless --advertised-address says otherwise).",
         DefaultValueFactory = _ => IPAddress.Loopback.ToString(),
+    };
+
+    private static readonly Option<string?> AdvertisedAddressOption = new("--advertised-address")
+    {
+        // Across regions a cloud host is reached at its public IP, which is not on its network interface.
+        Description = "IP address other silos and clients reach this silo at (default: AUTOMON_PUBLIC_IP when set, else --address).",
     };
 
     private static readonly Option<int> SiloPortOption = new("--silo-port")
@@ -102,7 +108,7 @@ public static class SiloCommandLine
         ArgumentNullException.ThrowIfNull(run);
         var root = new RootCommand("AutoMon silo host: an Orleans silo with a coordinator, node or all-in-one role.")
         {
-            RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, SiloPortOption,
+            RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, AdvertisedAddressOption, SiloPortOption,
             GatewayPortOption, MembershipOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
             FailureDetectionOption, ExitWhenStdinClosesOption,
         };
@@ -147,6 +153,18 @@ public static class SiloCommandLine
             found.Add($"--address '{addressText}' is not an IP address");
         }
 
+        IPAddress? advertised = null;
+        var advertisedText = parseResult.GetValue(AdvertisedAddressOption);
+        if (string.IsNullOrWhiteSpace(advertisedText))
+        {
+            advertisedText = Environment.GetEnvironmentVariable("AUTOMON_PUBLIC_IP");
+        }
+
+        if (!string.IsNullOrWhiteSpace(advertisedText) && !IPAddress.TryParse(advertisedText, out advertised))
+        {
+            found.Add($"--advertised-address '{advertisedText}' is not an IP address");
+        }
+
         options = new SiloHostOptions
         {
             Role = SiloMetadataKeys.ParseRole(parseResult.GetValue(RoleOption)!),
@@ -155,6 +173,7 @@ public static class SiloCommandLine
             ServiceId = parseResult.GetValue(ServiceIdOption)!,
             SiloName = parseResult.GetValue(SiloNameOption),
             Address = address ?? IPAddress.Loopback,
+            AdvertisedAddress = advertised,
             SiloPort = parseResult.GetValue(SiloPortOption),
             GatewayPort = parseResult.GetValue(GatewayPortOption),
             Membership = parseResult.GetValue(MembershipOption) switch

@@ -42,10 +42,10 @@ public static class SiloHostBuilder
         {
             silo.Configure<EndpointOptions>(endpoints =>
             {
-                endpoints.AdvertisedIPAddress = options.Address;
+                endpoints.AdvertisedIPAddress = options.AdvertisedAddress ?? options.Address;
                 endpoints.SiloPort = options.SiloPort;
                 endpoints.GatewayPort = options.GatewayPort;
-                // Listen on the advertised address only: a loopback cluster stays on loopback.
+                // Listen on the local address only (a loopback cluster stays on loopback); advertise the public one if given.
                 endpoints.SiloListeningEndpoint = new IPEndPoint(options.Address, options.SiloPort);
                 endpoints.GatewayListeningEndpoint = new IPEndPoint(options.Address, options.GatewayPort);
             });

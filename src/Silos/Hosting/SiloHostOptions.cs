@@ -91,6 +91,10 @@ public sealed class SiloHostOptions
     /// <summary>The address the silo listens on and advertises to others; loopback unless deployed across machines.</summary>
     public IPAddress Address { get; set; } = IPAddress.Loopback;
 
+    /// <summary>The address published in the membership table, when it differs from <see cref="Address"/> (a cloud host's
+    /// public IP, which is not on its interface); null advertises <see cref="Address"/>.</summary>
+    public IPAddress? AdvertisedAddress { get; set; }
+
     public int SiloPort { get; set; } = 11111;
 
     public int GatewayPort { get; set; } = 30000;

@@ -148,6 +148,20 @@ public class CoordinatorTests
     }
 
     [Fact]
+    public void A_second_report_from_a_node_already_being_synced_updates_its_vector()
+    {
+        var system = new System(SyncType.Eager);
+        system.FirstSync();
+        system.EndRound(0.5, 0.5);
+        system.Coordinator.Handle(new Violation(2, 1, ViolationOrigin.SafeZone, [0, 3]));
+
+        system.Coordinator.Handle(new Violation(2, 1, ViolationOrigin.SafeZone, [0, 5]));
+        var output = system.Coordinator.Handle([new LocalVectorInfo(0, 1, [0, 0]), new LocalVectorInfo(1, 1, [1, 0]), new LocalVectorInfo(3, 1, [1, 1])]);
+
+        Assert.Equal([0.5, 1.5], Assert.IsType<Sync>(output[0]).ReferencePoint.ToArray());
+    }
+
+    [Fact]
     public void A_local_vector_with_a_stale_constraint_version_is_ignored()
     {
         var system = new System(SyncType.Eager);
@@ -411,6 +425,18 @@ public class CoordinatorTests
         var system = new System(SyncType.Eager);
 
         Assert.Throws<ArgumentException>(() => system.Coordinator.Handle(new Violation(4, 0, ViolationOrigin.SafeZone, [0, 0])));
+    }
+
+    [Fact]
+    public void A_batch_with_a_bad_message_is_rejected_whole()
+    {
+        var system = new System(SyncType.Eager);
+
+        Assert.Throws<ArgumentException>(() => system.Coordinator.Handle(
+            [new Violation(0, 0, ViolationOrigin.SafeZone, [0, 0]), new Violation(1, 0, ViolationOrigin.SafeZone, [0])]));
+
+        Assert.Equal(0, system.Coordinator.Statistics.BytesReceived);
+        Assert.Equal(CoordinatorState.Idle, system.Coordinator.State);
     }
 
     [Fact]

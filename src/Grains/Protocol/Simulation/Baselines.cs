@@ -7,11 +7,16 @@ namespace AutoMon.Protocol.Simulation;
 /// </summary>
 public static class Baselines
 {
-    /// <summary>Centralisation: every data update's local vector is sent; the coordinator knows x̄ exactly (error 0).</summary>
-    public static BaselineResult Centralization(IReadOnlyList<RoundValue> rounds, long dataUpdates, int dimension)
+    /// <summary>
+    /// Centralisation: every update's local vector is sent, so the coordinator knows x̄ exactly (error 0). Messages are counted
+    /// as the reference's figures count them, (R + 1)·n, or R + 1 with single-sample rounds (the paper's 10,020 for the
+    /// inner product with R = 1001, n = 10); each is a 12-byte header plus d doubles.
+    /// </summary>
+    public static BaselineResult Centralization(IReadOnlyList<RoundValue> rounds, int nodeCount, int dimension, bool singleSampleRounds)
     {
         ArgumentNullException.ThrowIfNull(rounds);
-        return new BaselineResult("centralization", 1, dataUpdates, dataUpdates * DataUpdate.SizeFor(dimension), 0, 0);
+        long messages = singleSampleRounds ? rounds.Count + 1 : (long)(rounds.Count + 1) * nodeCount;
+        return new BaselineResult("centralization", 1, messages, messages * DataUpdate.SizeFor(dimension), 0, 0);
     }
 
     /// <summary>
@@ -39,23 +44,36 @@ public static class Baselines
             rounds.Count > 1 ? sum / (rounds.Count - 1) : 0);
     }
 
-    /// <summary>The smallest period whose periodic baseline sends no more messages than <paramref name="messages"/>.</summary>
-    public static int PeriodMatching(long messages, int rounds, int nodeCount)
+    /// <summary>
+    /// The reference's "periodic equivalent" period for AutoMon's <paramref name="messages"/>: max(1, ⌊R·n / messages⌋), or
+    /// R − 1 when AutoMon sent nothing.
+    /// </summary>
+    public static int EquivalentPeriod(long messages, int rounds, int nodeCount)
     {
-        if (rounds <= 1)
+        if (messages <= 0)
         {
-            return 1;
+            return Math.Max(1, rounds - 1);
         }
 
-        for (var period = 1; period < rounds; period++)
+        return (int)Math.Max(1, (long)rounds * nodeCount / messages);
+    }
+
+    /// <summary>
+    /// The reference's "periodic oracle": the largest period whose every round stays within <paramref name="errorBound"/>
+    /// (P = 1, 2, … while P &lt; min(500, R); at the first P that exceeds the bound, max(1, P − 1)).
+    /// </summary>
+    public static int OraclePeriod(IReadOnlyList<RoundValue> rounds, double errorBound, int nodeCount, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(rounds);
+        var period = 1;
+        for (; period < Math.Min(500, rounds.Count); period++)
         {
-            long reports = (rounds + period - 1) / period;
-            if (reports * nodeCount <= messages)
+            if (Periodic(rounds, period, nodeCount, dimension).MaxError > errorBound)
             {
-                return period;
+                return Math.Max(1, period - 1);
             }
         }
 
-        return rounds;
+        return period;
     }
 }

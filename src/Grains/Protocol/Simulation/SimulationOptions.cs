@@ -40,7 +40,7 @@ public sealed record SimulationOptions
     /// <summary>ADCD-X search options (null: the reference's).</summary>
     public ExtremeEigenvalueOptions? ExtremeEigenvalueOptions { get; init; }
 
-    /// <summary>Period T (rounds) of the periodic baseline; null picks the smallest period that uses no more messages than AutoMon.</summary>
+    /// <summary>Period T (rounds) of the periodic baseline; null takes the reference's equivalent of AutoMon's message count.</summary>
     public int? PeriodicBaselinePeriod { get; init; }
 
     internal CoordinatorOptions CoordinatorOptions(int nodeCount) => new()

@@ -14,7 +14,8 @@ public sealed class SimulationResult
         NeighborhoodTuningResult? tuning,
         double neighborhoodSize,
         BaselineResult centralization,
-        BaselineResult periodic)
+        BaselineResult periodic,
+        BaselineResult periodicOracle)
     {
         Statistics = statistics;
         NodeCount = nodeCount;
@@ -27,6 +28,7 @@ public sealed class SimulationResult
         NeighborhoodSize = neighborhoodSize;
         Centralization = centralization;
         Periodic = periodic;
+        PeriodicOracle = periodicOracle;
     }
 
     /// <summary>The coordinator's statistics of the monitoring run.</summary>
@@ -77,8 +79,12 @@ public sealed class SimulationResult
     /// <summary>Centralisation baseline: every update's local vector sent to the coordinator.</summary>
     public BaselineResult Centralization { get; }
 
-    /// <summary>Periodic baseline: every node sends its local vector every T rounds.</summary>
+    /// <summary>Periodic baseline: every node sends its local vector every T rounds (T given, else the reference's
+    /// "periodic equivalent" of AutoMon's message count).</summary>
     public BaselineResult Periodic { get; }
+
+    /// <summary>Periodic with the largest period that keeps every round within the error bound (the reference's oracle).</summary>
+    public BaselineResult PeriodicOracle { get; }
 
     private static double MeanExcludingFirst(IReadOnlyList<double> values) =>
         values.Count switch

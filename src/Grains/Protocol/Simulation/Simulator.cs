@@ -47,14 +47,19 @@ public static class Simulator
         }
 
         var statistics = coordinator.Statistics;
-        var centralization = Baselines.Centralization(statistics.Rounds, updates, options.Function.Dimension);
+        var d = options.Function.Dimension;
+        var centralization = Baselines.Centralization(statistics.Rounds, n, d, options.SingleSampleRounds);
         var period = options.PeriodicBaselinePeriod
-            ?? Baselines.PeriodMatching(statistics.TotalMessagesBroadcastDisabled, statistics.Rounds.Count, n);
-        var periodic = Baselines.Periodic(statistics.Rounds, period, n, options.Function.Dimension);
+            ?? Baselines.EquivalentPeriod(statistics.TotalMessagesBroadcastDisabled, statistics.Rounds.Count, n);
+        var periodic = Baselines.Periodic(statistics.Rounds, period, n, d);
+        var oracle = Baselines.Periodic(statistics.Rounds, Baselines.OraclePeriod(statistics.Rounds, options.ErrorBound, n, d), n, d) with
+        {
+            Name = "periodic_oracle",
+        };
         return new SimulationResult(
             statistics, n, options.Function.Dimension, updates,
             timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
-            wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize, centralization, periodic);
+            wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize, centralization, periodic, oracle);
     }
 
     /// <summary>

@@ -1,0 +1,315 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace AutoMon.Launcher.Aws;
+
+/// <summary>Where the coordinator silo runs (<c>--coordinator-instance-type ec2|fargate</c>).</summary>
+public enum AwsCoordinatorHost
+{
+    /// <summary>An EC2 instance (c5.4xlarge by default) whose user data runs the silo image; the paper's choice for heavy coordinators.</summary>
+    Ec2,
+
+    /// <summary>An ECS Fargate task, 4 vCPU and 16 GB: enough for light coordinators such as the inner product.</summary>
+    Fargate,
+}
+
+/// <summary>Fargate task size: CPU units (1024 = 1 vCPU) and memory in MiB, one of the combinations Fargate accepts.</summary>
+public sealed record AwsTaskSize(int Cpu, int MemoryMiB)
+{
+    public static AwsTaskSize Node { get; } = new(1024, 4096);
+    public static AwsTaskSize Coordinator { get; } = new(4096, 16384);
+
+    public bool IsValidFargateSize() => Cpu switch
+    {
+        256 => MemoryMiB is 512 or 1024 or 2048,
+        512 => MemoryMiB is >= 1024 and <= 4096 && MemoryMiB % 1024 == 0,
+        1024 => MemoryMiB is >= 2048 and <= 8192 && MemoryMiB % 1024 == 0,
+        2048 => MemoryMiB is >= 4096 and <= 16384 && MemoryMiB % 1024 == 0,
+        4096 => MemoryMiB is >= 8192 and <= 30720 && MemoryMiB % 1024 == 0,
+        8192 => MemoryMiB is >= 16384 and <= 61440 && MemoryMiB % 4096 == 0,
+        16384 => MemoryMiB is >= 32768 and <= 122880 && MemoryMiB % 8192 == 0,
+        _ => false,
+    };
+}
+
+/// <summary>
+/// Everything the AWS side of one launcher run needs: the workload, its error bounds (one experiment each), how many nodes
+/// and how they are packed into silos, where the coordinator runs, regions, image and roles. Defaults follow the paper's
+/// setup (Sec. 4; the seed's aws_experiments/README.md): coordinator in us-west-2 on an EC2 c5.4xlarge, nodes in us-east-2
+/// as Fargate tasks of 1 vCPU and 4 GB, one node per task.
+/// </summary>
+public sealed partial record AwsExperimentPlan
+{
+    public const string DefaultCoordinatorRegion = "us-west-2";
+    public const string DefaultNodesRegion = "us-east-2";
+
+    /// <summary>Tags every resource of this run (<see cref="AwsNaming.RunTag"/>); <c>cleanup --run</c> removes exactly those.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>The workload (function) name as the silo knows it, e.g. <c>inner_product</c>.</summary>
+    public required string NodeType { get; init; }
+
+    /// <summary>One experiment per error bound; empty for the centralisation baseline.</summary>
+    public IReadOnlyList<double> ErrorBounds { get; init; } = [];
+
+    /// <summary>The centralisation baseline (the seed's <c>--centralized</c>): one experiment, every update sent.</summary>
+    public bool Centralized { get; init; }
+
+    public required int NodeCount { get; init; }
+
+    /// <summary>Node grains per node silo task (<c>--nodes-per-silo</c>); 1 as in the paper.</summary>
+    public int NodesPerSilo { get; init; } = 1;
+
+    /// <summary>Node types the launcher knows; when set, <see cref="NodeType"/> must be one of them.</summary>
+    public IReadOnlyCollection<string>? KnownNodeTypes { get; init; }
+
+    public AwsCoordinatorHost CoordinatorHost { get; init; } = AwsCoordinatorHost.Ec2;
+    public string CoordinatorRegion { get; init; } = DefaultCoordinatorRegion;
+    public string NodesRegion { get; init; } = DefaultNodesRegion;
+
+    /// <summary>Region of the DynamoDB membership tables; null: the nodes' region, where most silos are.</summary>
+    public string? MembershipRegion { get; init; }
+
+    /// <summary>Region of the CloudWatch log groups; null: the nodes' region (as the seed does for both roles).</summary>
+    public string? LogsRegion { get; init; }
+
+    public string ResultsBucket { get; init; } = AwsNaming.DefaultResultsBucket;
+
+    /// <summary>Region of the results bucket; null: the nodes' region.</summary>
+    public string? ResultsRegion { get; init; }
+
+    /// <summary>The silo image; null: <c>&lt;account&gt;.dkr.ecr.&lt;nodes region&gt;.amazonaws.com/automon:latest</c>.</summary>
+    public string? ContainerImage { get; init; }
+
+    /// <summary>Role ECS uses to pull the image and write logs; null: <c>arn:aws:iam::&lt;account&gt;:role/ecsTaskExecutionRole</c>.</summary>
+    public string? TaskExecutionRoleArn { get; init; }
+
+    /// <summary>Role the silo code runs as (DynamoDB, S3); null: <c>arn:aws:iam::&lt;account&gt;:role/AutoMonSiloTaskRole</c>.</summary>
+    public string? TaskRoleArn { get; init; }
+
+    /// <summary>Instance profile of the EC2 coordinator (ECR pull, logs, DynamoDB, S3); null: none.</summary>
+    public string? CoordinatorInstanceProfile { get; init; } = "AutoMonCoordinatorInstance";
+
+    public string CoordinatorInstanceType { get; init; } = "c5.4xlarge";
+
+    /// <summary>AMI of the EC2 coordinator; null: the newest image named <see cref="CoordinatorImageNamePattern"/> owned by <see cref="CoordinatorImageOwner"/>.</summary>
+    public string? CoordinatorImageId { get; init; }
+
+    /// <summary>Amazon Linux 2023 (x86_64): has the AWS CLI; Docker installs from its own repository.</summary>
+    public string CoordinatorImageNamePattern { get; init; } = "al2023-ami-2023.*-kernel-*-x86_64";
+
+    public string CoordinatorImageOwner { get; init; } = "amazon";
+
+    public AwsTaskSize NodeTaskSize { get; init; } = AwsTaskSize.Node;
+    public AwsTaskSize CoordinatorTaskSize { get; init; } = AwsTaskSize.Coordinator;
+
+    /// <summary>Orleans silo-to-silo port; the security group opens it.</summary>
+    public int SiloPort { get; init; } = 11111;
+
+    /// <summary>Orleans client gateway port; the security group opens it.</summary>
+    public int GatewayPort { get; init; } = 30000;
+
+    /// <summary>Seconds of simulated latency of a lazy sync and a full sync (the seed's LS_LATENCY, FS_LATENCY).</summary>
+    public double LazySyncLatency { get; init; } = 1.0;
+
+    public double FullSyncLatency { get; init; } = 4.0;
+
+    /// <summary>A silo gives up after this long (a hung experiment must not run, and cost, forever); the EC2 coordinator then powers off.</summary>
+    public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>More environment for every silo (e.g. pacing, window), passed through unchanged; names must not start with AUTOMON_ROLE etc. used here.</summary>
+    public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public string EffectiveMembershipRegion => MembershipRegion ?? NodesRegion;
+    public string EffectiveLogsRegion => LogsRegion ?? NodesRegion;
+    public string EffectiveResultsRegion => ResultsRegion ?? NodesRegion;
+
+    /// <summary>The experiments of this run: one per error bound, or the single centralisation experiment.</summary>
+    public IReadOnlyList<AwsExperiment> Experiments =>
+        Centralized
+            ? [new AwsExperiment(this, null)]
+            : ErrorBounds.Select(e => new AwsExperiment(this, e)).ToList();
+
+    /// <summary>The node silos: silo k hosts nodes [k·NodesPerSilo, min(NodeCount, (k+1)·NodesPerSilo)).</summary>
+    public IReadOnlyList<AwsNodeSilo> NodeSilos
+    {
+        get
+        {
+            var silos = new List<AwsNodeSilo>();
+            for (int first = 0, k = 0; first < NodeCount; first += NodesPerSilo, k++)
+            {
+                silos.Add(new AwsNodeSilo(k, first, Math.Min(NodeCount, first + NodesPerSilo)));
+            }
+            return silos;
+        }
+    }
+
+    /// <summary>Regions where the run creates anything (cleanup looks there).</summary>
+    public IReadOnlyList<string> Regions =>
+        new[] { CoordinatorRegion, NodesRegion, EffectiveMembershipRegion, EffectiveLogsRegion }.Distinct().ToList();
+
+    /// <summary>The plan for one of the paper's four AWS workloads, with the seed's node count, error bounds and latencies.</summary>
+    public static AwsExperimentPlan ForPaperWorkload(string nodeType, string runId, bool centralized = false)
+    {
+        var workload = AwsPaperWorkloads.Get(nodeType);
+        return new AwsExperimentPlan
+        {
+            RunId = runId,
+            NodeType = workload.NodeType,
+            NodeCount = workload.NodeCount,
+            ErrorBounds = centralized ? [] : workload.ErrorBounds,
+            Centralized = centralized,
+            LazySyncLatency = workload.LazySyncLatency,
+            FullSyncLatency = workload.FullSyncLatency,
+        };
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        AwsNaming.ValidateRunId(RunId);
+        if (string.IsNullOrEmpty(NodeType) || !NodeTypePattern().IsMatch(NodeType))
+        {
+            throw new ArgumentException(
+                $"node type '{NodeType}' must be a function name of lower-case letters, digits and '_'.", nameof(NodeType));
+        }
+        if (KnownNodeTypes is { } known && !known.Contains(NodeType))
+        {
+            throw new ArgumentException(
+                $"unknown node type '{NodeType}'; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}.",
+                nameof(NodeType));
+        }
+        if (Centralized && ErrorBounds.Count > 0)
+        {
+            throw new ArgumentException("the centralisation baseline takes no error bounds.", nameof(ErrorBounds));
+        }
+        if (!Centralized && ErrorBounds.Count == 0)
+        {
+            throw new ArgumentException("at least one error bound is needed (or the centralisation baseline).",
+                nameof(ErrorBounds));
+        }
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in ErrorBounds)
+        {
+            if (!double.IsFinite(e) || e <= 0 || e >= 1e15)
+            {
+                throw new ArgumentException(
+                    $"error bound {e.ToString("R", CultureInfo.InvariantCulture)} must be a finite number in (0, 1e15).",
+                    nameof(ErrorBounds));
+            }
+            if (!labels.Add(AwsNaming.PythonFloat(e)))
+            {
+                throw new ArgumentException($"error bound {AwsNaming.PythonFloat(e)} is listed twice.", nameof(ErrorBounds));
+            }
+        }
+        if (NodeCount < 1)
+        {
+            throw new ArgumentException($"node count must be at least 1, got {NodeCount}.", nameof(NodeCount));
+        }
+        if (NodesPerSilo < 1 || NodesPerSilo > NodeCount)
+        {
+            throw new ArgumentException($"nodes per silo must be in 1..{NodeCount}, got {NodesPerSilo}.", nameof(NodesPerSilo));
+        }
+        foreach (var region in Regions.Append(EffectiveResultsRegion))
+        {
+            AwsNaming.ValidateRegion(region);
+        }
+        if (!BucketPattern().IsMatch(ResultsBucket))
+        {
+            throw new ArgumentException($"'{ResultsBucket}' is not a valid S3 bucket name.", nameof(ResultsBucket));
+        }
+        if (!NodeTaskSize.IsValidFargateSize())
+        {
+            throw new ArgumentException($"node task size {NodeTaskSize} is not a Fargate CPU/memory combination.",
+                nameof(NodeTaskSize));
+        }
+        if (CoordinatorHost == AwsCoordinatorHost.Fargate && !CoordinatorTaskSize.IsValidFargateSize())
+        {
+            throw new ArgumentException($"coordinator task size {CoordinatorTaskSize} is not a Fargate CPU/memory combination.",
+                nameof(CoordinatorTaskSize));
+        }
+        if (!Enum.IsDefined(CoordinatorHost))
+        {
+            throw new ArgumentException($"unknown coordinator host {CoordinatorHost}.", nameof(CoordinatorHost));
+        }
+        if (CoordinatorHost == AwsCoordinatorHost.Ec2 && string.IsNullOrWhiteSpace(CoordinatorInstanceType))
+        {
+            throw new ArgumentException("the EC2 coordinator needs an instance type.", nameof(CoordinatorInstanceType));
+        }
+        if (SiloPort is < 1 or > 65535 || GatewayPort is < 1 or > 65535 || SiloPort == GatewayPort)
+        {
+            throw new ArgumentException($"silo port {SiloPort} and gateway port {GatewayPort} must be distinct ports in 1..65535.");
+        }
+        if (!double.IsFinite(LazySyncLatency) || LazySyncLatency < 0 || !double.IsFinite(FullSyncLatency) || FullSyncLatency < 0)
+        {
+            throw new ArgumentException(
+                $"latencies must be finite and non-negative, got lazy {LazySyncLatency} s and full {FullSyncLatency} s.");
+        }
+        if (MaxRunTime <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"MaxRunTime must be positive, got {MaxRunTime}.", nameof(MaxRunTime));
+        }
+        if (ContainerImage is { } image && string.IsNullOrWhiteSpace(image))
+        {
+            throw new ArgumentException("the container image is blank.", nameof(ContainerImage));
+        }
+        foreach (var name in ExtraEnvironment.Keys)
+        {
+            if (!EnvironmentNamePattern().IsMatch(name) || SiloEnvironment.ReservedNames.Contains(name))
+            {
+                throw new ArgumentException(
+                    $"extra environment variable '{name}' is not a valid name or is one the launcher sets itself.",
+                    nameof(ExtraEnvironment));
+            }
+        }
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    private static partial Regex NodeTypePattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketPattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvironmentNamePattern();
+}
+
+/// <summary>One experiment: the workload at one error bound (null for the centralisation baseline), with its resource names.</summary>
+public sealed record AwsExperiment
+{
+    internal AwsExperiment(AwsExperimentPlan plan, double? errorBound)
+    {
+        ErrorBound = errorBound;
+        Name = AwsNaming.ExperimentName(plan.NodeType, errorBound);
+        NodesCluster = AwsNaming.ClusterName(Name, plan.NodesRegion);
+        CoordinatorCluster = AwsNaming.ClusterName(Name, plan.CoordinatorRegion);
+        LogGroup = AwsNaming.LogGroupName(Name);
+        MembershipTable = AwsNaming.MembershipTableName(Name);
+        ResultsPrefix = AwsNaming.ResultsPrefix(plan.NodeType, errorBound);
+        ResultsFolder = errorBound is { } e ? "error_bound_" + AwsNaming.PythonFloat(e) : AwsNaming.CentralizationLabel;
+    }
+
+    public double? ErrorBound { get; }
+
+    /// <summary>The seed's name, e.g. <c>inner-product_0-02</c>; also the Orleans cluster id (membership partition key ClusterId).</summary>
+    public string Name { get; }
+
+    public string NodesCluster { get; }
+
+    /// <summary>The coordinator's ECS cluster (used when the coordinator is a Fargate task).</summary>
+    public string CoordinatorCluster { get; }
+
+    public string LogGroup { get; }
+    public string MembershipTable { get; }
+    public string ResultsPrefix { get; }
+    public string CompletionMarkerKey => AwsNaming.CompletionMarkerKey(ResultsPrefix);
+
+    /// <summary>Folder name for downloaded results, e.g. <c>error_bound_0.02</c>.</summary>
+    public string ResultsFolder { get; }
+}
+
+/// <summary>Node silo <see cref="Index"/> hosts nodes <see cref="FirstNode"/> (inclusive) to <see cref="EndNode"/> (exclusive).</summary>
+public sealed record AwsNodeSilo(int Index, int FirstNode, int EndNode)
+{
+    public int NodeCount => EndNode - FirstNode;
+}

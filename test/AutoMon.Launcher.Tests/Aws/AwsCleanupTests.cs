@@ -1,0 +1,228 @@
+using Amazon.EC2.Model;
+using AutoMon.Launcher.Aws;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+/// <summary>Cleanup against moto: it removes exactly what a run created, says what it removed, and leaves nothing billing.</summary>
+[Collection(MotoCollection.Name)]
+public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
+{
+    private readonly AwsSession _session = moto.CreateSession();
+    private readonly StringWriter _log = new();
+
+    public async Task InitializeAsync()
+    {
+        await moto.ResetAsync();
+        await MotoAws.CreateInstanceProfileAsync(_session);
+    }
+
+    public Task DisposeAsync()
+    {
+        _session.Dispose();
+        _log.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private AwsExperimentProvisioner Provisioner() => new(_session, _log);
+
+    private async Task AssertNothingOfRunLeftAsync(string? runId)
+    {
+        bool Ours(IEnumerable<EcsTag>? tags) =>
+            tags?.Any(t => t.Key == AwsNaming.RunTag && (runId is null || t.Value == runId)) == true;
+        foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
+        {
+            Assert.DoesNotContain(await MotoAws.ActiveClustersAsync(_session, region), c => Ours(c.Tags));
+            Assert.DoesNotContain(await MotoAws.RunningTasksAsync(_session, region), t => Ours(t.Tags));
+            Assert.DoesNotContain(await MotoAws.ActiveTaskDefinitionsAsync(_session, region), d => Ours(d.Tags));
+            Assert.DoesNotContain(await MotoAws.LiveInstancesAsync(_session, region),
+                i => i.Tags?.Any(t => t.Key == AwsNaming.RunTag && (runId is null || t.Value == runId)) == true);
+            Assert.DoesNotContain(await MotoAws.RunSecurityGroupsAsync(_session, region),
+                g => g.Tags.Any(t => runId is null || t.Value == runId));
+            var logs = _session.Logs(region);
+            foreach (var group in await logs.DescribeLogGroupsAsync())
+            {
+                var tags = await logs.ListTagsForResourceAsync(group.TaggingArn!);
+                Assert.False(tags.TryGetValue(AwsNaming.RunTag, out var run) && (runId is null || run == runId),
+                    $"log group {group.LogGroupName} of the run is left");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Cleanup_after_an_ec2_coordinator_run_leaves_nothing()
+    {
+        var plan = MotoAws.Plan();
+        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+
+        Assert.True(report.Succeeded, string.Join("\n", report.Failures));
+        await AssertNothingOfRunLeftAsync("test-run");
+        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await _session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync());
+        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion));
+    }
+
+    [Fact]
+    public async Task Cleanup_reports_every_kind_of_resource_it_removed()
+    {
+        var plan = MotoAws.Plan();
+        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+
+        Assert.Equal(6, report.Of(AwsCleanupReport.EcsTask).Count);
+        Assert.Equal(2, report.Of(AwsCleanupReport.Ec2Instance).Count);
+        Assert.Equal(6, report.Of(AwsCleanupReport.TaskDefinition).Count);
+        Assert.Equal(["inner-product_0-02_us-east-2", "inner-product_0-05_us-east-2"],
+            report.Of(AwsCleanupReport.EcsCluster).Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["inner-product_0-02", "inner-product_0-05"],
+            report.Of(AwsCleanupReport.LogGroup).Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["inner-product_0-02_membership", "inner-product_0-05_membership"],
+            report.Of(AwsCleanupReport.MembershipTable).Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Equal([MotoAws.NodesRegion, MotoAws.CoordinatorRegion],
+            report.Of(AwsCleanupReport.SecurityGroup).Select(r => r.Region).Order(StringComparer.Ordinal));
+        Assert.Contains("Removed 6 ECS task(s):", report.Describe(), StringComparison.Ordinal);
+        Assert.Contains("Removed 2 EC2 instance(s):", report.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cleanup_after_a_fargate_coordinator_run_removes_the_coordinator_cluster_too()
+    {
+        var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate);
+        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+
+        Assert.True(report.Succeeded, string.Join("\n", report.Failures));
+        Assert.Equal(8, report.Of(AwsCleanupReport.EcsTask).Count);
+        Assert.Equal(4, report.Of(AwsCleanupReport.EcsCluster).Count);
+        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+        await AssertNothingOfRunLeftAsync(null);
+    }
+
+    [Fact]
+    public async Task Cleanup_of_one_run_leaves_another_runs_resources_alone()
+    {
+        var first = MotoAws.Plan("first-run", "quadratic");
+        var second = MotoAws.Plan("second-run", "kld");
+        await Provisioner().ProvisionAsync(first, MotoAws.FastProvision);
+        await Provisioner().ProvisionAsync(second, MotoAws.FastProvision);
+
+        await Provisioner().CleanupAsync(MotoAws.FastCleanup(first));
+
+        await AssertNothingOfRunLeftAsync("first-run");
+        Assert.Equal(["kld_0-02_us-east-2", "kld_0-05_us-east-2"],
+            (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Select(c => c.ClusterName)
+            .Order(StringComparer.Ordinal));
+        Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(2, (await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion)).Count);
+        Assert.Equal(["kld_0-02_membership", "kld_0-05_membership"], await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Single(await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion));
+    }
+
+    [Fact]
+    public async Task Cleanup_without_a_run_id_removes_every_runs_resources()
+    {
+        await Provisioner().ProvisionAsync(MotoAws.Plan("first-run", "quadratic"), MotoAws.FastProvision);
+        await Provisioner().ProvisionAsync(MotoAws.Plan("second-run", "kld"), MotoAws.FastProvision);
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
+
+        Assert.Equal(12, report.Of(AwsCleanupReport.EcsTask).Count);
+        await AssertNothingOfRunLeftAsync(null);
+    }
+
+    [Fact]
+    public async Task Cleanup_does_not_touch_resources_the_launcher_did_not_create()
+    {
+        var ecs = _session.Ecs(MotoAws.NodesRegion);
+        await ecs.CreateClusterAsync("inner-product_0-3_us-east-2", []);
+        await _session.Logs(MotoAws.NodesRegion).CreateLogGroupAsync("inner-product_0-3", new Dictionary<string, string>());
+        await MotoAws.CreateSecurityGroupAsync(_session, MotoAws.NodesRegion, "someone-elses");
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
+
+        Assert.Empty(report.Removed);
+        Assert.Equal("Nothing to remove.\n", report.Describe());
+        Assert.Single(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
+        Assert.Single(await _session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync());
+    }
+
+    [Fact]
+    public async Task Cleanup_can_also_empty_and_delete_the_results_bucket()
+    {
+        var plan = MotoAws.Plan();
+        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+        await MotoAws.PutResultAsync(_session, plan.Experiments[0].CompletionMarkerKey, "{}");
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan) with { DeleteResultsBucket = true });
+
+        Assert.Equal("s3://automon-experiment-results/" + plan.Experiments[0].CompletionMarkerKey,
+            Assert.Single(report.Of(AwsCleanupReport.ResultObject)).Id);
+        Assert.Single(report.Of(AwsCleanupReport.ResultsBucket));
+        var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();
+        Assert.DoesNotContain(buckets.Buckets ?? [], b => b.BucketName == AwsNaming.DefaultResultsBucket);
+    }
+
+    [Fact]
+    public async Task Results_bucket_is_kept_by_default()
+    {
+        var plan = MotoAws.Plan();
+        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+
+        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+
+        Assert.Empty(report.Of(AwsCleanupReport.ResultsBucket));
+        var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();
+        Assert.Contains(buckets.Buckets!, b => b.BucketName == AwsNaming.DefaultResultsBucket);
+    }
+
+    [Fact]
+    public async Task Failure_part_way_through_provisioning_removes_what_the_run_had_created()
+    {
+        // The second experiment's membership table cannot be replaced: the first experiment is fully up by then.
+        var plan = MotoAws.Plan() with { ErrorBounds = [0.02, 0.05] };
+        await MotoAws.CreateConflictingTableAsync(_session, MotoAws.NodesRegion, "inner-product_0-05_membership");
+
+        var error = await Assert.ThrowsAsync<AwsProvisioningException>(() =>
+            Provisioner().ProvisionAsync(plan, MotoAws.FastProvision));
+
+        Assert.Contains("DynamoDB table inner-product_0-05_membership in us-east-2 exists but was not made by the launcher",
+            error.Message, StringComparison.Ordinal);
+        Assert.Equal(["inner-product_0-05_membership"], await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.NotNull(error.Cleanup);
+        Assert.Equal(3, error.Cleanup.Of(AwsCleanupReport.EcsTask).Count);
+        Assert.Single(error.Cleanup.Of(AwsCleanupReport.Ec2Instance));
+        await AssertNothingOfRunLeftAsync("test-run");
+    }
+
+    [Fact]
+    public async Task Cancelling_provisioning_part_way_removes_what_the_run_had_created()
+    {
+        using var cancel = new CancellationTokenSource();
+        using var log = new CancelOnLine("Experiment inner-product_0-05:", cancel);
+        var provisioner = new AwsExperimentProvisioner(_session, log);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            provisioner.ProvisionAsync(MotoAws.Plan(), MotoAws.FastProvision, cancel.Token));
+
+        Assert.Contains("Removed 3 ECS task(s)", log.ToString(), StringComparison.Ordinal);
+        await AssertNothingOfRunLeftAsync("test-run");
+        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+    }
+
+    /// <summary>A log that cancels when a line starting with the given text is written (the user pressing Ctrl+C then).</summary>
+    private sealed class CancelOnLine(string prefix, CancellationTokenSource cancel) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith(prefix, StringComparison.Ordinal) == true)
+            {
+                cancel.Cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using AutoMon.Launcher.Aws;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+public sealed class AwsExperimentPlanTests
+{
+    private static AwsExperimentPlan Plan() => new()
+    {
+        RunId = "run-1",
+        NodeType = "quadratic",
+        ErrorBounds = [0.02, 0.05],
+        NodeCount = 10,
+    };
+
+    [Theory]
+    [InlineData("inner_product", 10, 10, 1.0, 4.0)]
+    [InlineData("quadratic", 10, 8, 1.0, 4.0)]
+    [InlineData("kld", 12, 8, 1.0, 4.0)]
+    [InlineData("dnn", 9, 6, 0.4, 10.0)]
+    public void Paper_workloads_have_the_seeds_node_counts_sweeps_and_latencies(string nodeType, int nodes, int bounds,
+        double lazy, double full)
+    {
+        var plan = AwsExperimentPlan.ForPaperWorkload(nodeType, "run-1");
+
+        Assert.Equal(nodes, plan.NodeCount);
+        Assert.Equal(bounds, plan.ErrorBounds.Count);
+        Assert.Equal(lazy, plan.LazySyncLatency);
+        Assert.Equal(full, plan.FullSyncLatency);
+        Assert.Equal(AwsCoordinatorHost.Ec2, plan.CoordinatorHost);
+        Assert.Equal(("us-west-2", "us-east-2"), (plan.CoordinatorRegion, plan.NodesRegion));
+        plan.Validate();
+    }
+
+    [Fact]
+    public void Unknown_paper_workload_is_named_with_the_known_ones()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AwsExperimentPlan.ForPaperWorkload("rosenbrok", "run-1"));
+
+        Assert.Contains("'rosenbrok'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("inner_product, quadratic, kld, dnn", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Node_type_outside_the_known_set_is_rejected_by_name()
+    {
+        var plan = Plan() with { NodeType = "cubic", KnownNodeTypes = ["quadratic", "inner_product"] };
+
+        var error = Assert.Throws<ArgumentException>(plan.Validate);
+
+        Assert.Contains("unknown node type 'cubic'; known: inner_product, quadratic", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(0.0)]
+    [InlineData(-0.1)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(1e16)]
+    public void Error_bounds_must_be_positive_finite_numbers(double bad)
+    {
+        var error = Assert.Throws<ArgumentException>((Plan() with { ErrorBounds = [0.1, bad] }).Validate);
+
+        Assert.Contains("error bound", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Error_bound_listed_twice_is_rejected()
+    {
+        var error = Assert.Throws<ArgumentException>((Plan() with { ErrorBounds = [0.1, 0.1] }).Validate);
+
+        Assert.Contains("error bound 0.1 is listed twice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Centralisation_is_one_experiment_without_error_bound()
+    {
+        var plan = Plan() with { ErrorBounds = [], Centralized = true };
+
+        plan.Validate();
+        var experiment = Assert.Single(plan.Experiments);
+        Assert.Null(experiment.ErrorBound);
+        Assert.Equal("quadratic_centralization", experiment.Name);
+        Assert.Throws<ArgumentException>((plan with { ErrorBounds = [0.1] }).Validate);
+    }
+
+    [Fact]
+    public void Nodes_are_packed_into_silos_of_nodes_per_silo()
+    {
+        var silos = (Plan() with { NodesPerSilo = 4 }).NodeSilos;
+
+        Assert.Equal([new(0, 0, 4), new(1, 4, 8), new AwsNodeSilo(2, 8, 10)], silos);
+    }
+
+    [Fact]
+    public void One_node_per_silo_by_default()
+    {
+        var silos = Plan().NodeSilos;
+
+        Assert.Equal(10, silos.Count);
+        Assert.All(silos, s => Assert.Equal(1, s.NodeCount));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(11)]
+    public void Nodes_per_silo_must_be_between_one_and_the_node_count(int nodesPerSilo) =>
+        Assert.Throws<ArgumentException>((Plan() with { NodesPerSilo = nodesPerSilo }).Validate);
+
+    [Fact]
+    public void Bad_region_is_named()
+    {
+        var error = Assert.Throws<ArgumentException>((Plan() with { NodesRegion = "ohio" }).Validate);
+
+        Assert.Contains("'ohio' is not an AWS region", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Task_sizes_must_be_Fargate_combinations()
+    {
+        Assert.True(AwsTaskSize.Node.IsValidFargateSize());
+        Assert.True(AwsTaskSize.Coordinator.IsValidFargateSize());
+        Assert.Throws<ArgumentException>((Plan() with { NodeTaskSize = new AwsTaskSize(1024, 16384) }).Validate);
+    }
+
+    [Fact]
+    public void Extra_environment_cannot_override_the_launchers_variables()
+    {
+        var plan = Plan() with { ExtraEnvironment = new Dictionary<string, string> { [SiloEnvironment.Role] = "node" } };
+
+        Assert.Throws<ArgumentException>(plan.Validate);
+    }
+
+    [Fact]
+    public void Experiments_carry_the_seeds_resource_names()
+    {
+        var experiment = Plan().Experiments[0];
+
+        Assert.Equal("quadratic_0-02", experiment.Name);
+        Assert.Equal("quadratic_0-02_us-east-2", experiment.NodesCluster);
+        Assert.Equal("quadratic_0-02_us-west-2", experiment.CoordinatorCluster);
+        Assert.Equal("quadratic_0-02", experiment.LogGroup);
+        Assert.Equal("quadratic_0-02_membership", experiment.MembershipTable);
+        Assert.Equal("error_bound_0.02", experiment.ResultsFolder);
+    }
+
+    [Fact]
+    public void Node_silo_environment_names_its_role_and_node_range()
+    {
+        var plan = Plan() with { NodesPerSilo = 4 };
+        var environment = SiloEnvironment.ForNodeSilo(plan, plan.Experiments[1], plan.NodeSilos[2])
+            .ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal("node", environment[SiloEnvironment.Role]);
+        Assert.Equal("8", environment[SiloEnvironment.NodeIndexStart]);
+        Assert.Equal("10", environment[SiloEnvironment.NodeIndexEnd]);
+        Assert.Equal("10", environment[SiloEnvironment.NodeCount]);
+        Assert.Equal("0.05", environment[SiloEnvironment.ErrorBound]);
+        Assert.Equal("quadratic_0-05", environment[SiloEnvironment.ClusterId]);
+        Assert.Equal("us-east-2", environment[SiloEnvironment.Region]);
+    }
+}

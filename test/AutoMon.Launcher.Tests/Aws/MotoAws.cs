@@ -1,0 +1,149 @@
+using Amazon.EC2.Model;
+using AutoMon.Launcher.Aws;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+/// <summary>Plans and look-ups shared by the tests that run against the moto server.</summary>
+internal static class MotoAws
+{
+    public const string CoordinatorRegion = "us-west-2";
+    public const string NodesRegion = "us-east-2";
+    public const string InstanceProfile = "AutoMonCoordinatorInstance";
+
+    /// <summary>Any id does for RunInstances in moto (it does not validate images unless told to).</summary>
+    public const string ImageId = "ami-0123456789abcdef0";
+
+    /// <summary>A small plan: 3 nodes, two error bounds, EC2 coordinator on a given image.</summary>
+    public static AwsExperimentPlan Plan(string runId = "test-run", string nodeType = "inner_product",
+        AwsCoordinatorHost host = AwsCoordinatorHost.Ec2) => new()
+    {
+        RunId = runId,
+        NodeType = nodeType,
+        ErrorBounds = [0.02, 0.05],
+        NodeCount = 3,
+        CoordinatorHost = host,
+        CoordinatorImageId = ImageId,
+    };
+
+    public static AwsProvisionOptions FastProvision { get; } = new() { PollInterval = TimeSpan.FromMilliseconds(10) };
+
+    public static AwsCleanupRequest FastCleanup(AwsExperimentPlan plan) => AwsCleanupRequest.ForPlan(plan) with
+    {
+        PollInterval = TimeSpan.FromMilliseconds(10),
+        WaitTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    /// <summary>moto checks that the instance profile named in RunInstances exists.</summary>
+    public static Task CreateInstanceProfileAsync(AwsSession session) =>
+        session.Iam().CallAsync("CreateInstanceProfile",
+            [new KeyValuePair<string, string>("InstanceProfileName", InstanceProfile)], CancellationToken.None);
+
+    public static async Task<IReadOnlyList<EcsCluster>> ActiveClustersAsync(AwsSession session, string region)
+    {
+        var ecs = session.Ecs(region);
+        var arns = await ecs.ListClustersAsync();
+        return arns.Count == 0
+            ? []
+            : (await ecs.DescribeClustersAsync(arns, includeTags: true)).Where(c => c.Status == "ACTIVE").ToList();
+    }
+
+    public static async Task<IReadOnlyList<EcsTask>> RunningTasksAsync(AwsSession session, string region)
+    {
+        var ecs = session.Ecs(region);
+        var tasks = new List<EcsTask>();
+        foreach (var cluster in await ActiveClustersAsync(session, region))
+        {
+            var arns = await ecs.ListTasksAsync(cluster.ClusterArn);
+            if (arns.Count > 0)
+            {
+                tasks.AddRange((await ecs.DescribeTasksAsync(cluster.ClusterArn, arns, includeTags: true))
+                    .Where(t => t.LastStatus != "STOPPED"));
+            }
+        }
+        return tasks;
+    }
+
+    public static async Task<IReadOnlyList<EcsTaggedTaskDefinition>> ActiveTaskDefinitionsAsync(AwsSession session,
+        string region)
+    {
+        var ecs = session.Ecs(region);
+        var result = new List<EcsTaggedTaskDefinition>();
+        foreach (var arn in await ecs.ListTaskDefinitionsAsync(null))
+        {
+            result.Add(await ecs.DescribeTaskDefinitionAsync(arn));
+        }
+        return result;
+    }
+
+    public static async Task<IReadOnlyList<Instance>> LiveInstancesAsync(AwsSession session, string region)
+    {
+        var response = await session.Ec2(region).DescribeInstancesAsync(new DescribeInstancesRequest());
+        return (response.Reservations ?? []).SelectMany(r => r.Instances ?? [])
+            .Where(i => i.State?.Name?.Value != "terminated").ToList();
+    }
+
+    public static async Task<IReadOnlyList<SecurityGroup>> RunSecurityGroupsAsync(AwsSession session, string region)
+    {
+        var response = await session.Ec2(region).DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        {
+            Filters = [new Filter("tag-key", [AwsNaming.RunTag])],
+        });
+        return response.SecurityGroups ?? [];
+    }
+
+    public static async Task<IReadOnlyList<string>> TablesAsync(AwsSession session, string region) =>
+        (await session.DynamoDb(region).ListTablesAsync()).TableNames ?? [];
+
+    public static Dictionary<string, string> Environment(EcsTaskDefinition definition) =>
+        (definition.ContainerDefinitions[0].Environment ?? []).ToDictionary(e => e.Name, e => e.Value);
+
+    public static async Task CreateSecurityGroupAsync(AwsSession session, string region, string name)
+    {
+        var ec2 = session.Ec2(region);
+        var vpc = (await ec2.DescribeVpcsAsync(new DescribeVpcsRequest())).Vpcs[0].VpcId;
+        await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
+        {
+            GroupName = name,
+            Description = "not the launcher's",
+            VpcId = vpc,
+            TagSpecifications =
+            [
+                new TagSpecification { ResourceType = Amazon.EC2.ResourceType.SecurityGroup, Tags = [new Tag("owner", "x")] },
+            ],
+        });
+    }
+
+    public static async Task PutResultAsync(AwsSession session, string key, string content)
+    {
+        var s3 = session.S3(NodesRegion);
+        try
+        {
+            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest
+            {
+                BucketName = AwsNaming.DefaultResultsBucket,
+                BucketRegionName = NodesRegion,
+            });
+        }
+        catch (Amazon.S3.AmazonS3Exception e) when (e.ErrorCode == "BucketAlreadyOwnedByYou")
+        {
+        }
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+        {
+            BucketName = AwsNaming.DefaultResultsBucket,
+            Key = key,
+            ContentBody = content,
+        });
+    }
+
+    /// <summary>A table with the membership table's name but another key schema, which cannot be reused.</summary>
+    public static async Task CreateConflictingTableAsync(AwsSession session, string region, string name)
+    {
+        await session.DynamoDb(region).CreateTableAsync(new Amazon.DynamoDBv2.Model.CreateTableRequest
+        {
+            TableName = name,
+            BillingMode = Amazon.DynamoDBv2.BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new("Id", Amazon.DynamoDBv2.ScalarAttributeType.S)],
+            KeySchema = [new("Id", Amazon.DynamoDBv2.KeyType.HASH)],
+        });
+    }
+}

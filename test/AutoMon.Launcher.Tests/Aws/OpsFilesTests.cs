@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AutoMon.Launcher.Aws;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+/// <summary>The files in ops/ stay in step with the code: the IAM policy allows every call the launcher makes, the task
+/// definition template carries every variable and option a node silo gets.</summary>
+[Collection(MotoCollection.Name)]
+public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
+{
+    public async Task InitializeAsync() => await moto.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static string RepositoryFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AutoMon.sln")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+        throw new InvalidOperationException("repository root (AutoMon.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>IAM action names where they differ from the API action's name.</summary>
+    private static string IamAction(string service, string action) => (service, action) switch
+    {
+        ("s3", "ListObjectsV2") => "s3:ListBucket",
+        ("s3", "DeleteObjects") => "s3:DeleteObject",
+        _ => $"{service}:{action}",
+    };
+
+    private static HashSet<string> AllowedActions()
+    {
+        using var policy = JsonDocument.Parse(File.ReadAllText(RepositoryFile("ops/iam-policy.json")));
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var statement in policy.RootElement.GetProperty("Statement").EnumerateArray())
+        {
+            Assert.Equal("Allow", statement.GetProperty("Effect").GetString());
+            var action = statement.GetProperty("Action");
+            if (action.ValueKind == JsonValueKind.String)
+            {
+                allowed.Add(action.GetString()!);
+            }
+            else
+            {
+                allowed.UnionWith(action.EnumerateArray().Select(a => a.GetString()!));
+            }
+        }
+        return allowed;
+    }
+
+    [Fact]
+    public async Task Iam_policy_allows_every_call_of_provisioning_waiting_and_cleanup()
+    {
+        using var session = moto.CreateSession();
+        await MotoAws.CreateInstanceProfileAsync(session);
+        var calls = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        session.CallObserver = (service, action) => calls[IamAction(service, action)] = true;
+        var provisioner = new AwsExperimentProvisioner(session);
+        var ec2Plan = MotoAws.Plan("ec2-run", "quadratic") with { CoordinatorImageId = null, CoordinatorImageOwner = "self" };
+        await session.Ec2(MotoAws.CoordinatorRegion).RegisterImageAsync(new Amazon.EC2.Model.RegisterImageRequest
+        {
+            Name = "al2023-ami-2023.6.20250101.0-kernel-6.1-x86_64",
+            RootDeviceName = "/dev/xvda",
+        });
+        var fargatePlan = MotoAws.Plan("fargate-run", "kld", AwsCoordinatorHost.Fargate);
+
+        await provisioner.ProvisionAsync(ec2Plan, MotoAws.FastProvision with { SkipExperimentsWithResults = true });
+        await provisioner.ProvisionAsync(fargatePlan, MotoAws.FastProvision);
+        foreach (var experiment in ec2Plan.Experiments)
+        {
+            await MotoAws.PutResultAsync(session, experiment.CompletionMarkerKey, "{}");
+        }
+        var download = Path.Combine(Path.GetTempPath(), "automon-ops-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await provisioner.WaitForResultsAsync(ec2Plan, download, new AwsWaitOptions { PollInterval = TimeSpan.Zero });
+        }
+        finally
+        {
+            Directory.Delete(download, recursive: true);
+        }
+        await provisioner.CleanupAsync(MotoAws.FastCleanup(ec2Plan) with { RunId = null, DeleteResultsBucket = true });
+
+        // GetCallerIdentity needs no permission; CreateInstanceProfile was the test's own set-up.
+        var made = calls.Keys.Where(a => a is not "sts:GetCallerIdentity" and not "iam:CreateInstanceProfile").ToList();
+        Assert.Contains("ecs:RunTask", made);
+        Assert.Contains("ec2:RunInstances", made);
+        Assert.Contains("s3:DeleteBucket", made);
+        Assert.Empty(made.Except(AllowedActions()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Task_definition_template_carries_every_variable_and_option_of_a_node_silo()
+    {
+        using var template = JsonDocument.Parse(File.ReadAllText(RepositoryFile("ops/ecs-task-definition.json")));
+        var container = template.RootElement.GetProperty("containerDefinitions")[0];
+        var templateNames = container.GetProperty("environment").EnumerateArray()
+            .Select(e => e.GetProperty("name").GetString()!).Order(StringComparer.Ordinal);
+        var plan = MotoAws.Plan();
+        var nodeNames = SiloEnvironment.ForNodeSilo(plan, plan.Experiments[0], plan.NodeSilos[0])
+            .Select(p => p.Key).Order(StringComparer.Ordinal);
+
+        Assert.Equal(nodeNames, templateNames);
+        var templateOptions = container.GetProperty("command").EnumerateArray().Select(a => a.GetString()!)
+            .Where(a => a.StartsWith("--", StringComparison.Ordinal));
+        var nodeOptions = SiloEnvironment.NodeSiloArguments(plan, plan.Experiments[0], plan.NodeSilos[0])
+            .Where(a => a.StartsWith("--", StringComparison.Ordinal));
+        Assert.Equal(nodeOptions, templateOptions);
+        Assert.Equal(AwsExperimentProvisioner.ContainerName, container.GetProperty("name").GetString());
+        Assert.Equal(("1024", "4096"), (template.RootElement.GetProperty("cpu").GetString(),
+            template.RootElement.GetProperty("memory").GetString()));
+    }
+}
