@@ -1,3 +1,10 @@
+using AutoMon.Benchmarks;
 using BenchmarkDotNet.Running;
 
+if (args.Length > 0 && args[0] == "grains")
+{
+    return await GrainThroughputReport.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

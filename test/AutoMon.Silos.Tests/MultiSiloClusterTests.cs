@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using AutoMon.Grains.Experiments;
+using AutoMon.Protocol.Simulation;
+using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Membership;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +15,10 @@ using static AutoMon.Silos.Tests.MembershipTestData;
 
 namespace AutoMon.Silos.Tests;
 
-/// <summary>Three silo processes form one cluster through the DynamoDB membership table; a killed silo is declared dead.</summary>
+/// <summary>
+/// Three silo processes form one cluster through the DynamoDB membership table, run an experiment end to end, and a killed
+/// silo is declared dead (its node grains reactivate on the surviving node silo).
+/// </summary>
 [Collection(MotoCollection.Name)]
 public sealed class MultiSiloClusterTests(MotoServer moto, ITestOutputHelper output)
 {
@@ -20,7 +26,7 @@ public sealed class MultiSiloClusterTests(MotoServer moto, ITestOutputHelper out
     private static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(45);
 
     [Fact]
-    public async Task Three_silo_processes_join_through_DynamoDB_and_a_killed_silo_is_declared_dead()
+    public async Task Three_silo_processes_join_through_DynamoDB_run_an_experiment_and_a_killed_silo_is_declared_dead()
     {
         var tableName = UniqueName("cluster");
         var clusterId = UniqueName("it");
@@ -43,15 +49,31 @@ public sealed class MultiSiloClusterTests(MotoServer moto, ITestOutputHelper out
             output.WriteLine($"three silos Active after {clock.Elapsed.TotalSeconds:F1} s");
 
             // A client finds the cluster through the gateway list in the same table and sees three active hosts.
-            using (var client = await ConnectClientAsync(tableName, clusterId))
-            {
-                var hosts = await client.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-                Assert.Equal(silos.Select(s => s.SiloPort).Order(), hosts.Keys.Select(a => a.Endpoint.Port).Order());
-                await client.StopAsync();
-            }
-
+            using var client = await ConnectClientAsync(tableName, clusterId);
+            var grains = client.Services.GetRequiredService<IClusterClient>();
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            Assert.Equal(silos.Select(s => s.SiloPort).Order(), hosts.Keys.Select(a => a.Endpoint.Port).Order());
             output.WriteLine($"client saw three hosts after {clock.Elapsed.TotalSeconds:F1} s");
+
+            // An experiment runs end to end across the processes: the coordinator grain on the coordinator silo, the node
+            // grains spread over the two node silos, and the lockstep result equal to the in-process simulation.
+            var request = new ExperimentRequest { Workload = "inner_product", Nodes = 6, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 1 };
+            var (config, data) = request.Build();
+            var experiment = UniqueName("exp");
+            var result = await new ExperimentDriver(grains).RunAsync(experiment, config, data).WaitAsync(TimeSpan.FromSeconds(120));
+            var expected = Simulator.Run(config.ToSimulationOptions(config.Function.Create()), data);
+            Assert.Equal(expected.Statistics.Counters, result.Statistics.Counters);
+            Assert.Equal(expected.Statistics.FullSyncs.Select(f => f.ReferencePoint), result.Statistics.FullSyncs.Select(f => f.ReferencePoint));
+            Assert.Equal(silos[0].SiloPort, PortOf(result.Coordinator.Silo));
+            Assert.Equal(
+                silos.Skip(1).Select(s => s.SiloPort).Order(),
+                result.NodesPerSilo.Keys.Select(k => PortOf(k)).Order());
+            Assert.True(result.WireToProtocolRatio > 1);
+            output.WriteLine($"experiment done after {clock.Elapsed.TotalSeconds:F1} s: {result.Statistics.TotalMessagesBroadcastDisabled} messages, " +
+                $"wire/protocol bytes {result.WireToProtocolRatio:F2}");
+
             var victim = silos[2];
+            var orphan = result.Nodes.First(n => PortOf(n.Silo) == victim.SiloPort);
             await victim.KillAsync();
 
             var afterDeath = await WaitForAsync(table, silos, DeathTimeout, $"{victim} declared Dead",
@@ -59,12 +81,38 @@ public sealed class MultiSiloClusterTests(MotoServer moto, ITestOutputHelper out
             output.WriteLine($"{victim} declared Dead after {clock.Elapsed.TotalSeconds:F1} s");
             Assert.Equal(SiloStatus.Active, StatusOf(afterDeath, silos[0]));
             Assert.Equal(SiloStatus.Active, StatusOf(afterDeath, silos[1]));
+
+            // The dead silo's node grains reactivate on the surviving node silo (in-memory state is gone: unconfigured).
+            var reactivated = await StatusAfterReactivationAsync(grains.GetGrain<INodeGrain>(ExperimentKeys.Node(experiment, orphan.NodeIndex)));
+            Assert.Equal(silos[1].SiloPort, PortOf(reactivated.Silo));
+            Assert.False(reactivated.Configured);
+            await client.StopAsync();
         }
         finally
         {
             foreach (var silo in silos)
             {
                 await silo.DisposeAsync();
+            }
+        }
+    }
+
+    // Grains report their silo as SiloAddress.ToString(): "S127.0.0.1:port:generation".
+    private static int PortOf(string silo) => int.Parse(silo.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture);
+
+    // Calls to a grain whose silo just died may fail until every silo's view of the cluster has caught up.
+    private static async Task<NodeStatus> StatusAfterReactivationAsync(INodeGrain grain)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await grain.GetStatus().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception exception) when (exception is OrleansException or TimeoutException or SiloUnavailableException && clock.Elapsed < DeathTimeout)
+            {
+                await Task.Delay(500);
             }
         }
     }

@@ -83,6 +83,45 @@ internal sealed class SiloProcess : IAsyncDisposable
         return silo;
     }
 
+    /// <summary>Starts an all-in-one silo with <paramref name="extraArguments"/> (e.g. an experiment) on free ports.</summary>
+    public static SiloProcess StartAllInOne(params string[] extraArguments)
+    {
+        var siloPort = MotoServer.FreePort();
+        var gatewayPort = MotoServer.FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "AutoMon.Silos.dll"), "--role", "all-in-one",
+                     "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture),
+                     "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture), "--exit-when-stdin-closes",
+                 }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var silo = new SiloProcess(process, "all-in-one", siloPort, gatewayPort);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>Waits for the process to exit by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the silo at once (no graceful shutdown), as a crash would.</summary>
     public async Task KillAsync()
     {

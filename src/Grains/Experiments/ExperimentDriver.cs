@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AutoMon.Numerics.AutoDiff;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
@@ -240,18 +241,19 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 Monitoring.Row(rows[k]).CopyTo(values.AsSpan((k - start) * length, length));
             }
 
-            return new DataRows(ImmutableArray.Create(values), ImmutableArray.Create(rows, start, end - start));
+            return new DataRows(ImmutableCollectionsMarshal.AsImmutableArray(values), ImmutableArray.Create(rows, start, end - start));
         }
 
         public async Task<ExperimentResult> ResultAsync(double wallSeconds, IReadOnlyList<RoundValue>? checkpoints = null)
         {
             var report = await Coordinator.GetReport().ConfigureAwait(false);
             var statuses = await Task.WhenAll(Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
-            long updates = 0, ticks = 0;
+            long updates = 0, ticks = 0, timed = 0;
             foreach (var status in statuses)
             {
                 updates += status.DataUpdates;
                 ticks += status.CheckTicks;
+                timed += status.TimedChecks;
             }
 
             // The same assembly of results as Simulator.Run, from the grains' statistics.
@@ -264,7 +266,7 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             var periodic = Baselines.Periodic(statistics.Rounds, period, n, d);
             var summary = new SimulationResult(
                 statistics, n, d, updates,
-                updates == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / updates,
+                timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
                 wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize, centralization, periodic);
             return new ExperimentResult(Id, Config.Pacing, summary, report, statuses);
         }
@@ -322,6 +324,12 @@ public sealed class LockstepRun
     /// <summary>Steps (one call per node each) taken so far.</summary>
     public int Steps { get; private set; }
 
+    /// <summary>Time spent waiting for the nodes' steps.</summary>
+    public TimeSpan NodeTime { get; private set; }
+
+    /// <summary>Time spent waiting for the coordinator to close rounds (syncs included).</summary>
+    public TimeSpan CoordinatorTime { get; private set; }
+
     internal async Task RoundZeroAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -329,7 +337,9 @@ public sealed class LockstepRun
         var fills = await Task.WhenAll(_setup.Nodes.Select((node, i) => node.FillWindow(_setup.RowsOf(i, 0, _setup.FillRows)))).ConfigureAwait(false);
         _setup.Feed.CopyGlobalVector(_global);
         var violations = fills.Where(v => v is not null).Select(v => v!).ToImmutableArray();
+        var started = Stopwatch.GetTimestamp();
         await _setup.Coordinator.CloseRounds(new RoundBatch([], violations, [.. _global])).ConfigureAwait(false);
+        CoordinatorTime += Stopwatch.GetElapsedTime(started);
         _clock.Stop();
     }
 
@@ -400,8 +410,10 @@ public sealed class LockstepRun
         var commitThrough = EndSequence(commitTo);
         var probeThrough = EndSequence(probeTo);
         var sendTo = (int)Math.Max(_sentThrough, probeThrough + 1);
+        var started = Stopwatch.GetTimestamp();
         var results = await Task.WhenAll(_setup.Nodes.Select((node, i) =>
             node.Step(new NodeStepRequest(_setup.RowsOf(i, _sentThrough, sendTo), commitThrough, probeThrough)))).ConfigureAwait(false);
+        NodeTime += Stopwatch.GetElapsedTime(started);
         _sentThrough = sendTo;
         Steps++;
 
@@ -447,7 +459,9 @@ public sealed class LockstepRun
             }
         }
 
-        await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableArray.Create(clean), violations, [.. _global])).ConfigureAwait(false);
+        started = Stopwatch.GetTimestamp();
+        await _setup.Coordinator.CloseRounds(new RoundBatch(ImmutableCollectionsMarshal.AsImmutableArray(clean), violations, [.. _global])).ConfigureAwait(false);
+        CoordinatorTime += Stopwatch.GetElapsedTime(started);
         _committed = commitTo;
 
         if (!violations.IsEmpty)

@@ -115,9 +115,13 @@ public sealed record NodeStatus
     [Id(5)]
     public long DataUpdates { get; init; }
 
-    /// <summary>Stopwatch ticks spent in those checks.</summary>
+    /// <summary>Stopwatch ticks spent in the timed checks.</summary>
     [Id(6)]
     public long CheckTicks { get; init; }
+
+    /// <summary>Checks that were timed (every <see cref="NodeStatistics.TimingStride"/>-th).</summary>
+    [Id(11)]
+    public long TimedChecks { get; init; }
 
     /// <summary>Rows received but not yet checked.</summary>
     [Id(7)]

@@ -200,6 +200,7 @@ internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry regis
         LocalVector = _node is null ? [] : ImmutableArray.Create(_node.LocalVector),
         DataUpdates = _node?.Statistics.DataUpdates ?? 0,
         CheckTicks = _node?.Statistics.CheckTicks ?? 0,
+        TimedChecks = _node?.Statistics.TimedChecks ?? 0,
         QueuedRows = (_pending?.Count ?? 0) + _pacedRows.Count,
         Running = _timer is not null,
         ViolationsSent = _violationsSent,

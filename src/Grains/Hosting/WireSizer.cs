@@ -23,9 +23,39 @@ public sealed class WireSizer(Serializer serializer, ILocalSiloDetails silo)
             return 1;
         }
 
-        var writer = new ArrayBufferWriter<byte>(256);
-        serializer.Serialize<object, ArrayBufferWriter<byte>>(body, writer);
-        return writer.WrittenCount;
+        var writer = CountingWriter.Instance ??= new CountingWriter();
+        writer.Reset();
+        serializer.Serialize<object, CountingWriter>(body, writer);
+        return writer.Count;
+    }
+
+    /// <summary>Counts bytes written into one scratch buffer per thread (reused: sizing a message allocates nothing).</summary>
+    private sealed class CountingWriter : IBufferWriter<byte>
+    {
+        [ThreadStatic]
+        internal static CountingWriter? Instance;
+
+        private byte[] _buffer = new byte[4096];
+
+        public int Count { get; private set; }
+
+        public void Reset() => Count = 0;
+
+        public void Advance(int count) => Count += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Scratch(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Scratch(sizeHint).Span;
+
+        private Memory<byte> Scratch(int sizeHint)
+        {
+            if (sizeHint > _buffer.Length)
+            {
+                _buffer = new byte[Math.Max(sizeHint, 2 * _buffer.Length)];
+            }
+
+            return _buffer;
+        }
     }
 
     /// <summary>The header of a request from <paramref name="sender"/> to <paramref name="target"/> through <paramref name="interfaceType"/>.</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Net;
+using AutoMon.Grains.Experiments;
+using AutoMon.Protocol;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -95,8 +97,57 @@ public static class SiloCommandLine
         Description = "Stop the silo when standard input is closed (for supervising processes).",
     };
 
+    // --- An experiment to run once the silo is up (grains on this cluster, driven through this silo's own client). ---
+    private static readonly Option<string?> ExperimentOption = new("--experiment")
+    {
+        Description = "Run an experiment on the cluster after the silo starts, then stop: a workload (inner_product, quadratic, rozenbrock, variance, entropy, cosine_similarity, sine, mlp, quadratic_inverse, intrusion_detection, kld).",
+    };
+
+    private static readonly Option<int> NodesOption = new("--nodes") { Description = "Experiment: number of node grains.", DefaultValueFactory = _ => 10 };
+
+    private static readonly Option<int> IterationsOption = new("--iterations") { Description = "Experiment: data points per node.", DefaultValueFactory = _ => 100 };
+
+    private static readonly Option<int?> DimOption = new("--dim") { Description = "Experiment: dimension d (default: the function's)." };
+
+    private static readonly Option<int> WindowOption = new("--window") { Description = "Experiment: sliding-window size.", DefaultValueFactory = _ => 20 };
+
+    private static readonly Option<double> ErrorBoundOption = new("--error-bound") { Description = "Experiment: additive error bound.", DefaultValueFactory = _ => 0.3 };
+
+    private static readonly Option<string> SlackOption = new("--slack") { Description = "Experiment: drift or none.", DefaultValueFactory = _ => "drift" };
+
+    private static readonly Option<string> SyncOption = new("--sync") { Description = "Experiment: eager, lazy-lru or lazy-random.", DefaultValueFactory = _ => "lazy-lru" };
+
+    private static readonly Option<double?> NeighborhoodOption = new("--neighborhood") { Description = "Experiment: initial ADCD-X neighbourhood size." };
+
+    private static readonly Option<int> SeedOption = new("--seed") { Description = "Experiment: seed of the data and the function's parameters.", DefaultValueFactory = _ => 0 };
+
+    private static readonly Option<int> TuningIterationsOption = new("--tuning-iterations") { Description = "Experiment: data points per node for neighbourhood tuning." };
+
+    private static readonly Option<bool> SingleSampleRoundsOption = new("--single-sample-rounds") { Description = "Experiment: close a round after every data point." };
+
+    private static readonly Option<string> PacingOption = new("--pacing") { Description = "Experiment: lockstep (equal to the simulation) or paced (nodes on their own timers).", DefaultValueFactory = _ => "lockstep" };
+
+    private static readonly Option<string> RoundIntervalOption = new("--round-interval") { Description = "Experiment, paced: time between a node's updates (e.g. 100ms).", DefaultValueFactory = _ => "100ms" };
+
+    private static readonly Option<string> LazySyncLatencyOption = new("--lazy-sync-latency") { Description = "Experiment, paced: extra coordinator time before a lazy sync (e.g. 5ms).", DefaultValueFactory = _ => "0ms" };
+
+    private static readonly Option<string> FullSyncLatencyOption = new("--full-sync-latency") { Description = "Experiment, paced: extra coordinator time before a full sync (e.g. 20ms).", DefaultValueFactory = _ => "0ms" };
+
+    private static readonly Option<string> WanLatencyOption = new("--wan-latency") { Description = "Experiment: emulated one-way delay between the coordinator and the nodes (e.g. 25ms).", DefaultValueFactory = _ => "0ms" };
+
+    private static readonly Option<string?> ExperimentIdOption = new("--experiment-id") { Description = "Experiment id (default: workload and time)." };
+
+    private static readonly Option<string?> OutputOption = new("--output") { Description = "Experiment: folder for summary.json, sync_history.csv and function_values.csv." };
+
+    private static readonly Option<int> WaitForSilosOption = new("--wait-for-silos") { Description = "Experiment: wait until the cluster has this many active silos before starting." };
+
+    private static readonly Option<int> LookaheadOption = new("--lookahead") { Description = "Experiment, lockstep: rounds a step may look ahead (0: one round per step).", DefaultValueFactory = _ => 64 };
+
     static SiloCommandLine()
     {
+        SlackOption.AcceptOnlyFromAmong("drift", "none");
+        SyncOption.AcceptOnlyFromAmong("eager", "lazy-lru", "lazy-random");
+        PacingOption.AcceptOnlyFromAmong("lockstep", "paced");
         RoleOption.AcceptOnlyFromAmong("coordinator", "node", "all-in-one");
         MembershipOption.AcceptOnlyFromAmong("localhost", "dynamodb");
         FailureDetectionOption.AcceptOnlyFromAmong("default", "fast");
@@ -111,6 +162,10 @@ public static class SiloCommandLine
             RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, AdvertisedAddressOption, SiloPortOption,
             GatewayPortOption, MembershipOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
             FailureDetectionOption, ExitWhenStdinClosesOption,
+            ExperimentOption, NodesOption, IterationsOption, DimOption, WindowOption, ErrorBoundOption, SlackOption, SyncOption,
+            NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
+            LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
+            LookaheadOption,
         };
         root.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -142,6 +197,55 @@ public static class SiloCommandLine
         }
 
         return TryGetOptions(parseResult, out options, out problems);
+    }
+
+    private static ExperimentRequest? ParseExperiment(ParseResult parseResult, List<string> problems)
+    {
+        if (parseResult.GetValue(ExperimentOption) is not { } workload)
+        {
+            return null;
+        }
+
+        TimeSpan Duration(Option<string> option)
+        {
+            var text = parseResult.GetValue(option)!;
+            if (!ExperimentRequest.TryParseDuration(text, out var duration))
+            {
+                problems.Add($"{option.Name} '{text}' is not a duration (e.g. 25ms, 1.5s)");
+            }
+
+            return duration;
+        }
+
+        return new ExperimentRequest
+        {
+            Workload = workload,
+            Nodes = parseResult.GetValue(NodesOption),
+            Iterations = parseResult.GetValue(IterationsOption),
+            Dimension = parseResult.GetValue(DimOption),
+            Window = parseResult.GetValue(WindowOption),
+            ErrorBound = parseResult.GetValue(ErrorBoundOption),
+            Slack = parseResult.GetValue(SlackOption) == "none" ? SlackType.NoSlack : SlackType.Drift,
+            Sync = parseResult.GetValue(SyncOption) switch
+            {
+                "eager" => SyncType.Eager,
+                "lazy-random" => SyncType.LazyRandom,
+                _ => SyncType.LazyLRU,
+            },
+            Neighborhood = parseResult.GetValue(NeighborhoodOption),
+            Seed = parseResult.GetValue(SeedOption),
+            TuningIterations = parseResult.GetValue(TuningIterationsOption),
+            SingleSampleRounds = parseResult.GetValue(SingleSampleRoundsOption),
+            Pacing = parseResult.GetValue(PacingOption) == "paced" ? Pacing.Paced : Pacing.Lockstep,
+            RoundInterval = Duration(RoundIntervalOption),
+            LazySyncLatency = Duration(LazySyncLatencyOption),
+            FullSyncLatency = Duration(FullSyncLatencyOption),
+            WanLatency = Duration(WanLatencyOption),
+            ExperimentId = parseResult.GetValue(ExperimentIdOption),
+            OutputDirectory = parseResult.GetValue(OutputOption),
+            WaitForSilos = parseResult.GetValue(WaitForSilosOption),
+            Lookahead = parseResult.GetValue(LookaheadOption),
+        };
     }
 
     private static bool TryGetOptions(ParseResult parseResult, out SiloHostOptions options, out IReadOnlyList<string> problems)
@@ -189,6 +293,7 @@ public static class SiloCommandLine
             ExitWhenStdinCloses = parseResult.GetValue(ExitWhenStdinClosesOption),
         };
 
+        options.Experiment = ParseExperiment(parseResult, found);
         found.AddRange(options.Validate());
         problems = found;
         return found.Count == 0;

@@ -118,6 +118,9 @@ public sealed class SiloHostOptions
     /// <summary>Stop the silo when standard input reaches end of file (a supervising process died or closed the pipe).</summary>
     public bool ExitWhenStdinCloses { get; set; }
 
+    /// <summary>An experiment to run on the cluster once this silo is up; the silo stops when it is done.</summary>
+    public ExperimentRequest? Experiment { get; set; }
+
     public MembershipKind EffectiveMembership => Membership ?? (Role == SiloRole.AllInOne ? MembershipKind.Localhost : MembershipKind.DynamoDB);
 
     public string EffectiveSiloName => SiloName ?? string.Create(CultureInfo.InvariantCulture, $"{SiloMetadataKeys.RoleName(Role)}-{SiloPort}");

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using AutoMon.Grains.Experiments;
+using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
@@ -16,6 +18,22 @@ public static class SiloProgram
     public static async Task<int> RunSiloAsync(SiloHostOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+
+        // An experiment that cannot run (unknown workload, settings that do not fit it) fails before the silo starts.
+        (ExperimentConfig Config, DataSet Data)? experiment = null;
+        if (options.Experiment is { } request)
+        {
+            try
+            {
+                experiment = request.Build();
+            }
+            catch (ArgumentException exception)
+            {
+                await Console.Error.WriteLineAsync($"AutoMon.Silos: experiment failed: {exception.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        }
+
         using var host = SiloHostBuilder.CreateHostBuilder(options).Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -24,6 +42,14 @@ public static class SiloProgram
         Console.WriteLine(
             $"AutoMon silo started: {silo.SiloAddress} name={silo.Name} role={SiloMetadataKeys.RoleName(options.Role)} " +
             $"region={options.Region} cluster={options.ClusterId} membership={options.EffectiveMembership} gateway={silo.GatewayAddress}");
+
+        if (experiment is { } built)
+        {
+            var code = await ExperimentRunner.RunAsync(
+                host.Services, options.Experiment!, built.Config, built.Data, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return code;
+        }
 
         if (options.ExitWhenStdinCloses)
         {

@@ -1,0 +1,81 @@
+using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Placement;
+using AutoMon.Protocol;
+using AutoMon.Protocol.Data;
+using AutoMon.Silos.Hosting;
+
+namespace AutoMon.Silos.Tests;
+
+public sealed class ExperimentCommandLineTests
+{
+    [Fact]
+    public void Experiment_options_reach_the_request()
+    {
+        Assert.True(SiloCommandLine.TryParse(
+        [
+            "--role", "all-in-one", "--experiment", "quadratic", "--nodes", "7", "--iterations", "50", "--dim", "6", "--window", "9",
+            "--error-bound", "0.25", "--sync", "eager", "--slack", "none", "--seed", "4", "--pacing", "paced", "--round-interval", "20ms",
+            "--lazy-sync-latency", "3ms", "--full-sync-latency", "0.5s", "--wan-latency", "25ms", "--experiment-id", "q1",
+            "--output", "out", "--wait-for-silos", "3", "--lookahead", "8",
+        ], out var options, out var problems), string.Join("; ", problems));
+
+        var request = Assert.IsType<ExperimentRequest>(options.Experiment);
+        Assert.Equal("quadratic", request.Workload);
+        Assert.Equal((7, 50, 6, 9, 0.25), (request.Nodes, request.Iterations, request.Dimension, request.Window, request.ErrorBound));
+        Assert.Equal((SyncType.Eager, SlackType.NoSlack, 4), (request.Sync, request.Slack, request.Seed));
+        Assert.Equal(Pacing.Paced, request.Pacing);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), request.RoundInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(3), request.LazySyncLatency);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), request.FullSyncLatency);
+        Assert.Equal(TimeSpan.FromMilliseconds(25), request.WanLatency);
+        Assert.Equal(("q1", "out", 3, 8), (request.ExperimentId, request.OutputDirectory, request.WaitForSilos, request.Lookahead));
+    }
+
+    [Fact]
+    public void A_silo_without_experiment_options_runs_none()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one"], out var options, out _));
+
+        Assert.Null(options.Experiment);
+    }
+
+    [Theory]
+    [InlineData("--wan-latency", "25 parsecs")]
+    [InlineData("--round-interval", "-5ms")]
+    public void A_duration_that_is_not_one_is_an_error_naming_the_option(string option, string value)
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "inner_product", option, value], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains(option, StringComparison.Ordinal) && p.Contains(value, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_request_builds_the_workloads_data_and_config()
+    {
+        var (config, data) = new ExperimentRequest { Workload = "quadratic", Nodes = 3, Iterations = 30, Dimension = 4, Window = 5, Seed = 2 }.Build();
+
+        Assert.Equal(3, config.NodeCount);
+        Assert.Equal(StreamKind.WindowedAverage, config.StreamKind);
+        Assert.Equal(16, config.Function.HMatrix.Length);
+        Assert.Equal(DataGenerators.QuadraticHMatrix(4, 2)[1, 2], config.Function.HMatrix[6]);
+        Assert.Equal(3 * 30, data.RowCount);
+    }
+
+    [Fact]
+    public void An_unknown_workload_is_an_error_listing_the_known_ones()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ExperimentRequest { Workload = "no_such" }.Build());
+
+        Assert.Contains("Unknown workload 'no_such'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("inner_product", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_silo_metadata_keys_are_the_ones_placement_reads()
+    {
+        Assert.Equal(AutoMonSiloMetadata.Role, SiloMetadataKeys.Role);
+        Assert.Equal(AutoMonSiloMetadata.CoordinatorRole, SiloMetadataKeys.RoleName(SiloRole.Coordinator));
+        Assert.Equal(AutoMonSiloMetadata.NodeRole, SiloMetadataKeys.RoleName(SiloRole.Node));
+        Assert.Equal(AutoMonSiloMetadata.AllInOneRole, SiloMetadataKeys.RoleName(SiloRole.AllInOne));
+    }
+}

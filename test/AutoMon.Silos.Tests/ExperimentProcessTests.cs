@@ -1,0 +1,58 @@
+using System.Text.Json;
+using AutoMon.Protocol;
+using AutoMon.Protocol.Simulation;
+using AutoMon.Silos.Hosting;
+
+namespace AutoMon.Silos.Tests;
+
+/// <summary>What a user runs: <c>AutoMon.Silos --role all-in-one --experiment ...</c> hosts the grains and runs an experiment end to end.</summary>
+public sealed class ExperimentProcessTests
+{
+    [Fact]
+    public async Task An_all_in_one_silo_runs_an_experiment_writes_the_simulations_results_and_exits()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"automon-exp-{Guid.NewGuid():N}");
+        var request = new ExperimentRequest { Workload = "inner_product", Nodes = 4, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 3 };
+        await using var silo = SiloProcess.StartAllInOne(
+            "--experiment", "inner_product", "--nodes", "4", "--iterations", "40", "--dim", "4", "--window", "5", "--error-bound", "0.1",
+            "--seed", "3", "--output", output);
+        try
+        {
+            var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}:\n{silo.Output}");
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json")));
+            var (config, data) = request.Build();
+            var expected = Simulator.Run(config.ToSimulationOptions(config.Function.Create()), data);
+            for (var k = 0; k < CoordinatorStatistics.CounterNames.Count; k++)
+            {
+                Assert.Equal(expected.Statistics.Counters[k], summary.RootElement.GetProperty(CoordinatorStatistics.CounterNames[k]).GetInt64());
+            }
+
+            Assert.Equal(expected.Statistics.BytesSent, summary.RootElement.GetProperty("bytes_sent").GetInt64());
+            Assert.True(summary.RootElement.GetProperty("wire_bytes").GetInt64() > summary.RootElement.GetProperty("protocol_bytes").GetInt64());
+            var history = await File.ReadAllLinesAsync(Path.Combine(output, "sync_history.csv"));
+            Assert.Equal(expected.Statistics.FullSyncs.Count, history.Length);
+            Assert.Contains("\"pacing\": \"lockstep\"", silo.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_experiment_that_cannot_run_fails_with_a_clear_message_and_a_non_zero_exit()
+    {
+        await using var silo = SiloProcess.StartAllInOne("--experiment", "inner_product", "--dim", "3");
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("experiment failed", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("even", silo.Output, StringComparison.Ordinal);
+    }
+}
