@@ -13,6 +13,7 @@ public static class LauncherApp
         DescribeCommand.Create,
         SimulateCommand.Create,
         ReproduceCommand.Create,
+        CleanupCommand.Create,
     ];
 
     /// <summary>The root command with every subcommand attached.</summary>

@@ -258,16 +258,11 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
 
             // The same assembly of results as Simulator.Run, from the grains' statistics.
             var statistics = report.ToStatistics(checkpoints);
-            var n = Nodes.Length;
-            var d = Function.Dimension;
-            var centralization = Baselines.Centralization(statistics.Rounds, updates, d);
-            var period = Config.PeriodicBaselinePeriod
-                ?? Baselines.PeriodMatching(statistics.TotalMessagesBroadcastDisabled, statistics.Rounds.Count, n);
-            var periodic = Baselines.Periodic(statistics.Rounds, period, n, d);
-            var summary = new SimulationResult(
-                statistics, n, d, updates,
+            var summary = Simulator.Summarize(
+                statistics, Nodes.Length, Function.Dimension, updates,
                 timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
-                wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize, centralization, periodic);
+                wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize,
+                Config.SingleSampleRounds, Config.ErrorBound, Config.PeriodicBaselinePeriod);
             return new ExperimentResult(Id, Config.Pacing, summary, report, statuses);
         }
 

@@ -78,10 +78,23 @@ internal static class ExperimentCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
         var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
 
+        // --target aws: the options of AwsTarget; local-only options are rejected with it, and these without it.
+        var target = new Option<string>("--target") { Description = "local (this machine) or aws (ECS Fargate and EC2; see ops/README.md).", DefaultValueFactory = _ => AwsTarget.Local };
+        target.AcceptOnlyFromAmong(AwsTarget.Local, AwsTarget.Aws);
+        var coordinatorType = new Option<string>("--coordinator-instance-type") { Description = "aws: where the coordinator silo runs: ec2 (c5.4xlarge) or fargate (4 vCPU, 16 GB).", DefaultValueFactory = _ => "ec2" };
+        coordinatorType.AcceptOnlyFromAmong("ec2", "fargate");
+        var nodesPerSilo = new Option<int?>("--nodes-per-silo") { Description = "aws: node grains per node silo task (default 1, as in the paper)." };
+        var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
+        var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
+        var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
+        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency, fullLatency, wanLatency, seed, parallel];
+        Option[] awsOnly = [coordinatorType, nodesPerSilo, block, credentialsCsv, awsEndpoint];
+
         foreach (var option in new Option[]
                  {
                      nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
-                     fullLatency, wanLatency, centralized, output, seed, parallel,
+                     fullLatency, wanLatency, centralized, output, seed, parallel, target, coordinatorType, nodesPerSilo, block, credentialsCsv,
+                     awsEndpoint,
                  })
         {
             root.Options.Add(option);
@@ -95,6 +108,31 @@ internal static class ExperimentCommand
             {
                 error.WriteLine($"error: --node-type is required ({string.Join(", ", ExperimentPresets.NodeTypes)}); see --help.");
                 return Task.FromResult(1);
+            }
+
+            var aws = parseResult.GetRequiredValue(target) == AwsTarget.Aws;
+            if (AwsTarget.OptionConflict(parseResult, aws, localOnly, awsOnly) is { } conflict)
+            {
+                error.WriteLine($"error: {conflict}");
+                return Task.FromResult(1);
+            }
+
+            if (aws)
+            {
+                return AwsTarget.RunAsync(new AwsTarget.AwsRequest
+                {
+                    NodeType = type,
+                    ErrorBound = parseResult.GetValue(errorBound),
+                    ErrorBounds = parseResult.GetValue(errorBounds),
+                    Nodes = parseResult.GetValue(nodes),
+                    Centralized = parseResult.GetValue(centralized),
+                    Output = parseResult.GetValue(output),
+                    CoordinatorInstanceType = parseResult.GetRequiredValue(coordinatorType),
+                    NodesPerSilo = parseResult.GetValue(nodesPerSilo),
+                    Block = parseResult.GetValue(block),
+                    CredentialsCsv = parseResult.GetValue(credentialsCsv),
+                    AwsEndpoint = parseResult.GetValue(awsEndpoint),
+                }, console, error, cancellationToken);
             }
 
             var request = new ExperimentRequest

@@ -46,20 +46,37 @@ public static class Simulator
             timed += node.Statistics.TimedChecks;
         }
 
-        var statistics = coordinator.Statistics;
-        var d = options.Function.Dimension;
-        var centralization = Baselines.Centralization(statistics.Rounds, n, d, options.SingleSampleRounds);
-        var period = options.PeriodicBaselinePeriod
+        return Summarize(
+            coordinator.Statistics, n, options.Function.Dimension, updates,
+            timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
+            wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize,
+            options.SingleSampleRounds, options.ErrorBound, options.PeriodicBaselinePeriod);
+    }
+
+    /// <summary>
+    /// A run's result from its coordinator statistics, with the centralisation, periodic and oracle-periodic baselines
+    /// computed from its rounds. Every host (this simulator, the grains' experiment driver) assembles results here, so
+    /// their summaries compare field for field.
+    /// </summary>
+    public static SimulationResult Summarize(
+        CoordinatorStatistics statistics, int nodeCount, int dimension, long dataUpdates, double meanCheckNanoseconds,
+        double wallSeconds, bool isHessianConstant, NeighborhoodTuningResult? tuning, double neighborhoodSize,
+        bool singleSampleRounds, double errorBound, int? periodicBaselinePeriod)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        var n = nodeCount;
+        var d = dimension;
+        var centralization = Baselines.Centralization(statistics.Rounds, n, d, singleSampleRounds);
+        var period = periodicBaselinePeriod
             ?? Baselines.EquivalentPeriod(statistics.TotalMessagesBroadcastDisabled, statistics.Rounds.Count, n);
         var periodic = Baselines.Periodic(statistics.Rounds, period, n, d);
-        var oracle = Baselines.Periodic(statistics.Rounds, Baselines.OraclePeriod(statistics.Rounds, options.ErrorBound, n, d), n, d) with
+        var oracle = Baselines.Periodic(statistics.Rounds, Baselines.OraclePeriod(statistics.Rounds, errorBound, n, d), n, d) with
         {
             Name = "periodic_oracle",
         };
         return new SimulationResult(
-            statistics, n, options.Function.Dimension, updates,
-            timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
-            wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize, centralization, periodic, oracle);
+            statistics, n, d, dataUpdates, meanCheckNanoseconds, wallSeconds, isHessianConstant, tuning, neighborhoodSize,
+            centralization, periodic, oracle);
     }
 
     /// <summary>

@@ -1,0 +1,180 @@
+using System.CommandLine;
+using AutoMon.Launcher.Aws;
+using AutoMon.Launcher.Experiments;
+
+namespace AutoMon.Launcher.Commands;
+
+/// <summary>
+/// <c>automon --node-type X --target aws</c>: provisions the workload's experiments on AWS (one per error bound) with
+/// <see cref="AwsExperimentProvisioner"/>; with <c>--block</c> also waits for their results in S3 and downloads them.
+/// </summary>
+internal static class AwsTarget
+{
+    public const string Local = "local";
+    public const string Aws = "aws";
+
+    /// <summary>What <c>--target aws</c> was asked for; null means "the workload's default".</summary>
+    internal sealed record AwsRequest
+    {
+        public required string NodeType { get; init; }
+
+        public double? ErrorBound { get; init; }
+
+        public string? ErrorBounds { get; init; }
+
+        public int? Nodes { get; init; }
+
+        public bool Centralized { get; init; }
+
+        public string CoordinatorInstanceType { get; init; } = "ec2";
+
+        public int? NodesPerSilo { get; init; }
+
+        public bool Block { get; init; }
+
+        public string? CredentialsCsv { get; init; }
+
+        public string? AwsEndpoint { get; init; }
+
+        public string? Output { get; init; }
+    }
+
+    /// <summary>
+    /// The message for options given that do not apply to the chosen target (local-only ones with aws, aws-only ones with
+    /// local); null when there are none. Options only count when typed, not when they hold their default.
+    /// </summary>
+    public static string? OptionConflict(ParseResult parseResult, bool aws, IEnumerable<Option> localOnly, IEnumerable<Option> awsOnly)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        var (misplaced, target, other) = aws ? (localOnly, Aws, Local) : (awsOnly, Local, Aws);
+        var given = misplaced.Where(o => parseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        return given.Count == 0
+            ? null
+            : $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to --target {target} (only to --target {other}).";
+    }
+
+    /// <summary>Connection settings of <c>--aws-endpoint</c> and <c>--credentials-csv</c>.</summary>
+    public static AwsConnectionOptions Connection(string? endpoint, string? credentialsCsv)
+    {
+        Uri? uri = null;
+        if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out uri))
+        {
+            throw new ArgumentException($"--aws-endpoint '{endpoint}' is not an absolute http(s) URL.");
+        }
+
+        return new AwsConnectionOptions { Endpoint = uri, CredentialsCsvPath = credentialsCsv };
+    }
+
+    /// <summary>Provisions the request's plan (and with --block waits and downloads); returns the exit code.</summary>
+    public static async Task<int> RunAsync(AwsRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        return await GuardAsync(error, cancellationToken, async () =>
+        {
+            var plan = Plan(request);
+            plan.Validate();
+            using var session = AwsSession.Open(Connection(request.AwsEndpoint, request.CredentialsCsv));
+            var provisioner = new AwsExperimentProvisioner(session, output);
+            output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
+                             $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}.");
+            var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var skipped in provisioned.SkippedAlreadyInS3)
+            {
+                output.WriteLine($"  {skipped.Name}: results already in s3://{plan.ResultsBucket}/{skipped.ResultsPrefix}, not started again");
+            }
+
+            foreach (var started in provisioned.Started)
+            {
+                output.WriteLine($"  {started.Experiment.Name}: started {started.NodeTaskArns.Count} node task(s) and the coordinator");
+            }
+
+            if (!request.Block)
+            {
+                output.WriteLine($"Results will appear in s3://{plan.ResultsBucket}/. Remove everything of this run with: automon cleanup --run-id {plan.RunId}");
+                return 0;
+            }
+
+            var folder = ExperimentCommand.DefaultOutput(request.Output, plan.NodeType);
+            output.WriteLine($"Waiting for the results in s3://{plan.ResultsBucket}/ ...");
+            var progress = new Progress<AwsResultsProgress>(p => output.WriteLine($"  {p.Completed}/{p.Total} experiments done"));
+            var downloaded = await provisioner.WaitForResultsAsync(plan, folder, new AwsWaitOptions { Progress = progress }, cancellationToken)
+                .ConfigureAwait(false);
+            output.WriteLine($"Results: {Path.GetFullPath(folder)}");
+            foreach (var (experiment, experimentFolder) in downloaded.FolderByExperiment.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                output.WriteLine($"  {experiment}: {experimentFolder}");
+            }
+
+            output.WriteLine($"Remove what this run created with: automon cleanup --run-id {plan.RunId}");
+            return 0;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The plan of the request: the paper's workload settings, overridden by the options given.</summary>
+    internal static AwsExperimentPlan Plan(AwsRequest request)
+    {
+        var preset = ExperimentPresets.Get(request.NodeType);
+        var host = request.CoordinatorInstanceType.Trim().ToLowerInvariant() switch
+        {
+            "ec2" => AwsCoordinatorHost.Ec2,
+            "fargate" => AwsCoordinatorHost.Fargate,
+            _ => throw new ArgumentException($"Unknown --coordinator-instance-type '{request.CoordinatorInstanceType}'; use ec2 or fargate."),
+        };
+        if (request.NodesPerSilo is < 1)
+        {
+            throw new ArgumentException($"--nodes-per-silo must be at least 1; got {request.NodesPerSilo}.");
+        }
+
+        if (request.Nodes is < 1)
+        {
+            throw new ArgumentException($"--nodes must be at least 1; got {request.Nodes}.");
+        }
+
+        var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
+        var plan = preset.IsPaperWorkload
+            ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId, request.Centralized)
+            : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType, NodeCount = preset.Nodes, Centralized = request.Centralized };
+        var bounds = request.Centralized
+            ? []
+            : ExperimentCommand.ErrorBoundsOf(
+                new ExperimentCommand.ExperimentRequest { NodeType = request.NodeType, ErrorBound = request.ErrorBound, ErrorBounds = request.ErrorBounds },
+                preset);
+        return plan with
+        {
+            ErrorBounds = bounds,
+            CoordinatorHost = host,
+            NodeCount = request.Nodes ?? plan.NodeCount,
+            NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
+            KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>Runs an AWS action, turning each failure the user can act on into one line on stderr and exit code 1.</summary>
+    internal static async Task<int> GuardAsync(TextWriter error, CancellationToken cancellationToken, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            error.WriteLine("cancelled; anything started keeps running until `automon cleanup` removes it.");
+            return 130;
+        }
+        catch (AwsProvisioningException e)
+        {
+            var cleanup = e.Cleanup is { } report ? " Cleanup: " + ExperimentCommand.OneLine(report.Describe().Trim()) : "";
+            error.WriteLine($"error: {ExperimentCommand.OneLine(e.Message)}{cleanup}");
+            return 1;
+        }
+        catch (Exception e) when (e is AwsServiceException or AwsEndpointUnreachableException or InvalidOperationException or TimeoutException
+                                      or FileNotFoundException || ExperimentCommand.IsInputError(e))
+        {
+            error.WriteLine($"error: {ExperimentCommand.OneLine(e.Message)}");
+            return 1;
+        }
+    }
+}

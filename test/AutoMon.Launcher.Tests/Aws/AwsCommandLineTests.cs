@@ -1,0 +1,195 @@
+using AutoMon.Launcher.Aws;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+/// <summary><c>automon --target aws</c> and <c>automon cleanup</c> end to end against the moto server, in process.</summary>
+[Collection(MotoCollection.Name)]
+public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
+{
+    private readonly AwsSession _session = moto.CreateSession();
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "automon-awscli-tests-" + Guid.NewGuid().ToString("N"));
+
+    private string CredentialsCsv => Path.Combine(_folder, "new_user_credentials.csv");
+
+    public async Task InitializeAsync()
+    {
+        await moto.ResetAsync();
+        Directory.CreateDirectory(_folder);
+        await File.WriteAllTextAsync(CredentialsCsv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
+    }
+
+    public Task DisposeAsync()
+    {
+        _session.Dispose();
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await LauncherApp.RunAsync([.. args, "--aws-endpoint", moto.Endpoint.ToString(), "--credentials-csv", CredentialsCsv],
+            output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    // The Fargate coordinator: an EC2 one looks up Amazon's newest Linux image, which the moto server is started without.
+    [Fact]
+    public async Task Target_aws_provisions_the_experiment_and_cleanup_removes_everything_it_created()
+    {
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "fargate");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("automon cleanup --run-id", output, StringComparison.Ordinal);
+        Assert.Equal(["inner-product_0-3_us-east-2"],
+            (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Select(c => c.ClusterName));
+        Assert.Equal(10, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Single(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
+
+        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup");
+
+        Assert.True(cleanupCode == 0, cleanupError);
+        Assert.Contains("Removed 11 ECS task(s)", cleanupOutput, StringComparison.Ordinal);
+        Assert.Contains("inner-product_0-3_us-east-2", cleanupOutput, StringComparison.Ordinal);
+        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+    }
+
+    [Fact]
+    public async Task Nodes_per_silo_packs_the_nodes_into_fewer_tasks()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "fargate", "--nodes-per-silo", "4");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+    }
+
+    [Fact]
+    public async Task Block_downloads_results_already_in_S3_without_provisioning()
+    {
+        foreach (var bound in new[] { 0.3, 0.5 })
+        {
+            var prefix = AwsNaming.ResultsPrefix("inner_product", bound);
+            await MotoAws.PutResultAsync(_session, prefix + "coordinator/results.csv", "eb," + bound.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await MotoAws.PutResultAsync(_session, AwsNaming.CompletionMarkerKey(prefix), "{}");
+        }
+        var results = Path.Combine(_folder, "results");
+
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bounds", "0.3,0.5",
+            "--block", "--output", results);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("not started again", output, StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetFiles(results, "results.csv", SearchOption.AllDirectories).Length);
+        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+    }
+
+    [Fact]
+    public async Task Cleanup_with_nothing_to_remove_says_so_and_succeeds()
+    {
+        var (code, output, _) = await RunAsync("cleanup", "--run-id", "inner-product-20260101-000000");
+
+        Assert.Equal(0, code);
+        Assert.Contains("Nothing to remove.", output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>What <c>--target aws</c> and <c>cleanup</c> say when they cannot start: one line on stderr, exit code 1.</summary>
+public sealed class AwsCommandLineErrorTests
+{
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await LauncherApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static void AssertOneErrorLine(string error, string expected)
+    {
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, error);
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--engine", "simulation")]
+    [InlineData("--iterations", "100")]
+    [InlineData("--data-dir", "datasets")]
+    public async Task Local_only_options_are_rejected_with_target_aws(string option, string value)
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", option, value);
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"{option} does not apply to --target aws");
+    }
+
+    [Theory]
+    [InlineData("--block")]
+    [InlineData("--aws-endpoint", "http://127.0.0.1:1/")]
+    [InlineData("--coordinator-instance-type", "fargate")]
+    [InlineData("--nodes-per-silo", "2")]
+    public async Task Aws_only_options_are_rejected_with_the_local_target(params string[] option)
+    {
+        var (code, _, error) = await RunAsync(["--node-type", "inner_product", .. option]);
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"{option[0]} does not apply to --target local");
+    }
+
+    [Fact]
+    public async Task An_unknown_target_is_a_usage_error()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "gcp");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("gcp", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_credentials_csv_is_named()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "automon-no-such-" + Guid.NewGuid().ToString("N") + ".csv");
+
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--credentials-csv", missing);
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, missing);
+    }
+
+    [Fact]
+    public async Task An_unreachable_endpoint_is_one_clear_error()
+    {
+        var csv = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(csv, "Access key ID,Secret access key\ntesting,testing\n");
+
+            // Port 1 on the loopback: nothing listens, the connection is refused at once (after the retries).
+            var (code, _, error) = await RunAsync("cleanup", "--aws-endpoint", "http://127.0.0.1:1/", "--credentials-csv", csv);
+
+            Assert.Equal(1, code);
+            AssertOneErrorLine(error, "unreachable");
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_is_not_a_url_is_rejected()
+    {
+        var (code, _, error) = await RunAsync("cleanup", "--aws-endpoint", "not a url");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, "--aws-endpoint");
+    }
+}
