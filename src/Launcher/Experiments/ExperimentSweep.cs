@@ -166,12 +166,16 @@ internal static class ExperimentSweep
         Figures.SaveErrorVsCost(path, byMessages, "messages");
         files.Add(path);
 
+        // Payload bytes (the reference's message layout) for every curve, so they compare; wire bytes as AutoMon's second curve.
         var byBytes = new CostFigure(title,
-            automon.Select(a => new CostPoint(a.Row.WireBytes ?? a.Row.PayloadBytes, a.Row.MaxError, a.Label)).ToList(),
+            automon.Select(a => new CostPoint(a.Row.PayloadBytes, a.Row.MaxError, a.Label)).ToList(),
             periodic.Select(p => new CostPoint(p.Bytes, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
-            new CostPoint(first.CentralizationBytes, 0, "centralisation"));
+            new CostPoint(first.CentralizationBytes, 0, "centralisation"))
+        {
+            AutoMonWire = automon.Where(a => a.Row.WireBytes is not null).Select(a => new CostPoint(a.Row.WireBytes!.Value, a.Row.MaxError, a.Label)).ToList(),
+        };
         path = Path.Combine(request.OutputFolder, ErrorVsBytesPng);
-        Figures.SaveErrorVsCost(path, byBytes, rows.Any(r => r.WireBytes is not null) ? "bytes on the wire" : "payload bytes");
+        Figures.SaveErrorVsCost(path, byBytes, "bytes");
         files.Add(path);
 
         // The sweep's function-value figure: the workload's default error bound when it ran, else the middle one.

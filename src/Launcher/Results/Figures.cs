@@ -12,7 +12,11 @@ internal readonly record struct CostPoint(double Cost, double MaxError, string L
 /// <param name="AutoMon">Per error bound: cost and max error, labelled with ε.</param>
 /// <param name="Periodic">The periodic baseline per period.</param>
 /// <param name="Centralization">The centralisation baseline (error 0).</param>
-internal sealed record CostFigure(string Title, IReadOnlyList<CostPoint> AutoMon, IReadOnlyList<CostPoint> Periodic, CostPoint Centralization);
+internal sealed record CostFigure(string Title, IReadOnlyList<CostPoint> AutoMon, IReadOnlyList<CostPoint> Periodic, CostPoint Centralization)
+{
+    /// <summary>AutoMon's cost as the transport measured it (bytes on the wire), drawn beside the payload curve; empty: none.</summary>
+    public IReadOnlyList<CostPoint> AutoMonWire { get; init; } = [];
+}
 
 /// <summary>
 /// The paper's figures with ScottPlot: max error vs messages (or bytes) for AutoMon, periodic and centralisation, and the
@@ -117,11 +121,12 @@ internal static class Figures
                 band.LegendText = "thresholds [L, U] = f(x0) ∓ ε";
             }
 
-            var truth = AddLine(plot, rounds, buckets, r => r.TrueValue, TrueValueColor, 1.2f);
-            truth.LegendText = "f(x̄), the true value";
-            var estimate = AddLine(plot, rounds, buckets, r => r.Estimate, AutoMonColor, 2f);
+            // The estimate first, the true value over it: where they agree the thin dark line still shows.
+            var estimate = AddLine(plot, rounds, buckets, r => r.Estimate, AutoMonColor, 2.5f);
             estimate.LegendText = "f(x0), AutoMon's estimate";
             estimate.ConnectStyle = ConnectStyle.StepHorizontal;
+            var truth = AddLine(plot, rounds, buckets, r => r.TrueValue, TrueValueColor, 1f);
+            truth.LegendText = "f(x̄), the true value";
         }
 
         plot.ShowLegend(Alignment.UpperLeft);
@@ -133,7 +138,7 @@ internal static class Figures
         var plot = new Plot();
         Style(plot, figure.Title, costLabel + " (log scale)", "max error");
 
-        var all = figure.AutoMon.Concat(figure.Periodic).Append(figure.Centralization).Where(p => p.Cost > 0).ToList();
+        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Periodic).Append(figure.Centralization).Where(p => p.Cost > 0).ToList();
         if (figure.Periodic.Count > 0)
         {
             var periodic = AddPoints(plot, figure.Periodic, PeriodicColor, MarkerShape.FilledSquare, LinePattern.Dashed);
@@ -152,6 +157,12 @@ internal static class Figures
                 label.LabelOffsetX = 6;
                 label.LabelOffsetY = -18;
             }
+        }
+
+        if (figure.AutoMonWire.Count > 0)
+        {
+            var wire = AddPoints(plot, figure.AutoMonWire, AutoMonColor.WithAlpha(0.55), MarkerShape.OpenCircle, LinePattern.Dotted);
+            wire.LegendText = "AutoMon, bytes on the wire";
         }
 
         if (figure.Centralization.Cost > 0)

@@ -139,7 +139,7 @@ internal static class ResultFiles
         }
 
         json.WriteStartObject("baselines");
-        foreach (var baseline in new[] { result.Centralization, result.Periodic })
+        foreach (var baseline in new[] { result.Centralization, result.Periodic, result.PeriodicOracle })
         {
             json.WriteStartObject(baseline.Name);
             json.WriteNumber("period", baseline.Period);

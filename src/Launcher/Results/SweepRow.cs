@@ -68,8 +68,8 @@ internal sealed record SweepRow(
         {
             // Paced runs sample f(x̄) at checkpoints only: no per-round values to replay the periodic baseline on.
             var perRound = spec.Network.Pacing == Pacing.Lockstep;
-            var oracle = perRound ? BaselineCurves.OraclePeriod(rounds, spec.ErrorBound) : 0;
-            var oracleMessages = perRound ? Baselines.Periodic(rounds, oracle, n, d).Messages : 0;
+            var oracle = perRound ? m.PeriodicOracle.Period : 0;
+            var oracleMessages = perRound ? m.PeriodicOracle.Messages : 0;
             return new SweepRow(spec.ErrorBound, m.MaxError, m.MeanError, result.Messages, result.PayloadBytes, result.Wire?.Total,
                 m.Rounds, m.Statistics.FullSyncs.Count, m.Statistics.LazySyncs, m.NeighborhoodSize < 0 ? double.NaN : m.NeighborhoodSize,
                 m.Centralization.Messages, m.Centralization.Bytes, perRound ? m.Periodic.Period : 0, perRound ? m.Periodic.MaxError : double.NaN,
@@ -116,26 +116,6 @@ internal sealed record SweepRow(
 /// <summary>Baseline curves computed from one run's per-round true values (SPEC j).</summary>
 internal static class BaselineCurves
 {
-    /// <summary>
-    /// The periodic oracle (reference <c>plot_monitoring_stats</c>): try P = 1, 2, ... while P &lt; min(500, R); at the first P
-    /// whose max error exceeds ε return max(1, P − 1); if none does, the P where the loop stopped.
-    /// </summary>
-    public static int OraclePeriod(IReadOnlyList<RoundValue> rounds, double errorBound)
-    {
-        ArgumentNullException.ThrowIfNull(rounds);
-        var limit = Math.Min(500, rounds.Count);
-        var period = 1;
-        for (; period < limit; period++)
-        {
-            if (PeriodicMaxError(rounds, period) > errorBound)
-            {
-                return Math.Max(1, period - 1);
-            }
-        }
-
-        return period;
-    }
-
     /// <summary>The periodic baseline's (messages, max error) for each period.</summary>
     public static IReadOnlyList<(int Period, long Messages, long Bytes, double MaxError)> Periodic(IReadOnlyList<RoundValue> rounds, IEnumerable<int> periods, int nodeCount, int dimension)
     {
@@ -145,16 +125,5 @@ internal static class BaselineCurves
             .Select(p => Baselines.Periodic(rounds, p, nodeCount, dimension))
             .Select(b => (b.Period, b.Messages, b.Bytes, b.MaxError))
             .ToList();
-    }
-
-    private static double PeriodicMaxError(IReadOnlyList<RoundValue> rounds, int period)
-    {
-        double max = 0;
-        for (var r = 0; r < rounds.Count; r++)
-        {
-            max = Math.Max(max, Math.Abs(rounds[r].TrueValue - rounds[r - (r % period)].TrueValue));
-        }
-
-        return max;
     }
 }

@@ -1,8 +1,6 @@
 using AutoMon.Launcher.Commands;
 using AutoMon.Launcher.Experiments;
-using AutoMon.Launcher.Results;
 using AutoMon.Numerics.Functions;
-using AutoMon.Protocol;
 
 namespace AutoMon.Launcher.Tests.Experiments;
 
@@ -88,23 +86,5 @@ public class ExperimentPresetsTests
         Assert.Equal("results", parts[0]);
         Assert.Equal("quadratic", parts[1]);
         Assert.Matches(@"^\d{8}-\d{6}(-\d+)?$", parts[2]);
-    }
-
-    [Fact]
-    public void Periodic_oracle_is_the_largest_period_whose_error_stays_within_the_bound()
-    {
-        // f rises by 0.1 per round: a period P lags by up to 0.1 (P - 1).
-        var rounds = Enumerable.Range(0, 50).Select(r => new RoundValue(r, 0.1 * r, 0, 0, 0, 0)).ToList();
-
-        Assert.Equal(3, BaselineCurves.OraclePeriod(rounds, 0.25));
-        Assert.Equal(1, BaselineCurves.OraclePeriod(rounds, 0.05));
-    }
-
-    [Fact]
-    public void Periodic_oracle_stops_at_the_round_count_when_nothing_exceeds_the_bound()
-    {
-        var rounds = Enumerable.Range(0, 30).Select(r => new RoundValue(r, 1.0, 0, 0, 0, 0)).ToList();
-
-        Assert.Equal(30, BaselineCurves.OraclePeriod(rounds, 0.01));
     }
 }
