@@ -403,8 +403,11 @@ internal static class SimulateCommand
             json.WriteNumber("domain_violations", statistics.DomainViolations);
             json.WriteNumber("faulty_safe_zone_violations", statistics.FaultySafeZoneViolations);
             Number(json, "updates_per_second", result.DataUpdates / timing.MedianSeconds);
-            json.WriteNumber("repeats", timing.Repeats);
-            Number(json, "wall_seconds_best", timing.BestSeconds);
+            if (timing.Repeats > 1)
+            {
+                json.WriteNumber("repeats", timing.Repeats);
+                Number(json, "wall_seconds_best", timing.BestSeconds);
+            }
             Number(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);
             json.WriteString("adcd", result.IsHessianConstant ? "E" : "X");
             Number(json, "neighborhood_size", result.NeighborhoodSize);

@@ -192,7 +192,7 @@ public sealed class ExperimentCommandTests : IDisposable
 
         Assert.Contains("[1/2] inner_product", output, StringComparison.Ordinal);
         Assert.Contains("[2/2] inner_product", output, StringComparison.Ordinal);
-        Assert.Contains("vs centralisation", output, StringComparison.Ordinal);
+        Assert.Contains("vs central.", output, StringComparison.Ordinal);
         Assert.Contains("max error", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
     }
