@@ -279,7 +279,7 @@ internal static class SimulateCommand
         if (request.KddFile is { } kdd)
         {
             Require(n == IntrusionDetectionSplit.NodeCount, $"Intrusion detection splits the records over {IntrusionDetectionSplit.NodeCount} nodes; --nodes is {n}.");
-            return KddCupLoader.LoadIntrusionDetection(kdd, request.TuningIterations, request.Iterations);
+            return Kdd99Loader.LoadIntrusionDetection(kdd, request.TuningIterations, request.Iterations);
         }
 
         return DataGenerators.Generate(workload, new GeneratorOptions(n, request.Iterations, d, request.Seed, request.TuningIterations));

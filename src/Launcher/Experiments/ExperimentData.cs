@@ -136,7 +136,7 @@ internal static class ExperimentData
     private static (DataSet Data, int TuningIterations, string Source) Kdd(string folder, DataRequest request)
     {
         var file = RequireFile(folder, "corrected", request.Preset);
-        var data = KddCupLoader.LoadIntrusionDetection(file, request.Preset.SkippedDataIterations, request.Iterations);
+        var data = Kdd99Loader.LoadIntrusionDetection(file, request.Preset.SkippedDataIterations, request.Iterations);
         return (data.MonitoringPart(), 0, file);
     }
 

@@ -3,7 +3,7 @@ using AutoMon.Protocol.Data;
 
 namespace AutoMon.Launcher.Tests.Data;
 
-public sealed class KddCupLoaderTests : IDisposable
+public sealed class Kdd99LoaderTests : IDisposable
 {
     // Every service name of the reference's table with its code, so tests can build files with enough distinct services.
     private static readonly (string Name, int Code)[] ServiceTable =
@@ -34,7 +34,7 @@ public sealed class KddCupLoaderTests : IDisposable
     public void Categorical_columns_are_encoded_with_the_reference_tables()
     {
         var file = _dir.Write("corrected", Record("ecr_i", "icmp", "S2", "smurf.") + "\n" + Record("http", "udp", "REJ") + "\n");
-        var records = KddCupLoader.Read(file);
+        var records = Kdd99Loader.Read(file);
         Assert.Equal(2, records.Count);
         Assert.Equal([54, 1], records.ServiceCodes);
         Assert.Equal([3.0, 54, 4], records.Features.Skip(1).Take(3));
@@ -51,7 +51,7 @@ public sealed class KddCupLoaderTests : IDisposable
     public void Unknown_category_is_an_error_naming_file_line_and_value(string service, string protocol, string flag, string shown)
     {
         var file = _dir.Write("corrected", Record("http") + "\n" + Record(service, protocol, flag) + "\n");
-        var error = Assert.Throws<DataFormatException>(() => KddCupLoader.Read(file));
+        var error = Assert.Throws<DataFormatException>(() => Kdd99Loader.Read(file));
         Assert.Equal(2, error.LineNumber);
         Assert.Contains(shown, error.Message, StringComparison.Ordinal);
     }
@@ -60,7 +60,7 @@ public sealed class KddCupLoaderTests : IDisposable
     public void Line_with_a_missing_field_is_an_error_naming_it()
     {
         var file = _dir.Write("corrected", Record("http") + "\n" + "0,tcp,http,SF,1,2\n");
-        var error = Assert.Throws<DataFormatException>(() => KddCupLoader.Read(file));
+        var error = Assert.Throws<DataFormatException>(() => Kdd99Loader.Read(file));
         Assert.Equal($"{file} line 2: expected 42 fields, found 6.", error.Message);
     }
 
@@ -70,7 +70,7 @@ public sealed class KddCupLoaderTests : IDisposable
     public void Feature_that_is_not_a_finite_number_is_an_error(string bad)
     {
         var file = _dir.Write("corrected", Record("http").Replace(",100,", "," + bad + ",", StringComparison.Ordinal) + "\n");
-        var error = Assert.Throws<DataFormatException>(() => KddCupLoader.Read(file));
+        var error = Assert.Throws<DataFormatException>(() => Kdd99Loader.Read(file));
         Assert.Contains("feature 4", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, error.LineNumber);
     }
@@ -79,7 +79,7 @@ public sealed class KddCupLoaderTests : IDisposable
     public void Missing_file_is_named_in_the_error()
     {
         var file = _dir.PathOf("corrected");
-        Assert.Contains(file, Assert.Throws<FileNotFoundException>(() => KddCupLoader.Read(file)).Message, StringComparison.Ordinal);
+        Assert.Contains(file, Assert.Throws<FileNotFoundException>(() => Kdd99Loader.Read(file)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class KddCupLoaderTests : IDisposable
         }
 
         var file = _dir.Write("corrected", string.Join("\n", lines) + "\n");
-        var data = KddCupLoader.LoadIntrusionDetection(file, tuningIterations: 2, monitoringRows: 200);
+        var data = Kdd99Loader.LoadIntrusionDetection(file, tuningIterations: 2, monitoringRows: 200);
         Assert.Equal(9, data.NodeCount);
         Assert.Equal(18, data.TuningRowCount);
         Assert.Equal(218, data.RowCount);
@@ -121,7 +121,7 @@ public sealed class KddCupLoaderTests : IDisposable
     public void Too_few_distinct_services_is_an_error_naming_the_file()
     {
         var file = _dir.Write("corrected", string.Join("\n", ServiceTable.Take(40).Select(s => Record(s.Name))) + "\n");
-        var error = Assert.Throws<DataFormatException>(() => KddCupLoader.LoadIntrusionDetection(file, 0, null));
+        var error = Assert.Throws<DataFormatException>(() => Kdd99Loader.LoadIntrusionDetection(file, 0, null));
         Assert.Equal(file, error.FilePath);
         Assert.Contains("52nd", error.Message, StringComparison.Ordinal);
     }
@@ -131,7 +131,7 @@ public sealed class KddCupLoaderTests : IDisposable
     {
         var testing = _dir.Write("corrected", Record("http") + "\n");
         var training = _dir.Write("kddcup.data_10_percent_corrected", "broken\n");
-        var error = Assert.Throws<DataFormatException>(() => KddCupLoader.LoadIntrusionDetection(testing, 0, null, training));
+        var error = Assert.Throws<DataFormatException>(() => Kdd99Loader.LoadIntrusionDetection(testing, 0, null, training));
         Assert.Equal(training, error.FilePath);
     }
 }

@@ -19,7 +19,7 @@ public sealed record KddCupRecords(IReadOnlyList<int> ServiceCodes, IReadOnlyLis
 /// <c>DataGeneratorDnnIntrusionDetection.get_data</c>, which follows rahulvigneswaran/Intrusion-Detection-Systems); an
 /// unknown name is an error, as it is for the reference.
 /// </summary>
-public static class KddCupLoader
+public static class Kdd99Loader
 {
     private const int Fields = IntrusionDetectionSplit.FeatureCount + 1;
 
