@@ -114,6 +114,17 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Repeat_times_the_same_run_several_times()
+    {
+        var once = await Simulate("once", SmallInnerProduct);
+        var thrice = await Simulate("thrice", [.. SmallInnerProduct, "--repeat", "3"]);
+
+        Assert.Equal(3, thrice.GetProperty("repeats").GetInt32());
+        Assert.True(thrice.GetProperty("wall_seconds_best").GetDouble() <= thrice.GetProperty("wall_seconds").GetDouble());
+        Assert.Equal(once.GetProperty("total_msgs_broadcast_disabled").GetInt32(), thrice.GetProperty("total_msgs_broadcast_disabled").GetInt32());
+    }
+
+    [Fact]
     public async Task The_summary_reports_both_baselines()
     {
         var summary = await Simulate("out", [.. SmallInnerProduct, "--period", "5"]);

@@ -40,13 +40,14 @@ internal static class SimulateCommand
         var singleSample = new Option<bool>("--single-sample-rounds") { Description = "Close a round after every data point (the DNN experiment)." };
         var tuning = new Option<int>("--tuning-iterations") { Description = "Data points per node in a neighbourhood-tuning prefix (used when the Hessian is not constant).", DefaultValueFactory = _ => 0 };
         var period = new Option<int?>("--period") { Description = "Periodic baseline period in rounds (default: the reference's equivalent of AutoMon's message count, max(1, floor(R·n / messages)))." };
+        var repeat = new Option<int>("--repeat") { Description = "Run the simulation this many times and report the median and best data-loop time (a warm timing report).", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--output") { Description = "Output folder (created if missing; other files in it are left alone).", Required = true };
 
         var command = new Command("simulate", "Simulate AutoMon in one process with the reference's round semantics; write summary.json, sync_history.csv and function_values.csv.");
         foreach (var option in new Option[]
                  {
                      function, nodes, iterations, window, dimension, errorBound, domain, neighborhood, slack, sync, minF, maxF, dataFile, schedule,
-                     airQuality, kdd, hMatrix, weights, seed, singleSample, tuning, period, output,
+                     airQuality, kdd, hMatrix, weights, seed, singleSample, tuning, period, repeat, output,
                  })
         {
             command.Options.Add(option);
@@ -82,6 +83,7 @@ internal static class SimulateCommand
                     SingleSampleRounds = parseResult.GetValue(singleSample),
                     TuningIterations = parseResult.GetValue(tuning),
                     Period = parseResult.GetValue(period),
+                    Repeat = parseResult.GetValue(repeat),
                     Output = parseResult.GetRequiredValue(output),
                 };
                 var outcome = Run(request);
@@ -145,18 +147,23 @@ internal static class SimulateCommand
 
         public int? Period { get; init; }
 
+        public int Repeat { get; init; } = 1;
+
         public required string Output { get; init; }
     }
 
     /// <summary>A finished simulation and where its files went.</summary>
-    internal sealed record SimulateOutcome(SimulateRequest Request, MonitoredFunction Function, SimulationResult Result, string OutputFolder)
+    internal sealed record SimulateOutcome(SimulateRequest Request, MonitoredFunction Function, SimulationResult Result, Timing Timing, string OutputFolder)
     {
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
             $"simulate {Function.Name} n={Result.NodeCount} d={Result.Dimension} {Request.Slack}/{Request.Sync}: {Result.Rounds} rounds, " +
             $"{Result.Statistics.FullSyncs.Count} full syncs, {Result.Statistics.TotalMessagesBroadcastDisabled} messages, " +
-            $"max error {Result.MaxError:G6} (bound {Request.ErrorBound:G6}); {Result.DataUpdates} updates in {Result.WallSeconds:F4} s " +
-            $"({Result.UpdatesPerSecond:F0}/s) -> {OutputFolder}");
+            $"max error {Result.MaxError:G6} (bound {Request.ErrorBound:G6}); {Result.DataUpdates} updates in {Timing.MedianSeconds:F4} s " +
+            $"({Result.DataUpdates / Timing.MedianSeconds:F0}/s{(Timing.Repeats > 1 ? $", median of {Timing.Repeats}; best {Result.DataUpdates / Timing.BestSeconds:F0}/s" : string.Empty)}) -> {OutputFolder}");
     }
+
+    /// <summary>Data-loop wall times over the repeats of one configuration.</summary>
+    internal sealed record Timing(int Repeats, double MedianSeconds, double BestSeconds);
 
     /// <summary>Validates, loads or generates the data, runs the simulation and writes the three output files.</summary>
     internal static SimulateOutcome Run(SimulateRequest request)
@@ -171,6 +178,7 @@ internal static class SimulateCommand
         Require(request.Neighborhood is null || (request.Neighborhood > 0 && double.IsFinite(request.Neighborhood.Value)),
             $"--neighborhood must be a positive number; got {Format(request.Neighborhood ?? double.NaN)}.");
         Require(request.Period is null or >= 1, $"--period must be at least 1; got {request.Period}.");
+        Require(request.Repeat >= 1, $"--repeat must be at least 1; got {request.Repeat}.");
         Require(Path.Exists(request.Output) is false || Directory.Exists(request.Output), $"--output {request.Output} exists and is not a folder.");
         var workload = WorkloadOf(request.Function);
         var sources = new[] { request.DataFile, request.AirQualityFolder, request.KddFile }.Count(s => s is not null);
@@ -219,13 +227,23 @@ internal static class SimulateCommand
             SingleSampleRounds = request.SingleSampleRounds,
             PeriodicBaselinePeriod = request.Period,
         };
-        var result = Simulator.Run(options, data);
+        // Every repeat is the same deterministic run; the repeats only time it warm.
+        var walls = new double[request.Repeat];
+        SimulationResult result = null!;
+        for (var i = 0; i < walls.Length; i++)
+        {
+            result = Simulator.Run(options, data);
+            walls[i] = result.WallSeconds;
+        }
+
+        Array.Sort(walls);
+        var timing = new Timing(walls.Length, walls[walls.Length / 2], walls[0]);
 
         Directory.CreateDirectory(request.Output);
-        WriteAtomically(Path.Combine(request.Output, "summary.json"), Summary(request, function, result));
+        WriteAtomically(Path.Combine(request.Output, "summary.json"), Summary(request, function, result, timing));
         WriteAtomically(Path.Combine(request.Output, "sync_history.csv"), SyncHistory(result));
         WriteAtomically(Path.Combine(request.Output, "function_values.csv"), FunctionValues(result));
-        return new SimulateOutcome(request, function, result, Path.GetFullPath(request.Output));
+        return new SimulateOutcome(request, function, result, timing, Path.GetFullPath(request.Output));
     }
 
     private static DataSet LoadData(SimulateRequest request, Workload workload, StreamKind kind, int d)
@@ -354,7 +372,7 @@ internal static class SimulateCommand
         return value;
     }
 
-    private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result)
+    private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result, Timing timing)
     {
         var statistics = result.Statistics;
         using var buffer = new MemoryStream();
@@ -373,7 +391,7 @@ internal static class SimulateCommand
             Number(json, "mean_error", result.MeanError);
             json.WriteNumber("rounds", result.Rounds);
             json.WriteNumber("data_updates", result.DataUpdates);
-            Number(json, "wall_seconds", result.WallSeconds);
+            Number(json, "wall_seconds", timing.MedianSeconds);
             Number(json, "node_check_mean_ns", result.NodeCheckMeanNanoseconds);
             Number(json, "full_sync_mean_ms", result.FullSyncMeanMilliseconds);
 
@@ -384,7 +402,12 @@ internal static class SimulateCommand
             json.WriteNumber("safe_zone_violations", statistics.SafeZoneViolations);
             json.WriteNumber("domain_violations", statistics.DomainViolations);
             json.WriteNumber("faulty_safe_zone_violations", statistics.FaultySafeZoneViolations);
-            Number(json, "updates_per_second", result.UpdatesPerSecond);
+            Number(json, "updates_per_second", result.DataUpdates / timing.MedianSeconds);
+            if (timing.Repeats > 1)
+            {
+                json.WriteNumber("repeats", timing.Repeats);
+                Number(json, "wall_seconds_best", timing.BestSeconds);
+            }
             Number(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);
             json.WriteString("adcd", result.IsHessianConstant ? "E" : "X");
             Number(json, "neighborhood_size", result.NeighborhoodSize);
