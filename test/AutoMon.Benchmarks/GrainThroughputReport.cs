@@ -117,6 +117,7 @@ internal static class GrainThroughputReport
             {
                 var clock = Stopwatch.StartNew();
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var allocated0 = GC.GetTotalAllocatedBytes();
                 const int Calls = 20;
                 for (var k = 0; k < Calls; k++)
                 {
@@ -125,7 +126,7 @@ internal static class GrainThroughputReport
 
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"empty steps: {Calls * nodes} calls in {clock.Elapsed.TotalSeconds:F2} s, CPU {cpu.TotalMilliseconds * 1000 / (Calls * nodes):F1} µs per call"));
+                    $"empty steps: {Calls * nodes} calls in {clock.Elapsed.TotalSeconds:F2} s, CPU {cpu.TotalMilliseconds * 1000 / (Calls * nodes):F1} µs and {(GC.GetTotalAllocatedBytes() - allocated0) / (Calls * nodes)} B allocated per call"));
             }
         }
 

@@ -119,10 +119,6 @@ public sealed record NodeStatus
     [Id(6)]
     public long CheckTicks { get; init; }
 
-    /// <summary>Checks that were timed (every <see cref="NodeStatistics.TimingStride"/>-th).</summary>
-    [Id(11)]
-    public long TimedChecks { get; init; }
-
     /// <summary>Rows received but not yet checked.</summary>
     [Id(7)]
     public int QueuedRows { get; init; }
