@@ -130,6 +130,10 @@ public sealed record NodeStatus
     /// <summary>Violations this node sent (paced) or returned (lockstep).</summary>
     [Id(9)]
     public long ViolationsSent { get; init; }
+
+    /// <summary>Checks whose time went into <see cref="CheckTicks"/> (the node times a sample of its checks).</summary>
+    [Id(11)]
+    public long TimedChecks { get; init; }
 }
 
 /// <summary>
