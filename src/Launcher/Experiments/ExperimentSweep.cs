@@ -115,7 +115,13 @@ internal static class ExperimentSweep
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                 {
+                    // One readable line; the whole exception goes to the error bound's error.txt.
                     var reason = e.Message.ReplaceLineEndings(" ");
+                    if (reason.Length > 240)
+                    {
+                        reason = string.Concat(reason.AsSpan(0, 240), $"… (see {Path.Combine(folder, "error.txt")})");
+                    }
+
                     lock (gate)
                     {
                         failures.Add((spec.ErrorBound, reason));

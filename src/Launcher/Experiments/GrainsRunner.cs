@@ -8,6 +8,7 @@ using AutoMon.Silos.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 using GrainsPacing = AutoMon.Grains.Experiments.Pacing;
 
 namespace AutoMon.Launcher.Experiments;
@@ -24,6 +25,9 @@ internal sealed class GrainsRunner : IExperimentRunner, IAsyncDisposable
 
     /// <summary>Paced: time between two data updates of a node when no --round-interval is given (the driver's default).</summary>
     public static readonly TimeSpan DefaultRoundInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a grain call may take in the embedded silo.</summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(2);
 
     private readonly SemaphoreSlim _start = new(1, 1);
     private IHost? _host;
@@ -144,7 +148,15 @@ internal sealed class GrainsRunner : IExperimentRunner, IAsyncDisposable
                 // The console belongs to the progress display; the silo speaks only when something is wrong.
                 builder.Logging.ClearProviders();
                 builder.Logging.SetMinimumLevel(LogLevel.None);
-                builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options));
+                builder.UseOrleans(silo =>
+                {
+                    SiloHostBuilder.Configure(silo, options);
+
+                    // A lockstep step that ends in a full sync runs ADCD-X at the coordinator: seconds for the DNN, more on a
+                    // busy machine. Orleans' default 30 s response timeout would fail the experiment; a local run waits
+                    // (Ctrl+C still cancels).
+                    silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = ResponseTimeout);
+                });
                 var host = builder.Build();
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
                 _host = host;

@@ -26,7 +26,8 @@ internal sealed record WireTraffic(long Messages, long Total);
 
 /// <summary>The centralisation baseline run on its own: every update's local vector sent, f(x̄) known exactly.</summary>
 /// <param name="Rounds">Per round: the true value (= the estimate; error 0).</param>
-/// <param name="Messages">Messages sent (one per data update).</param>
+/// <param name="Messages">Messages sent: one per data update, R·n (the centralisation baseline in AutoMon's summaries counts
+/// (R + 1)·n, as the reference's figures do).</param>
 /// <param name="PayloadBytes">Bytes in the reference layout (12-byte header + d doubles per message).</param>
 /// <param name="NodeCount">n.</param>
 /// <param name="Dimension">d.</param>

@@ -149,9 +149,13 @@ internal static class Figures
         {
             var automon = AddPoints(plot, figure.AutoMon, AutoMonColor, MarkerShape.FilledCircle, LinePattern.Solid);
             automon.LegendText = "AutoMon";
-            foreach (var point in figure.AutoMon.Where(p => p.Cost > 0))
+            // Error bounds that ended at the same point share one label ("ε=0.016, 0.05").
+            var labels = figure.AutoMon.Where(p => p.Cost > 0)
+                .GroupBy(p => (p.Cost, p.MaxError))
+                .Select(g => (g.Key.Cost, g.Key.MaxError, Text: g.First().Label + string.Concat(g.Skip(1).Select(p => ", " + p.Label.Replace("ε=", string.Empty, StringComparison.Ordinal)))));
+            foreach (var point in labels)
             {
-                var label = plot.Add.Text(point.Label, Math.Log10(point.Cost), point.MaxError);
+                var label = plot.Add.Text(point.Text, Math.Log10(point.Cost), point.MaxError);
                 label.LabelFontSize = 12;
                 label.LabelFontColor = AutoMonColor;
                 label.LabelOffsetX = 6;
