@@ -31,7 +31,15 @@ public sealed class AllInOneSiloTests
             Assert.Equal(options.SiloPort, silo.SiloAddress.Endpoint.Port);
             Assert.Equal($"all-in-one-{options.SiloPort}", silo.Name);
 
-            var metadata = host.Services.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(silo.SiloAddress);
+            // The metadata cache fills from membership asynchronously after start: wait for the silo's own entry.
+            var cache = host.Services.GetRequiredService<ISiloMetadataCache>();
+            var metadata = cache.GetSiloMetadata(silo.SiloAddress);
+            for (var wait = 0; wait < 100 && !metadata.Metadata.ContainsKey(SiloMetadataKeys.Role); wait++)
+            {
+                await Task.Delay(100);
+                metadata = cache.GetSiloMetadata(silo.SiloAddress);
+            }
+
             Assert.Equal("all-in-one", metadata.Metadata[SiloMetadataKeys.Role]);
             Assert.Equal("us-east-2", metadata.Metadata[SiloMetadataKeys.Region]);
 
