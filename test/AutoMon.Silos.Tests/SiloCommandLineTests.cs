@@ -95,11 +95,78 @@ public sealed class SiloCommandLineTests
     }
 
     [Fact]
-    public void A_multi_silo_role_with_localhost_clustering_is_rejected()
+    public void A_node_silo_with_localhost_clustering_and_no_primary_silo_is_rejected()
     {
         Assert.False(SiloCommandLine.TryParse(["--role", "node", "--membership", "localhost"], out _, out var problems));
 
-        Assert.Contains(problems, p => p.Contains("--membership dynamodb", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("--primary-silo", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_node_silo_given_a_primary_silo_uses_localhost_clustering()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "node", "--silo-port", "11112", "--gateway-port", "30001", "--primary-silo", "127.0.0.1:11111"],
+            out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(MembershipKind.Localhost, options.EffectiveMembership);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 11111), options.PrimarySilo);
+    }
+
+    [Fact]
+    public void A_coordinator_silo_with_localhost_clustering_is_the_primary()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "coordinator", "--membership", "localhost"], out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(MembershipKind.Localhost, options.EffectiveMembership);
+        Assert.Null(options.PrimarySilo);
+    }
+
+    [Theory]
+    [InlineData("11111")]
+    [InlineData("not-an-address:11111")]
+    [InlineData("127.0.0.1")]
+    public void A_primary_silo_that_is_not_an_endpoint_is_rejected(string primary)
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--primary-silo", primary], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--primary-silo", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_primary_silo_with_dynamodb_membership_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--membership", "dynamodb", "--dynamodb-region", "us-east-2", "--primary-silo", "127.0.0.1:11111"],
+            out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("localhost membership only", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_silo_naming_itself_as_primary_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--silo-port", "11111", "--primary-silo", "127.0.0.1:11111"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("this silo itself", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("120m", 7200)]
+    public void The_response_timeout_is_read_as_a_duration(string text, double seconds)
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one", "--response-timeout", text], out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.ResponseTimeout);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("soon")]
+    public void A_response_timeout_that_is_not_a_positive_duration_is_rejected(string text)
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--response-timeout", text], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--response-timeout", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoMon.Launcher.Cluster;
 using AutoMon.Launcher.Data;
 using AutoMon.Launcher.Experiments;
 
@@ -52,6 +53,12 @@ internal static class ExperimentCommand
         public int Seed { get; init; }
 
         public int? Parallel { get; init; }
+
+        /// <summary>Silo processes of a local cluster (null or 1: the embedded all-in-one silo).</summary>
+        public int? Silos { get; init; }
+
+        /// <summary>How a local cluster's silos find each other: dynamodb (default) or localhost.</summary>
+        public string? Membership { get; init; }
     }
 
     /// <summary>Adds the experiment options and action to <paramref name="root"/>.</summary>
@@ -77,6 +84,9 @@ internal static class ExperimentCommand
         var output = new Option<string?>("--output") { Description = "Results folder (default: results/<node_type>/<timestamp>/)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
         var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
+        var silos = new Option<int?>("--silos") { Description = "grains: run on a local cluster of K silo processes (1 coordinator silo in us-west-2, K−1 node silos in us-east-2) instead of the embedded silo." };
+        var membership = new Option<string?>("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
+        membership.AcceptOnlyFromAmong("dynamodb", "localhost");
 
         // --target aws: the options of AwsTarget; local-only options are rejected with it, and these without it.
         var target = new Option<string>("--target") { Description = "local (this machine) or aws (ECS Fargate and EC2; see ops/README.md).", DefaultValueFactory = _ => AwsTarget.Local };
@@ -87,13 +97,13 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency, fullLatency, wanLatency, seed, parallel];
+        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency, fullLatency, wanLatency, seed, parallel, silos, membership];
         Option[] awsOnly = [coordinatorType, nodesPerSilo, block, credentialsCsv, awsEndpoint];
 
         foreach (var option in new Option[]
                  {
                      nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
-                     fullLatency, wanLatency, centralized, output, seed, parallel, target, coordinatorType, nodesPerSilo, block, credentialsCsv,
+                     fullLatency, wanLatency, centralized, output, seed, parallel, silos, membership, target, coordinatorType, nodesPerSilo, block, credentialsCsv,
                      awsEndpoint,
                  })
         {
@@ -156,6 +166,8 @@ internal static class ExperimentCommand
                 Output = parseResult.GetValue(output),
                 Seed = parseResult.GetValue(seed),
                 Parallel = parseResult.GetValue(parallel),
+                Silos = parseResult.GetValue(silos),
+                Membership = parseResult.GetValue(membership),
             };
             return RunAsync(request, console, error, ExperimentEngines.Create, cancellationToken);
         });
@@ -171,9 +183,13 @@ internal static class ExperimentCommand
         ArgumentNullException.ThrowIfNull(engines);
         SweepRequest sweep;
         IExperimentRunner runner;
+        string folder;
         try
         {
-            runner = engines(EngineFor(request));
+            folder = DefaultOutput(request.Output, ExperimentPresets.Get(request.NodeType).NodeType);
+            runner = LocalClusterOf(request, folder) is { } cluster
+                ? ExperimentEngines.CreateOnLocalCluster(EngineFor(request), cluster)
+                : engines(EngineFor(request));
         }
         catch (Exception e) when (IsInputError(e))
         {
@@ -184,7 +200,7 @@ internal static class ExperimentCommand
         await using var disposal = runner as IAsyncDisposable;
         try
         {
-            sweep = Prepare(request, runner, DefaultOutput(request.Output, ExperimentPresets.Get(request.NodeType).NodeType));
+            sweep = Prepare(request, runner, folder);
         }
         catch (Exception e) when (IsInputError(e))
         {
@@ -209,6 +225,43 @@ internal static class ExperimentCommand
             return 1;
         }
     }
+
+    /// <summary>
+    /// The local cluster the request asks for with <c>--silos K</c> (K ≥ 2), its silo logs under the results folder; null for
+    /// the embedded silo.
+    /// </summary>
+    internal static LocalClusterOptions? LocalClusterOf(ExperimentRequest request, string outputFolder)
+    {
+        if (request.Silos is < 1)
+        {
+            throw new ArgumentException($"--silos must be at least 1; got {request.Silos}.");
+        }
+
+        var membership = request.Membership?.Trim().ToLowerInvariant() switch
+        {
+            null or "dynamodb" => LocalMembership.DynamoDB,
+            "localhost" => LocalMembership.Localhost,
+            _ => throw new ArgumentException($"Unknown --membership '{request.Membership}'; use dynamodb or localhost."),
+        };
+        if (request.Silos is null or 1)
+        {
+            return request.Membership is null
+                ? null
+                : throw new ArgumentException("--membership applies to a local cluster: give --silos K with K ≥ 2.");
+        }
+
+        var options = new LocalClusterOptions
+        {
+            Silos = request.Silos.Value,
+            Membership = membership,
+            LogDirectory = Path.Combine(outputFolder, SiloLogsFolder),
+        };
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>The folder under the results where a local cluster's processes log.</summary>
+    internal const string SiloLogsFolder = "silo-logs";
 
     /// <summary>
     /// The engine to use: the one named, else the default — except that centralisation (every update sent, no protocol)
@@ -280,7 +333,7 @@ internal static class ExperimentCommand
             : string.Create(CultureInfo.InvariantCulture, $"{sweep.Preset.NodeType} ε={b:G4}")).ToList();
         var heading = string.Create(CultureInfo.InvariantCulture,
             $"{sweep.Preset.NodeType}: n={data.Data.NodeCount}, d={data.Function.Dimension}, W={sweep.Preset.Window}, {data.Iterations} iterations, " +
-            $"{(sweep.Mode == ExperimentMode.Centralization ? "centralisation" : $"{bounds.Count} error bound(s)")}, engine {runner.Engine}, data {data.Source}");
+            $"{(sweep.Mode == ExperimentMode.Centralization ? "centralisation" : $"{bounds.Count} error bound(s)")}, engine {runner.Description}, data {data.Source}");
         var outcome = await display.RunAsync(heading, labels,
             progress => ExperimentSweep.RunAsync(sweep, runner, progress, cancellationToken)).ConfigureAwait(false);
         if (outcome.Rows.Count > 0)

@@ -1,39 +1,37 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using AutoMon.Grains.Experiments;
 using AutoMon.Protocol.Simulation;
-using AutoMon.Silos.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
+using AutoMon.Launcher.Cluster;
 using GrainsPacing = AutoMon.Grains.Experiments.Pacing;
 
 namespace AutoMon.Launcher.Experiments;
 
 /// <summary>
-/// The Orleans engine: an all-in-one silo embedded in the launcher process (localhost clustering on free loopback ports,
-/// started on first use and stopped on dispose) hosts the coordinator grain and the node grains, and the grains'
-/// <see cref="ExperimentDriver"/> runs each experiment on them. Lockstep runs equal the in-process simulation exactly;
-/// paced runs put every node on its own timer, with the given latencies.
+/// The Orleans engine: the coordinator grain and the node grains, on an all-in-one silo embedded in the launcher process
+/// (the default) or on a local multi-process cluster (<c>--silos K</c>), and the grains' <see cref="ExperimentDriver"/>
+/// runs each experiment on them. Lockstep runs equal the in-process simulation exactly; paced runs put every node on its
+/// own timer, with the given latencies.
 /// </summary>
-internal sealed class GrainsRunner : IExperimentRunner, IAsyncDisposable
+internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncDisposable
 {
     public const string Name = "grains";
 
     /// <summary>Paced: time between two data updates of a node when no --round-interval is given (the driver's default).</summary>
     public static readonly TimeSpan DefaultRoundInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How long a grain call may take in the embedded silo.</summary>
-    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(2);
-
-    private readonly SemaphoreSlim _start = new(1, 1);
-    private IHost? _host;
+    private readonly IGrainHost _host = host ?? throw new ArgumentNullException(nameof(host));
     private int _experiments;
 
+    /// <summary>The engine on an embedded all-in-one silo.</summary>
+    public GrainsRunner()
+        : this(new EmbeddedSilo())
+    {
+    }
+
     public string Engine => Name;
+
+    public string Description => $"{Name} on {_host.Description}";
 
     public void Validate(ExperimentSpec spec)
     {
@@ -49,12 +47,28 @@ internal sealed class GrainsRunner : IExperimentRunner, IAsyncDisposable
     public async Task<ExperimentResult> RunAsync(ExperimentSpec spec, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
     {
         Validate(spec);
-        var grains = await StartAsync(cancellationToken).ConfigureAwait(false);
+        var grains = await _host.StartAsync(cancellationToken).ConfigureAwait(false);
         var config = ToConfig(spec);
         var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { CheckpointInterval = CheckpointInterval(spec, config) });
         var id = string.Create(CultureInfo.InvariantCulture,
             $"{spec.NodeType}-{spec.ErrorBound:R}-{Interlocked.Increment(ref _experiments)}-{Guid.NewGuid():N}");
 
+        try
+        {
+            var result = await RunOnAsync(driver, id, spec, config, progress, cancellationToken).ConfigureAwait(false);
+            var placement = new GrainPlacement(result.Coordinator.Silo, result.NodesPerSilo);
+            return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes), placement);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && _host.Diagnose() is { } cause)
+        {
+            // A silo process died under the run: say which and why, rather than the grain call's timeout or broken link.
+            throw new InvalidOperationException(cause, e);
+        }
+    }
+
+    private static async Task<AutoMon.Grains.Experiments.ExperimentResult> RunOnAsync(ExperimentDriver driver, string id, ExperimentSpec spec,
+        ExperimentConfig config, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)
+    {
         AutoMon.Grains.Experiments.ExperimentResult result;
         if (config.Pacing == GrainsPacing.Paced)
         {
@@ -76,7 +90,7 @@ internal sealed class GrainsRunner : IExperimentRunner, IAsyncDisposable
             result = await run.ResultAsync().ConfigureAwait(false);
         }
 
-        return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes));
+        return result;
     }
 
     /// <summary>
@@ -127,74 +141,5 @@ internal sealed class GrainsRunner : IExperimentRunner, IAsyncDisposable
         };
     }
 
-    private async Task<IGrainFactory> StartAsync(CancellationToken cancellationToken)
-    {
-        await _start.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_host is null)
-            {
-                var options = new SiloHostOptions
-                {
-                    Role = SiloRole.AllInOne,
-                    Membership = MembershipKind.Localhost,
-                    Address = IPAddress.Loopback,
-                    SiloPort = FreePort(),
-                    GatewayPort = FreePort(),
-                    ClusterId = "automon-launcher-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-                };
-                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-
-                // The console belongs to the progress display; the silo speaks only when something is wrong.
-                builder.Logging.ClearProviders();
-                builder.Logging.SetMinimumLevel(LogLevel.None);
-                builder.UseOrleans(silo =>
-                {
-                    SiloHostBuilder.Configure(silo, options);
-
-                    // A lockstep step that ends in a full sync runs ADCD-X at the coordinator: seconds for the DNN, more on a
-                    // busy machine. Orleans' default 30 s response timeout would fail the experiment; a local run waits
-                    // (Ctrl+C still cancels).
-                    silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = ResponseTimeout);
-                });
-                var host = builder.Build();
-                await host.StartAsync(cancellationToken).ConfigureAwait(false);
-                _host = host;
-            }
-
-            return _host.Services.GetRequiredService<IGrainFactory>();
-        }
-        finally
-        {
-            _start.Release();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_host is { } host)
-        {
-            _host = null;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await host.StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping took too long; the process is ending anyway.
-            }
-
-            host.Dispose();
-        }
-
-        _start.Dispose();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

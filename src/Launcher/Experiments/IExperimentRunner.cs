@@ -1,3 +1,4 @@
+using AutoMon.Launcher.Cluster;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Simulation;
 
@@ -8,6 +9,9 @@ internal interface IExperimentRunner
 {
     /// <summary>The engine's name in config.json and on the command line (<c>--engine</c>).</summary>
     string Engine { get; }
+
+    /// <summary>The engine and where it runs, for the run's heading.</summary>
+    string Description => Engine;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the option when the spec asks for something this engine cannot do.</summary>
     void Validate(ExperimentSpec spec);
@@ -37,8 +41,9 @@ internal sealed record CentralizationResult(IReadOnlyList<RoundValue> Rounds, lo
 /// <summary>What one experiment produced: AutoMon's run (<see cref="Monitoring"/>) or the centralisation run.</summary>
 internal sealed class ExperimentResult
 {
-    private ExperimentResult(string engine, SimulationResult? monitoring, CentralizationResult? centralization, WireTraffic? wire)
+    private ExperimentResult(string engine, SimulationResult? monitoring, CentralizationResult? centralization, WireTraffic? wire, GrainPlacement? placement = null)
     {
+        Placement = placement;
         Engine = engine;
         Monitoring = monitoring;
         Centralization = centralization;
@@ -46,8 +51,8 @@ internal sealed class ExperimentResult
     }
 
     /// <summary>An AutoMon run.</summary>
-    public static ExperimentResult ForAutoMon(string engine, SimulationResult result, WireTraffic? wire = null) =>
-        new(engine, result ?? throw new ArgumentNullException(nameof(result)), null, wire);
+    public static ExperimentResult ForAutoMon(string engine, SimulationResult result, WireTraffic? wire = null, GrainPlacement? placement = null) =>
+        new(engine, result ?? throw new ArgumentNullException(nameof(result)), null, wire, placement);
 
     /// <summary>A centralisation run.</summary>
     public static ExperimentResult ForCentralization(string engine, CentralizationResult result, WireTraffic? wire = null) =>
@@ -64,6 +69,9 @@ internal sealed class ExperimentResult
 
     /// <summary>Network bytes, when the engine measured them.</summary>
     public WireTraffic? Wire { get; }
+
+    /// <summary>Where the grains ran, when the engine has grains.</summary>
+    public GrainPlacement? Placement { get; }
 
     /// <summary>Per-round true value, estimate and error.</summary>
     public IReadOnlyList<RoundValue> Rounds => Monitoring?.Statistics.Rounds ?? Centralization!.Rounds;

@@ -84,6 +84,20 @@ internal static class ResultFiles
             json.WriteNumber("wire_bytes", wire.Total);
         }
 
+        if (result.Placement is { } placement)
+        {
+            json.WriteStartObject("placement");
+            json.WriteString("coordinator_silo", placement.CoordinatorSilo);
+            json.WriteStartObject("nodes_per_silo");
+            foreach (var (silo, nodes) in placement.NodesPerSilo.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                json.WriteNumber(silo, nodes);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
         json.WriteStartObject("config");
         WriteConfigFields(json, spec);
         json.WriteEndObject();

@@ -67,7 +67,17 @@ public static class SiloCommandLine
 
     private static readonly Option<string?> MembershipOption = new("--membership")
     {
-        Description = "Clustering: localhost (all-in-one) or dynamodb (default for coordinator and node).",
+        Description = "Clustering: localhost (all-in-one, or a loopback cluster around a --primary-silo) or dynamodb (default for coordinator and node).",
+    };
+
+    private static readonly Option<string?> PrimarySiloOption = new("--primary-silo")
+    {
+        Description = "Localhost membership across processes: the primary silo's address:port (silo port), e.g. 127.0.0.1:11111. Implies --membership localhost.",
+    };
+
+    private static readonly Option<string?> ResponseTimeoutOption = new("--response-timeout")
+    {
+        Description = "How long a grain call may take (e.g. 30s, 120m; default Orleans' 30s). Long ADCD-X full syncs need more.",
     };
 
     private static readonly Option<string> DynamoDBTableOption = new("--dynamodb-table")
@@ -160,7 +170,7 @@ public static class SiloCommandLine
         var root = new RootCommand("AutoMon silo host: an Orleans silo with a coordinator, node or all-in-one role.")
         {
             RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, AdvertisedAddressOption, SiloPortOption,
-            GatewayPortOption, MembershipOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
+            GatewayPortOption, MembershipOption, PrimarySiloOption, ResponseTimeoutOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
             FailureDetectionOption, ExitWhenStdinClosesOption,
             ExperimentOption, NodesOption, IterationsOption, DimOption, WindowOption, ErrorBoundOption, SlackOption, SyncOption,
             NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
@@ -269,6 +279,32 @@ public static class SiloCommandLine
             found.Add($"--advertised-address '{advertisedText}' is not an IP address");
         }
 
+        IPEndPoint? primary = null;
+        var primaryText = parseResult.GetValue(PrimarySiloOption);
+        if (primaryText is not null && !IPEndPoint.TryParse(primaryText, out primary))
+        {
+            found.Add($"--primary-silo '{primaryText}' is not an address:port (e.g. 127.0.0.1:11111)");
+        }
+        else if (primary is { Port: 0 })
+        {
+            found.Add($"--primary-silo '{primaryText}' has no port (e.g. 127.0.0.1:11111)");
+            primary = null;
+        }
+
+        TimeSpan? responseTimeout = null;
+        var timeoutText = parseResult.GetValue(ResponseTimeoutOption);
+        if (timeoutText is not null)
+        {
+            if (ExperimentRequest.TryParseDuration(timeoutText, out var timeout) && timeout > TimeSpan.Zero)
+            {
+                responseTimeout = timeout;
+            }
+            else
+            {
+                found.Add($"--response-timeout '{timeoutText}' is not a positive duration (e.g. 30s, 120m)");
+            }
+        }
+
         options = new SiloHostOptions
         {
             Role = SiloMetadataKeys.ParseRole(parseResult.GetValue(RoleOption)!),
@@ -286,6 +322,8 @@ public static class SiloCommandLine
                 "dynamodb" => MembershipKind.DynamoDB,
                 _ => null,
             },
+            PrimarySilo = primary,
+            ResponseTimeout = responseTimeout,
             DynamoDBTable = parseResult.GetValue(DynamoDBTableOption)!,
             DynamoDBServiceUrl = parseResult.GetValue(DynamoDBServiceUrlOption),
             DynamoDBRegion = parseResult.GetValue(DynamoDBRegionOption),

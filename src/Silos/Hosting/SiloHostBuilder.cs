@@ -36,7 +36,7 @@ public static class SiloHostBuilder
 
         if (options.EffectiveMembership == MembershipKind.Localhost)
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primarySiloEndpoint: null, options.ServiceId, options.ClusterId);
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, options.PrimarySilo, options.ServiceId, options.ClusterId);
         }
         else
         {
@@ -61,6 +61,11 @@ public static class SiloHostBuilder
         if (options.FailureDetection == FailureDetectionProfile.Fast)
         {
             silo.Configure<ClusterMembershipOptions>(ApplyFastFailureDetection);
+        }
+
+        if (options.ResponseTimeout is { } timeout)
+        {
+            silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = timeout);
         }
 
         // The grains: role placement (reads the metadata above), WAN-latency emulation, wire-byte counting.

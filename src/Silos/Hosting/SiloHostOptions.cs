@@ -21,7 +21,10 @@ public enum SiloRole
 /// <summary>How silos find each other.</summary>
 public enum MembershipKind
 {
-    /// <summary>Orleans' in-memory localhost clustering: a single-silo cluster on this machine.</summary>
+    /// <summary>
+    /// Orleans' localhost (development) clustering: the membership table lives in a primary silo on this machine; an all-in-one
+    /// silo alone, or a loopback cluster whose other silos name the primary with <see cref="SiloHostOptions.PrimarySilo"/>.
+    /// </summary>
     Localhost,
 
     /// <summary>Our DynamoDB membership table: a multi-silo cluster across processes and machines.</summary>
@@ -99,8 +102,23 @@ public sealed class SiloHostOptions
 
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>Clustering; null means localhost for all-in-one and DynamoDB otherwise (see <see cref="EffectiveMembership"/>).</summary>
+    /// <summary>
+    /// Clustering; null means localhost for all-in-one silos and for silos given a <see cref="PrimarySilo"/>, DynamoDB
+    /// otherwise (see <see cref="EffectiveMembership"/>).
+    /// </summary>
     public MembershipKind? Membership { get; set; }
+
+    /// <summary>
+    /// Localhost clustering across processes: the silo endpoint of the primary silo, which holds the membership table; null
+    /// when this silo is the primary (or alone).
+    /// </summary>
+    public IPEndPoint? PrimarySilo { get; set; }
+
+    /// <summary>
+    /// How long a grain call may take before it fails; null keeps Orleans' 30 s. A lockstep step that ends in an ADCD-X full
+    /// sync of the DNN takes seconds at the coordinator, more on a busy machine.
+    /// </summary>
+    public TimeSpan? ResponseTimeout { get; set; }
 
     public string DynamoDBTable { get; set; } = DynamoDBClusteringOptions.DefaultTableName;
 
@@ -121,7 +139,8 @@ public sealed class SiloHostOptions
     /// <summary>An experiment to run on the cluster once this silo is up; the silo stops when it is done.</summary>
     public ExperimentRequest? Experiment { get; set; }
 
-    public MembershipKind EffectiveMembership => Membership ?? (Role == SiloRole.AllInOne ? MembershipKind.Localhost : MembershipKind.DynamoDB);
+    public MembershipKind EffectiveMembership =>
+        Membership ?? (Role == SiloRole.AllInOne || PrimarySilo is not null ? MembershipKind.Localhost : MembershipKind.DynamoDB);
 
     public string EffectiveSiloName => SiloName ?? string.Create(CultureInfo.InvariantCulture, $"{SiloMetadataKeys.RoleName(Role)}-{SiloPort}");
 
@@ -169,15 +188,30 @@ public sealed class SiloHostOptions
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"membership {(int)kind} is not a membership kind"));
         }
-        else if (EffectiveMembership == MembershipKind.Localhost && Role != SiloRole.AllInOne)
+        else if (EffectiveMembership == MembershipKind.Localhost && Role == SiloRole.Node && PrimarySilo is null)
         {
-            problems.Add($"role {SiloMetadataKeys.RoleName(Role)} is part of a multi-silo cluster: use --membership dynamodb (localhost clustering is for all-in-one)");
+            // A node silo is never alone: with localhost clustering it joins the primary silo's table (or use DynamoDB).
+            problems.Add("role node with localhost membership needs --primary-silo (the primary silo's address:port), or use --membership dynamodb");
+        }
+        else if (EffectiveMembership == MembershipKind.DynamoDB && PrimarySilo is not null)
+        {
+            problems.Add("--primary-silo applies to localhost membership only (DynamoDB membership has no primary silo)");
         }
         else if (EffectiveMembership == MembershipKind.DynamoDB)
         {
             var dynamo = new DynamoDBClusteringOptions();
             ConfigureDynamoDB(dynamo);
             problems.AddRange(DynamoDBClusteringOptionsValidator.Validate(dynamo));
+        }
+
+        if (PrimarySilo is { } primary && primary.Port == SiloPort && (primary.Address.Equals(Address) || (IPAddress.IsLoopback(primary.Address) && IPAddress.IsLoopback(Address))))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--primary-silo {primary} is this silo itself; leave it out on the primary silo"));
+        }
+
+        if (ResponseTimeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"response timeout {timeout} is not positive"));
         }
 
         return problems;

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Net;
+using AutoMon.Silos.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AutoMon.Launcher.Cluster;
+
+/// <summary>
+/// An all-in-one silo in the launcher's process (localhost clustering on free loopback ports), started on first use and
+/// stopped on dispose: the default home of the grains engine.
+/// </summary>
+internal sealed class EmbeddedSilo : IGrainHost
+{
+    private readonly SemaphoreSlim _start = new(1, 1);
+    private IHost? _host;
+
+    public string Description => "an embedded all-in-one silo";
+
+    public async Task<IGrainFactory> StartAsync(CancellationToken cancellationToken)
+    {
+        await _start.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_host is null)
+            {
+                var options = new SiloHostOptions
+                {
+                    Role = SiloRole.AllInOne,
+                    Membership = MembershipKind.Localhost,
+                    Address = IPAddress.Loopback,
+                    SiloPort = LocalDynamoDB.FreePort(),
+                    GatewayPort = LocalDynamoDB.FreePort(),
+                    ClusterId = "automon-launcher-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                    // A lockstep step that ends in a full sync runs ADCD-X at the coordinator: seconds for the DNN, more on a busy
+                    // machine. Orleans' default 30 s would fail the experiment; a local run waits (Ctrl+C still cancels).
+                    ResponseTimeout = LocalSiloCluster.ResponseTimeout,
+                };
+                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+
+                // The console belongs to the progress display; the silo speaks only when something is wrong.
+                builder.Logging.ClearProviders();
+                builder.Logging.SetMinimumLevel(LogLevel.None);
+                builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options));
+                var host = builder.Build();
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                _host = host;
+            }
+
+            return _host.Services.GetRequiredService<IGrainFactory>();
+        }
+        finally
+        {
+            _start.Release();
+        }
+    }
+
+    public string? Diagnose() => null;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is { } host)
+        {
+            _host = null;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await host.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping took too long; the process is ending anyway.
+            }
+
+            host.Dispose();
+        }
+
+        _start.Dispose();
+    }
+}

@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Membership;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Runtime;
+
+namespace AutoMon.Launcher.Cluster;
+
+/// <summary>How the silos of a local cluster find each other.</summary>
+internal enum LocalMembership
+{
+    /// <summary>Our DynamoDB membership table, on a moto server the launcher starts (as deployed, minus the cloud).</summary>
+    DynamoDB,
+
+    /// <summary>Orleans' localhost clustering: the coordinator silo is the primary and holds the membership table.</summary>
+    Localhost,
+}
+
+/// <summary>A local multi-process cluster: how many silos, how they cluster, where their logs go.</summary>
+internal sealed record LocalClusterOptions
+{
+    /// <summary>Silo processes: one coordinator silo and <c>Silos − 1</c> node silos (at least 2).</summary>
+    public required int Silos { get; init; }
+
+    public LocalMembership Membership { get; init; } = LocalMembership.DynamoDB;
+
+    /// <summary>Folder for one log file per process (null: output kept in memory only, for error messages).</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>Region label of the coordinator silo (the paper's coordinator ran in Oregon).</summary>
+    public string CoordinatorRegion { get; init; } = "us-west-2";
+
+    /// <summary>Region label of the node silos (the paper's nodes ran in Ohio).</summary>
+    public string NodeRegion { get; init; } = "us-east-2";
+
+    /// <summary>The Python that runs moto for DynamoDB membership.</summary>
+    public string Python { get; init; } = Environment.GetEnvironmentVariable("AUTOMON_PYTHON") is { Length: > 0 } python ? python : "python3";
+
+    /// <summary>How long the silos may take to start and join (several .NET processes share the machine's cores).</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Checks the options; throws <see cref="ArgumentException"/> naming the command-line option.</summary>
+    public void Validate()
+    {
+        if (Silos < 2)
+        {
+            throw new ArgumentException($"--silos {Silos}: a local cluster has a coordinator silo and at least one node silo (2 or more); 1 runs the embedded silo.");
+        }
+
+        if (!Enum.IsDefined(Membership))
+        {
+            throw new ArgumentException($"membership {(int)Membership} is not localhost or dynamodb.");
+        }
+    }
+}
+
+/// <summary>
+/// The grains engine on a local multi-process cluster, laid out as the paper's deployment: one coordinator silo process
+/// (region us-west-2) and node silo processes (us-east-2), each an <c>AutoMon.Silos</c> host started from the launcher's
+/// folder, joined through DynamoDB membership on a local moto server (or localhost clustering around the coordinator
+/// silo). The launcher connects as an Orleans client and drives the experiments through the gateways; node grains are
+/// spread round-robin over the node silos by the grains' role placement. Every process watches the launcher (stdin, pid)
+/// and stops when it goes; dispose stops them all.
+/// </summary>
+internal sealed class LocalSiloCluster : IGrainHost
+{
+    /// <summary>How long a grain call may take (client and silos): full syncs of the DNN take seconds, more on a busy machine.</summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(2);
+
+    private const string ReadyPrefix = "AutoMon silo started:";
+    private const string MembershipTable = "automon-local-membership";
+
+    private readonly LocalClusterOptions _options;
+    private readonly SemaphoreSlim _start = new(1, 1);
+    private readonly List<ChildProcess> _silos = [];
+    private readonly string _clusterId = "automon-local-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+    private LocalDynamoDB? _dynamo;
+    private IHost? _client;
+    private string? _startFailure;
+
+    public LocalSiloCluster(LocalClusterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    public string Description => string.Create(CultureInfo.InvariantCulture,
+        $"{_options.Silos} local silo processes (1 coordinator, {_options.Silos - 1} node; " +
+        $"{(_options.Membership == LocalMembership.DynamoDB ? "DynamoDB membership on moto" : "localhost membership")})");
+
+    /// <summary>The silo processes once started (coordinator first).</summary>
+    internal IReadOnlyList<ChildProcess> Silos => _silos;
+
+    public async Task<IGrainFactory> StartAsync(CancellationToken cancellationToken)
+    {
+        await _start.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_startFailure is not null)
+            {
+                // Parallel error bounds share the cluster: once it failed to start, each fails with the same reason.
+                throw new InvalidOperationException(_startFailure);
+            }
+
+            if (_client is null)
+            {
+                try
+                {
+                    await StartClusterAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException or OrleansException)
+                {
+                    _startFailure = "the local cluster did not start: " + (Diagnose() ?? e.Message);
+                    throw new InvalidOperationException(_startFailure, e);
+                }
+            }
+
+            return _client!.Services.GetRequiredService<IGrainFactory>();
+        }
+        finally
+        {
+            _start.Release();
+        }
+    }
+
+    /// <summary>A silo (or the local DynamoDB) that has died, with its exit code and last output; null when all run.</summary>
+    public string? Diagnose()
+    {
+        var dead = _silos.FirstOrDefault(s => s.HasExited);
+        return dead?.Describe("has stopped");
+    }
+
+    private async Task StartClusterAsync(CancellationToken cancellationToken)
+    {
+        var dynamoUrl = (string?)null;
+        if (_options.Membership == LocalMembership.DynamoDB)
+        {
+            _dynamo = await LocalDynamoDB.StartAsync(_options.Python, LogPath("dynamodb-moto"), cancellationToken).ConfigureAwait(false);
+            dynamoUrl = _dynamo.ServiceUrl.ToString().TrimEnd('/');
+        }
+
+        // The coordinator silo first: with localhost membership it is the primary that the node silos join.
+        var coordinator = StartSilo("coordinator", "coordinator", _options.CoordinatorRegion, dynamoUrl, primarySiloPort: null);
+        var coordinatorPort = coordinator.SiloPort;
+        await coordinator.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        var gateways = new List<int> { coordinator.GatewayPort };
+        var nodes = new List<(ChildProcess Process, int SiloPort, int GatewayPort)>();
+        for (var i = 1; i < _options.Silos; i++)
+        {
+            var node = StartSilo(string.Create(CultureInfo.InvariantCulture, $"node-{i}"), "node", _options.NodeRegion, dynamoUrl,
+                _options.Membership == LocalMembership.Localhost ? coordinatorPort : null);
+            nodes.Add(node);
+            gateways.Add(node.GatewayPort);
+        }
+
+        foreach (var node in nodes)
+        {
+            await node.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        _client = await ConnectAsync(dynamoUrl, gateways, cancellationToken).ConfigureAwait(false);
+        await WaitForActiveSilosAsync(_client.Services.GetRequiredService<IGrainFactory>(), cancellationToken).ConfigureAwait(false);
+    }
+
+    private (ChildProcess Process, int SiloPort, int GatewayPort) StartSilo(string name, string role, string region, string? dynamoUrl, int? primarySiloPort)
+    {
+        var siloPort = LocalDynamoDB.FreePort();
+        var gatewayPort = LocalDynamoDB.FreePort();
+        var (host, hostArguments) = SiloHostCommand();
+        var start = new ProcessStartInfo(host);
+        var arguments = new List<string>(hostArguments)
+        {
+            "--role", role, "--region", region, "--cluster-id", _clusterId, "--silo-name", name,
+            "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
+            "--exit-when-stdin-closes",
+            "--response-timeout", string.Create(CultureInfo.InvariantCulture, $"{ResponseTimeout.TotalSeconds}s"),
+        };
+        if (dynamoUrl is not null)
+        {
+            arguments.AddRange(["--membership", "dynamodb", "--dynamodb-table", MembershipTable, "--dynamodb-service-url", dynamoUrl, "--dynamodb-region", LocalDynamoDB.Region]);
+
+            // Credentials for moto through the SDK's environment chain; never ask an instance-metadata service.
+            start.Environment["AWS_ACCESS_KEY_ID"] = LocalDynamoDB.AccessKey;
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = LocalDynamoDB.SecretKey;
+            start.Environment.Remove("AWS_SESSION_TOKEN");
+            start.Environment.Remove("AWS_PROFILE");
+        }
+        else
+        {
+            arguments.AddRange(["--membership", "localhost"]);
+            if (primarySiloPort is { } primary)
+            {
+                arguments.AddRange(["--primary-silo", string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{primary}")]);
+            }
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        // Several silos share the machine's cores with the launcher: workstation GC keeps each light.
+        start.Environment["DOTNET_gcServer"] = "0";
+        var process = ChildProcess.Start(name + " silo", start, LogPath(name), line => line.StartsWith(ReadyPrefix, StringComparison.Ordinal));
+        _silos.Add(process);
+        return (process, siloPort, gatewayPort);
+    }
+
+    /// <summary>
+    /// How to start <c>AutoMon.Silos</c>: the silo host is built next to the launcher (a project reference), and runs on the
+    /// same dotnet as the launcher.
+    /// </summary>
+    internal static (string FileName, IReadOnlyList<string> Arguments) SiloHostCommand()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "AutoMon.Silos.dll");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"The silo host {dll} is missing; build the launcher (dotnet build src/Launcher) so AutoMon.Silos is copied next to it.");
+        }
+
+        return (DotnetHost(), [dll]);
+    }
+
+    private static string DotnetHost()
+    {
+        var executable = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } current && string.Equals(Path.GetFileName(current), executable, StringComparison.OrdinalIgnoreCase))
+        {
+            return current;
+        }
+
+        // .../dotnet/shared/Microsoft.NETCore.App/<version>/ → .../dotnet/dotnet
+        var runtime = RuntimeEnvironment.GetRuntimeDirectory().TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runtime)));
+        var candidate = root is null ? null : Path.Combine(root, executable);
+        return candidate is not null && File.Exists(candidate) ? candidate : executable;
+    }
+
+    private async Task<IHost> ConnectAsync(string? dynamoUrl, IReadOnlyList<int> gatewayPorts, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.None);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = _clusterId;
+                cluster.ServiceId = SiloHostOptions.DefaultServiceId;
+            });
+            client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = ResponseTimeout);
+            if (dynamoUrl is not null)
+            {
+                client.UseDynamoDBClustering(options =>
+                {
+                    options.TableName = MembershipTable;
+                    options.ServiceUrl = dynamoUrl;
+                    options.Region = LocalDynamoDB.Region;
+                    options.AccessKey = LocalDynamoDB.AccessKey;
+                    options.SecretKey = LocalDynamoDB.SecretKey;
+                });
+            }
+            else
+            {
+                client.UseStaticClustering([.. gatewayPorts.Select(p => new IPEndPoint(IPAddress.Loopback, p))]);
+            }
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    private async Task WaitForActiveSilosAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
+        while (true)
+        {
+            var active = (await management.GetHosts(onlyActive: true).ConfigureAwait(false)).Count;
+            if (active >= _options.Silos)
+            {
+                return;
+            }
+
+            if (Diagnose() is { } broken)
+            {
+                throw new InvalidOperationException(broken);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                    $"only {active} of {_options.Silos} silos joined the local cluster within {_options.StartTimeout.TotalSeconds:F0} s") +
+                    (_options.LogDirectory is { } logs ? $"; silo logs: {logs}" : ""));
+            }
+
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string? LogPath(string name) => _options.LogDirectory is { } folder ? Path.Combine(folder, name + ".log") : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is { } client)
+        {
+            _client = null;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await client.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The silos are stopped next either way.
+            }
+
+            client.Dispose();
+        }
+
+        // Node silos first, then the coordinator (the primary, with localhost membership), all at once per group.
+        await Task.WhenAll(_silos.Skip(1).Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        foreach (var coordinator in _silos.Take(1))
+        {
+            await coordinator.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _silos.Clear();
+        if (_dynamo is { } dynamo)
+        {
+            _dynamo = null;
+            await dynamo.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _start.Dispose();
+    }
+}

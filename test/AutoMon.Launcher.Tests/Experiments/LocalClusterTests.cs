@@ -1,0 +1,152 @@
+using System.Text.Json;
+using AutoMon.Launcher.Cluster;
+using AutoMon.Launcher.Commands;
+using AutoMon.Launcher.Experiments;
+using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
+
+namespace AutoMon.Launcher.Tests.Experiments;
+
+/// <summary>Several .NET silo processes each: run alone, so a busy machine does not starve them.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LocalClusterCollection
+{
+    public const string Name = "local cluster";
+}
+
+/// <summary><c>--silos K</c>: the grains engine on a local multi-process cluster laid out as the paper's deployment.</summary>
+[Collection(LocalClusterCollection.Name)]
+public sealed class LocalClusterTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("automon-cluster-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Lockstep_on_a_local_cluster_gives_the_simulations_results()
+    {
+        var cluster = Path.Combine(_directory, "cluster");
+        var simulation = Path.Combine(_directory, "simulation");
+        string[] run = ["--node-type", "inner_product", "--iterations", "50", "--error-bounds", "0.05,0.3"];
+
+        await Succeeds([.. run, "--silos", "3", "--output", cluster]);
+        await Succeeds([.. run, "--engine", "simulation", "--output", simulation]);
+
+        var expected = ReadCsv(Path.Combine(simulation, "results.csv"));
+        var actual = ReadCsv(Path.Combine(cluster, "results.csv"));
+        foreach (var column in new[] { "error_bound", "max_error", "messages", "payload_bytes", "rounds", "full_syncs", "lazy_syncs" })
+        {
+            Assert.Equal(expected.Select(r => r[column]), actual.Select(r => r[column]));
+        }
+
+        foreach (var folder in actual.Select(r => r["folder"]))
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(simulation, folder, "function_values.csv")), File.ReadAllText(Path.Combine(cluster, folder, "function_values.csv")));
+            Assert.Equal(File.ReadAllText(Path.Combine(simulation, folder, "sync_history.csv")), File.ReadAllText(Path.Combine(cluster, folder, "sync_history.csv")));
+        }
+    }
+
+    [Fact]
+    public async Task Node_grains_are_spread_over_the_node_silos_and_the_coordinator_has_its_own()
+    {
+        var output = Path.Combine(_directory, "placement");
+
+        await Succeeds("--node-type", "quadratic", "--iterations", "30", "--error-bound", "0.05", "--silos", "3", "--output", output);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.05", "summary.json")));
+        var placement = summary.RootElement.GetProperty("placement");
+        var coordinator = placement.GetProperty("coordinator_silo").GetString();
+        var nodesPerSilo = placement.GetProperty("nodes_per_silo").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.Equal([5, 5], nodesPerSilo.Values);
+        Assert.DoesNotContain(coordinator, nodesPerSilo.Keys);
+        Assert.True(summary.RootElement.GetProperty("wire_bytes").GetInt64() > summary.RootElement.GetProperty("bytes_sent").GetInt64());
+    }
+
+    [Fact]
+    public async Task Silos_join_through_dynamodb_membership_on_a_local_moto_and_log_under_the_results()
+    {
+        var output = Path.Combine(_directory, "logs");
+
+        await Succeeds("--node-type", "inner_product", "--iterations", "30", "--error-bound", "0.3", "--silos", "3", "--output", output);
+
+        var logs = Path.Combine(output, ExperimentCommand.SiloLogsFolder);
+        Assert.Equal(["coordinator.log", "dynamodb-moto.log", "node-1.log", "node-2.log"],
+            Directory.GetFiles(logs).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("role=coordinator region=us-west-2", File.ReadAllText(Path.Combine(logs, "coordinator.log")), StringComparison.Ordinal);
+        foreach (var node in new[] { "node-1.log", "node-2.log" })
+        {
+            var log = File.ReadAllText(Path.Combine(logs, node));
+            Assert.Contains("role=node region=us-east-2", log, StringComparison.Ordinal);
+            Assert.Contains("membership=DynamoDB", log, StringComparison.Ordinal);
+        }
+
+        // The membership table lives in the launcher's moto, which answered the silos' DynamoDB calls.
+        Assert.Contains("DynamoDB membership table automon-local-membership", File.ReadAllText(Path.Combine(logs, "coordinator.log")), StringComparison.Ordinal);
+        Assert.Contains("\"POST / HTTP/1.1\" 200", File.ReadAllText(Path.Combine(logs, "dynamodb-moto.log")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Localhost_membership_clusters_around_the_coordinator_silo_without_moto()
+    {
+        var output = Path.Combine(_directory, "localhost");
+
+        await Succeeds("--node-type", "inner_product", "--iterations", "30", "--error-bound", "0.3", "--silos", "2", "--membership", "localhost", "--output", output);
+
+        var logs = Path.Combine(output, ExperimentCommand.SiloLogsFolder);
+        Assert.False(File.Exists(Path.Combine(logs, "dynamodb-moto.log")));
+        Assert.Contains("membership=Localhost", File.ReadAllText(Path.Combine(logs, "node-1.log")), StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.3", "summary.json")));
+        Assert.Equal(10, summary.RootElement.GetProperty("placement").GetProperty("nodes_per_silo").EnumerateObject().Single().Value.GetInt32());
+    }
+
+    [Fact]
+    public async Task A_node_silo_that_dies_is_named_in_the_error()
+    {
+        var request = new ExperimentCommand.ExperimentRequest { NodeType = "inner_product", Iterations = 30, ErrorBound = 0.3 };
+        var cluster = new LocalSiloCluster(new LocalClusterOptions { Silos = 2, Membership = LocalMembership.Localhost });
+        await using var runner = new GrainsRunner(cluster);
+        var spec = ExperimentCommand.Prepare(request, runner, Path.Combine(_directory, "dies")).SpecFor(0.3);
+        await cluster.StartAsync(CancellationToken.None);
+
+        cluster.Silos[1].Kill();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunAsync(spec, null, CancellationToken.None));
+
+        Assert.Contains("node-1 silo has stopped", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dynamodb_membership_without_moto_says_how_to_get_it_or_avoid_it()
+    {
+        await using var cluster = new LocalSiloCluster(new LocalClusterOptions { Silos = 2, Python = Path.Combine(_directory, "no-such-python") });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => cluster.StartAsync(CancellationToken.None));
+
+        Assert.Contains("no-such-python", error.Message, StringComparison.Ordinal);
+        Assert.Contains("moto", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--membership localhost", error.Message, StringComparison.Ordinal);
+        Assert.Empty(cluster.Silos);
+    }
+
+    [Fact]
+    public async Task Stopping_the_cluster_ends_every_silo_process()
+    {
+        var cluster = new LocalSiloCluster(new LocalClusterOptions { Silos = 2, Membership = LocalMembership.Localhost });
+        await cluster.StartAsync(CancellationToken.None);
+        var processes = cluster.Silos.Select(s => System.Diagnostics.Process.GetProcessById(s.Id)).ToList();
+
+        await cluster.DisposeAsync();
+
+        Assert.All(processes, p => Assert.True(p.HasExited, $"silo process {p.Id} still runs"));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--silos", "0" }, "--silos must be at least 1")]
+    [InlineData(new[] { "--silos", "3", "--engine", "simulation" }, "--silos runs the grains engine")]
+    [InlineData(new[] { "--membership", "localhost" }, "--membership applies to a local cluster")]
+    [InlineData(new[] { "--silos", "3", "--target", "aws" }, "--silos")]
+    public async Task Local_cluster_options_that_do_not_fit_are_rejected(string[] options, string expected)
+    {
+        var line = await FailsWithOneLine(["--node-type", "inner_product", "--output", Path.Combine(_directory, "rejected"), .. options]);
+
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+}
