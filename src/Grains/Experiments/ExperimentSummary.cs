@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AutoMon.Protocol;
+using AutoMon.Protocol.Simulation;
 
 namespace AutoMon.Grains.Experiments;
 
@@ -66,32 +66,14 @@ public static class ExperimentSummary
     public static string SyncHistoryCsv(ExperimentResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var text = new StringBuilder();
-        foreach (var sync in result.Statistics.FullSyncs)
-        {
-            text.Append(sync.Iteration.ToString(CultureInfo.InvariantCulture));
-            foreach (var value in sync.ReferencePoint)
-            {
-                text.Append(',').Append(value.ToString("R", CultureInfo.InvariantCulture));
-            }
-
-            text.Append('\n');
-        }
-
-        return text.ToString();
+        return ResultCsv.SyncHistory(result.Statistics.FullSyncs);
     }
 
     /// <summary>function_values.csv: per round (paced: per checkpoint) the true value, estimate, error and thresholds.</summary>
     public static string FunctionValuesCsv(ExperimentResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var text = new StringBuilder("round,true_value,estimate,error,lower_threshold,upper_threshold\n");
-        foreach (var r in result.Statistics.Rounds)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{r.Round},{R(r.TrueValue)},{R(r.Estimate)},{R(r.Error)},{R(r.LowerThreshold)},{R(r.UpperThreshold)}\n");
-        }
-
-        return text.ToString();
+        return ResultCsv.FunctionValues(result.Statistics.Rounds);
     }
 
     /// <summary>Writes the three files into <paramref name="folder"/> (created if missing).</summary>
@@ -102,8 +84,6 @@ public static class ExperimentSummary
         File.WriteAllText(Path.Combine(folder, "sync_history.csv"), SyncHistoryCsv(result));
         File.WriteAllText(Path.Combine(folder, "function_values.csv"), FunctionValuesCsv(result));
     }
-
-    private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     // JSON has no NaN or infinity: write null.
     private static void Number(Utf8JsonWriter json, string name, double value)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AutoMon.Launcher.Data;
+using AutoMon.Launcher.Results;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
@@ -173,10 +174,10 @@ internal static class SimulateCommand
         Require(request.Nodes >= 1, $"--nodes must be at least 1; got {request.Nodes}.");
         Require(request.Window >= 2, $"--window must be at least 2; got {request.Window}.");
         Require(request.Iterations >= request.Window, $"--iterations ({request.Iterations}) must be at least --window ({request.Window}): every window must fill.");
-        Require(request.ErrorBound > 0 && double.IsFinite(request.ErrorBound), $"--error-bound must be a positive number; got {Format(request.ErrorBound)}.");
+        Require(request.ErrorBound > 0 && double.IsFinite(request.ErrorBound), $"--error-bound must be a positive number; got {ResultCsv.Format(request.ErrorBound)}.");
         Require(request.TuningIterations >= 0, $"--tuning-iterations must not be negative; got {request.TuningIterations}.");
         Require(request.Neighborhood is null || (request.Neighborhood > 0 && double.IsFinite(request.Neighborhood.Value)),
-            $"--neighborhood must be a positive number; got {Format(request.Neighborhood ?? double.NaN)}.");
+            $"--neighborhood must be a positive number; got {ResultCsv.Format(request.Neighborhood ?? double.NaN)}.");
         Require(request.Period is null or >= 1, $"--period must be at least 1; got {request.Period}.");
         Require(request.Repeat >= 1, $"--repeat must be at least 1; got {request.Repeat}.");
         Require(Path.Exists(request.Output) is false || Directory.Exists(request.Output), $"--output {request.Output} exists and is not a folder.");
@@ -211,7 +212,7 @@ internal static class SimulateCommand
             MinValue = request.MinF is null ? catalog.MinValue : ParseBound(request.MinF, "--min-f", double.NegativeInfinity),
             MaxValue = request.MaxF is null ? catalog.MaxValue : ParseBound(request.MaxF, "--max-f", double.PositiveInfinity),
         };
-        Require(function.MinValue <= function.MaxValue, $"--min-f {Format(function.MinValue)} is above --max-f {Format(function.MaxValue)}.");
+        Require(function.MinValue <= function.MaxValue, $"--min-f {ResultCsv.Format(function.MinValue)} is above --max-f {ResultCsv.Format(function.MaxValue)}.");
 
         var kind = Workloads.StreamKindOf(workload);
         var data = LoadData(request, workload, kind, d);
@@ -240,9 +241,9 @@ internal static class SimulateCommand
         var timing = new Timing(walls.Length, walls[walls.Length / 2], walls[0]);
 
         Directory.CreateDirectory(request.Output);
-        WriteAtomically(Path.Combine(request.Output, "summary.json"), Summary(request, function, result, timing));
-        WriteAtomically(Path.Combine(request.Output, "sync_history.csv"), SyncHistory(result));
-        WriteAtomically(Path.Combine(request.Output, "function_values.csv"), FunctionValues(result));
+        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.Summary), Summary(request, function, result, timing));
+        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.SyncHistory), ResultCsv.SyncHistory(result.Statistics.FullSyncs));
+        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.FunctionValues), ResultCsv.FunctionValues(result.Statistics.Rounds));
         return new SimulateOutcome(request, function, result, timing, Path.GetFullPath(request.Output));
     }
 
@@ -350,7 +351,7 @@ internal static class SimulateCommand
 
         if (!(low < high) || double.IsNaN(low) || double.IsNaN(high))
         {
-            throw new ArgumentException($"--domain needs LO < HI; got {Format(low)},{Format(high)}.");
+            throw new ArgumentException($"--domain needs LO < HI; got {ResultCsv.Format(low)},{ResultCsv.Format(high)}.");
         }
 
         return (low, high);
@@ -372,176 +373,30 @@ internal static class SimulateCommand
         return value;
     }
 
-    private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result, Timing timing)
-    {
-        var statistics = result.Statistics;
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+    private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result, Timing timing) =>
+        ResultFiles.Json(json =>
         {
             json.WriteStartObject();
-            var counters = statistics.Counters;
-            for (var i = 0; i < counters.Count; i++)
-            {
-                json.WriteNumber(CoordinatorStatistics.CounterNames[i], counters[i]);
-            }
-
-            json.WriteNumber("bytes_sent", statistics.BytesSent);
-            json.WriteNumber("bytes_received", statistics.BytesReceived);
-            Number(json, "max_error", result.MaxError);
-            Number(json, "mean_error", result.MeanError);
-            json.WriteNumber("rounds", result.Rounds);
-            json.WriteNumber("data_updates", result.DataUpdates);
-            Number(json, "wall_seconds", timing.MedianSeconds);
-            Number(json, "node_check_mean_ns", result.NodeCheckMeanNanoseconds);
-            Number(json, "full_sync_mean_ms", result.FullSyncMeanMilliseconds);
-
-            json.WriteNumber("full_syncs", statistics.FullSyncs.Count);
-            json.WriteNumber("lazy_syncs", statistics.LazySyncs);
-            json.WriteNumber("eager_sync_fallbacks", statistics.EagerSyncFallbacks);
-            json.WriteNumber("stale_messages", statistics.StaleMessages);
-            json.WriteNumber("safe_zone_violations", statistics.SafeZoneViolations);
-            json.WriteNumber("domain_violations", statistics.DomainViolations);
-            json.WriteNumber("faulty_safe_zone_violations", statistics.FaultySafeZoneViolations);
-            Number(json, "updates_per_second", result.DataUpdates / timing.MedianSeconds);
-            if (timing.Repeats > 1)
-            {
-                json.WriteNumber("repeats", timing.Repeats);
-                Number(json, "wall_seconds_best", timing.BestSeconds);
-            }
-            Number(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);
-            json.WriteString("adcd", result.IsHessianConstant ? "E" : "X");
-            Number(json, "neighborhood_size", result.NeighborhoodSize);
-            if (result.Tuning is { } tuning)
-            {
-                json.WriteStartObject("neighborhood_tuning");
-                Number(json, "chosen", tuning.ChosenSize);
-                json.WriteStartArray("trials");
-                foreach (var trial in tuning.Trials)
-                {
-                    json.WriteStartObject();
-                    Number(json, "neighborhood_size", trial.NeighborhoodSize);
-                    json.WriteNumber("total_violations", trial.TotalViolations);
-                    json.WriteNumber("safe_zone_violations", trial.SafeZoneViolations);
-                    json.WriteNumber("domain_violations", trial.DomainViolations);
-                    json.WriteEndObject();
-                }
-
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-
-            json.WriteStartObject("baselines");
-            foreach (var baseline in new[] { result.Centralization, result.Periodic, result.PeriodicOracle })
-            {
-                json.WriteStartObject(baseline.Name);
-                json.WriteNumber("period", baseline.Period);
-                json.WriteNumber("messages", baseline.Messages);
-                json.WriteNumber("bytes", baseline.Bytes);
-                Number(json, "max_error", baseline.MaxError);
-                Number(json, "mean_error", baseline.MeanError);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-
+            ResultFiles.WriteMonitoringFields(json, result, timing.MedianSeconds, (timing.Repeats, timing.BestSeconds));
             json.WriteStartObject("config");
-            json.WriteString("function", function.Name);
-            json.WriteNumber("num_nodes", result.NodeCount);
-            json.WriteNumber("num_iterations", request.Iterations);
-            json.WriteNumber("num_iterations_for_tuning", request.TuningIterations);
-            json.WriteNumber("sliding_window_size", request.Window);
-            json.WriteNumber("d", result.Dimension);
-            Number(json, "error_bound", request.ErrorBound);
-            if (function.Domain is { } domain)
+            ResultFiles.WriteRunConfigFields(json, new RunConfig
             {
-                json.WriteStartArray("domain");
-                json.WriteNumberValue(domain.Low);
-                json.WriteNumberValue(domain.High);
-                json.WriteEndArray();
-            }
-            else
-            {
-                json.WriteNull("domain");
-            }
-
-            NumberOrNull(json, "neighborhood_size", request.Neighborhood);
-            NumberOrNull(json, "min_f_val", double.IsInfinity(function.MinValue) ? null : function.MinValue);
-            NumberOrNull(json, "max_f_val", double.IsInfinity(function.MaxValue) ? null : function.MaxValue);
-            json.WriteString("slack", request.Slack);
-            json.WriteString("sync", request.Sync);
-            json.WriteBoolean("single_sample_rounds", request.SingleSampleRounds);
-            json.WriteString("data", request.DataFile ?? request.AirQualityFolder ?? request.KddFile ?? $"generated (seed {request.Seed})");
+                Function = function,
+                Nodes = result.NodeCount,
+                Iterations = request.Iterations,
+                TuningIterations = request.TuningIterations,
+                Window = request.Window,
+                Dimension = result.Dimension,
+                ErrorBound = request.ErrorBound,
+                NeighborhoodSize = request.Neighborhood,
+                Slack = request.Slack,
+                Sync = request.Sync,
+                SingleSampleRounds = request.SingleSampleRounds,
+                Data = request.DataFile ?? request.AirQualityFolder ?? request.KddFile ?? $"generated (seed {request.Seed})",
+            });
             json.WriteEndObject();
             json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
-    }
-
-    private static string SyncHistory(SimulationResult result)
-    {
-        var text = new StringBuilder();
-        foreach (var sync in result.Statistics.FullSyncs)
-        {
-            text.Append(sync.Iteration.ToString(CultureInfo.InvariantCulture));
-            foreach (var v in sync.ReferencePoint)
-            {
-                text.Append(',').Append(Format(v));
-            }
-
-            text.Append('\n');
-        }
-
-        return text.ToString();
-    }
-
-    private static string FunctionValues(SimulationResult result)
-    {
-        var text = new StringBuilder("round,true_value,estimate,error,lower_threshold,upper_threshold\n");
-        foreach (var r in result.Statistics.Rounds)
-        {
-            text.Append(r.Round.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(Format(r.TrueValue)).Append(',')
-                .Append(Format(r.Estimate)).Append(',')
-                .Append(Format(r.Error)).Append(',')
-                .Append(Format(r.LowerThreshold)).Append(',')
-                .Append(Format(r.UpperThreshold)).Append('\n');
-        }
-
-        return text.ToString();
-    }
-
-    // Write beside the target, then move over it: an existing file is replaced whole or not at all.
-    private static void WriteAtomically(string path, string content)
-    {
-        var temporary = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        File.WriteAllText(temporary, content, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    private static void Number(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            json.WriteNumber(name, value);
-        }
-        else
-        {
-            json.WriteString(name, Format(value));
-        }
-    }
-
-    private static void NumberOrNull(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is { } v)
-        {
-            Number(json, name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
+        });
 
     private static void Require(bool condition, string message)
     {
@@ -550,7 +405,4 @@ internal static class SimulateCommand
             throw new ArgumentException(message);
         }
     }
-
-    private static string Format(double v) =>
-        double.IsPositiveInfinity(v) ? "Infinity" : double.IsNegativeInfinity(v) ? "-Infinity" : v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Simulation;
 
@@ -20,7 +21,7 @@ internal static class ResultFiles
     public const string FunctionValues = "function_values.csv";
     public const string SyncHistory = "sync_history.csv";
 
-    public const string FunctionValuesHeader = "round,true_value,estimate,error,lower_threshold,upper_threshold";
+    public const string FunctionValuesHeader = ResultCsv.FunctionValuesHeader;
 
     /// <summary>Writes the four files of <paramref name="result"/> into <paramref name="folder"/> (created if missing).</summary>
     public static void WriteExperiment(string folder, ExperimentSpec spec, ExperimentResult result)
@@ -30,8 +31,8 @@ internal static class ResultFiles
         Directory.CreateDirectory(folder);
         WriteAtomically(Path.Combine(folder, Config), Json(json => WriteConfig(json, spec, result.Engine)));
         WriteAtomically(Path.Combine(folder, Summary), Json(json => WriteSummary(json, spec, result)));
-        WriteAtomically(Path.Combine(folder, SyncHistory), SyncHistoryCsv(result.Monitoring?.Statistics.FullSyncs ?? []));
-        WriteAtomically(Path.Combine(folder, FunctionValues), FunctionValuesCsv(result.Rounds));
+        WriteAtomically(Path.Combine(folder, SyncHistory), ResultCsv.SyncHistory(result.Monitoring?.Statistics.FullSyncs ?? []));
+        WriteAtomically(Path.Combine(folder, FunctionValues), ResultCsv.FunctionValues(result.Rounds));
     }
 
     /// <summary>config.json: the reference's config keys (num_nodes, num_iterations, d, error_bound, ...) and how it ran.</summary>
@@ -63,7 +64,7 @@ internal static class ResultFiles
         json.WriteString("engine", result.Engine);
         if (result.Monitoring is { } monitoring)
         {
-            WriteMonitoringSummary(json, monitoring);
+            WriteMonitoringFields(json, monitoring, monitoring.WallSeconds);
         }
         else
         {
@@ -104,8 +105,15 @@ internal static class ResultFiles
         json.WriteEndObject();
     }
 
-    private static void WriteMonitoringSummary(Utf8JsonWriter json, SimulationResult result)
+    /// <summary>
+    /// The run's fields of summary.json (the 13 reference counters by name, bytes, errors, timing, syncs, ADCD, tuning,
+    /// baselines), shared by <c>simulate</c> and the sweeps: <paramref name="wallSeconds"/> is the data loop's time (simulate
+    /// with --repeat: the median, and <paramref name="repeats"/> adds the count and the best time).
+    /// </summary>
+    public static void WriteMonitoringFields(Utf8JsonWriter json, SimulationResult result, double wallSeconds, (int Count, double BestSeconds)? repeats = null)
     {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(result);
         var statistics = result.Statistics;
         var counters = statistics.Counters;
         for (var i = 0; i < counters.Count; i++)
@@ -119,7 +127,7 @@ internal static class ResultFiles
         Number(json, "mean_error", result.MeanError);
         json.WriteNumber("rounds", result.Rounds);
         json.WriteNumber("data_updates", result.DataUpdates);
-        Number(json, "wall_seconds", result.WallSeconds);
+        Number(json, "wall_seconds", wallSeconds);
         Number(json, "node_check_mean_ns", result.NodeCheckMeanNanoseconds);
         Number(json, "full_sync_mean_ms", result.FullSyncMeanMilliseconds);
         json.WriteNumber("full_syncs", statistics.FullSyncs.Count);
@@ -129,7 +137,13 @@ internal static class ResultFiles
         json.WriteNumber("safe_zone_violations", statistics.SafeZoneViolations);
         json.WriteNumber("domain_violations", statistics.DomainViolations);
         json.WriteNumber("faulty_safe_zone_violations", statistics.FaultySafeZoneViolations);
-        Number(json, "updates_per_second", result.UpdatesPerSecond);
+        Number(json, "updates_per_second", wallSeconds > 0 ? result.DataUpdates / wallSeconds : double.PositiveInfinity);
+        if (repeats is { Count: > 1 } r)
+        {
+            json.WriteNumber("repeats", r.Count);
+            Number(json, "wall_seconds_best", r.BestSeconds);
+        }
+
         Number(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);
         json.WriteString("adcd", result.IsHessianConstant ? "E" : "X");
         Number(json, "neighborhood_size", result.NeighborhoodSize);
@@ -167,25 +181,22 @@ internal static class ResultFiles
         json.WriteEndObject();
     }
 
-    // The simulate command's "config" object (the reference's config.txt keys).
-    private static void WriteConfigFields(Utf8JsonWriter json, ExperimentSpec spec)
+    /// <summary>
+    /// The fields of summary.json's "config" object (the reference's config.txt keys), shared by <c>simulate</c> and the
+    /// sweeps.
+    /// </summary>
+    public static void WriteRunConfigFields(Utf8JsonWriter json, RunConfig config)
     {
-        var function = spec.Function;
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(config);
+        var function = config.Function;
         json.WriteString("function", function.Name);
-        json.WriteNumber("num_nodes", spec.Data.NodeCount);
-        json.WriteNumber("num_iterations", spec.Iterations);
-        json.WriteNumber("num_iterations_for_tuning", spec.TuningIterations);
-        json.WriteNumber("sliding_window_size", spec.WindowSize);
-        json.WriteNumber("d", function.Dimension);
-        if (spec.Mode == ExperimentMode.Centralization)
-        {
-            json.WriteNull("error_bound");
-        }
-        else
-        {
-            Number(json, "error_bound", spec.ErrorBound);
-        }
-
+        json.WriteNumber("num_nodes", config.Nodes);
+        json.WriteNumber("num_iterations", config.Iterations);
+        json.WriteNumber("num_iterations_for_tuning", config.TuningIterations);
+        json.WriteNumber("sliding_window_size", config.Window);
+        json.WriteNumber("d", config.Dimension);
+        NumberOrNull(json, "error_bound", config.ErrorBound);
         if (function.Domain is { } domain)
         {
             json.WriteStartArray("domain");
@@ -198,51 +209,31 @@ internal static class ResultFiles
             json.WriteNull("domain");
         }
 
-        NumberOrNull(json, "neighborhood_size", spec.NeighborhoodSize);
+        NumberOrNull(json, "neighborhood_size", config.NeighborhoodSize);
         NumberOrNull(json, "min_f_val", double.IsInfinity(function.MinValue) ? null : function.MinValue);
         NumberOrNull(json, "max_f_val", double.IsInfinity(function.MaxValue) ? null : function.MaxValue);
-        json.WriteString("slack", "drift");
-        json.WriteString("sync", "lazy-lru");
-        json.WriteBoolean("single_sample_rounds", spec.SingleSampleRounds);
-        json.WriteString("data", spec.DataSource);
+        json.WriteString("slack", config.Slack);
+        json.WriteString("sync", config.Sync);
+        json.WriteBoolean("single_sample_rounds", config.SingleSampleRounds);
+        json.WriteString("data", config.Data);
     }
 
-    /// <summary>sync_history.csv: per full sync, the iteration and then x0's coordinates; no header (as <c>simulate</c>).</summary>
-    public static string SyncHistoryCsv(IReadOnlyList<FullSyncRecord> syncs)
+    // The sweeps run Drift slack and LazyLRU sync, as the paper's experiments do.
+    private static void WriteConfigFields(Utf8JsonWriter json, ExperimentSpec spec) => WriteRunConfigFields(json, new RunConfig
     {
-        ArgumentNullException.ThrowIfNull(syncs);
-        var text = new StringBuilder();
-        foreach (var sync in syncs)
-        {
-            text.Append(sync.Iteration.ToString(CultureInfo.InvariantCulture));
-            foreach (var v in sync.ReferencePoint)
-            {
-                text.Append(',').Append(Format(v));
-            }
-
-            text.Append('\n');
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary>function_values.csv: per round, f(x̄), f(x0), the error and the thresholds L, U.</summary>
-    public static string FunctionValuesCsv(IReadOnlyList<RoundValue> rounds)
-    {
-        ArgumentNullException.ThrowIfNull(rounds);
-        var text = new StringBuilder(FunctionValuesHeader).Append('\n');
-        foreach (var r in rounds)
-        {
-            text.Append(r.Round.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(Format(r.TrueValue)).Append(',')
-                .Append(Format(r.Estimate)).Append(',')
-                .Append(Format(r.Error)).Append(',')
-                .Append(Format(r.LowerThreshold)).Append(',')
-                .Append(Format(r.UpperThreshold)).Append('\n');
-        }
-
-        return text.ToString();
-    }
+        Function = spec.Function,
+        Nodes = spec.Data.NodeCount,
+        Iterations = spec.Iterations,
+        TuningIterations = spec.TuningIterations,
+        Window = spec.WindowSize,
+        Dimension = spec.Function.Dimension,
+        ErrorBound = spec.Mode == ExperimentMode.Centralization ? null : spec.ErrorBound,
+        NeighborhoodSize = spec.NeighborhoodSize,
+        Slack = "drift",
+        Sync = "lazy-lru",
+        SingleSampleRounds = spec.SingleSampleRounds,
+        Data = spec.DataSource,
+    });
 
     /// <summary>Writes beside the target, then moves over it: an existing file is replaced whole or not at all.</summary>
     public static void WriteAtomically(string path, string content)
@@ -265,10 +256,6 @@ internal static class ResultFiles
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    /// <summary>Round-trip invariant text; infinities as Infinity/-Infinity.</summary>
-    public static string Format(double v) =>
-        double.IsPositiveInfinity(v) ? "Infinity" : double.IsNegativeInfinity(v) ? "-Infinity" : v.ToString("R", CultureInfo.InvariantCulture);
-
     private static void Number(Utf8JsonWriter json, string name, double value)
     {
         if (double.IsFinite(value))
@@ -277,7 +264,7 @@ internal static class ResultFiles
         }
         else
         {
-            json.WriteString(name, Format(value));
+            json.WriteString(name, ResultCsv.Format(value));
         }
     }
 
@@ -295,4 +282,34 @@ internal static class ResultFiles
 
     private static void SecondsOrNull(Utf8JsonWriter json, string name, TimeSpan? value) =>
         NumberOrNull(json, name, value?.TotalSeconds);
+}
+
+/// <summary>What summary.json's "config" object says about a run.</summary>
+internal sealed record RunConfig
+{
+    public required MonitoredFunction Function { get; init; }
+
+    public required int Nodes { get; init; }
+
+    public required int Iterations { get; init; }
+
+    public required int TuningIterations { get; init; }
+
+    public required int Window { get; init; }
+
+    public required int Dimension { get; init; }
+
+    /// <summary>Null for the centralisation baseline.</summary>
+    public double? ErrorBound { get; init; }
+
+    public double? NeighborhoodSize { get; init; }
+
+    public required string Slack { get; init; }
+
+    public required string Sync { get; init; }
+
+    public bool SingleSampleRounds { get; init; }
+
+    /// <summary>A path, or "generated (seed s)".</summary>
+    public required string Data { get; init; }
 }

@@ -93,7 +93,7 @@ internal sealed record SweepRow(
         };
         return string.Join(',', fields);
 
-        static string F(double v) => double.IsNaN(v) ? string.Empty : ResultFiles.Format(v);
+        static string F(double v) => double.IsNaN(v) ? string.Empty : ResultCsv.Format(v);
         static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
     }
 
