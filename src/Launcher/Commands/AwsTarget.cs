@@ -6,7 +6,8 @@ namespace AutoMon.Launcher.Commands;
 
 /// <summary>
 /// <c>automon --node-type X --target aws</c>: provisions the workload's experiments on AWS (one per error bound) with
-/// <see cref="AwsExperimentProvisioner"/>; with <c>--block</c> also waits for their results in S3 and downloads them.
+/// <see cref="AwsExperimentProvisioner"/>; with <c>--block</c> also waits for their results in S3, downloads them and writes
+/// results.csv and the figures from them (<see cref="AwsSweepResults"/>).
 /// </summary>
 internal static class AwsTarget
 {
@@ -108,8 +109,30 @@ internal static class AwsTarget
                 output.WriteLine($"  {experiment}: {experimentFolder}");
             }
 
+            // As a local sweep leaves it: results.csv and the figures, from what the coordinators uploaded.
+            var sweep = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
+            if (sweep.Rows.Count > 0)
+            {
+                output.WriteLine($"  {ExperimentSweep.ResultsCsv}: {sweep.Rows.Count} row(s), {Path.Combine(sweep.Folder, ExperimentSweep.ResultsCsv)}");
+                output.WriteLine("Figures:");
+                foreach (var figure in sweep.Figures)
+                {
+                    output.WriteLine($"  {figure}");
+                }
+            }
+
+            foreach (var note in sweep.Notes)
+            {
+                output.WriteLine($"  note: {note}");
+            }
+
+            foreach (var failure in sweep.Failures)
+            {
+                error.WriteLine($"error: {ExperimentCommand.OneLine(failure)}");
+            }
+
             output.WriteLine($"Remove what this run created with: automon cleanup --run-id {plan.RunId}");
-            return 0;
+            return sweep.Failures.Count == 0 ? 0 : 1;
         }).ConfigureAwait(false);
     }
 

@@ -70,27 +70,6 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Block_downloads_results_already_in_S3_without_provisioning()
-    {
-        foreach (var bound in new[] { 0.3, 0.5 })
-        {
-            var prefix = AwsNaming.ResultsPrefix("inner_product", bound);
-            await MotoAws.PutResultAsync(_session, prefix + "coordinator/results.csv", "eb," + bound.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await MotoAws.PutResultAsync(_session, AwsNaming.CompletionMarkerKey(prefix), "{}");
-        }
-        var results = Path.Combine(_folder, "results");
-
-        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bounds", "0.3,0.5",
-            "--block", "--output", results);
-
-        Assert.True(code == 0, error);
-        Assert.Contains("not started again", output, StringComparison.Ordinal);
-        Assert.Equal(2, Directory.GetFiles(results, "results.csv", SearchOption.AllDirectories).Length);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
-    }
-
-    [Fact]
     public async Task Cleanup_with_nothing_to_remove_says_so_and_succeeds()
     {
         var (code, output, _) = await RunAsync("cleanup", "--run-id", "inner-product-20260101-000000");
