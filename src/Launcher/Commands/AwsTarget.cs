@@ -29,6 +29,9 @@ internal static class AwsTarget
 
         public string CoordinatorInstanceType { get; init; } = "ec2";
 
+        /// <summary>AMI of the EC2 coordinator (<c>--coordinator-image</c>); null: the newest Amazon Linux 2023 image.</summary>
+        public string? CoordinatorImage { get; init; }
+
         public int? NodesPerSilo { get; init; }
 
         public bool Block { get; init; }
@@ -146,6 +149,20 @@ internal static class AwsTarget
             "fargate" => AwsCoordinatorHost.Fargate,
             _ => throw new ArgumentException($"Unknown --coordinator-instance-type '{request.CoordinatorInstanceType}'; use ec2 or fargate."),
         };
+        if (request.CoordinatorImage is { } image)
+        {
+            if (host != AwsCoordinatorHost.Ec2)
+            {
+                throw new ArgumentException("--coordinator-image applies to the EC2 coordinator only (--coordinator-instance-type ec2).");
+            }
+
+            if (!AwsExperimentPlan.IsAmiId(image))
+            {
+                throw new ArgumentException(
+                    $"--coordinator-image '{image}' is not an AMI id: give 'ami-' and 8 or 17 hex digits, e.g. ami-0123456789abcdef0.");
+            }
+        }
+
         if (request.NodesPerSilo is < 1)
         {
             throw new ArgumentException($"--nodes-per-silo must be at least 1; got {request.NodesPerSilo}.");
@@ -169,6 +186,7 @@ internal static class AwsTarget
         {
             ErrorBounds = bounds,
             CoordinatorHost = host,
+            CoordinatorImageId = request.CoordinatorImage,
             NodeCount = request.Nodes ?? plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),

@@ -83,18 +83,19 @@ internal static class ExperimentCommand
         target.AcceptOnlyFromAmong(AwsTarget.Local, AwsTarget.Aws);
         var coordinatorType = new Option<string>("--coordinator-instance-type") { Description = "aws: where the coordinator silo runs: ec2 (c5.4xlarge) or fargate (4 vCPU, 16 GB).", DefaultValueFactory = _ => "ec2" };
         coordinatorType.AcceptOnlyFromAmong("ec2", "fargate");
+        var coordinatorImage = new Option<string?>("--coordinator-image") { Description = "aws, EC2 coordinator: its machine image (ami-...); default: the newest Amazon Linux 2023 image of the coordinator region." };
         var nodesPerSilo = new Option<int?>("--nodes-per-silo") { Description = "aws: node grains per node silo task (default 1, as in the paper)." };
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency, fullLatency, wanLatency, seed, parallel];
-        Option[] awsOnly = [coordinatorType, nodesPerSilo, block, credentialsCsv, awsEndpoint];
+        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
 
         foreach (var option in new Option[]
                  {
                      nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
-                     fullLatency, wanLatency, centralized, output, seed, parallel, target, coordinatorType, nodesPerSilo, block, credentialsCsv,
-                     awsEndpoint,
+                     fullLatency, wanLatency, centralized, output, seed, parallel, target, coordinatorType, coordinatorImage, nodesPerSilo, block,
+                     credentialsCsv, awsEndpoint,
                  })
         {
             root.Options.Add(option);
@@ -128,6 +129,7 @@ internal static class ExperimentCommand
                     Centralized = parseResult.GetValue(centralized),
                     Output = parseResult.GetValue(output),
                     CoordinatorInstanceType = parseResult.GetRequiredValue(coordinatorType),
+                    CoordinatorImage = parseResult.GetValue(coordinatorImage),
                     NodesPerSilo = parseResult.GetValue(nodesPerSilo),
                     Block = parseResult.GetValue(block),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),

@@ -1,4 +1,6 @@
+using Amazon.EC2.Model;
 using AutoMon.Launcher.Aws;
+using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Launcher.Tests.Aws;
 
@@ -69,6 +71,83 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
     }
 
+    private async Task<string> RegisterImageAsync(string name)
+    {
+        var image = await _session.Ec2(MotoAws.CoordinatorRegion).RegisterImageAsync(new RegisterImageRequest
+        {
+            Name = name,
+            RootDeviceName = "/dev/xvda",
+        });
+        return image.ImageId;
+    }
+
+    private async Task<CoordinatorScript> UserDataAsync(string instanceId)
+    {
+        var attribute = await _session.Ec2(MotoAws.CoordinatorRegion).DescribeInstanceAttributeAsync(
+            new DescribeInstanceAttributeRequest(instanceId, Amazon.EC2.InstanceAttributeName.UserData));
+        return CoordinatorScript.FromUserData(attribute.InstanceAttribute.UserData);
+    }
+
+    [Fact]
+    public async Task Ec2_coordinator_runs_the_given_image_on_a_c5_4xlarge_whose_user_data_starts_the_coordinator_silo()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        var image = await RegisterImageAsync("automon-coordinator-test");
+
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "ec2", "--coordinator-image", image);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("coordinator on EC2 c5.4xlarge", output, StringComparison.Ordinal);
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Equal("c5.4xlarge", instance.InstanceType.Value);
+        Assert.Equal(image, instance.ImageId);
+        var script = await UserDataAsync(instance.InstanceId);
+        Assert.Equal("123456789012.dkr.ecr.us-east-2.amazonaws.com/automon:latest", script.Image);
+        Assert.True(SiloCommandLine.TryParse([.. script.SiloArguments, "--address", "10.0.0.9"], out var silo, out var problems),
+            string.Join("; ", problems));
+        Assert.Equal(SiloRole.Coordinator, silo.Role);
+        Assert.Equal(("us-west-2", "inner-product_0-3"), (silo.Region, silo.ClusterId));
+        Assert.Equal(("inner-product_0-3_membership", "us-east-2"), (silo.DynamoDBTable, silo.DynamoDBRegion));
+        Assert.Equal("coordinator", script.Environment[SiloEnvironment.Role]);
+        Assert.Equal("0.3", script.Environment[SiloEnvironment.ErrorBound]);
+        Assert.Equal("10", script.Environment[SiloEnvironment.NodeCount]);
+        Assert.Equal("us-west-2", script.Environment[SiloEnvironment.Region]);
+        Assert.Equal("max_error_vs_comm_inner_product_aws/error_bound_0.3/", script.Environment[SiloEnvironment.ResultsPrefix]);
+    }
+
+    [Fact]
+    public async Task Cleanup_terminates_the_ec2_coordinator()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        var image = await RegisterImageAsync("automon-coordinator-test");
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-image", image);
+        Assert.True(code == 0, error);
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+
+        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup");
+
+        Assert.True(cleanupCode == 0, cleanupError);
+        Assert.Contains($"Removed 1 {AwsCleanupReport.Ec2Instance}(s): {instance.InstanceId} (us-west-2)", cleanupOutput, StringComparison.Ordinal);
+        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+    }
+
+    [Fact]
+    public async Task Without_coordinator_image_an_Amazon_owned_image_is_looked_up_and_a_lookalike_of_the_account_is_not_used()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        await RegisterImageAsync("al2023-ami-2023.6.20250101.0-kernel-6.1-x86_64");
+
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3");
+
+        Assert.Equal(1, code);
+        Assert.Contains("No machine image named 'al2023-ami-2023.*-kernel-*-x86_64' owned by 'amazon' in us-west-2", error,
+            StringComparison.Ordinal);
+        Assert.Contains("--coordinator-image", error, StringComparison.Ordinal);
+        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+    }
+
     [Fact]
     public async Task Cleanup_with_nothing_to_remove_says_so_and_succeeds()
     {
@@ -115,12 +194,37 @@ public sealed class AwsCommandLineErrorTests
     [InlineData("--aws-endpoint", "http://127.0.0.1:1/")]
     [InlineData("--coordinator-instance-type", "fargate")]
     [InlineData("--nodes-per-silo", "2")]
+    [InlineData("--coordinator-image", "ami-0123456789abcdef0")]
     public async Task Aws_only_options_are_rejected_with_the_local_target(params string[] option)
     {
         var (code, _, error) = await RunAsync(["--node-type", "inner_product", .. option]);
 
         Assert.Equal(1, code);
         AssertOneErrorLine(error, $"{option[0]} does not apply to --target local");
+    }
+
+    [Theory]
+    [InlineData("ami-123")]
+    [InlineData("AMI-0123456789ABCDEF0")]
+    [InlineData("ami-0123456789abcdefg")]
+    [InlineData("0123456789abcdef0")]
+    public async Task A_coordinator_image_that_is_not_an_AMI_id_is_rejected_before_any_AWS_call(string image)
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--coordinator-image", image,
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"--coordinator-image '{image}' is not an AMI id");
+    }
+
+    [Fact]
+    public async Task A_coordinator_image_with_a_Fargate_coordinator_is_rejected()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--coordinator-instance-type", "fargate",
+            "--coordinator-image", "ami-0123456789abcdef0", "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, "--coordinator-image applies to the EC2 coordinator only");
     }
 
     [Fact]
