@@ -34,6 +34,12 @@ internal static class AwsTarget
 
         public int? NodesPerSilo { get; init; }
 
+        /// <summary>Coordinator time before a lazy sync (<c>--lazy-sync-latency</c>, e.g. 400ms); null: the workload's.</summary>
+        public string? LazySyncLatency { get; init; }
+
+        /// <summary>Coordinator time before a full sync (<c>--full-sync-latency</c>, e.g. 4s); null: the workload's.</summary>
+        public string? FullSyncLatency { get; init; }
+
         public bool Block { get; init; }
 
         public string? CredentialsCsv { get; init; }
@@ -47,14 +53,20 @@ internal static class AwsTarget
     /// The message for options given that do not apply to the chosen target (local-only ones with aws, aws-only ones with
     /// local); null when there are none. Options only count when typed, not when they hold their default.
     /// </summary>
-    public static string? OptionConflict(ParseResult parseResult, bool aws, IEnumerable<Option> localOnly, IEnumerable<Option> awsOnly)
+    public static string? OptionConflict(ParseResult parseResult, bool aws, IEnumerable<Option> localOnly, IEnumerable<Option> awsOnly,
+        IReadOnlyDictionary<string, string>? reasons = null)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         var (misplaced, target, other) = aws ? (localOnly, Aws, Local) : (awsOnly, Local, Aws);
         var given = misplaced.Where(o => parseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-        return given.Count == 0
-            ? null
-            : $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to --target {target} (only to --target {other}).";
+        if (given.Count == 0)
+        {
+            return null;
+        }
+
+        var why = reasons is null ? [] : given.Where(reasons.ContainsKey).Select(name => reasons[name]).ToList();
+        return $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to --target {target} (only to --target {other})" +
+               (why.Count == 0 ? "." : ": " + string.Join("; ", why) + ".");
     }
 
     /// <summary>Connection settings of <c>--aws-endpoint</c> and <c>--credentials-csv</c>.</summary>
@@ -82,7 +94,8 @@ internal static class AwsTarget
             using var session = AwsSession.Open(Connection(request.AwsEndpoint, request.CredentialsCsv));
             var provisioner = new AwsExperimentProvisioner(session, output);
             output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
-                             $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}.");
+                             $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
+                             $"sync latencies {AwsNaming.PythonFloat(plan.LazySyncLatency)} s lazy, {AwsNaming.PythonFloat(plan.FullSyncLatency)} s full.");
             var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block },
                 cancellationToken).ConfigureAwait(false);
             foreach (var skipped in provisioned.SkippedAlreadyInS3)
@@ -173,6 +186,10 @@ internal static class AwsTarget
             throw new ArgumentException($"--nodes must be at least 1; got {request.Nodes}.");
         }
 
+        // The coordinator's emulated computation time (the paper's AWS runs: LS_LATENCY, FS_LATENCY), in its environment.
+        var lazyLatency = ExperimentCommand.ParseDuration(request.LazySyncLatency, "--lazy-sync-latency");
+        var fullLatency = ExperimentCommand.ParseDuration(request.FullSyncLatency, "--full-sync-latency");
+
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
         var plan = preset.IsPaperWorkload
             ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId, request.Centralized)
@@ -189,6 +206,8 @@ internal static class AwsTarget
             CoordinatorImageId = request.CoordinatorImage,
             NodeCount = request.Nodes ?? plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
+            LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
+            FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
     }

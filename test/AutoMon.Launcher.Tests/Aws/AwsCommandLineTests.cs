@@ -148,6 +148,53 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
     }
 
+    private async Task<Dictionary<string, string>> CoordinatorTaskEnvironmentAsync()
+    {
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        return MotoAws.Environment(definition.TaskDefinition);
+    }
+
+    [Fact]
+    public async Task Sync_latencies_given_on_the_command_line_reach_the_Fargate_coordinators_environment()
+    {
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "fargate", "--lazy-sync-latency", "400ms", "--full-sync-latency", "2.5s");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("sync latencies 0.4 s lazy, 2.5 s full", output, StringComparison.Ordinal);
+        var environment = await CoordinatorTaskEnvironmentAsync();
+        Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("2.5", environment[SiloEnvironment.FullSyncLatency]);
+    }
+
+    [Fact]
+    public async Task Sync_latencies_given_on_the_command_line_reach_the_EC2_coordinators_user_data()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        var image = await RegisterImageAsync("automon-coordinator-test");
+
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-image", image, "--lazy-sync-latency", "0", "--full-sync-latency", "12");
+
+        Assert.True(code == 0, error);
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        var script = await UserDataAsync(instance.InstanceId);
+        Assert.Equal("0.0", script.Environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("12.0", script.Environment[SiloEnvironment.FullSyncLatency]);
+    }
+
+    [Fact]
+    public async Task Without_sync_latency_options_the_coordinator_gets_the_workloads_paper_latencies()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "dnn", "--target", "aws", "--error-bound", "0.05",
+            "--coordinator-instance-type", "fargate");
+
+        Assert.True(code == 0, error);
+        var environment = await CoordinatorTaskEnvironmentAsync();
+        Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("10.0", environment[SiloEnvironment.FullSyncLatency]);
+    }
+
     [Fact]
     public async Task Cleanup_with_nothing_to_remove_says_so_and_succeeds()
     {
@@ -225,6 +272,29 @@ public sealed class AwsCommandLineErrorTests
 
         Assert.Equal(1, code);
         AssertOneErrorLine(error, "--coordinator-image applies to the EC2 coordinator only");
+    }
+
+    [Theory]
+    [InlineData("--lazy-sync-latency", "-1s")]
+    [InlineData("--full-sync-latency", "soon")]
+    [InlineData("--full-sync-latency", "Infinity")]
+    public async Task A_sync_latency_that_is_not_a_duration_is_rejected_with_target_aws(string option, string value)
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", option, value,
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"{option} '{value}' is not a duration");
+    }
+
+    [Fact]
+    public async Task Wan_latency_is_rejected_with_target_aws_saying_the_WAN_there_is_real()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--wan-latency", "25ms");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error,
+            "--wan-latency does not apply to --target aws (only to --target local): on AWS the delay between the coordinator's and the nodes' regions is real, not emulated.");
     }
 
     [Fact]
