@@ -289,9 +289,12 @@ internal static class AwsSweepResults
     /// <summary>summary.json's fields; a missing or mistyped one is an <see cref="InvalidDataException"/> naming the file.</summary>
     private sealed class Summary(JsonElement root, string path)
     {
+        // Every node grain, wherever it ran: what the coordinator monitored, whatever the plan asked for.
         public int? NodeCount =>
             root.ValueKind == JsonValueKind.Object && root.TryGetProperty("nodes_per_silo", out var silos) && silos.ValueKind == JsonValueKind.Object
-                ? silos.EnumerateObject().Sum(p => p.Value.GetInt32())
+                ? silos.EnumerateObject().Sum(p => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out var nodes) && nodes >= 0
+                    ? nodes
+                    : throw new InvalidDataException($"{path}: nodes_per_silo '{p.Name}' is not a node count."))
                 : null;
 
         public string? Pacing =>

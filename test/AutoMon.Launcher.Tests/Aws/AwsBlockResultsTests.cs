@@ -219,19 +219,43 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
         Assert.Equal(["0.5"], ResultsCsv().Select(r => r["error_bound"]));
     }
 
-    [Fact]
-    public void A_summary_without_a_count_names_the_field_and_the_file()
+    /// <summary>Copies the ε = 0.3 run's files where --block downloads them; returns its summary.json there.</summary>
+    private string DownloadedSummaryOfTheFirstRun()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
         var coordinator = Path.Combine(Results, "error_bound_0.3", AwsSweepResults.CoordinatorFolder);
         Directory.CreateDirectory(coordinator);
-        var run = runs.Runs.Single(r => r.ErrorBound == 0.3);
-        foreach (var file in Directory.GetFiles(run.Folder))
+        foreach (var file in Directory.GetFiles(runs.Runs.Single(r => r.ErrorBound == 0.3).Folder))
         {
             File.Copy(file, Path.Combine(coordinator, Path.GetFileName(file)));
         }
 
-        var summary = Path.Combine(coordinator, "summary.json");
+        return Path.Combine(coordinator, "summary.json");
+    }
+
+    [Fact]
+    public void A_paced_run_gets_no_periodic_baseline_and_centralisation_counts_its_data_updates()
+    {
+        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
+        var summary = DownloadedSummaryOfTheFirstRun();
+        File.WriteAllText(summary, File.ReadAllText(summary).Replace("\"pacing\": \"lockstep\"", "\"pacing\": \"paced\"", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(File.ReadAllText(summary));
+        Assert.Equal("paced", json.RootElement.GetProperty("pacing").GetString());
+
+        var outcome = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Results);
+
+        var row = Assert.Single(ResultsCsv());
+        Assert.Equal(json.RootElement.GetProperty("data_updates").GetInt64(), Long(row["centralization_messages"]));
+        Assert.Equal("", row["periodic_period"]);
+        Assert.Equal("", row["periodic_oracle_period"]);
+        Assert.Contains(outcome.Notes, n => n.Contains("no periodic curve: the runs were paced", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(Results, ExperimentSweep.ErrorVsMessagesPng)));
+    }
+
+    [Fact]
+    public void A_summary_without_a_count_names_the_field_and_the_file()
+    {
+        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
+        var summary = DownloadedSummaryOfTheFirstRun();
         File.WriteAllText(summary, File.ReadAllText(summary).Replace("\"total_msgs_broadcast_disabled\"", "\"renamed\"", StringComparison.Ordinal));
 
         var outcome = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Results);
