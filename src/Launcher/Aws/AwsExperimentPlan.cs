@@ -236,6 +236,11 @@ public sealed partial record AwsExperimentPlan
         {
             throw new ArgumentException("the EC2 coordinator needs an instance type.", nameof(CoordinatorInstanceType));
         }
+        if (CoordinatorImageId is { } ami && !IsAmiId(ami))
+        {
+            throw new ArgumentException(
+                $"coordinator image '{ami}' is not an AMI id ('ami-' and 8 or 17 hex digits).", nameof(CoordinatorImageId));
+        }
         if (SiloPort is < 1 or > 65535 || GatewayPort is < 1 or > 65535 || SiloPort == GatewayPort)
         {
             throw new ArgumentException($"silo port {SiloPort} and gateway port {GatewayPort} must be distinct ports in 1..65535.");
@@ -263,6 +268,12 @@ public sealed partial record AwsExperimentPlan
             }
         }
     }
+
+    /// <summary>Whether <paramref name="id"/> has the form of an AMI id: <c>ami-</c> and 8 (older images) or 17 hex digits.</summary>
+    public static bool IsAmiId(string id) => AmiPattern().IsMatch(id);
+
+    [GeneratedRegex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    private static partial Regex AmiPattern();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
     private static partial Regex NodeTypePattern();

@@ -498,7 +498,7 @@ public sealed partial class AwsExperimentProvisioner
             .ThenByDescending(i => i.Name, StringComparer.Ordinal) // Amazon Linux names carry their release date
             .FirstOrDefault() ?? throw new InvalidOperationException(
                 $"No machine image named '{plan.CoordinatorImageNamePattern}' owned by '{plan.CoordinatorImageOwner}' " +
-                $"in {region}; pass an AMI id for the coordinator.");
+                $"in {region}; pass an AMI id for the coordinator (--coordinator-image).");
         _log.WriteLine($"Coordinator image {newest.ImageId} ({newest.Name})");
         return newest.ImageId;
     }

@@ -6,7 +6,8 @@ namespace AutoMon.Launcher.Commands;
 
 /// <summary>
 /// <c>automon --node-type X --target aws</c>: provisions the workload's experiments on AWS (one per error bound) with
-/// <see cref="AwsExperimentProvisioner"/>; with <c>--block</c> also waits for their results in S3 and downloads them.
+/// <see cref="AwsExperimentProvisioner"/>; with <c>--block</c> also waits for their results in S3, downloads them and writes
+/// results.csv and the figures from them (<see cref="AwsSweepResults"/>).
 /// </summary>
 internal static class AwsTarget
 {
@@ -28,7 +29,16 @@ internal static class AwsTarget
 
         public string CoordinatorInstanceType { get; init; } = "ec2";
 
+        /// <summary>AMI of the EC2 coordinator (<c>--coordinator-image</c>); null: the newest Amazon Linux 2023 image.</summary>
+        public string? CoordinatorImage { get; init; }
+
         public int? NodesPerSilo { get; init; }
+
+        /// <summary>Coordinator time before a lazy sync (<c>--lazy-sync-latency</c>, e.g. 400ms); null: the workload's.</summary>
+        public string? LazySyncLatency { get; init; }
+
+        /// <summary>Coordinator time before a full sync (<c>--full-sync-latency</c>, e.g. 4s); null: the workload's.</summary>
+        public string? FullSyncLatency { get; init; }
 
         public bool Block { get; init; }
 
@@ -43,14 +53,20 @@ internal static class AwsTarget
     /// The message for options given that do not apply to the chosen target (local-only ones with aws, aws-only ones with
     /// local); null when there are none. Options only count when typed, not when they hold their default.
     /// </summary>
-    public static string? OptionConflict(ParseResult parseResult, bool aws, IEnumerable<Option> localOnly, IEnumerable<Option> awsOnly)
+    public static string? OptionConflict(ParseResult parseResult, bool aws, IEnumerable<Option> localOnly, IEnumerable<Option> awsOnly,
+        IReadOnlyDictionary<string, string>? reasons = null)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         var (misplaced, target, other) = aws ? (localOnly, Aws, Local) : (awsOnly, Local, Aws);
         var given = misplaced.Where(o => parseResult.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-        return given.Count == 0
-            ? null
-            : $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to --target {target} (only to --target {other}).";
+        if (given.Count == 0)
+        {
+            return null;
+        }
+
+        var why = reasons is null ? [] : given.Where(reasons.ContainsKey).Select(name => reasons[name]).ToList();
+        return $"{string.Join(", ", given)} {(given.Count == 1 ? "does" : "do")} not apply to --target {target} (only to --target {other})" +
+               (why.Count == 0 ? "." : ": " + string.Join("; ", why) + ".");
     }
 
     /// <summary>Connection settings of <c>--aws-endpoint</c> and <c>--credentials-csv</c>.</summary>
@@ -78,7 +94,8 @@ internal static class AwsTarget
             using var session = AwsSession.Open(Connection(request.AwsEndpoint, request.CredentialsCsv));
             var provisioner = new AwsExperimentProvisioner(session, output);
             output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
-                             $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}.");
+                             $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
+                             $"sync latencies {AwsNaming.PythonFloat(plan.LazySyncLatency)} s lazy, {AwsNaming.PythonFloat(plan.FullSyncLatency)} s full.");
             var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block },
                 cancellationToken).ConfigureAwait(false);
             foreach (var skipped in provisioned.SkippedAlreadyInS3)
@@ -108,8 +125,30 @@ internal static class AwsTarget
                 output.WriteLine($"  {experiment}: {experimentFolder}");
             }
 
+            // As a local sweep leaves it: results.csv and the figures, from what the coordinators uploaded.
+            var sweep = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
+            if (sweep.Rows.Count > 0)
+            {
+                output.WriteLine($"  {ExperimentSweep.ResultsCsv}: {sweep.Rows.Count} row(s), {Path.Combine(sweep.Folder, ExperimentSweep.ResultsCsv)}");
+                output.WriteLine("Figures:");
+                foreach (var figure in sweep.Figures)
+                {
+                    output.WriteLine($"  {figure}");
+                }
+            }
+
+            foreach (var note in sweep.Notes)
+            {
+                output.WriteLine($"  note: {note}");
+            }
+
+            foreach (var failure in sweep.Failures)
+            {
+                error.WriteLine($"error: {ExperimentCommand.OneLine(failure)}");
+            }
+
             output.WriteLine($"Remove what this run created with: automon cleanup --run-id {plan.RunId}");
-            return 0;
+            return sweep.Failures.Count == 0 ? 0 : 1;
         }).ConfigureAwait(false);
     }
 
@@ -123,6 +162,20 @@ internal static class AwsTarget
             "fargate" => AwsCoordinatorHost.Fargate,
             _ => throw new ArgumentException($"Unknown --coordinator-instance-type '{request.CoordinatorInstanceType}'; use ec2 or fargate."),
         };
+        if (request.CoordinatorImage is { } image)
+        {
+            if (host != AwsCoordinatorHost.Ec2)
+            {
+                throw new ArgumentException("--coordinator-image applies to the EC2 coordinator only (--coordinator-instance-type ec2).");
+            }
+
+            if (!AwsExperimentPlan.IsAmiId(image))
+            {
+                throw new ArgumentException(
+                    $"--coordinator-image '{image}' is not an AMI id: give 'ami-' and 8 or 17 hex digits, e.g. ami-0123456789abcdef0.");
+            }
+        }
+
         if (request.NodesPerSilo is < 1)
         {
             throw new ArgumentException($"--nodes-per-silo must be at least 1; got {request.NodesPerSilo}.");
@@ -132,6 +185,10 @@ internal static class AwsTarget
         {
             throw new ArgumentException($"--nodes must be at least 1; got {request.Nodes}.");
         }
+
+        // The coordinator's emulated computation time (the paper's AWS runs: LS_LATENCY, FS_LATENCY), in its environment.
+        var lazyLatency = ExperimentCommand.ParseDuration(request.LazySyncLatency, "--lazy-sync-latency");
+        var fullLatency = ExperimentCommand.ParseDuration(request.FullSyncLatency, "--full-sync-latency");
 
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
         var plan = preset.IsPaperWorkload
@@ -146,8 +203,11 @@ internal static class AwsTarget
         {
             ErrorBounds = bounds,
             CoordinatorHost = host,
+            CoordinatorImageId = request.CoordinatorImage,
             NodeCount = request.Nodes ?? plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
+            LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
+            FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
     }

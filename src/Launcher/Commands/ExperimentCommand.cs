@@ -77,8 +77,8 @@ internal static class ExperimentCommand
         var engine = new Option<string?>("--engine") { Description = $"Where it runs: grains (an Orleans silo embedded in this process: coordinator and node grains) or simulation (plain objects, one thread per error bound). Default: {ExperimentEngines.Default}." };
         var pacing = new Option<string>("--pacing") { Description = "grains: lockstep (rounds as in the simulation; equal results) or paced (every node grain on its own timer, like the paper's AWS runs).", DefaultValueFactory = _ => "lockstep" };
         var roundInterval = new Option<string?>("--round-interval") { Description = "Paced: time between two data updates of a node, e.g. 100ms (the default) or 1s (the paper's LS_LATENCY)." };
-        var lazyLatency = new Option<string?>("--lazy-sync-latency") { Description = "Paced: time the coordinator takes before a lazy sync, e.g. 400ms (default: none)." };
-        var fullLatency = new Option<string?>("--full-sync-latency") { Description = "Paced: time the coordinator takes before a full sync, e.g. 4s (default: none)." };
+        var lazyLatency = new Option<string?>("--lazy-sync-latency") { Description = "Paced: time the coordinator takes before a lazy sync, e.g. 400ms (default: none; aws: the paper's, e.g. 1s)." };
+        var fullLatency = new Option<string?>("--full-sync-latency") { Description = "Paced: time the coordinator takes before a full sync, e.g. 4s (default: none; aws: the paper's, e.g. 4s)." };
         var wanLatency = new Option<string?>("--wan-latency") { Description = "grains: one-way delay of every message between the coordinator and a node, e.g. 35ms (default: none)." };
         var centralized = new Option<bool>("--centralized") { Description = "Run the centralisation baseline (every update sent to the coordinator) instead of AutoMon." };
         var output = new Option<string?>("--output") { Description = "Results folder (default: results/<node_type>/<timestamp>/)." };
@@ -93,18 +93,23 @@ internal static class ExperimentCommand
         target.AcceptOnlyFromAmong(AwsTarget.Local, AwsTarget.Aws);
         var coordinatorType = new Option<string>("--coordinator-instance-type") { Description = "aws: where the coordinator silo runs: ec2 (c5.4xlarge) or fargate (4 vCPU, 16 GB).", DefaultValueFactory = _ => "ec2" };
         coordinatorType.AcceptOnlyFromAmong("ec2", "fargate");
+        var coordinatorImage = new Option<string?>("--coordinator-image") { Description = "aws, EC2 coordinator: its machine image (ami-...); default: the newest Amazon Linux 2023 image of the coordinator region." };
         var nodesPerSilo = new Option<int?>("--nodes-per-silo") { Description = "aws: node grains per node silo task (default 1, as in the paper)." };
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency, fullLatency, wanLatency, seed, parallel, silos, membership];
-        Option[] awsOnly = [coordinatorType, nodesPerSilo, block, credentialsCsv, awsEndpoint];
+        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, wanLatency, seed, parallel, silos, membership];
+        var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
+        };
+        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
 
         foreach (var option in new Option[]
                  {
                      nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
-                     fullLatency, wanLatency, centralized, output, seed, parallel, silos, membership, target, coordinatorType, nodesPerSilo, block, credentialsCsv,
-                     awsEndpoint,
+                     fullLatency, wanLatency, centralized, output, seed, parallel, silos, membership, target, coordinatorType, coordinatorImage, nodesPerSilo,
+                     block, credentialsCsv, awsEndpoint,
                  })
         {
             root.Options.Add(option);
@@ -121,7 +126,7 @@ internal static class ExperimentCommand
             }
 
             var aws = parseResult.GetRequiredValue(target) == AwsTarget.Aws;
-            if (AwsTarget.OptionConflict(parseResult, aws, localOnly, awsOnly) is { } conflict)
+            if (AwsTarget.OptionConflict(parseResult, aws, localOnly, awsOnly, localOnlyReasons) is { } conflict)
             {
                 error.WriteLine($"error: {conflict}");
                 return Task.FromResult(1);
@@ -138,7 +143,10 @@ internal static class ExperimentCommand
                     Centralized = parseResult.GetValue(centralized),
                     Output = parseResult.GetValue(output),
                     CoordinatorInstanceType = parseResult.GetRequiredValue(coordinatorType),
+                    CoordinatorImage = parseResult.GetValue(coordinatorImage),
                     NodesPerSilo = parseResult.GetValue(nodesPerSilo),
+                    LazySyncLatency = parseResult.GetValue(lazyLatency),
+                    FullSyncLatency = parseResult.GetValue(fullLatency),
                     Block = parseResult.GetValue(block),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),

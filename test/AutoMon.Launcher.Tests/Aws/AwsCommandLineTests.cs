@@ -1,4 +1,6 @@
+using Amazon.EC2.Model;
 using AutoMon.Launcher.Aws;
+using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Launcher.Tests.Aws;
 
@@ -69,25 +71,128 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
     }
 
-    [Fact]
-    public async Task Block_downloads_results_already_in_S3_without_provisioning()
+    private async Task<string> RegisterImageAsync(string name)
     {
-        foreach (var bound in new[] { 0.3, 0.5 })
+        var image = await _session.Ec2(MotoAws.CoordinatorRegion).RegisterImageAsync(new RegisterImageRequest
         {
-            var prefix = AwsNaming.ResultsPrefix("inner_product", bound);
-            await MotoAws.PutResultAsync(_session, prefix + "coordinator/results.csv", "eb," + bound.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await MotoAws.PutResultAsync(_session, AwsNaming.CompletionMarkerKey(prefix), "{}");
-        }
-        var results = Path.Combine(_folder, "results");
+            Name = name,
+            RootDeviceName = "/dev/xvda",
+        });
+        return image.ImageId;
+    }
 
-        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bounds", "0.3,0.5",
-            "--block", "--output", results);
+    private async Task<CoordinatorScript> UserDataAsync(string instanceId)
+    {
+        var attribute = await _session.Ec2(MotoAws.CoordinatorRegion).DescribeInstanceAttributeAsync(
+            new DescribeInstanceAttributeRequest(instanceId, Amazon.EC2.InstanceAttributeName.UserData));
+        return CoordinatorScript.FromUserData(attribute.InstanceAttribute.UserData);
+    }
+
+    [Fact]
+    public async Task Ec2_coordinator_runs_the_given_image_on_a_c5_4xlarge_whose_user_data_starts_the_coordinator_silo()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        var image = await RegisterImageAsync("automon-coordinator-test");
+
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "ec2", "--coordinator-image", image);
 
         Assert.True(code == 0, error);
-        Assert.Contains("not started again", output, StringComparison.Ordinal);
-        Assert.Equal(2, Directory.GetFiles(results, "results.csv", SearchOption.AllDirectories).Length);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Contains("coordinator on EC2 c5.4xlarge", output, StringComparison.Ordinal);
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Equal("c5.4xlarge", instance.InstanceType.Value);
+        Assert.Equal(image, instance.ImageId);
+        var script = await UserDataAsync(instance.InstanceId);
+        Assert.Equal("123456789012.dkr.ecr.us-east-2.amazonaws.com/automon:latest", script.Image);
+        Assert.True(SiloCommandLine.TryParse([.. script.SiloArguments, "--address", "10.0.0.9"], out var silo, out var problems),
+            string.Join("; ", problems));
+        Assert.Equal(SiloRole.Coordinator, silo.Role);
+        Assert.Equal(("us-west-2", "inner-product_0-3"), (silo.Region, silo.ClusterId));
+        Assert.Equal(("inner-product_0-3_membership", "us-east-2"), (silo.DynamoDBTable, silo.DynamoDBRegion));
+        Assert.Equal("coordinator", script.Environment[SiloEnvironment.Role]);
+        Assert.Equal("0.3", script.Environment[SiloEnvironment.ErrorBound]);
+        Assert.Equal("10", script.Environment[SiloEnvironment.NodeCount]);
+        Assert.Equal("us-west-2", script.Environment[SiloEnvironment.Region]);
+        Assert.Equal("max_error_vs_comm_inner_product_aws/error_bound_0.3/", script.Environment[SiloEnvironment.ResultsPrefix]);
+    }
+
+    [Fact]
+    public async Task Cleanup_terminates_the_ec2_coordinator()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        var image = await RegisterImageAsync("automon-coordinator-test");
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-image", image);
+        Assert.True(code == 0, error);
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+
+        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup");
+
+        Assert.True(cleanupCode == 0, cleanupError);
+        Assert.Contains($"Removed 1 {AwsCleanupReport.Ec2Instance}(s): {instance.InstanceId} (us-west-2)", cleanupOutput, StringComparison.Ordinal);
+        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+    }
+
+    [Fact]
+    public async Task Without_coordinator_image_an_Amazon_owned_image_is_looked_up_and_a_lookalike_of_the_account_is_not_used()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        await RegisterImageAsync("al2023-ami-2023.6.20250101.0-kernel-6.1-x86_64");
+
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3");
+
+        Assert.Equal(1, code);
+        Assert.Contains("No machine image named 'al2023-ami-2023.*-kernel-*-x86_64' owned by 'amazon' in us-west-2", error,
+            StringComparison.Ordinal);
+        Assert.Contains("--coordinator-image", error, StringComparison.Ordinal);
+        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+    }
+
+    private async Task<Dictionary<string, string>> CoordinatorTaskEnvironmentAsync()
+    {
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        return MotoAws.Environment(definition.TaskDefinition);
+    }
+
+    [Fact]
+    public async Task Sync_latencies_given_on_the_command_line_reach_the_Fargate_coordinators_environment()
+    {
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "fargate", "--lazy-sync-latency", "400ms", "--full-sync-latency", "2.5s");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("sync latencies 0.4 s lazy, 2.5 s full", output, StringComparison.Ordinal);
+        var environment = await CoordinatorTaskEnvironmentAsync();
+        Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("2.5", environment[SiloEnvironment.FullSyncLatency]);
+    }
+
+    [Fact]
+    public async Task Sync_latencies_given_on_the_command_line_reach_the_EC2_coordinators_user_data()
+    {
+        await MotoAws.CreateInstanceProfileAsync(_session);
+        var image = await RegisterImageAsync("automon-coordinator-test");
+
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-image", image, "--lazy-sync-latency", "0", "--full-sync-latency", "12");
+
+        Assert.True(code == 0, error);
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        var script = await UserDataAsync(instance.InstanceId);
+        Assert.Equal("0.0", script.Environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("12.0", script.Environment[SiloEnvironment.FullSyncLatency]);
+    }
+
+    [Fact]
+    public async Task Without_sync_latency_options_the_coordinator_gets_the_workloads_paper_latencies()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "dnn", "--target", "aws", "--error-bound", "0.05",
+            "--coordinator-instance-type", "fargate");
+
+        Assert.True(code == 0, error);
+        var environment = await CoordinatorTaskEnvironmentAsync();
+        Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("10.0", environment[SiloEnvironment.FullSyncLatency]);
     }
 
     [Fact]
@@ -136,12 +241,60 @@ public sealed class AwsCommandLineErrorTests
     [InlineData("--aws-endpoint", "http://127.0.0.1:1/")]
     [InlineData("--coordinator-instance-type", "fargate")]
     [InlineData("--nodes-per-silo", "2")]
+    [InlineData("--coordinator-image", "ami-0123456789abcdef0")]
     public async Task Aws_only_options_are_rejected_with_the_local_target(params string[] option)
     {
         var (code, _, error) = await RunAsync(["--node-type", "inner_product", .. option]);
 
         Assert.Equal(1, code);
         AssertOneErrorLine(error, $"{option[0]} does not apply to --target local");
+    }
+
+    [Theory]
+    [InlineData("ami-123")]
+    [InlineData("AMI-0123456789ABCDEF0")]
+    [InlineData("ami-0123456789abcdefg")]
+    [InlineData("0123456789abcdef0")]
+    public async Task A_coordinator_image_that_is_not_an_AMI_id_is_rejected_before_any_AWS_call(string image)
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--coordinator-image", image,
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"--coordinator-image '{image}' is not an AMI id");
+    }
+
+    [Fact]
+    public async Task A_coordinator_image_with_a_Fargate_coordinator_is_rejected()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--coordinator-instance-type", "fargate",
+            "--coordinator-image", "ami-0123456789abcdef0", "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, "--coordinator-image applies to the EC2 coordinator only");
+    }
+
+    [Theory]
+    [InlineData("--lazy-sync-latency", "-1s")]
+    [InlineData("--full-sync-latency", "soon")]
+    [InlineData("--full-sync-latency", "Infinity")]
+    public async Task A_sync_latency_that_is_not_a_duration_is_rejected_with_target_aws(string option, string value)
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", option, value,
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"{option} '{value}' is not a duration");
+    }
+
+    [Fact]
+    public async Task Wan_latency_is_rejected_with_target_aws_saying_the_WAN_there_is_real()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--wan-latency", "25ms");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error,
+            "--wan-latency does not apply to --target aws (only to --target local): on AWS the delay between the coordinator's and the nodes' regions is real, not emulated.");
     }
 
     [Fact]

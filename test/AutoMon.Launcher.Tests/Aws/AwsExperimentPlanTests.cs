@@ -114,6 +114,27 @@ public sealed class AwsExperimentPlanTests
         Assert.Contains("'ohio' is not an AWS region", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ami-0123abcd", true)]
+    [InlineData("ami-0123456789abcdef0", true)]
+    [InlineData("ami-0123456789", false)]
+    [InlineData("ami-0123456789ABCDEF0", false)]
+    [InlineData("al2023-ami-2023.6", false)]
+    public void Coordinator_image_must_be_an_AMI_id(string image, bool valid)
+    {
+        var plan = Plan() with { CoordinatorImageId = image };
+
+        if (valid)
+        {
+            plan.Validate();
+        }
+        else
+        {
+            var error = Assert.Throws<ArgumentException>(plan.Validate);
+            Assert.Contains($"coordinator image '{image}' is not an AMI id", error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Task_sizes_must_be_Fargate_combinations()
     {
