@@ -200,4 +200,78 @@ public sealed class SiloCommandLineTests
 
         Assert.Contains(problems, p => p.Contains("looks like a URL", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("s3://automon-experiment-results/max_error_vs_comm_quadratic_aws/error_bound_0.05/coordinator/", "max_error_vs_comm_quadratic_aws/error_bound_0.05/coordinator/")]
+    [InlineData("s3://automon-experiment-results/run", "run/")]
+    [InlineData("s3://automon-experiment-results", "")]
+    public void The_results_s3_uri_names_a_bucket_and_a_folder(string uri, string prefix)
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "inner_product", "--results-s3-uri", uri, "--results-s3-region", "us-east-2"],
+            out var options, out var problems), string.Join("; ", problems));
+
+        var s3 = options.Experiment!.ResultsS3!;
+        Assert.Equal("automon-experiment-results", s3.Bucket);
+        Assert.Equal(prefix, s3.Prefix);
+        Assert.Equal("us-east-2", s3.Region);
+    }
+
+    [Theory]
+    [InlineData("https://bucket/prefix/", "s3://")]
+    [InlineData("s3://Not_A_Bucket/prefix/", "not an S3 bucket name")]
+    [InlineData("s3://ab/prefix/", "not an S3 bucket name")]
+    public void A_results_s3_uri_that_is_not_one_is_rejected(string uri, string expected)
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "inner_product", "--results-s3-uri", uri, "--results-s3-region", "us-east-2"],
+            out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_results_s3_uri_needs_the_buckets_region()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "inner_product", "--results-s3-uri", "s3://automon-experiment-results/x/"],
+            out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--results-s3-region", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Results_upload_options_without_an_experiment_are_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--results-s3-uri", "s3://automon-experiment-results/x/", "--results-s3-region", "us-east-2"],
+            out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("applies to an --experiment", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("8h", 8 * 3600)]
+    [InlineData("90m", 90 * 60)]
+    [InlineData("30s", 30)]
+    public void The_max_run_time_is_read_as_a_duration(string text, double seconds)
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one", "--max-run-time", text], out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.MaxRunTime);
+    }
+
+    [Fact]
+    public void A_max_run_time_that_is_not_a_positive_duration_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--max-run-time", "forever"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--max-run-time", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Only_node_silos_stop_when_the_coordinator_leaves()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "node", "--dynamodb-region", "us-east-2", "--stop-when-coordinator-leaves"], out var node, out var problems), string.Join("; ", problems));
+        Assert.True(node.StopWhenCoordinatorLeaves);
+
+        Assert.False(SiloCommandLine.TryParse(["--role", "coordinator", "--dynamodb-region", "us-east-2", "--stop-when-coordinator-leaves"], out _, out problems));
+        Assert.Contains(problems, p => p.Contains("node silos", StringComparison.Ordinal));
+    }
 }

@@ -42,7 +42,7 @@ internal sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a silo with DynamoDB membership on <paramref name="moto"/> and fast failure detection.</summary>
-    public static SiloProcess StartWithDynamoDB(MotoServer moto, string role, string region, string clusterId, string tableName)
+    public static SiloProcess StartWithDynamoDB(MotoServer moto, string role, string region, string clusterId, string tableName, params string[] extraArguments)
     {
         var siloPort = MotoServer.FreePort();
         var gatewayPort = MotoServer.FreePort();
@@ -62,7 +62,7 @@ internal sealed class SiloProcess : IAsyncDisposable
                      "--membership", "dynamodb", "--dynamodb-table", tableName,
                      "--dynamodb-service-url", moto.ServiceUrl, "--dynamodb-region", MotoServer.Region,
                      "--failure-detection", "fast", "--exit-when-stdin-closes",
-                 })
+                 }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -84,7 +84,10 @@ internal sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Starts an all-in-one silo with <paramref name="extraArguments"/> (e.g. an experiment) on free ports.</summary>
-    public static SiloProcess StartAllInOne(params string[] extraArguments)
+    public static SiloProcess StartAllInOne(params string[] extraArguments) => StartAllInOne(new Dictionary<string, string>(), extraArguments);
+
+    /// <summary>Starts an all-in-one silo with <paramref name="environment"/> added to its environment.</summary>
+    public static SiloProcess StartAllInOne(IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
     {
         var siloPort = MotoServer.FreePort();
         var gatewayPort = MotoServer.FreePort();
@@ -106,6 +109,11 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var silo = new SiloProcess(process, "all-in-one", siloPort, gatewayPort);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);

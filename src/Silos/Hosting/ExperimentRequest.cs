@@ -62,6 +62,14 @@ public sealed record ExperimentRequest
     /// <summary>Lockstep look-ahead cap in rounds.</summary>
     public int Lookahead { get; init; } = 64;
 
+    /// <summary>
+    /// Upload the result files here when done (summary.json last), or error.txt when the experiment fails; null: none.
+    /// </summary>
+    public S3ResultsDestination? ResultsS3 { get; init; }
+
+    /// <summary>How long to wait for <see cref="WaitForSilos"/> silos (cloud tasks take minutes to start and pull the image).</summary>
+    public TimeSpan SiloWaitTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
     /// <summary>The experiment's configuration and generated data.</summary>
     /// <exception cref="ArgumentException">Unknown workload or settings that do not fit it.</exception>
     public (ExperimentConfig Config, DataSet Data) Build()

@@ -107,6 +107,16 @@ public static class SiloCommandLine
         Description = "Stop the silo when standard input is closed (for supervising processes).",
     };
 
+    private static readonly Option<bool> StopWhenCoordinatorLeavesOption = new("--stop-when-coordinator-leaves")
+    {
+        Description = "Node silos: stop once the coordinator silo has left the cluster (its experiment is done).",
+    };
+
+    private static readonly Option<string?> MaxRunTimeOption = new("--max-run-time")
+    {
+        Description = "Stop after this long whatever happens, e.g. 8h, 90m (default: AUTOMON_MAX_RUN_SECONDS seconds when set, else no limit).",
+    };
+
     // --- An experiment to run once the silo is up (grains on this cluster, driven through this silo's own client). ---
     private static readonly Option<string?> ExperimentOption = new("--experiment")
     {
@@ -151,6 +161,15 @@ public static class SiloCommandLine
 
     private static readonly Option<int> WaitForSilosOption = new("--wait-for-silos") { Description = "Experiment: wait until the cluster has this many active silos before starting." };
 
+    private static readonly Option<string?> ResultsS3UriOption = new("--results-s3-uri")
+    {
+        Description = "Experiment: upload the result files to s3://BUCKET/PREFIX/ when done (summary.json last; error.txt if it fails).",
+    };
+
+    private static readonly Option<string?> ResultsS3RegionOption = new("--results-s3-region") { Description = "Experiment: the results bucket's AWS region." };
+
+    private static readonly Option<string?> S3ServiceUrlOption = new("--s3-service-url") { Description = "Experiment: S3 endpoint URL, e.g. a local emulator." };
+
     private static readonly Option<int> LookaheadOption = new("--lookahead") { Description = "Experiment, lockstep: rounds a step may look ahead (0: one round per step).", DefaultValueFactory = _ => 64 };
 
     static SiloCommandLine()
@@ -171,11 +190,11 @@ public static class SiloCommandLine
         {
             RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, AdvertisedAddressOption, SiloPortOption,
             GatewayPortOption, MembershipOption, PrimarySiloOption, ResponseTimeoutOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
-            FailureDetectionOption, ExitWhenStdinClosesOption,
+            FailureDetectionOption, ExitWhenStdinClosesOption, StopWhenCoordinatorLeavesOption, MaxRunTimeOption,
             ExperimentOption, NodesOption, IterationsOption, DimOption, WindowOption, ErrorBoundOption, SlackOption, SyncOption,
             NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
             LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
-            LookaheadOption,
+            LookaheadOption, ResultsS3UriOption, ResultsS3RegionOption, S3ServiceUrlOption,
         };
         root.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -213,7 +232,44 @@ public static class SiloCommandLine
     {
         if (parseResult.GetValue(ExperimentOption) is not { } workload)
         {
+            foreach (var option in new Option[] { ResultsS3UriOption, ResultsS3RegionOption, S3ServiceUrlOption })
+            {
+                if (parseResult.GetResult(option) is not null)
+                {
+                    problems.Add($"{option.Name} applies to an --experiment (its results are what is uploaded)");
+                }
+            }
+
             return null;
+        }
+
+        S3ResultsDestination? s3 = null;
+        if (parseResult.GetValue(ResultsS3UriOption) is { } uri)
+        {
+            if (S3ResultsDestination.TryParse(uri, out var destination, out var problem))
+            {
+                var region = parseResult.GetValue(ResultsS3RegionOption);
+                var serviceUrl = parseResult.GetValue(S3ServiceUrlOption);
+                if (region is null && serviceUrl is null)
+                {
+                    problems.Add("--results-s3-uri needs --results-s3-region (the bucket's region)");
+                }
+
+                if (serviceUrl is not null && !System.Uri.TryCreate(serviceUrl, UriKind.Absolute, out _))
+                {
+                    problems.Add($"--s3-service-url '{serviceUrl}' is not an absolute URL");
+                }
+
+                s3 = destination with { Region = region, ServiceUrl = serviceUrl };
+            }
+            else
+            {
+                problems.Add(problem!);
+            }
+        }
+        else if (parseResult.GetResult(ResultsS3RegionOption) is not null || parseResult.GetResult(S3ServiceUrlOption) is not null)
+        {
+            problems.Add("--results-s3-region and --s3-service-url go with --results-s3-uri");
         }
 
         TimeSpan Duration(Option<string> option)
@@ -255,6 +311,7 @@ public static class SiloCommandLine
             OutputDirectory = parseResult.GetValue(OutputOption),
             WaitForSilos = parseResult.GetValue(WaitForSilosOption),
             Lookahead = parseResult.GetValue(LookaheadOption),
+            ResultsS3 = s3,
         };
     }
 
@@ -305,6 +362,33 @@ public static class SiloCommandLine
             }
         }
 
+        TimeSpan? maxRunTime = null;
+        var maxRunText = parseResult.GetValue(MaxRunTimeOption);
+        if (maxRunText is not null)
+        {
+            if (TryParseLongDuration(maxRunText, out var limit) && limit > TimeSpan.Zero)
+            {
+                maxRunTime = limit;
+            }
+            else
+            {
+                found.Add($"--max-run-time '{maxRunText}' is not a positive duration (e.g. 8h, 90m, 3600s)");
+            }
+        }
+        else if (Environment.GetEnvironmentVariable("AUTOMON_MAX_RUN_SECONDS") is { Length: > 0 } seconds)
+        {
+            // The launcher's cloud tasks carry the limit in their environment.
+            if (double.TryParse(seconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && value > 0 && double.IsFinite(value))
+            {
+                maxRunTime = TimeSpan.FromSeconds(value);
+            }
+            else
+            {
+                found.Add($"AUTOMON_MAX_RUN_SECONDS '{seconds}' is not a positive number of seconds");
+            }
+        }
+
         options = new SiloHostOptions
         {
             Role = SiloMetadataKeys.ParseRole(parseResult.GetValue(RoleOption)!),
@@ -329,11 +413,28 @@ public static class SiloCommandLine
             DynamoDBRegion = parseResult.GetValue(DynamoDBRegionOption),
             FailureDetection = parseResult.GetValue(FailureDetectionOption) == "fast" ? FailureDetectionProfile.Fast : FailureDetectionProfile.Default,
             ExitWhenStdinCloses = parseResult.GetValue(ExitWhenStdinClosesOption),
+            StopWhenCoordinatorLeaves = parseResult.GetValue(StopWhenCoordinatorLeavesOption),
+            MaxRunTime = maxRunTime,
         };
 
         options.Experiment = ParseExperiment(parseResult, found);
         found.AddRange(options.Validate());
         problems = found;
         return found.Count == 0;
+    }
+
+    /// <summary>A duration in ms, s, m (as the experiment options) or h.</summary>
+    private static bool TryParseLongDuration(string text, out TimeSpan duration)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.EndsWith('h')
+            && double.TryParse(trimmed[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var hours)
+            && hours >= 0 && double.IsFinite(hours))
+        {
+            duration = TimeSpan.FromHours(hours);
+            return true;
+        }
+
+        return ExperimentRequest.TryParseDuration(trimmed, out duration);
     }
 }

@@ -136,6 +136,15 @@ public sealed class SiloHostOptions
     /// <summary>Stop the silo when standard input reaches end of file (a supervising process died or closed the pipe).</summary>
     public bool ExitWhenStdinCloses { get; set; }
 
+    /// <summary>
+    /// Stop once a coordinator silo this silo has seen active has left the cluster: a node silo of a cloud experiment ends
+    /// (and stops costing) when its coordinator is done.
+    /// </summary>
+    public bool StopWhenCoordinatorLeaves { get; set; }
+
+    /// <summary>Stop after this long whatever happens (a hung experiment must not run, and cost, forever); null: no limit.</summary>
+    public TimeSpan? MaxRunTime { get; set; }
+
     /// <summary>An experiment to run on the cluster once this silo is up; the silo stops when it is done.</summary>
     public ExperimentRequest? Experiment { get; set; }
 
@@ -207,6 +216,16 @@ public sealed class SiloHostOptions
         if (PrimarySilo is { } primary && primary.Port == SiloPort && (primary.Address.Equals(Address) || (IPAddress.IsLoopback(primary.Address) && IPAddress.IsLoopback(Address))))
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"--primary-silo {primary} is this silo itself; leave it out on the primary silo"));
+        }
+
+        if (MaxRunTime is { } limit && limit <= TimeSpan.Zero)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"max run time {limit} is not positive"));
+        }
+
+        if (StopWhenCoordinatorLeaves && Role == SiloRole.Coordinator)
+        {
+            problems.Add("--stop-when-coordinator-leaves is for node silos; a coordinator silo stops when its experiment is done");
         }
 
         if (ResponseTimeout is { } timeout && timeout <= TimeSpan.Zero)

@@ -29,13 +29,30 @@ public static class SiloProgram
             }
             catch (ArgumentException exception)
             {
-                await Console.Error.WriteLineAsync($"AutoMon.Silos: experiment failed: {exception.Message}").ConfigureAwait(false);
-                return 1;
+                return await ExperimentRunner.FailAsync(request, $"experiment failed: {exception.Message}", Console.Error).ConfigureAwait(false);
             }
         }
 
+        // The max run time bounds everything, starting the silo included.
+        var stopRequested = cancellationToken;
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.MaxRunTime is { } limit)
+        {
+            run.CancelAfter(limit);
+        }
+
+        cancellationToken = run.Token;
         using var host = SiloHostBuilder.CreateHostBuilder(options).Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            return options.Experiment is { } unstarted
+                ? await ExperimentRunner.FailAsync(unstarted, "the silo did not start within the max run time", Console.Error).ConfigureAwait(false)
+                : 1;
+        }
 
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         // One stable line for operators and supervising processes.
@@ -51,6 +68,11 @@ public static class SiloProgram
             return code;
         }
 
+        if (options.StopWhenCoordinatorLeaves)
+        {
+            _ = CoordinatorWatch.StopWhenCoordinatorLeavesAsync(host.Services, Console.Out);
+        }
+
         if (options.ExitWhenStdinCloses)
         {
             var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -63,6 +85,11 @@ public static class SiloProgram
         }
 
         await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        if (run.IsCancellationRequested && !stopRequested.IsCancellationRequested)
+        {
+            Console.WriteLine($"AutoMon silo stopped: max run time {options.MaxRunTime} reached");
+        }
+
         return 0;
     }
 }

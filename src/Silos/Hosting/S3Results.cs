@@ -1,0 +1,146 @@
+using System.Net;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace AutoMon.Silos.Hosting;
+
+/// <summary>
+/// Where a coordinator silo uploads an experiment's results (<c>--results-s3-uri s3://bucket/prefix/</c>): the paper's
+/// experiments wrote them to the S3 bucket <c>automon-experiment-results</c>, where the launcher's <c>--block</c> waits.
+/// </summary>
+public sealed record S3ResultsDestination
+{
+    /// <summary>The file the launcher waits for: uploaded last, so its presence means every other file is there.</summary>
+    public const string CompletionFile = "summary.json";
+
+    /// <summary>What a failed experiment uploads instead, so a waiting launcher learns why at once.</summary>
+    public const string ErrorFile = "error.txt";
+
+    public required string Bucket { get; init; }
+
+    /// <summary>Key prefix, empty or ending in '/'.</summary>
+    public required string Prefix { get; init; }
+
+    /// <summary>The bucket's region (null: the SDK's default region, or the service URL's).</summary>
+    public string? Region { get; init; }
+
+    /// <summary>Another S3 endpoint (e.g. a local emulator); null for AWS.</summary>
+    public string? ServiceUrl { get; init; }
+
+    public string Uri => $"s3://{Bucket}/{Prefix}";
+
+    /// <summary>Parses <c>s3://bucket/prefix/</c> (the prefix gets a trailing '/'); false with the reason otherwise.</summary>
+    public static bool TryParse(string text, out S3ResultsDestination destination, out string? problem)
+    {
+        destination = new S3ResultsDestination { Bucket = "", Prefix = "" };
+        problem = null;
+        const string scheme = "s3://";
+        if (text is null || !text.StartsWith(scheme, StringComparison.Ordinal))
+        {
+            problem = $"--results-s3-uri '{text}' does not start with s3:// (e.g. s3://automon-experiment-results/run/)";
+            return false;
+        }
+
+        var rest = text[scheme.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var bucket = slash < 0 ? rest : rest[..slash];
+        var prefix = slash < 0 ? "" : rest[(slash + 1)..];
+        // S3 bucket names: 3-63 characters of lower-case letters, digits, '.' and '-', starting and ending with a letter or digit.
+        if (bucket.Length is < 3 or > 63 || !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-')
+            || !char.IsAsciiLetterOrDigit(bucket[0]) || !char.IsAsciiLetterOrDigit(bucket[^1]))
+        {
+            problem = $"--results-s3-uri '{text}': '{bucket}' is not an S3 bucket name";
+            return false;
+        }
+
+        if (prefix.Length > 0 && !prefix.EndsWith('/'))
+        {
+            prefix += "/";
+        }
+
+        destination = new S3ResultsDestination { Bucket = bucket, Prefix = prefix };
+        return true;
+    }
+}
+
+/// <summary>Uploads result files to an <see cref="S3ResultsDestination"/> with the SDK's default credentials (task role, instance profile, environment).</summary>
+public sealed class S3ResultsUploader : IDisposable
+{
+    private readonly S3ResultsDestination _destination;
+    private readonly AmazonS3Client _client;
+
+    public S3ResultsUploader(S3ResultsDestination destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        _destination = destination;
+        var config = new AmazonS3Config { MaxErrorRetry = 6 };
+        if (destination.ServiceUrl is { } url)
+        {
+            config.ServiceURL = url;
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = destination.Region ?? "us-east-1";
+        }
+        else if (destination.Region is { } region)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        _client = new AmazonS3Client(config);
+    }
+
+    /// <summary>
+    /// Uploads the result files of <paramref name="folder"/> (every file, <see cref="S3ResultsDestination.CompletionFile"/>
+    /// last); the keys written.
+    /// </summary>
+    /// <exception cref="IOException">The upload failed; the message names the bucket, key and cause.</exception>
+    public async Task<IReadOnlyList<string>> UploadFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        var files = Directory.GetFiles(folder)
+            .OrderBy(f => Path.GetFileName(f) == S3ResultsDestination.CompletionFile ? 1 : 0)
+            .ThenBy(f => f, StringComparer.Ordinal)
+            .ToList();
+        var keys = new List<string>();
+        foreach (var file in files)
+        {
+            var key = _destination.Prefix + Path.GetFileName(file);
+            await PutAsync(new PutObjectRequest { BucketName = _destination.Bucket, Key = key, FilePath = file }, key, cancellationToken).ConfigureAwait(false);
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
+    /// <summary>Uploads <paramref name="message"/> as <see cref="S3ResultsDestination.ErrorFile"/>.</summary>
+    public async Task UploadErrorAsync(string message, CancellationToken cancellationToken)
+    {
+        var key = _destination.Prefix + S3ResultsDestination.ErrorFile;
+        await PutAsync(new PutObjectRequest { BucketName = _destination.Bucket, Key = key, ContentBody = message.TrimEnd() + "\n" }, key, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private async Task PutAsync(PutObjectRequest request, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e)
+        {
+            var status = e.StatusCode == 0 ? "" : $" ({(int)e.StatusCode} {e.StatusCode})";
+            var hint = e.StatusCode == HttpStatusCode.NotFound ? " — does the bucket exist?" : "";
+            throw new IOException($"uploading s3://{_destination.Bucket}/{key} failed{status}: {e.Message}{hint}", e);
+        }
+        catch (AmazonClientException e)
+        {
+            throw new IOException($"uploading s3://{_destination.Bucket}/{key} failed: {e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new IOException($"uploading s3://{_destination.Bucket}/{key} failed: S3 endpoint unreachable ({e.Message})", e);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}
