@@ -10,6 +10,9 @@ namespace AutoMon.Silos.Hosting;
 /// <summary>Entry point of <c>AutoMon.Silos</c>: parse the command line, run one silo until stopped.</summary>
 public static class SiloProgram
 {
+    /// <summary>How long a silo whose supervisor closed its standard input may take to stop gracefully.</summary>
+    private static readonly TimeSpan SupervisorGoneGrace = TimeSpan.FromSeconds(20);
+
     // The generic host handles Ctrl+C and SIGTERM (graceful silo shutdown); System.CommandLine must not race it.
     public static Task<int> RunAsync(string[] args) =>
         SiloCommandLine.Create(RunSiloAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -81,6 +84,12 @@ public static class SiloProgram
                 using var stdin = Console.OpenStandardInput();
                 await stdin.CopyToAsync(Stream.Null, lifetime.ApplicationStopping).ConfigureAwait(false);
                 lifetime.StopApplication();
+
+                // The supervisor is gone, and with it maybe the cluster's membership table (a local DynamoDB it ran): a graceful
+                // leave would retry table writes for minutes. Give it a moment, then go.
+                await Task.Delay(SupervisorGoneGrace, CancellationToken.None).ConfigureAwait(false);
+                Console.Error.WriteLine($"AutoMon silo: still stopping {SupervisorGoneGrace.TotalSeconds:F0} s after standard input closed; exiting");
+                Environment.Exit(0);
             }, CancellationToken.None);
         }
 
