@@ -410,6 +410,9 @@ public sealed record AwsExperiment
     public string ResultsPrefix { get; }
     public string CompletionMarkerKey => AwsNaming.CompletionMarkerKey(ResultsPrefix);
 
+    /// <summary>The coordinator's report that the experiment failed (uploaded instead of the results).</summary>
+    public string ErrorMarkerKey => AwsNaming.ErrorMarkerKey(ResultsPrefix);
+
     /// <summary>Folder name for downloaded results, e.g. <c>error_bound_0.02</c>.</summary>
     public string ResultsFolder { get; }
 }

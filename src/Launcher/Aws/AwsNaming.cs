@@ -27,6 +27,9 @@ public static partial class AwsNaming
     /// <summary>The coordinator uploads its results, then this file last; its presence means the experiment is done.</summary>
     public const string CompletionMarkerFile = "summary.json";
 
+    /// <summary>Instead of its results, a coordinator whose experiment failed uploads this file, saying why.</summary>
+    public const string ErrorMarkerFile = "error.txt";
+
     /// <summary>The folder under an experiment's results prefix that the coordinator silo uploads to.</summary>
     public const string CoordinatorResultsFolder = "coordinator";
 
@@ -80,6 +83,8 @@ public static partial class AwsNaming
 
     public static string CompletionMarkerKey(string resultsPrefix) =>
         resultsPrefix + CoordinatorResultsFolder + "/" + CompletionMarkerFile;
+
+    public static string ErrorMarkerKey(string resultsPrefix) => resultsPrefix + CoordinatorResultsFolder + "/" + ErrorMarkerFile;
 
     public static string SecurityGroupName(string runId) => "automon-silos_" + runId;
 

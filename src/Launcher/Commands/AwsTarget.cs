@@ -140,8 +140,9 @@ internal static class AwsTarget
     }
 
     /// <summary>
-    /// After the <c>--block</c> wait: where each experiment's results are, results.csv and the figures, and one error line
-    /// per experiment whose files are unreadable; returns the exit code (1 when any failed).
+    /// After the <c>--block</c> wait: where each experiment's results are, results.csv and the figures of those that
+    /// finished, and one error line per experiment that failed on AWS (its error.txt) or whose files are unreadable;
+    /// returns the exit code (1 when any failed).
     /// </summary>
     internal static int ReportResults(AwsExperimentPlan plan, AwsDownloadedResults downloaded, string folder, TextWriter output,
         TextWriter error)
@@ -149,11 +150,14 @@ internal static class AwsTarget
         output.WriteLine($"Results: {Path.GetFullPath(folder)}");
         foreach (var (experiment, experimentFolder) in downloaded.FolderByExperiment.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            output.WriteLine($"  {experiment}: {experimentFolder}");
+            output.WriteLine(downloaded.Failed.TryGetValue(experiment, out var why)
+                ? $"  {experiment}: failed on AWS: {ExperimentCommand.OneLine(why)}"
+                : $"  {experiment}: {experimentFolder}");
         }
 
-        // As a local sweep leaves it: results.csv and the figures, from what the coordinators uploaded.
-        var sweep = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
+        // As a local sweep leaves it: results.csv and the figures, from what the coordinators uploaded (failed ones have none).
+        var succeeded = plan with { ErrorBounds = plan.Experiments.Where(e => !downloaded.Failed.ContainsKey(e.Name)).Select(e => e.ErrorBound).ToList() };
+        var sweep = AwsSweepResults.Write(succeeded, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
         if (sweep.Rows.Count > 0)
         {
             output.WriteLine($"  {ExperimentSweep.ResultsCsv}: {sweep.Rows.Count} row(s), {Path.Combine(sweep.Folder, ExperimentSweep.ResultsCsv)}");
@@ -169,12 +173,18 @@ internal static class AwsTarget
             output.WriteLine($"  note: {note}");
         }
 
+        foreach (var (experiment, why) in downloaded.Failed.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var key = plan.Experiments.Single(e => e.Name == experiment).ErrorMarkerKey;
+            error.WriteLine($"error: {experiment} failed on AWS (s3://{plan.ResultsBucket}/{key}): {ExperimentCommand.OneLine(why)}");
+        }
+
         foreach (var failure in sweep.Failures)
         {
             error.WriteLine($"error: {ExperimentCommand.OneLine(failure)}");
         }
 
-        return sweep.Failures.Count == 0 ? 0 : 1;
+        return sweep.Failures.Count == 0 && downloaded.Failed.Count == 0 ? 0 : 1;
     }
 
     private static string Hours(TimeSpan time) =>
