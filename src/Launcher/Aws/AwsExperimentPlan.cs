@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AutoMon.Launcher.Experiments;
 
 namespace AutoMon.Launcher.Aws;
 
@@ -34,9 +35,10 @@ public sealed record AwsTaskSize(int Cpu, int MemoryMiB)
 
 /// <summary>
 /// Everything the AWS side of one launcher run needs: the workload, its error bounds (one experiment each), how many nodes
-/// and how they are packed into silos, where the coordinator runs, regions, image and roles. Defaults follow the paper's
-/// setup (Sec. 4; the seed's aws_experiments/README.md): coordinator in us-west-2 on an EC2 c5.4xlarge, nodes in us-east-2
-/// as Fargate tasks of 1 vCPU and 4 GB, one node per task.
+/// and how they are packed into silos, what the coordinator silo runs (length, window, dimension, seed, pacing), where the
+/// coordinator runs, regions, image and roles. Defaults follow the paper's setup (Sec. 4; the seed's
+/// aws_experiments/README.md): coordinator in us-west-2 on an EC2 c5.4xlarge, nodes in us-east-2 as Fargate tasks of
+/// 1 vCPU and 4 GB, one node per task; the experiment settings default to the workload's launcher preset.
 /// </summary>
 public sealed partial record AwsExperimentPlan
 {
@@ -49,13 +51,58 @@ public sealed partial record AwsExperimentPlan
     /// <summary>The workload (function) name as the silo knows it, e.g. <c>inner_product</c>.</summary>
     public required string NodeType { get; init; }
 
-    /// <summary>One experiment per error bound; empty for the centralisation baseline.</summary>
+    /// <summary>One experiment per error bound. (No centralisation baseline: the silos' grains run AutoMon only.)</summary>
     public IReadOnlyList<double> ErrorBounds { get; init; } = [];
 
-    /// <summary>The centralisation baseline (the seed's <c>--centralized</c>): one experiment, every update sent.</summary>
-    public bool Centralized { get; init; }
-
     public required int NodeCount { get; init; }
+
+    /// <summary>Data points per node the coordinator's experiment monitors (dnn: rows in total); default: the preset's quick length.</summary>
+    public int Iterations
+    {
+        get => _iterations ?? Preset.QuickIterations;
+        init => _iterations = value;
+    }
+
+    /// <summary>Sliding-window size W; default: the preset's (the paper's 20, or 200 for kld).</summary>
+    public int Window
+    {
+        get => _window ?? Preset.Window;
+        init => _window = value;
+    }
+
+    /// <summary>d; default: the preset's (the paper's 40, 40, 20, 41).</summary>
+    public int Dimension
+    {
+        get => _dimension ?? Preset.Dimension;
+        init => _dimension = value;
+    }
+
+    /// <summary>Seed of the generated data and the function's parameters.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Data points per node on which the neighbourhood is tuned first; default: the preset's (0 for the paper's workloads).</summary>
+    public int TuningIterations
+    {
+        get => _tuningIterations ?? Preset.TuningIterations;
+        init => _tuningIterations = value;
+    }
+
+    /// <summary>Close a round after every data point; default: the preset's (the DNN experiment does).</summary>
+    public bool SingleSampleRounds
+    {
+        get => _singleSampleRounds ?? Preset.SingleSampleRounds;
+        init => _singleSampleRounds = value;
+    }
+
+    /// <summary>
+    /// Seconds between two data updates of a node; default: <see cref="LazySyncLatency"/>, as the seed's AWS nodes take one
+    /// data point per LS_LATENCY (1 s, dnn 0.4 s).
+    /// </summary>
+    public double RoundInterval
+    {
+        get => _roundInterval ?? LazySyncLatency;
+        init => _roundInterval = value;
+    }
 
     /// <summary>Node grains per node silo task (<c>--nodes-per-silo</c>); 1 as in the paper.</summary>
     public int NodesPerSilo { get; init; } = 1;
@@ -114,21 +161,52 @@ public sealed partial record AwsExperimentPlan
 
     public double FullSyncLatency { get; init; } = 4.0;
 
-    /// <summary>A silo gives up after this long (a hung experiment must not run, and cost, forever); the EC2 coordinator then powers off.</summary>
-    public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromHours(8);
+    /// <summary>A run may take at least this long before the silos give up (unless <see cref="MaxRunTime"/> is set).</summary>
+    public static readonly TimeSpan DefaultMaxRunTime = TimeSpan.FromHours(8);
+
+    /// <summary>
+    /// A silo gives up after this long (a hung experiment must not run, and cost, forever); the EC2 coordinator then powers
+    /// off. Default: 8 h, or twice <see cref="LongestRun"/> when that is longer (the paper's full kld run takes 8.3 h).
+    /// </summary>
+    public TimeSpan MaxRunTime
+    {
+        get => _maxRunTime ?? (LongestRun * 2 > DefaultMaxRunTime ? LongestRun * 2 : DefaultMaxRunTime);
+        init => _maxRunTime = value;
+    }
 
     /// <summary>More environment for every silo (e.g. pacing, window), passed through unchanged; names must not start with AUTOMON_ROLE etc. used here.</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
+    private int? _iterations;
+    private int? _window;
+    private int? _dimension;
+    private int? _tuningIterations;
+    private bool? _singleSampleRounds;
+    private double? _roundInterval;
+    private TimeSpan? _maxRunTime;
+
+    /// <summary>The launcher's settings of <see cref="NodeType"/>, which the experiment settings default to.</summary>
+    internal ExperimentPreset Preset => ExperimentPresets.Get(NodeType);
+
+    /// <summary>The ADCD-X neighbourhood size of the experiment at <paramref name="errorBound"/> (the preset's; null: none).</summary>
+    public double? NeighborhoodFor(double errorBound) => Preset.NeighborhoodFor(errorBound);
+
+    /// <summary>
+    /// The longest the coordinator's paced experiment can take: every data point of a node one round interval apart (dnn
+    /// counts rows in total, so this bounds it from above).
+    /// </summary>
+    public TimeSpan LongestRun =>
+        TimeSpan.FromSeconds(Math.Min((double)(TuningIterations + Iterations) * RoundInterval, LongestRunCap.TotalSeconds));
+
+    // Keeps the arithmetic on absurd settings finite; nothing runs this long.
+    private static readonly TimeSpan LongestRunCap = TimeSpan.FromDays(3650);
 
     public string EffectiveMembershipRegion => MembershipRegion ?? NodesRegion;
     public string EffectiveLogsRegion => LogsRegion ?? NodesRegion;
     public string EffectiveResultsRegion => ResultsRegion ?? NodesRegion;
 
-    /// <summary>The experiments of this run: one per error bound, or the single centralisation experiment.</summary>
-    public IReadOnlyList<AwsExperiment> Experiments =>
-        Centralized
-            ? [new AwsExperiment(this, null)]
-            : ErrorBounds.Select(e => new AwsExperiment(this, e)).ToList();
+    /// <summary>The experiments of this run: one per error bound.</summary>
+    public IReadOnlyList<AwsExperiment> Experiments => ErrorBounds.Select(e => new AwsExperiment(this, e)).ToList();
 
     /// <summary>The node silos: silo k hosts nodes [k·NodesPerSilo, min(NodeCount, (k+1)·NodesPerSilo)).</summary>
     public IReadOnlyList<AwsNodeSilo> NodeSilos
@@ -149,7 +227,7 @@ public sealed partial record AwsExperimentPlan
         new[] { CoordinatorRegion, NodesRegion, EffectiveMembershipRegion, EffectiveLogsRegion }.Distinct().ToList();
 
     /// <summary>The plan for one of the paper's four AWS workloads, with the seed's node count, error bounds and latencies.</summary>
-    public static AwsExperimentPlan ForPaperWorkload(string nodeType, string runId, bool centralized = false)
+    public static AwsExperimentPlan ForPaperWorkload(string nodeType, string runId)
     {
         var workload = AwsPaperWorkloads.Get(nodeType);
         return new AwsExperimentPlan
@@ -157,8 +235,7 @@ public sealed partial record AwsExperimentPlan
             RunId = runId,
             NodeType = workload.NodeType,
             NodeCount = workload.NodeCount,
-            ErrorBounds = centralized ? [] : workload.ErrorBounds,
-            Centralized = centralized,
+            ErrorBounds = workload.ErrorBounds,
             LazySyncLatency = workload.LazySyncLatency,
             FullSyncLatency = workload.FullSyncLatency,
         };
@@ -179,14 +256,10 @@ public sealed partial record AwsExperimentPlan
                 $"unknown node type '{NodeType}'; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}.",
                 nameof(NodeType));
         }
-        if (Centralized && ErrorBounds.Count > 0)
+        var preset = Preset;
+        if (ErrorBounds.Count == 0)
         {
-            throw new ArgumentException("the centralisation baseline takes no error bounds.", nameof(ErrorBounds));
-        }
-        if (!Centralized && ErrorBounds.Count == 0)
-        {
-            throw new ArgumentException("at least one error bound is needed (or the centralisation baseline).",
-                nameof(ErrorBounds));
+            throw new ArgumentException("at least one error bound is needed.", nameof(ErrorBounds));
         }
         var labels = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in ErrorBounds)
@@ -210,6 +283,7 @@ public sealed partial record AwsExperimentPlan
         {
             throw new ArgumentException($"nodes per silo must be in 1..{NodeCount}, got {NodesPerSilo}.", nameof(NodesPerSilo));
         }
+        ValidateExperimentSettings(preset);
         foreach (var region in Regions.Append(EffectiveResultsRegion))
         {
             AwsNaming.ValidateRegion(region);
@@ -250,6 +324,12 @@ public sealed partial record AwsExperimentPlan
             throw new ArgumentException(
                 $"latencies must be finite and non-negative, got lazy {LazySyncLatency} s and full {FullSyncLatency} s.");
         }
+        if (!double.IsFinite(RoundInterval) || RoundInterval <= 0)
+        {
+            throw new ArgumentException(
+                $"the nodes' round interval (by default the lazy-sync latency) must be positive, got {RoundInterval} s.",
+                nameof(RoundInterval));
+        }
         if (MaxRunTime <= TimeSpan.Zero)
         {
             throw new ArgumentException($"MaxRunTime must be positive, got {MaxRunTime}.", nameof(MaxRunTime));
@@ -269,6 +349,17 @@ public sealed partial record AwsExperimentPlan
         }
     }
 
+    private void ValidateExperimentSettings(ExperimentPreset preset)
+    {
+        if (Window < 1 || Dimension < 1 || TuningIterations < 0)
+        {
+            throw new ArgumentException(
+                $"window {Window} and dimension {Dimension} must be at least 1 and tuning iterations {TuningIterations} at least 0.");
+        }
+        // As a local run: what the coordinator silo would otherwise find out on AWS, after the tasks have started.
+        ExperimentData.ValidateShape(preset, NodeCount, Iterations, Window, SingleSampleRounds);
+    }
+
     /// <summary>Whether <paramref name="id"/> has the form of an AMI id: <c>ami-</c> and 8 (older images) or 17 hex digits.</summary>
     public static bool IsAmiId(string id) => AmiPattern().IsMatch(id);
 
@@ -285,22 +376,26 @@ public sealed partial record AwsExperimentPlan
     private static partial Regex EnvironmentNamePattern();
 }
 
-/// <summary>One experiment: the workload at one error bound (null for the centralisation baseline), with its resource names.</summary>
+/// <summary>One experiment: the workload at one error bound, with its resource names and neighbourhood size.</summary>
 public sealed record AwsExperiment
 {
-    internal AwsExperiment(AwsExperimentPlan plan, double? errorBound)
+    internal AwsExperiment(AwsExperimentPlan plan, double errorBound)
     {
         ErrorBound = errorBound;
+        Neighborhood = plan.NeighborhoodFor(errorBound);
         Name = AwsNaming.ExperimentName(plan.NodeType, errorBound);
         NodesCluster = AwsNaming.ClusterName(Name, plan.NodesRegion);
         CoordinatorCluster = AwsNaming.ClusterName(Name, plan.CoordinatorRegion);
         LogGroup = AwsNaming.LogGroupName(Name);
         MembershipTable = AwsNaming.MembershipTableName(Name);
         ResultsPrefix = AwsNaming.ResultsPrefix(plan.NodeType, errorBound);
-        ResultsFolder = errorBound is { } e ? "error_bound_" + AwsNaming.PythonFloat(e) : AwsNaming.CentralizationLabel;
+        ResultsFolder = "error_bound_" + AwsNaming.PythonFloat(errorBound);
     }
 
-    public double? ErrorBound { get; }
+    public double ErrorBound { get; }
+
+    /// <summary>The initial ADCD-X neighbourhood size the coordinator gets (the preset's for this error bound); null: none.</summary>
+    public double? Neighborhood { get; }
 
     /// <summary>The seed's name, e.g. <c>inner-product_0-02</c>; also the Orleans cluster id (membership partition key ClusterId).</summary>
     public string Name { get; }
@@ -314,6 +409,9 @@ public sealed record AwsExperiment
     public string MembershipTable { get; }
     public string ResultsPrefix { get; }
     public string CompletionMarkerKey => AwsNaming.CompletionMarkerKey(ResultsPrefix);
+
+    /// <summary>The coordinator's report that the experiment failed (uploaded instead of the results).</summary>
+    public string ErrorMarkerKey => AwsNaming.ErrorMarkerKey(ResultsPrefix);
 
     /// <summary>Folder name for downloaded results, e.g. <c>error_bound_0.02</c>.</summary>
     public string ResultsFolder { get; }

@@ -151,6 +151,11 @@ public sealed partial class AwsExperimentProvisioner
         await EnsureLogGroupAsync(plan.EffectiveLogsRegion, experiment.LogGroup, tags, cancellationToken).ConfigureAwait(false);
         await EnsureMembershipTableAsync(plan.EffectiveMembershipRegion, experiment.MembershipTable, tags, options,
             cancellationToken).ConfigureAwait(false);
+        // An earlier attempt's failure report would end this attempt's --block wait at once.
+        var resultsRegion = plan.EffectiveResultsRegion;
+        await AwsSdkCall.RunAsync(_session, "s3", "DeleteObject", resultsRegion,
+            () => _session.S3(resultsRegion).DeleteObjectAsync(plan.ResultsBucket, experiment.ErrorMarkerKey, cancellationToken))
+            .ConfigureAwait(false);
 
         var taskDefinitions = new List<string>();
         string? coordinatorClusterArn = null, coordinatorTaskArn = null, coordinatorInstanceId = null;
@@ -654,6 +659,56 @@ public sealed partial class AwsExperimentProvisioner
         }
     }
 
+    /// <summary>
+    /// The plan's experiments whose coordinator uploaded its error marker (<see cref="AwsExperiment.ErrorMarkerKey"/>) and
+    /// no completion marker: they failed. Each with the marker's text (what went wrong), trimmed.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> FindFailedExperimentsAsync(AwsExperimentPlan plan,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var region = plan.EffectiveResultsRegion;
+        var s3 = _session.S3(region);
+        var done = (await FindExperimentsWithResultsAsync(plan, cancellationToken).ConfigureAwait(false))
+            .Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var experiment in plan.Experiments.Where(e => !done.Contains(e.Name)))
+        {
+            if (!await HasObjectAsync(plan, experiment.ErrorMarkerKey, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+            string text;
+            using (var response = await AwsSdkCall.RunAsync(_session, "s3", "GetObject", region,
+                       () => s3.GetObjectAsync(plan.ResultsBucket, experiment.ErrorMarkerKey, cancellationToken)).ConfigureAwait(false))
+            using (var reader = new StreamReader(response.ResponseStream, Encoding.UTF8))
+            {
+                text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            }
+            text = text.Trim();
+            // A stack trace can be long: the first part says what failed; the whole file is downloaded with the results.
+            failed[experiment.Name] = text.Length == 0 ? "(error.txt is empty)" : text.Length > 2000 ? text[..2000] + " ..." : text;
+        }
+        return failed;
+    }
+
+    private async Task<bool> HasObjectAsync(AwsExperimentPlan plan, string key, CancellationToken cancellationToken)
+    {
+        var region = plan.EffectiveResultsRegion;
+        var s3 = _session.S3(region);
+        try
+        {
+            var response = await AwsSdkCall.RunAsync(_session, "s3", "ListObjectsV2", region, () =>
+                s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = plan.ResultsBucket, Prefix = key, MaxKeys = 1 },
+                    cancellationToken)).ConfigureAwait(false);
+            return (response.S3Objects ?? []).Any(o => o.Key == key);
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            return false;
+        }
+    }
+
     /// <summary>The plan's experiments whose completion marker (<see cref="AwsExperiment.CompletionMarkerKey"/>) is in S3.</summary>
     public async Task<IReadOnlyList<AwsExperiment>> FindExperimentsWithResultsAsync(AwsExperimentPlan plan,
         CancellationToken cancellationToken = default)
@@ -688,8 +743,10 @@ public sealed partial class AwsExperimentProvisioner
 
     /// <summary>
     /// The <c>--block</c> wait: looks in S3 every <see cref="AwsWaitOptions.PollInterval"/> until every experiment of the
-    /// plan has its completion marker, then downloads each experiment's results folder to
-    /// <c>downloadDirectory/&lt;error_bound_e&gt;/</c>. Throws <see cref="TimeoutException"/> naming the missing experiments.
+    /// plan has its completion marker or its error marker (it failed: no longer waited for), then downloads each
+    /// experiment's results folder to <c>downloadDirectory/&lt;error_bound_e&gt;/</c>; the failed ones and their error
+    /// text are in <see cref="AwsDownloadedResults.Failed"/>. Throws <see cref="TimeoutException"/> naming the missing
+    /// experiments.
     /// </summary>
     public async Task<AwsDownloadedResults> WaitForResultsAsync(AwsExperimentPlan plan, string downloadDirectory,
         AwsWaitOptions? options = null, CancellationToken cancellationToken = default)
@@ -700,11 +757,19 @@ public sealed partial class AwsExperimentProvisioner
         plan.Validate();
         var experiments = plan.Experiments;
         var start = _time.GetUtcNow();
+        IReadOnlyDictionary<string, string> failed;
+        var announced = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             var done = await FindExperimentsWithResultsAsync(plan, cancellationToken).ConfigureAwait(false);
             var doneNames = done.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-            var pending = experiments.Where(e => !doneNames.Contains(e.Name)).Select(e => e.Name).ToList();
+            failed = await FindFailedExperimentsAsync(plan, cancellationToken).ConfigureAwait(false);
+            foreach (var (name, error) in failed.Where(f => announced.Add(f.Key)))
+            {
+                _log.WriteLine($"{name} failed (not waited for any longer): {error}");
+            }
+            var pending = experiments.Where(e => !doneNames.Contains(e.Name) && !failed.ContainsKey(e.Name))
+                .Select(e => e.Name).ToList();
             options.Progress?.Report(new AwsResultsProgress(experiments.Count - pending.Count, experiments.Count, pending));
             if (pending.Count == 0)
             {
@@ -725,7 +790,8 @@ public sealed partial class AwsExperimentProvisioner
                            $"looking again in {options.PollInterval}.");
             await Task.Delay(options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
-        return await DownloadResultsAsync(plan, downloadDirectory, cancellationToken).ConfigureAwait(false);
+        var downloaded = await DownloadResultsAsync(plan, downloadDirectory, cancellationToken).ConfigureAwait(false);
+        return downloaded with { Failed = failed };
     }
 
     /// <summary>
@@ -747,10 +813,11 @@ public sealed partial class AwsExperimentProvisioner
         {
             return;
         }
-        // The coordinator uploads its results just before it exits: look once more before calling it failed.
+        // The coordinator uploads its results (or its error) just before it exits: look once more before calling it lost.
         var done = (await FindExperimentsWithResultsAsync(plan, cancellationToken).ConfigureAwait(false))
             .Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-        var failed = gone.Where(e => !done.Contains(e.Name)).ToList();
+        var reported = await FindFailedExperimentsAsync(plan, cancellationToken).ConfigureAwait(false);
+        var failed = gone.Where(e => !done.Contains(e.Name) && !reported.ContainsKey(e.Name)).ToList();
         if (failed.Count > 0)
         {
             throw new InvalidOperationException(

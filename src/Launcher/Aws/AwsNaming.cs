@@ -27,6 +27,12 @@ public static partial class AwsNaming
     /// <summary>The coordinator uploads its results, then this file last; its presence means the experiment is done.</summary>
     public const string CompletionMarkerFile = "summary.json";
 
+    /// <summary>Instead of its results, a coordinator whose experiment failed uploads this file, saying why.</summary>
+    public const string ErrorMarkerFile = "error.txt";
+
+    /// <summary>The folder under an experiment's results prefix that the coordinator silo uploads to.</summary>
+    public const string CoordinatorResultsFolder = "coordinator";
+
     /// <summary>The error bound as Python's <c>str(float)</c> prints it (0.02 → "0.02", 1.0 → "1.0", 1e-05 → "1e-05").</summary>
     public static string PythonFloat(double value)
     {
@@ -75,7 +81,10 @@ public static partial class AwsNaming
             ? $"max_error_vs_comm_{nodeType}_aws/error_bound_{PythonFloat(e)}/"
             : $"max_error_vs_comm_centralization_{nodeType}_aws/";
 
-    public static string CompletionMarkerKey(string resultsPrefix) => resultsPrefix + "coordinator/" + CompletionMarkerFile;
+    public static string CompletionMarkerKey(string resultsPrefix) =>
+        resultsPrefix + CoordinatorResultsFolder + "/" + CompletionMarkerFile;
+
+    public static string ErrorMarkerKey(string resultsPrefix) => resultsPrefix + CoordinatorResultsFolder + "/" + ErrorMarkerFile;
 
     public static string SecurityGroupName(string runId) => "automon-silos_" + runId;
 

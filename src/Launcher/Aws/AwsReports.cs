@@ -133,4 +133,8 @@ public sealed record AwsResultsProgress(int Completed, int Total, IReadOnlyList<
 
 /// <summary>Downloaded results: the local folder of each experiment (e.g. <c>dir/error_bound_0.02</c>) and its files.</summary>
 public sealed record AwsDownloadedResults(IReadOnlyDictionary<string, string> FolderByExperiment,
-    IReadOnlyList<string> Files);
+    IReadOnlyList<string> Files)
+{
+    /// <summary>Experiments whose coordinator reported a failure (its error.txt) instead of results: name → its text.</summary>
+    public IReadOnlyDictionary<string, string> Failed { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}

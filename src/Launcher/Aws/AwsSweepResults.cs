@@ -37,7 +37,7 @@ internal sealed record AwsSweepOutcome(string Folder, IReadOnlyList<SweepRow> Ro
 internal static class AwsSweepResults
 {
     /// <summary>The folder, below an experiment's, that the coordinator uploads its files to.</summary>
-    public const string CoordinatorFolder = "coordinator";
+    public const string CoordinatorFolder = AwsNaming.CoordinatorResultsFolder;
 
     /// <summary>
     /// Reads every experiment of <paramref name="plan"/> from <paramref name="folder"/>/&lt;ResultsFolder&gt;/coordinator/ and
@@ -100,7 +100,7 @@ internal static class AwsSweepResults
         var messages = summary.Long("total_msgs_broadcast_disabled");
         var dataUpdates = summary.Long("data_updates");
         var perRound = summary.Pacing != "paced";
-        var errorBound = experiment.ErrorBound ?? double.NaN;
+        var errorBound = experiment.ErrorBound;
 
         // As the simulator's summary: centralisation from the rounds; periodic with AutoMon's message budget and the oracle
         // replayed on every round's f(x̄). Paced runs have f(x̄) at checkpoints only: centralisation is every data update
@@ -161,10 +161,8 @@ internal static class AwsSweepResults
         }
 
         var title = string.Create(CultureInfo.InvariantCulture, $"{plan.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, aws)");
-        var automon = plan.Centralized
-            ? []
-            : results.OrderBy(r => r.Row.ErrorBound)
-                .Select(r => (r.Row, Label: "ε=" + r.Row.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList();
+        var automon = results.OrderBy(r => r.Row.ErrorBound)
+            .Select(r => (r.Row, Label: "ε=" + r.Row.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList();
         var first = reference.Row;
 
         var byMessages = new CostFigure(title,
@@ -197,9 +195,7 @@ internal static class AwsSweepResults
     }
 
     private static string FunctionTitle(AwsExperimentPlan plan, AwsExperimentResults result) =>
-        result.Experiment.ErrorBound is { } e
-            ? string.Create(CultureInfo.InvariantCulture, $"{plan.NodeType}, ε = {e:G4} (aws)")
-            : $"{plan.NodeType}: centralisation (aws)";
+        string.Create(CultureInfo.InvariantCulture, $"{plan.NodeType}, ε = {result.Experiment.ErrorBound:G4} (aws)");
 
     private static JsonDocument ParseJson(string path)
     {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using AutoMon.Launcher.Experiments;
+using AutoMon.Protocol.Data;
 
 namespace AutoMon.Launcher.Aws;
 
@@ -6,9 +8,11 @@ namespace AutoMon.Launcher.Aws;
 /// What a silo container is told, in two parts. The silo host (src/Silos, <c>AutoMon.Silos</c>) takes its command line:
 /// role, region, Orleans cluster id, ports, DynamoDB membership table and region (<see cref="CoordinatorArguments"/>,
 /// <see cref="NodeSiloArguments"/>; the image's entrypoint adds <c>--address</c>, which only the running container
-/// knows). The experiment running in it reads these AUTOMON_* environment variables. The seed's counterparts were
-/// NODE_IDX, NODE_TYPE, ERROR_BOUND, HOST, S3_WRITE, LS_LATENCY, FS_LATENCY; with DynamoDB membership no silo needs the
-/// coordinator's address.
+/// knows); the coordinator's also names the experiment it runs once the node silos have joined (paced, with the seed's
+/// latencies) and the S3 folder it uploads the results to; node silos stop once that coordinator has left. The AUTOMON_*
+/// environment variables say the same for logs and tools (and AUTOMON_MAX_RUN_SECONDS bounds every silo's run). The
+/// seed's counterparts were NODE_IDX, NODE_TYPE, ERROR_BOUND, HOST, S3_WRITE, LS_LATENCY, FS_LATENCY; with DynamoDB
+/// membership no silo needs the coordinator's address.
 /// </summary>
 public static class SiloEnvironment
 {
@@ -16,11 +20,8 @@ public static class SiloEnvironment
     public const string Role = "AUTOMON_ROLE";
     public const string NodeType = "AUTOMON_NODE_TYPE";
 
-    /// <summary>Error bound as Python prints it; absent for the centralisation baseline.</summary>
+    /// <summary>Error bound as Python prints it.</summary>
     public const string ErrorBound = "AUTOMON_ERROR_BOUND";
-
-    /// <summary><c>true</c> for the centralisation baseline.</summary>
-    public const string Centralized = "AUTOMON_CENTRALIZED";
 
     /// <summary>Total nodes of the experiment.</summary>
     public const string NodeCount = "AUTOMON_NODE_COUNT";
@@ -65,20 +66,67 @@ public static class SiloEnvironment
 
     public static IReadOnlySet<string> ReservedNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        Role, NodeType, ErrorBound, Centralized, NodeCount, NodeIndexStart, NodeIndexEnd, Region, ClusterId,
+        Role, NodeType, ErrorBound, NodeCount, NodeIndexStart, NodeIndexEnd, Region, ClusterId,
         MembershipTable, MembershipRegion, ResultsBucket, ResultsRegion, ResultsPrefix, SiloPort, GatewayPort,
         LazySyncLatency, FullSyncLatency, AdvertisePublicIp, AdvertisedIp, MaxRunSeconds, RunId,
     };
 
-    /// <summary>The silo host's command line for the coordinator of one experiment (without <c>--address</c>).</summary>
+    /// <summary>Where the coordinator silo writes the experiment's files before it uploads them.</summary>
+    public const string CoordinatorOutputDirectory = "/tmp/automon-results";
+
+    /// <summary>
+    /// The silo host's command line for the coordinator of one experiment (without <c>--address</c>): the silo, then the
+    /// experiment it runs once all node silos have joined, paced as the seed's AWS runs (a node takes a data point every
+    /// round interval; the coordinator waits the sync latencies), uploading its files under
+    /// <c>s3://bucket/&lt;results prefix&gt;coordinator/</c>, summary.json last (error.txt there if it fails).
+    /// </summary>
     public static IReadOnlyList<string> CoordinatorArguments(AwsExperimentPlan plan, AwsExperiment experiment, string region)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(experiment);
-        return Arguments(plan, experiment, "coordinator", region, "coordinator");
+        var arguments = Arguments(plan, experiment, "coordinator", region, "coordinator");
+        arguments.AddRange(
+        [
+            "--experiment", SiloWorkload(plan.NodeType),
+            "--nodes", Integer(plan.NodeCount),
+            "--iterations", Integer(plan.Iterations),
+            "--dim", Integer(plan.Dimension),
+            "--window", Integer(plan.Window),
+            "--error-bound", Number(experiment.ErrorBound),
+        ]);
+        if (experiment.Neighborhood is { } neighborhood)
+        {
+            arguments.AddRange(["--neighborhood", Number(neighborhood)]);
+        }
+        if (plan.TuningIterations > 0)
+        {
+            arguments.AddRange(["--tuning-iterations", Integer(plan.TuningIterations)]);
+        }
+        if (plan.SingleSampleRounds)
+        {
+            arguments.Add("--single-sample-rounds");
+        }
+        arguments.AddRange(
+        [
+            "--seed", Integer(plan.Seed),
+            "--pacing", "paced",
+            "--round-interval", Seconds(plan.RoundInterval),
+            "--lazy-sync-latency", Seconds(plan.LazySyncLatency),
+            "--full-sync-latency", Seconds(plan.FullSyncLatency),
+            "--experiment-id", experiment.Name,
+            "--output", CoordinatorOutputDirectory,
+            // The coordinator silo itself and every node silo: the nodes' grains need their silos before the run starts.
+            "--wait-for-silos", Integer(1 + plan.NodeSilos.Count),
+            "--results-s3-uri", $"s3://{plan.ResultsBucket}/{experiment.ResultsPrefix}{AwsNaming.CoordinatorResultsFolder}/",
+            "--results-s3-region", plan.EffectiveResultsRegion,
+        ]);
+        return arguments;
     }
 
-    /// <summary>The silo host's command line for a node silo of one experiment (without <c>--address</c>).</summary>
+    /// <summary>
+    /// The silo host's command line for a node silo of one experiment (without <c>--address</c>): it hosts node grains
+    /// and stops once the experiment's coordinator silo has left the cluster (its run is over, or it failed).
+    /// </summary>
     public static IReadOnlyList<string> NodeSiloArguments(AwsExperimentPlan plan, AwsExperiment experiment, AwsNodeSilo silo)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -87,8 +135,34 @@ public static class SiloEnvironment
         var name = silo.NodeCount == 1
             ? "node-" + silo.FirstNode.ToString(CultureInfo.InvariantCulture)
             : $"nodes-{silo.FirstNode.ToString(CultureInfo.InvariantCulture)}-{(silo.EndNode - 1).ToString(CultureInfo.InvariantCulture)}";
-        return Arguments(plan, experiment, "node", plan.NodesRegion, name);
+        var arguments = Arguments(plan, experiment, "node", plan.NodesRegion, name);
+        arguments.Add("--stop-when-coordinator-leaves");
+        return arguments;
     }
+
+    /// <summary>
+    /// The silo host's name of a node type's workload (<c>Workloads.TryParse</c>): the node type itself where the silo
+    /// knows it (inner_product, kld, ...), else the silo's shortest name of the same workload (dnn: intrusion_detection).
+    /// </summary>
+    public static string SiloWorkload(string nodeType)
+    {
+        var workload = ExperimentPresets.Get(nodeType).Workload;
+        if (Workloads.TryParse(nodeType, out var same) && same == workload)
+        {
+            return nodeType;
+        }
+        return Workloads.Names
+            .Where(name => Workloads.TryParse(name, out var w) && w == workload)
+            .OrderBy(name => name.Length).ThenBy(name => name, StringComparer.Ordinal)
+            .First();
+    }
+
+    private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    // The silo host's durations take a unit (a bare number would be milliseconds).
+    private static string Seconds(double seconds) => Number(seconds) + "s";
 
     private static List<string> Arguments(AwsExperimentPlan plan, AwsExperiment experiment, string role, string region,
         string siloName) =>
@@ -123,11 +197,7 @@ public static class SiloEnvironment
             new(Role, role),
             new(NodeType, plan.NodeType),
         };
-        if (experiment.ErrorBound is { } e)
-        {
-            env.Add(new(ErrorBound, AwsNaming.PythonFloat(e)));
-        }
-        env.Add(new(Centralized, plan.Centralized ? "true" : "false"));
+        env.Add(new(ErrorBound, AwsNaming.PythonFloat(experiment.ErrorBound)));
         env.Add(new(NodeCount, plan.NodeCount.ToString(inv)));
         if (silo is not null)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Experiments;
 
@@ -25,6 +26,18 @@ internal static class AwsTarget
 
         public int? Nodes { get; init; }
 
+        /// <summary>Data points per node the coordinator's experiment monitors (dnn: rows in total); null: the quick default.</summary>
+        public int? Iterations { get; init; }
+
+        /// <summary>The paper's full length (<c>--full</c>): hours per experiment on AWS, where a node takes a point a second.</summary>
+        public bool Full { get; init; }
+
+        public int Seed { get; init; }
+
+        /// <summary>Time between two data updates of a node (<c>--round-interval</c>); null: the lazy-sync latency, as the seed.</summary>
+        public string? RoundInterval { get; init; }
+
+        /// <summary>Refused: the silos' grains run AutoMon only.</summary>
         public bool Centralized { get; init; }
 
         public string CoordinatorInstanceType { get; init; } = "ec2";
@@ -95,7 +108,8 @@ internal static class AwsTarget
             var provisioner = new AwsExperimentProvisioner(session, output);
             output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
                              $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
-                             $"sync latencies {AwsNaming.PythonFloat(plan.LazySyncLatency)} s lazy, {AwsNaming.PythonFloat(plan.FullSyncLatency)} s full.");
+                             $"sync latencies {AwsNaming.PythonFloat(plan.LazySyncLatency)} s lazy, {AwsNaming.PythonFloat(plan.FullSyncLatency)} s full; " +
+                             $"{plan.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.RoundInterval)} s (up to about {Hours(plan.LongestRun)} per experiment).");
             var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block },
                 cancellationToken).ConfigureAwait(false);
             foreach (var skipped in provisioned.SkippedAlreadyInS3)
@@ -119,42 +133,82 @@ internal static class AwsTarget
             var progress = new Progress<AwsResultsProgress>(p => output.WriteLine($"  {p.Completed}/{p.Total} experiments done"));
             var downloaded = await provisioner.WaitForResultsAsync(plan, folder, new AwsWaitOptions { Progress = progress }, cancellationToken)
                 .ConfigureAwait(false);
-            output.WriteLine($"Results: {Path.GetFullPath(folder)}");
-            foreach (var (experiment, experimentFolder) in downloaded.FolderByExperiment.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                output.WriteLine($"  {experiment}: {experimentFolder}");
-            }
-
-            // As a local sweep leaves it: results.csv and the figures, from what the coordinators uploaded.
-            var sweep = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
-            if (sweep.Rows.Count > 0)
-            {
-                output.WriteLine($"  {ExperimentSweep.ResultsCsv}: {sweep.Rows.Count} row(s), {Path.Combine(sweep.Folder, ExperimentSweep.ResultsCsv)}");
-                output.WriteLine("Figures:");
-                foreach (var figure in sweep.Figures)
-                {
-                    output.WriteLine($"  {figure}");
-                }
-            }
-
-            foreach (var note in sweep.Notes)
-            {
-                output.WriteLine($"  note: {note}");
-            }
-
-            foreach (var failure in sweep.Failures)
-            {
-                error.WriteLine($"error: {ExperimentCommand.OneLine(failure)}");
-            }
-
+            var code = ReportResults(plan, downloaded, folder, output, error);
             output.WriteLine($"Remove what this run created with: automon cleanup --run-id {plan.RunId}");
-            return sweep.Failures.Count == 0 ? 0 : 1;
+            return code;
         }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// After the <c>--block</c> wait: where each experiment's results are, results.csv and the figures of those that
+    /// finished, and one error line per experiment that failed on AWS (its error.txt) or whose files are unreadable;
+    /// returns the exit code (1 when any failed).
+    /// </summary>
+    internal static int ReportResults(AwsExperimentPlan plan, AwsDownloadedResults downloaded, string folder, TextWriter output,
+        TextWriter error)
+    {
+        output.WriteLine($"Results: {Path.GetFullPath(folder)}");
+        foreach (var (experiment, experimentFolder) in downloaded.FolderByExperiment.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine(downloaded.Failed.TryGetValue(experiment, out var why)
+                ? $"  {experiment}: failed on AWS: {ExperimentCommand.OneLine(why)}"
+                : $"  {experiment}: {experimentFolder}");
+        }
+
+        // As a local sweep leaves it: results.csv and the figures, from what the coordinators uploaded (failed ones have none).
+        var succeeded = plan with { ErrorBounds = plan.Experiments.Where(e => !downloaded.Failed.ContainsKey(e.Name)).Select(e => e.ErrorBound).ToList() };
+        var sweep = AwsSweepResults.Write(succeeded, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
+        if (sweep.Rows.Count > 0)
+        {
+            output.WriteLine($"  {ExperimentSweep.ResultsCsv}: {sweep.Rows.Count} row(s), {Path.Combine(sweep.Folder, ExperimentSweep.ResultsCsv)}");
+            output.WriteLine("Figures:");
+            foreach (var figure in sweep.Figures)
+            {
+                output.WriteLine($"  {figure}");
+            }
+        }
+
+        foreach (var note in sweep.Notes)
+        {
+            output.WriteLine($"  note: {note}");
+        }
+
+        foreach (var (experiment, why) in downloaded.Failed.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var key = plan.Experiments.Single(e => e.Name == experiment).ErrorMarkerKey;
+            error.WriteLine($"error: {experiment} failed on AWS (s3://{plan.ResultsBucket}/{key}): {ExperimentCommand.OneLine(why)}");
+        }
+
+        foreach (var failure in sweep.Failures)
+        {
+            error.WriteLine($"error: {ExperimentCommand.OneLine(failure)}");
+        }
+
+        return sweep.Failures.Count == 0 && downloaded.Failed.Count == 0 ? 0 : 1;
+    }
+
+    private static string Hours(TimeSpan time) =>
+        time < TimeSpan.FromHours(1)
+            ? $"{Math.Ceiling(time.TotalMinutes).ToString(CultureInfo.InvariantCulture)} min"
+            : $"{time.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h";
 
     /// <summary>The plan of the request: the paper's workload settings, overridden by the options given.</summary>
     internal static AwsExperimentPlan Plan(AwsRequest request)
     {
+        if (request.Centralized)
+        {
+            // The silos' grains run AutoMon only; the baseline needs no cluster anyway.
+            throw new ArgumentException(
+                "--centralized does not apply to --target aws: the silos' grains run AutoMon only. Run --centralized locally " +
+                "(it computes the baseline exactly), or use --block, whose results derive the centralisation baseline from the " +
+                "coordinators' function values.");
+        }
+
+        if (request.Iterations is not null && request.Full)
+        {
+            throw new ArgumentException("Give --iterations or --full, not both.");
+        }
+
         var preset = ExperimentPresets.Get(request.NodeType);
         var host = request.CoordinatorInstanceType.Trim().ToLowerInvariant() switch
         {
@@ -189,19 +243,25 @@ internal static class AwsTarget
         // The coordinator's emulated computation time (the paper's AWS runs: LS_LATENCY, FS_LATENCY), in its environment.
         var lazyLatency = ExperimentCommand.ParseDuration(request.LazySyncLatency, "--lazy-sync-latency");
         var fullLatency = ExperimentCommand.ParseDuration(request.FullSyncLatency, "--full-sync-latency");
+        var roundInterval = ExperimentCommand.ParseDuration(request.RoundInterval, "--round-interval");
+        if (roundInterval is { } interval && interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"--round-interval must be positive; got {request.RoundInterval}.");
+        }
 
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
         var plan = preset.IsPaperWorkload
-            ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId, request.Centralized)
-            : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType, NodeCount = preset.Nodes, Centralized = request.Centralized };
-        var bounds = request.Centralized
-            ? []
-            : ExperimentCommand.ErrorBoundsOf(
-                new ExperimentCommand.ExperimentRequest { NodeType = request.NodeType, ErrorBound = request.ErrorBound, ErrorBounds = request.ErrorBounds },
-                preset);
-        return plan with
+            ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId)
+            : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType, NodeCount = preset.Nodes };
+        var bounds = ExperimentCommand.ErrorBoundsOf(
+            new ExperimentCommand.ExperimentRequest { NodeType = request.NodeType, ErrorBound = request.ErrorBound, ErrorBounds = request.ErrorBounds },
+            preset);
+        plan = plan with
         {
             ErrorBounds = bounds,
+            // As a local run: the quick length by default (the paper's kld and dnn take hours here, a node a point a second).
+            Iterations = request.Iterations ?? (request.Full ? preset.PaperIterations : preset.QuickIterations),
+            Seed = request.Seed,
             CoordinatorHost = host,
             CoordinatorImageId = request.CoordinatorImage,
             NodeCount = request.Nodes ?? plan.NodeCount,
@@ -210,6 +270,7 @@ internal static class AwsTarget
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
+        return roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
     }
 
     /// <summary>Runs an AWS action, turning each failure the user can act on into one line on stderr and exit code 1.</summary>

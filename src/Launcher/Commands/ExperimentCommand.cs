@@ -70,17 +70,17 @@ internal static class ExperimentCommand
         var errorBounds = new Option<string?>("--error-bounds") { Description = "Run these error bounds, comma-separated: \"a,b,c\"." };
         var nodes = new Option<int?>("--nodes") { Description = "Number of nodes n (default: the paper's: 10, 10, 12, 9)." };
         var iterations = new Option<int?>("--iterations") { Description = "Data points per node (dnn: rows in total). Default: the paper's, except kld 10000 (paper 30000) and dnn 2000 (paper 302973)." };
-        var full = new Option<bool>("--full") { Description = "Use the paper's full length for every workload (kld 30000 iterations, dnn 302973 rows)." };
+        var full = new Option<bool>("--full") { Description = "Use the paper's full length for every workload (kld 30000 iterations, dnn 302973 rows; on aws hours per experiment)." };
         var dimension = new Option<int?>("--dim") { Description = "Vector length d (default: the paper's: 40, 40, 20, 41)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (inner_product/data_file.txt, quadratic/H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected). Default: seeded generated data." };
         var weights = new Option<string?>("--weights") { Description = "mlp/dnn: .npz with W0, b0, W1, b1, ... (default: initialised from --seed)." };
         var engine = new Option<string?>("--engine") { Description = $"Where it runs: grains (an Orleans silo embedded in this process: coordinator and node grains) or simulation (plain objects, one thread per error bound). Default: {ExperimentEngines.Default}." };
         var pacing = new Option<string>("--pacing") { Description = "grains: lockstep (rounds as in the simulation; equal results) or paced (every node grain on its own timer, like the paper's AWS runs).", DefaultValueFactory = _ => "lockstep" };
-        var roundInterval = new Option<string?>("--round-interval") { Description = "Paced: time between two data updates of a node, e.g. 100ms (the default) or 1s (the paper's LS_LATENCY)." };
+        var roundInterval = new Option<string?>("--round-interval") { Description = "Paced: time between two data updates of a node, e.g. 100ms (the default) or 1s (the paper's LS_LATENCY; aws: the lazy-sync latency by default)." };
         var lazyLatency = new Option<string?>("--lazy-sync-latency") { Description = "Paced: time the coordinator takes before a lazy sync, e.g. 400ms (default: none; aws: the paper's, e.g. 1s)." };
         var fullLatency = new Option<string?>("--full-sync-latency") { Description = "Paced: time the coordinator takes before a full sync, e.g. 4s (default: none; aws: the paper's, e.g. 4s)." };
         var wanLatency = new Option<string?>("--wan-latency") { Description = "grains: one-way delay of every message between the coordinator and a node, e.g. 35ms (default: none)." };
-        var centralized = new Option<bool>("--centralized") { Description = "Run the centralisation baseline (every update sent to the coordinator) instead of AutoMon." };
+        var centralized = new Option<bool>("--centralized") { Description = "Run the centralisation baseline (every update sent to the coordinator) instead of AutoMon (local only)." };
         var output = new Option<string?>("--output") { Description = "Results folder (default: results/<node_type>/<timestamp>/)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
         var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
@@ -98,10 +98,11 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, wanLatency, seed, parallel, silos, membership];
+        Option[] localOnly = [dimension, dataDir, weights, engine, pacing, wanLatency, parallel, silos, membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
+            [pacing.Name] = "the AWS silos always run paced, every node on its own timer",
         };
         Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
 
@@ -140,6 +141,10 @@ internal static class ExperimentCommand
                     ErrorBound = parseResult.GetValue(errorBound),
                     ErrorBounds = parseResult.GetValue(errorBounds),
                     Nodes = parseResult.GetValue(nodes),
+                    Iterations = parseResult.GetValue(iterations),
+                    Full = parseResult.GetValue(full),
+                    Seed = parseResult.GetValue(seed),
+                    RoundInterval = parseResult.GetValue(roundInterval),
                     Centralized = parseResult.GetValue(centralized),
                     Output = parseResult.GetValue(output),
                     CoordinatorInstanceType = parseResult.GetRequiredValue(coordinatorType),

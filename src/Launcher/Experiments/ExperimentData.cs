@@ -52,6 +52,32 @@ internal static class ExperimentData
         ["dnn"] = "intrusion_detection",
     };
 
+    /// <summary>
+    /// The node counts a workload's data is made for, and enough iterations to fill every window before monitoring starts
+    /// (with single-sample rounds one node a round); shared by local runs and the AWS coordinator's plan.
+    /// </summary>
+    /// <exception cref="ArgumentException">Naming the option and what it must be.</exception>
+    public static void ValidateShape(ExperimentPreset preset, int nodes, int iterations, int window, bool singleSampleRounds)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        if (preset.Workload == Workload.IntrusionDetection && nodes != IntrusionDetectionSplit.NodeCount)
+        {
+            throw new ArgumentException($"dnn splits the connection records over {IntrusionDetectionSplit.NodeCount} nodes by service; --nodes is {nodes}.");
+        }
+
+        if (preset.Workload == Workload.QuadraticInverse && nodes != 4)
+        {
+            throw new ArgumentException($"quadratic_inverse's data is made for 4 nodes; --nodes is {nodes}.");
+        }
+
+        var minimum = singleSampleRounds ? window * nodes + 1 : window + 1;
+        if (iterations < minimum)
+        {
+            throw new ArgumentException(
+                $"--iterations must be at least {minimum} for {preset.NodeType} (every window of {window} must fill before monitoring starts); got {iterations}.");
+        }
+    }
+
     public static WorkloadData Load(DataRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -62,22 +88,7 @@ internal static class ExperimentData
             throw new ArgumentException($"--nodes must be at least 1; got {request.Nodes}.");
         }
 
-        if (preset.Workload == Workload.IntrusionDetection && request.Nodes != IntrusionDetectionSplit.NodeCount)
-        {
-            throw new ArgumentException($"dnn splits the connection records over {IntrusionDetectionSplit.NodeCount} nodes by service; --nodes is {request.Nodes}.");
-        }
-
-        if (preset.Workload == Workload.QuadraticInverse && request.Nodes != 4)
-        {
-            throw new ArgumentException($"quadratic_inverse's data is made for 4 nodes; --nodes is {request.Nodes}.");
-        }
-
-        var minimum = preset.SingleSampleRounds ? preset.Window * request.Nodes + 1 : preset.Window + 1;
-        if (request.Iterations < minimum)
-        {
-            throw new ArgumentException(
-                $"--iterations must be at least {minimum} for {preset.NodeType} (every window of {preset.Window} must fill before monitoring starts); got {request.Iterations}.");
-        }
+        ValidateShape(preset, request.Nodes, request.Iterations, preset.Window, preset.SingleSampleRounds);
 
         var kind = Workloads.StreamKindOf(preset.Workload);
         string? folder = request.DataDirectory is null ? null : WorkloadFolder(request.DataDirectory, preset);

@@ -219,6 +219,61 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
         Assert.Equal(["0.5"], ResultsCsv().Select(r => r["error_bound"]));
     }
 
+    private const string FailureText = "Unknown workload 'cubic'.\n   at AutoMon.Silos.Hosting.ExperimentRequest.Build()";
+
+    /// <summary>The ε = 0.3 coordinator uploaded its results, the ε = 0.5 one its error.txt; then the --block wait.</summary>
+    private async Task<(AwsExperimentPlan Plan, AwsDownloadedResults Downloaded)> WaitWithOneFailedAsync()
+    {
+        var plan = MotoAws.Plan() with { ErrorBounds = [0.3, 0.5], NodeCount = CoordinatorResults.Nodes };
+        await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
+        await MotoAws.PutResultAsync(_session, plan.Experiments[1].ErrorMarkerKey, FailureText);
+        var downloaded = await new AwsExperimentProvisioner(_session).WaitForResultsAsync(plan, Results,
+            new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(30) });
+        return (plan, downloaded);
+    }
+
+    [Fact]
+    public async Task The_wait_stops_waiting_for_an_experiment_whose_coordinator_uploaded_an_error_and_reports_its_text()
+    {
+        var (_, downloaded) = await WaitWithOneFailedAsync();
+
+        var failed = Assert.Single(downloaded.Failed);
+        Assert.Equal(("inner-product_0-5", FailureText), (failed.Key, failed.Value));
+        Assert.True(File.Exists(Path.Combine(Results, "error_bound_0.3", "coordinator", "summary.json")));
+    }
+
+    [Fact]
+    public async Task A_failed_experiment_is_one_error_line_with_its_text_and_exit_code_1_and_the_others_are_still_plotted()
+    {
+        var (plan, downloaded) = await WaitWithOneFailedAsync();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = Commands.AwsTarget.ReportResults(plan, downloaded, Results, output, error);
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("error: inner-product_0-5 failed on AWS (s3://automon-experiment-results/max_error_vs_comm_inner_product_aws/" +
+                     "error_bound_0.5/coordinator/error.txt): Unknown workload 'cubic'.    at AutoMon.Silos.Hosting.ExperimentRequest.Build()",
+            line.TrimEnd('\r'));
+        Assert.Contains("inner-product_0-5: failed on AWS: Unknown workload 'cubic'.", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["0.3"], ResultsCsv().Select(r => r["error_bound"]));
+        Assert.True(File.Exists(Path.Combine(Results, ExperimentSweep.ErrorVsMessagesPng)));
+        Assert.True(File.Exists(Path.Combine(Results, "error_bound_0.3", ExperimentSweep.FunctionValuesPng)));
+    }
+
+    [Fact]
+    public async Task Starting_an_experiment_again_removes_the_error_report_of_its_earlier_attempt()
+    {
+        var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate) with { ErrorBounds = [0.5] };
+        await MotoAws.PutResultAsync(_session, plan.Experiments[0].ErrorMarkerKey, FailureText);
+
+        await new AwsExperimentProvisioner(_session).ProvisionAsync(plan, MotoAws.FastProvision with { SkipExperimentsWithResults = true });
+
+        Assert.Empty(await new AwsExperimentProvisioner(_session).FindFailedExperimentsAsync(plan));
+        Assert.Single(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
+    }
+
     /// <summary>Copies the ε = 0.3 run's files where --block downloads them; returns its summary.json there.</summary>
     private string DownloadedSummaryOfTheFirstRun()
     {

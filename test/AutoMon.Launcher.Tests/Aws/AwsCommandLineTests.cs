@@ -109,6 +109,8 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(SiloRole.Coordinator, silo.Role);
         Assert.Equal(("us-west-2", "inner-product_0-3"), (silo.Region, silo.ClusterId));
         Assert.Equal(("inner-product_0-3_membership", "us-east-2"), (silo.DynamoDBTable, silo.DynamoDBRegion));
+        var experiment = Assert.IsType<ExperimentRequest>(silo.Experiment);
+        Assert.Equal(("inner_product", 0.3, 10, 11), (experiment.Workload, experiment.ErrorBound, experiment.Nodes, experiment.WaitForSilos));
         Assert.Equal("coordinator", script.Environment[SiloEnvironment.Role]);
         Assert.Equal("0.3", script.Environment[SiloEnvironment.ErrorBound]);
         Assert.Equal("10", script.Environment[SiloEnvironment.NodeCount]);
@@ -174,12 +176,12 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         var image = await RegisterImageAsync("automon-coordinator-test");
 
         var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
-            "--coordinator-image", image, "--lazy-sync-latency", "0", "--full-sync-latency", "12");
+            "--coordinator-image", image, "--lazy-sync-latency", "250ms", "--full-sync-latency", "12");
 
         Assert.True(code == 0, error);
         var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
         var script = await UserDataAsync(instance.InstanceId);
-        Assert.Equal("0.0", script.Environment[SiloEnvironment.LazySyncLatency]);
+        Assert.Equal("0.25", script.Environment[SiloEnvironment.LazySyncLatency]);
         Assert.Equal("12.0", script.Environment[SiloEnvironment.FullSyncLatency]);
     }
 
@@ -193,6 +195,42 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         var environment = await CoordinatorTaskEnvironmentAsync();
         Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
         Assert.Equal("10.0", environment[SiloEnvironment.FullSyncLatency]);
+    }
+
+    private async Task<ExperimentRequest> CoordinatorTaskExperimentAsync()
+    {
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
+        Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
+        return Assert.IsType<ExperimentRequest>(silo.Experiment);
+    }
+
+    [Theory]
+    [InlineData("kld", new string[0], 10000)]
+    [InlineData("kld", new[] { "--full" }, 30000)]
+    [InlineData("inner_product", new[] { "--iterations", "300" }, 300)]
+    public async Task The_coordinator_runs_the_quick_length_unless_iterations_or_full_say_otherwise(string nodeType, string[] length,
+        int iterations)
+    {
+        var (code, output, error) = await RunAsync(["--node-type", nodeType, "--target", "aws", "--error-bound", "0.02",
+            "--coordinator-instance-type", "fargate", .. length]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"{iterations} iterations", output, StringComparison.Ordinal);
+        Assert.Equal(iterations, (await CoordinatorTaskExperimentAsync()).Iterations);
+    }
+
+    [Fact]
+    public async Task Seed_and_round_interval_given_on_the_command_line_reach_the_coordinators_experiment()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "fargate", "--seed", "7", "--round-interval", "500ms");
+
+        Assert.True(code == 0, error);
+        var experiment = await CoordinatorTaskExperimentAsync();
+        Assert.Equal(7, experiment.Seed);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), experiment.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), experiment.LazySyncLatency);
     }
 
     [Fact]
@@ -226,7 +264,7 @@ public sealed class AwsCommandLineErrorTests
 
     [Theory]
     [InlineData("--engine", "simulation")]
-    [InlineData("--iterations", "100")]
+    [InlineData("--dim", "10")]
     [InlineData("--data-dir", "datasets")]
     public async Task Local_only_options_are_rejected_with_target_aws(string option, string value)
     {
@@ -285,6 +323,39 @@ public sealed class AwsCommandLineErrorTests
 
         Assert.Equal(1, code);
         AssertOneErrorLine(error, $"{option} '{value}' is not a duration");
+    }
+
+    [Fact]
+    public async Task Centralized_with_target_aws_is_refused_before_any_AWS_call_naming_the_alternatives()
+    {
+        // Port 1: an AWS call would fail as unreachable instead.
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--centralized",
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, "--centralized does not apply to --target aws: the silos' grains run AutoMon only.");
+        Assert.Contains("Run --centralized locally", error, StringComparison.Ordinal);
+        Assert.Contains("--block", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Iterations_and_full_together_are_refused_with_target_aws()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "kld", "--target", "aws", "--iterations", "500", "--full",
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, "Give --iterations or --full, not both.");
+    }
+
+    [Fact]
+    public async Task Too_few_iterations_with_target_aws_are_named_before_any_AWS_call()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "kld", "--target", "aws", "--iterations", "150",
+            "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, "iterations must be at least 201 for kld");
     }
 
     [Fact]

@@ -32,6 +32,14 @@ public sealed class AwsExperimentPlanTests
     }
 
     [Fact]
+    public void A_plan_without_error_bounds_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>((Plan() with { ErrorBounds = [] }).Validate);
+
+        Assert.Contains("at least one error bound is needed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_paper_workload_is_named_with_the_known_ones()
     {
         var error = Assert.Throws<ArgumentException>(() => AwsExperimentPlan.ForPaperWorkload("rosenbrok", "run-1"));
@@ -71,16 +79,87 @@ public sealed class AwsExperimentPlanTests
         Assert.Contains("error bound 0.1 is listed twice", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Centralisation_is_one_experiment_without_error_bound()
+    [Theory]
+    [InlineData("inner_product", 1020, 20, 40)]
+    [InlineData("kld", 10000, 200, 20)]
+    [InlineData("dnn", 2000, 20, 41)]
+    public void Experiment_settings_default_to_the_workloads_quick_local_run(string nodeType, int iterations, int window, int d)
     {
-        var plan = Plan() with { ErrorBounds = [], Centralized = true };
+        var plan = AwsExperimentPlan.ForPaperWorkload(nodeType, "run-1");
 
-        plan.Validate();
-        var experiment = Assert.Single(plan.Experiments);
-        Assert.Null(experiment.ErrorBound);
-        Assert.Equal("quadratic_centralization", experiment.Name);
-        Assert.Throws<ArgumentException>((plan with { ErrorBounds = [0.1] }).Validate);
+        Assert.Equal((iterations, window, d), (plan.Iterations, plan.Window, plan.Dimension));
+        Assert.Equal(0, plan.Seed);
+        Assert.Equal(0, plan.TuningIterations);
+        Assert.Equal(nodeType == "dnn", plan.SingleSampleRounds);
+    }
+
+    [Fact]
+    public void Tuned_workloads_tune_on_the_presets_prefix()
+    {
+        Assert.Equal(200, (Plan() with { NodeType = "mlp" }).TuningIterations);
+    }
+
+    [Fact]
+    public void Round_interval_is_the_lazy_sync_latency_unless_given()
+    {
+        var plan = Plan() with { LazySyncLatency = 0.4 };
+
+        Assert.Equal(0.4, plan.RoundInterval);
+        Assert.Equal(0.25, (plan with { RoundInterval = 0.25 }).RoundInterval);
+    }
+
+    [Fact]
+    public void Each_experiment_gets_the_neighbourhood_of_its_error_bound_or_of_the_nearest_listed_one_on_a_log_scale()
+    {
+        var plan = Plan() with { NodeType = "kld", NodeCount = 12, ErrorBounds = [0.02, 0.03] };
+
+        Assert.Equal([0.1527777777777778, 0.25], plan.Experiments.Select(e => e.Neighborhood));
+        Assert.Null(Plan().Experiments[0].Neighborhood);
+    }
+
+    [Fact]
+    public void Too_few_iterations_to_fill_the_window_are_named()
+    {
+        var error = Assert.Throws<ArgumentException>((Plan() with { Iterations = 20 }).Validate);
+
+        Assert.Contains("--iterations must be at least 21 for quadratic", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Single_sample_rounds_need_a_window_of_every_node()
+    {
+        var plan = Plan() with { NodeType = "dnn", NodeCount = 9, ErrorBounds = [0.05], Iterations = 180 };
+
+        var error = Assert.Throws<ArgumentException>(plan.Validate);
+
+        Assert.Contains("--iterations must be at least 181 for dnn", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dnn_needs_the_nine_nodes_its_records_are_split_over()
+    {
+        var plan = Plan() with { NodeType = "dnn", NodeCount = 5, ErrorBounds = [0.05] };
+
+        var error = Assert.Throws<ArgumentException>(plan.Validate);
+
+        Assert.Contains("dnn splits the connection records over 9 nodes by service; --nodes is 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_round_interval_of_zero_is_named()
+    {
+        var error = Assert.Throws<ArgumentException>((Plan() with { LazySyncLatency = 0 }).Validate);
+
+        Assert.Contains("round interval (by default the lazy-sync latency) must be positive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Max_run_time_is_eight_hours_or_twice_the_longest_run()
+    {
+        Assert.Equal(TimeSpan.FromHours(8), Plan().MaxRunTime);
+        var full = AwsExperimentPlan.ForPaperWorkload("kld", "run-1") with { Iterations = 30000 };
+        Assert.Equal(TimeSpan.FromSeconds(60000), full.MaxRunTime);
+        Assert.Equal(TimeSpan.FromHours(1), (full with { MaxRunTime = TimeSpan.FromHours(1) }).MaxRunTime);
     }
 
     [Fact]

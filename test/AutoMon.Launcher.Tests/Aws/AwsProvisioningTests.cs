@@ -219,6 +219,31 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Fargate_coordinator_task_command_runs_its_error_bounds_experiment_once_the_node_silos_joined()
+    {
+        await ProvisionAsync(MotoAws.Plan(host: AwsCoordinatorHost.Fargate) with { ErrorBounds = [0.1] });
+
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion)).TaskDefinition;
+        string[] command = [.. definition.ContainerDefinitions[0].Command!, "--address", "10.0.0.5"];
+        Assert.True(SiloCommandLine.TryParse(command, out var options, out var problems), string.Join("; ", problems));
+        Assert.Equal(SiloRole.Coordinator, options.Role);
+        var experiment = Assert.IsType<ExperimentRequest>(options.Experiment);
+        Assert.Equal(("inner_product", 0.1, 3), (experiment.Workload, experiment.ErrorBound, experiment.Nodes));
+        Assert.Equal(4, experiment.WaitForSilos);
+        Assert.Contains("s3://automon-experiment-results/max_error_vs_comm_inner_product_aws/error_bound_0.1/coordinator/", command);
+    }
+
+    [Fact]
+    public async Task Node_task_command_stops_the_silo_when_the_coordinator_leaves()
+    {
+        await ProvisionAsync(MotoAws.Plan() with { ErrorBounds = [0.1] });
+
+        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        Assert.Equal(3, definitions.Count);
+        Assert.All(definitions, d => Assert.Contains("--stop-when-coordinator-leaves", d.TaskDefinition.ContainerDefinitions[0].Command!));
+    }
+
+    [Fact]
     public async Task Nodes_per_silo_packs_node_ranges_into_fewer_tasks()
     {
         var plan = MotoAws.Plan() with { NodeCount = 10, NodesPerSilo = 4, ErrorBounds = [0.3] };
@@ -349,21 +374,5 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Contains("coordinator instance", error.Message, StringComparison.Ordinal);
         Assert.Single(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
         Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
-    }
-
-    [Fact]
-    public async Task Centralisation_runs_one_experiment_named_like_the_seeds()
-    {
-        var plan = MotoAws.Plan() with { ErrorBounds = [], Centralized = true };
-
-        await ProvisionAsync(plan);
-
-        var cluster = Assert.Single(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Equal("inner-product_centralization_us-east-2", cluster.ClusterName);
-        var definition = (await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion))[0].TaskDefinition;
-        var environment = MotoAws.Environment(definition);
-        Assert.Equal("true", environment[SiloEnvironment.Centralized]);
-        Assert.False(environment.ContainsKey(SiloEnvironment.ErrorBound));
-        Assert.Equal("max_error_vs_comm_centralization_inner_product_aws/", environment[SiloEnvironment.ResultsPrefix]);
     }
 }

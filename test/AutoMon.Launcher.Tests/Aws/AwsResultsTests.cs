@@ -47,7 +47,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
             MotoAws.FastProvision with { SkipExperimentsWithResults = true });
 
         Assert.Equal(["inner-product_0-05"], result.SkippedAlreadyInS3.Select(e => e.Name));
-        Assert.Equal([0.02, 0.1], result.Started.Select(s => s.Experiment.ErrorBound!.Value));
+        Assert.Equal([0.02, 0.1], result.Started.Select(s => s.Experiment.ErrorBound));
         Assert.Equal(["inner-product_0-02_us-east-2", "inner-product_0-1_us-east-2"],
             (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Select(c => c.ClusterName)
             .Order(StringComparer.Ordinal));

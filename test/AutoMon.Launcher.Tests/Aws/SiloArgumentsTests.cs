@@ -1,0 +1,167 @@
+using AutoMon.Grains.Experiments;
+using AutoMon.Launcher.Aws;
+using AutoMon.Silos.Hosting;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+/// <summary>
+/// The command lines the launcher gives the AWS silos, read by the silo host's own parser: the coordinator's runs the
+/// experiment of its error bound, paced as the seed's AWS runs, and uploads the results where <c>--block</c> looks.
+/// </summary>
+public sealed class SiloArgumentsTests
+{
+    private static AwsExperimentPlan Plan(string nodeType) => AwsExperimentPlan.ForPaperWorkload(nodeType, "run-1");
+
+    // The image's entrypoint adds the address only the running container knows.
+    private static SiloHostOptions Parse(IReadOnlyList<string> arguments)
+    {
+        Assert.True(SiloCommandLine.TryParse([.. arguments, "--address", "10.0.0.7"], out var options, out var problems),
+            string.Join("; ", problems));
+        return options;
+    }
+
+    private static ExperimentRequest CoordinatorExperiment(AwsExperimentPlan plan, int experiment = 0)
+    {
+        var options = Parse(SiloEnvironment.CoordinatorArguments(plan, plan.Experiments[experiment], plan.CoordinatorRegion));
+        Assert.Equal(SiloRole.Coordinator, options.Role);
+        return Assert.IsType<ExperimentRequest>(options.Experiment);
+    }
+
+    [Theory]
+    [InlineData("inner_product")]
+    [InlineData("quadratic")]
+    [InlineData("kld")]
+    [InlineData("dnn")]
+    public void Coordinator_runs_its_error_bounds_experiment_with_the_plans_settings(string nodeType)
+    {
+        var plan = Plan(nodeType);
+
+        var request = CoordinatorExperiment(plan, 1);
+
+        Assert.Equal(plan.ErrorBounds[1], request.ErrorBound);
+        Assert.Equal(plan.NodeCount, request.Nodes);
+        Assert.Equal(plan.Iterations, request.Iterations);
+        Assert.Equal(plan.Dimension, request.Dimension);
+        Assert.Equal(plan.Window, request.Window);
+        Assert.Equal(0, request.Seed);
+        Assert.Equal(plan.Experiments[1].Name, request.ExperimentId);
+        Assert.Equal(SiloEnvironment.CoordinatorOutputDirectory, request.OutputDirectory);
+    }
+
+    [Theory]
+    [InlineData("inner_product")]
+    [InlineData("quadratic")]
+    [InlineData("kld")]
+    [InlineData("dnn")]
+    public void The_silo_host_can_build_each_paper_workloads_experiment(string nodeType)
+    {
+        var plan = Plan(nodeType);
+
+        var (config, data) = CoordinatorExperiment(plan).Build();
+
+        Assert.Equal(plan.NodeCount, data.NodeCount);
+        Assert.Equal(plan.Dimension, config.Function.Dimension);
+        Assert.Equal(nodeType, config.Function.Name);
+    }
+
+    [Fact]
+    public void Dnn_is_the_silos_intrusion_detection_workload()
+    {
+        var arguments = SiloEnvironment.CoordinatorArguments(Plan("dnn"), Plan("dnn").Experiments[0], "us-west-2");
+
+        Assert.Equal("intrusion_detection", arguments[arguments.ToList().IndexOf("--experiment") + 1]);
+    }
+
+    [Fact]
+    public void Coordinator_runs_paced_with_a_node_update_every_lazy_sync_latency_and_the_seeds_latencies()
+    {
+        var request = CoordinatorExperiment(Plan("inner_product"));
+
+        Assert.Equal(Pacing.Paced, request.Pacing);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.LazySyncLatency);
+        Assert.Equal(TimeSpan.FromSeconds(4), request.FullSyncLatency);
+    }
+
+    [Fact]
+    public void Dnn_coordinator_takes_a_data_point_every_400_ms_in_single_sample_rounds()
+    {
+        var request = CoordinatorExperiment(Plan("dnn"));
+
+        Assert.True(request.SingleSampleRounds);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), request.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(10), request.FullSyncLatency);
+    }
+
+    [Fact]
+    public void A_round_interval_of_its_own_overrides_the_lazy_sync_latency()
+    {
+        var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = 0.25 });
+
+        Assert.Equal(TimeSpan.FromMilliseconds(250), request.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.LazySyncLatency);
+    }
+
+    [Theory]
+    [InlineData("kld", 0.005, 0.08854166666666667)]
+    [InlineData("kld", 0.14, 0.2361111111111111)]
+    [InlineData("dnn", 0.002, 0.017361111111111112)]
+    [InlineData("dnn", 0.05, 0.041666666666666664)]
+    public void Coordinator_gets_the_workloads_tuned_neighbourhood_of_its_error_bound(string nodeType, double errorBound,
+        double neighborhood)
+    {
+        var plan = Plan(nodeType) with { ErrorBounds = [errorBound] };
+
+        Assert.Equal(neighborhood, CoordinatorExperiment(plan).Neighborhood);
+    }
+
+    [Fact]
+    public void Workloads_without_tuned_neighbourhoods_get_none()
+    {
+        Assert.Null(CoordinatorExperiment(Plan("quadratic")).Neighborhood);
+    }
+
+    [Fact]
+    public void Single_sample_rounds_only_for_dnn()
+    {
+        Assert.False(CoordinatorExperiment(Plan("kld")).SingleSampleRounds);
+    }
+
+    [Theory]
+    [InlineData(1, 11)]
+    [InlineData(4, 4)]
+    public void Coordinator_waits_for_itself_and_every_node_silo(int nodesPerSilo, int silos)
+    {
+        var plan = Plan("inner_product") with { NodesPerSilo = nodesPerSilo };
+
+        Assert.Equal(silos, CoordinatorExperiment(plan).WaitForSilos);
+    }
+
+    [Fact]
+    public void Coordinator_uploads_to_the_coordinator_folder_of_its_results_prefix_in_the_results_region()
+    {
+        var plan = Plan("quadratic") with { ResultsRegion = "eu-west-1" };
+        var arguments = SiloEnvironment.CoordinatorArguments(plan, plan.Experiments[2], plan.CoordinatorRegion).ToList();
+
+        var uri = arguments[arguments.IndexOf("--results-s3-uri") + 1];
+
+        Assert.Equal("s3://automon-experiment-results/max_error_vs_comm_quadratic_aws/error_bound_0.03/coordinator/", uri);
+        // Its summary.json there is the completion marker --block waits for.
+        Assert.Equal("s3://automon-experiment-results/" + plan.Experiments[2].CompletionMarkerKey, uri + AwsNaming.CompletionMarkerFile);
+        Assert.Equal("eu-west-1", arguments[arguments.IndexOf("--results-s3-region") + 1]);
+    }
+
+    [Fact]
+    public void Node_silos_run_no_experiment_and_stop_when_the_coordinator_leaves()
+    {
+        var plan = Plan("inner_product") with { NodesPerSilo = 4 };
+        var arguments = SiloEnvironment.NodeSiloArguments(plan, plan.Experiments[0], plan.NodeSilos[1]);
+
+        var options = Parse(arguments);
+
+        Assert.Equal(SiloRole.Node, options.Role);
+        Assert.Equal("nodes-4-7", options.SiloName);
+        Assert.Null(options.Experiment);
+        Assert.Contains("--stop-when-coordinator-leaves", arguments);
+    }
+}
