@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.Runtime;
+using AutoMon.Launcher.Aws;
+using AutoMon.Launcher.Cluster;
+using AutoMon.Launcher.Experiments;
+using AutoMon.Launcher.Tests.Experiments;
+using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
+
+namespace AutoMon.Launcher.Tests.Aws;
+
+/// <summary>
+/// The whole AWS flow with the cloud emulated on this machine: the launcher provisions against moto, then the silo
+/// command lines and environments of the task definitions it registered are run as local processes (as ECS would run
+/// the image, its entrypoint adding --address), with only the endpoints and ports rewritten to stay on 127.0.0.1; the
+/// coordinator runs the experiment and uploads to moto's S3, the node silos stop by themselves, and <c>--block</c>
+/// downloads and plots the results. Nothing connects to an address moto invented.
+/// </summary>
+[Collection(LocalClusterCollection.Name)]
+public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("automon-aws-emulation-").FullName;
+    private readonly List<ChildProcess> _silos = [];
+    private LocalDynamoDB _aws = null!;
+
+    private string Endpoint => _aws.ServiceUrl.ToString();
+
+    private string CredentialsCsv => Path.Combine(_folder, "credentials.csv");
+
+    public async Task InitializeAsync()
+    {
+        // The launcher's own local AWS (moto with requests serialised, so DynamoDB transactions are atomic).
+        _aws = await LocalDynamoDB.StartAsync("python3", null, CancellationToken.None);
+        await File.WriteAllTextAsync(CredentialsCsv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        await _aws.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Provisioned_silos_run_the_experiment_upload_it_stop_and_block_plots_it()
+    {
+        string[] experiment =
+        [
+            "--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3", "--nodes", "2", "--iterations", "30",
+            "--round-interval", "20ms", "--lazy-sync-latency", "10ms", "--full-sync-latency", "20ms", "--coordinator-instance-type", "fargate",
+            "--aws-endpoint", Endpoint, "--credentials-csv", CredentialsCsv,
+        ];
+
+        // 1. Provision: clusters, task definitions, bucket, membership table, tasks (in moto).
+        var provisioned = await Succeeds(experiment);
+        Assert.Contains("started 2 node task(s) and the coordinator", provisioned, StringComparison.Ordinal);
+
+        // 2. Run what ECS would run: each registered task definition's command and environment.
+        using var session = AwsSession.Create(new AwsConnectionOptions { Endpoint = _aws.ServiceUrl }, new BasicAWSCredentials("testing", "testing"));
+        var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(session, MotoAws.CoordinatorRegion));
+        var nodes = await MotoAws.ActiveTaskDefinitionsAsync(session, MotoAws.NodesRegion);
+        Assert.Equal(2, nodes.Count);
+        foreach (var node in nodes)
+        {
+            _silos.Add(StartSilo(node.TaskDefinition, "node"));
+        }
+
+        var coordinatorSilo = StartSilo(coordinator.TaskDefinition, "coordinator");
+        _silos.Add(coordinatorSilo);
+
+        // 3. The coordinator finishes and uploads; the node silos see it leave and stop by themselves.
+        Assert.True(await ExitsAsync(coordinatorSilo, TimeSpan.FromMinutes(4)), coordinatorSilo.Describe("did not finish"));
+        Assert.True(coordinatorSilo.ExitCode == 0, coordinatorSilo.Describe("failed"));
+        foreach (var node in _silos.Take(2))
+        {
+            Assert.True(await ExitsAsync(node, TimeSpan.FromMinutes(2)), node.Describe("kept running after the coordinator left"));
+            Assert.Contains("has left the cluster", node.Tail(), StringComparison.Ordinal);
+        }
+
+        // 4. --block finds the results in S3, starts nothing, downloads and plots them.
+        var results = Path.Combine(_folder, "results");
+        var block = await Succeeds([.. experiment, "--block", "--output", results]);
+        Assert.Contains("not started again", block, StringComparison.Ordinal);
+        var row = Assert.Single(ReadCsv(Path.Combine(results, ExperimentSweep.ResultsCsv)));
+        Assert.Equal(0.3, Number(row["error_bound"]));
+        Assert.True(Number(row["messages"]) > 0);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(results, "summary.json", SearchOption.AllDirectories).Single()));
+        var nodesPerSilo = summary.RootElement.GetProperty("nodes_per_silo").EnumerateObject().Select(p => p.Value.GetInt32()).ToList();
+        Assert.Equal([1, 1], nodesPerSilo);
+        Assert.Equal("paced", summary.RootElement.GetProperty("pacing").GetString());
+        foreach (var png in new[] { "max_error_vs_messages.png", "function_values.png" })
+        {
+            var (width, height) = PngSize(Path.Combine(results, png));
+            Assert.True(width > 0 && height > 0);
+        }
+    }
+
+    /// <summary>A silo process from a task definition, as the image's entrypoint would start it, kept on loopback.</summary>
+    private ChildProcess StartSilo(EcsTaskDefinition definition, string role)
+    {
+        var container = Assert.Single(definition.ContainerDefinitions);
+        var arguments = new List<string>(container.Command ?? throw new InvalidOperationException($"{definition.Family} has no command"));
+        Assert.Equal(role, arguments[arguments.IndexOf("--role") + 1]);
+        // Every task listens on the same ports on its own host; here they share one.
+        arguments[arguments.IndexOf("--silo-port") + 1] = LocalDynamoDB.FreePort().ToString(CultureInfo.InvariantCulture);
+        arguments[arguments.IndexOf("--gateway-port") + 1] = LocalDynamoDB.FreePort().ToString(CultureInfo.InvariantCulture);
+        arguments.AddRange(["--address", "127.0.0.1", "--dynamodb-service-url", Endpoint.TrimEnd('/'), "--failure-detection", "fast"]);
+        if (arguments.Contains("--results-s3-uri"))
+        {
+            arguments.AddRange(["--s3-service-url", Endpoint.TrimEnd('/')]);
+        }
+
+        var (host, hostArguments) = LocalSiloCluster.SiloHostCommand();
+        var start = new ProcessStartInfo(host);
+        foreach (var argument in hostArguments.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var variable in container.Environment ?? [])
+        {
+            start.Environment[variable.Name] = variable.Value;
+        }
+
+        start.Environment["AWS_ACCESS_KEY_ID"] = "testing";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "testing";
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        start.Environment["DOTNET_gcServer"] = "0";
+        return ChildProcess.Start(definition.Family, start, Path.Combine(_folder, definition.Family + ".log"), readyLine: null);
+    }
+
+    private static async Task<bool> ExitsAsync(ChildProcess silo, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!silo.HasExited)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(250);
+        }
+
+        return true;
+    }
+}
