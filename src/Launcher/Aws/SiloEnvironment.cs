@@ -176,6 +176,9 @@ public static class SiloEnvironment
         "--membership", "dynamodb",
         "--dynamodb-table", experiment.MembershipTable,
         "--dynamodb-region", plan.EffectiveMembershipRegion,
+        // Paced nodes wait on the coordinator while it runs a full sync: the emulated full-sync latency (dnn 10 s) plus an
+        // ADCD-X search, which Orleans' 30 s default could cut off on a busy coordinator.
+        "--response-timeout", "30m",
     ];
 
     /// <summary>The coordinator's environment for one experiment.</summary>

@@ -152,6 +152,18 @@ public sealed class SiloArgumentsTests
     }
 
     [Fact]
+    public void Every_silo_lets_a_grain_call_wait_out_a_slow_full_sync()
+    {
+        var plan = Plan("dnn");
+
+        var coordinator = Parse(SiloEnvironment.CoordinatorArguments(plan, plan.Experiments[0], plan.CoordinatorRegion));
+        var node = Parse(SiloEnvironment.NodeSiloArguments(plan, plan.Experiments[0], plan.NodeSilos[0]));
+
+        Assert.Equal(TimeSpan.FromMinutes(30), coordinator.ResponseTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(30), node.ResponseTimeout);
+    }
+
+    [Fact]
     public void Node_silos_run_no_experiment_and_stop_when_the_coordinator_leaves()
     {
         var plan = Plan("inner_product") with { NodesPerSilo = 4 };
