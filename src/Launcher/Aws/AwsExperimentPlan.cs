@@ -226,18 +226,30 @@ public sealed partial record AwsExperimentPlan
     public IReadOnlyList<string> Regions =>
         new[] { CoordinatorRegion, NodesRegion, EffectiveMembershipRegion, EffectiveLogsRegion }.Distinct().ToList();
 
-    /// <summary>The plan for one of the paper's four AWS workloads, with the seed's node count, error bounds and latencies.</summary>
+    /// <summary>
+    /// The plan for one of the paper's four AWS workloads (Sec. 4; the seed's aws_experiments/deploy_aws_experiment.py):
+    /// its node count, error-bound sweep and sync latencies, from the launcher's presets (kld runs 8 bounds and dnn 6, as
+    /// the seed does, to stay under the 100-tasks-per-region Fargate quota and cost).
+    /// </summary>
     public static AwsExperimentPlan ForPaperWorkload(string nodeType, string runId)
     {
-        var workload = AwsPaperWorkloads.Get(nodeType);
+        ArgumentNullException.ThrowIfNull(nodeType);
+        if (!ExperimentPresets.PaperNodeTypes.Contains(nodeType))
+        {
+            throw new ArgumentException(
+                $"unknown node type '{nodeType}' for the AWS experiment; known: {string.Join(", ", ExperimentPresets.PaperNodeTypes)}.",
+                nameof(nodeType));
+        }
+
+        var preset = ExperimentPresets.Get(nodeType);
         return new AwsExperimentPlan
         {
             RunId = runId,
-            NodeType = workload.NodeType,
-            NodeCount = workload.NodeCount,
-            ErrorBounds = workload.ErrorBounds,
-            LazySyncLatency = workload.LazySyncLatency,
-            FullSyncLatency = workload.FullSyncLatency,
+            NodeType = preset.NodeType,
+            NodeCount = preset.Nodes,
+            ErrorBounds = preset.ErrorBounds,
+            LazySyncLatency = preset.LazySyncLatency.TotalSeconds,
+            FullSyncLatency = preset.FullSyncLatency.TotalSeconds,
         };
     }
 

@@ -102,6 +102,7 @@ internal static class ExperimentCommand
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
+            [dataDir.Name] = "on AWS the silos run on the seeded generators' data (the image holds no dataset)",
             [pacing.Name] = "the AWS silos always run paced, every node on its own timer",
         };
         Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
