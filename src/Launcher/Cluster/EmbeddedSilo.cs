@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Local;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

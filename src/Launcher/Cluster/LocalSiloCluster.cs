@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Local;
 using AutoMon.Silos.Membership;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -6,6 +6,7 @@ using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Cluster;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Launcher.Tests.Experiments;
+using AutoMon.Silos.Local;
 using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
 
 namespace AutoMon.Launcher.Tests.Aws;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace AutoMon.Launcher.Cluster;
+namespace AutoMon.Silos.Local;
 
 /// <summary>
 /// A DynamoDB endpoint on this machine for a local cluster's membership table: moto's server (<c>python3 -m moto.server</c>)
@@ -11,7 +11,7 @@ namespace AutoMon.Launcher.Cluster;
 /// transaction atomically and moto's threaded server could interleave two of them; the server exits by itself when the
 /// launcher's process is gone, so a crashed launcher never leaves it behind.
 /// </summary>
-internal sealed class LocalDynamoDB : IAsyncDisposable
+public sealed class LocalDynamoDB : IAsyncDisposable
 {
     /// <summary>The signing region of every client of the local table (moto keeps one backend per region).</summary>
     public const string Region = "us-west-2";
@@ -57,6 +57,9 @@ internal sealed class LocalDynamoDB : IAsyncDisposable
 
     /// <summary>The endpoint, e.g. http://127.0.0.1:40123/.</summary>
     public Uri ServiceUrl { get; }
+
+    /// <summary>The server's last lines of output (for error messages).</summary>
+    public string Output => _process.Tail();
 
     /// <summary>Starts the server and waits until it answers.</summary>
     /// <exception cref="InvalidOperationException">python3 or moto is missing, or the server died; the message says what to do.</exception>
@@ -135,7 +138,8 @@ internal sealed class LocalDynamoDB : IAsyncDisposable
         }
     }
 
-    internal static int FreePort()
+    /// <summary>A port that was free a moment ago on 127.0.0.1.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace AutoMon.Launcher.Cluster;
+namespace AutoMon.Silos.Local;
 
 /// <summary>
 /// A process the launcher supervises (a silo, the local DynamoDB): its output goes to a log file (when given) and the last
 /// lines stay in memory for error messages; its stdin stays open so it can watch for the launcher going away; disposing
 /// closes stdin, waits a little for a graceful exit, then kills the process tree.
 /// </summary>
-internal sealed class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     private const int TailLines = 40;
 
