@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using AutoMon.Launcher.Cluster;
-using AutoMon.Launcher.Data;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Commands;
 
