@@ -123,7 +123,7 @@ internal static class ExperimentData
     /// The shared loader's request for <paramref name="request"/>: the preset's numbers made explicit (kld and dnn skip the
     /// reference's tuning rows, the data-file workloads keep their tuning prefix).
     /// </summary>
-    internal static ReferenceDataRequest ReferenceRequest(DataRequest request, int dimension)
+    private static ReferenceDataRequest ReferenceRequest(DataRequest request, int dimension)
     {
         ArgumentNullException.ThrowIfNull(request);
         return new ReferenceDataRequest
