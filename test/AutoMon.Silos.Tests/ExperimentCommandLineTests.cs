@@ -78,4 +78,51 @@ public sealed class ExperimentCommandLineTests
         Assert.Equal(AutoMonSiloMetadata.NodeRole, SiloMetadataKeys.RoleName(SiloRole.Node));
         Assert.Equal(AutoMonSiloMetadata.AllInOneRole, SiloMetadataKeys.RoleName(SiloRole.AllInOne));
     }
+
+    [Fact]
+    public void Data_file_options_reach_the_request()
+    {
+        Assert.True(SiloCommandLine.TryParse(
+        [
+            "--role", "all-in-one", "--experiment", "kld", "--data-s3-uri", "s3://automon-experiment-results/run-1/datasets",
+            "--data-s3-region", "us-east-2", "--skip-iterations", "300",
+        ], out var options, out var problems), string.Join("; ", problems));
+
+        var request = Assert.IsType<ExperimentRequest>(options.Experiment);
+        Assert.Equal(("automon-experiment-results", "run-1/datasets/", "us-east-2"), (request.DataS3!.Bucket, request.DataS3.Prefix, request.DataS3.Region));
+        Assert.Equal(300, request.SkipIterations);
+        Assert.Null(request.DataDirectory);
+    }
+
+    [Theory]
+    [InlineData("give --data-dir or --data-s3-uri, not both", "--data-dir", "d", "--data-s3-uri", "s3://bucket/p/", "--data-s3-region", "us-east-2")]
+    [InlineData("--data-s3-uri needs --data-s3-region", "--data-s3-uri", "s3://bucket/p/")]
+    [InlineData("--data-s3-uri 'bucket/p/' does not start with s3://", "--data-s3-uri", "bucket/p/", "--data-s3-region", "us-east-2")]
+    [InlineData("--skip-iterations applies to data files", "--skip-iterations", "300")]
+    [InlineData("--skip-iterations must be at least 0", "--data-dir", "d", "--skip-iterations", "-1")]
+    public void Data_options_that_do_not_fit_are_errors_naming_them(string problem, params string[] options)
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "kld", .. options], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Data_options_without_an_experiment_are_errors()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--data-dir", "d"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("--data-dir applies to an --experiment", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_data_folder_is_named_when_the_request_builds()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "automon-no-such-" + Guid.NewGuid().ToString("N"));
+        var request = new ExperimentRequest { Workload = "inner_product", Nodes = 2, Iterations = 10, Dimension = 2, Window = 2, DataDirectory = missing };
+
+        var error = Assert.Throws<DirectoryNotFoundException>(() => request.Build());
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -138,6 +138,39 @@ public sealed class S3ResultsTests(MotoServer moto) : IDisposable
         Assert.Equal(4, summary.RootElement.GetProperty("nodes_per_silo").EnumerateObject().Single().Value.GetInt32());
     }
 
+    [Fact]
+    public async Task A_coordinator_with_data_s3_uri_downloads_the_files_and_monitors_them_as_the_simulation_does()
+    {
+        await CreateBucketAsync();
+        var datasets = ExperimentDataFilesTests.WriteInnerProductDatasets(_output);
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket, Key = "run-1/datasets/inner_product/data_file.txt", FilePath = Path.Combine(datasets, "inner_product", "data_file.txt"),
+        });
+        await using var silo = SiloProcess.StartAllInOne(Credentials,
+            [.. SmallExperiment, "--data-s3-uri", $"s3://{_bucket}/run-1/datasets/", "--data-s3-region", MotoServer.Region, .. UploadTo("run-1/coordinator/")]);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{silo.Output}");
+        Assert.Contains("downloaded 1 data file(s)", silo.Output, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(await ReadAsync("run-1/coordinator/summary.json"));
+        ExperimentDataFilesTests.AssertSameCounters(ExperimentDataFilesTests.SimulateOnFile(datasets), summary.RootElement);
+    }
+
+    [Fact]
+    public async Task A_data_s3_uri_with_no_files_uploads_an_error_naming_it()
+    {
+        await CreateBucketAsync();
+        await using var silo = SiloProcess.StartAllInOne(Credentials,
+            [.. SmallExperiment, "--data-s3-uri", $"s3://{_bucket}/empty/datasets/", "--data-s3-region", MotoServer.Region, .. UploadTo("empty/coordinator/")]);
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"no data files in s3://{_bucket}/empty/datasets/", await ReadAsync("empty/coordinator/error.txt"), StringComparison.Ordinal);
+    }
+
     // The uploader takes the SDK's default credentials, as on AWS; moto accepts any.
     private static async Task<T> WithMotoCredentials<T>(Func<Task<T>> action)
     {

@@ -174,6 +174,18 @@ public sealed partial record AwsExperimentPlan
         init => _maxRunTime = value;
     }
 
+    /// <summary>
+    /// The workload's files of the reference's <c>datasets/</c> folder (<c>--data-dir</c>), uploaded once per run under
+    /// <see cref="DataPrefix"/> for every experiment's coordinator; empty: the coordinator generates the data from the seed.
+    /// </summary>
+    public IReadOnlyList<AwsDataFile> DataFiles { get; init; } = [];
+
+    /// <summary>Where the run's data files go in the results bucket: <c>&lt;run id&gt;/datasets/</c>.</summary>
+    public string DataPrefix => RunId + "/datasets/";
+
+    /// <summary>Data files of kld and dnn: hours per station or rows per node the coordinator skips (the preset's).</summary>
+    public int SkippedDataIterations => Preset.SkippedDataIterations;
+
     /// <summary>More environment for every silo (e.g. pacing, window), passed through unchanged; names must not start with AUTOMON_ROLE etc. used here.</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
@@ -428,6 +440,9 @@ public sealed record AwsExperiment
     /// <summary>Folder name for downloaded results, e.g. <c>error_bound_0.02</c>.</summary>
     public string ResultsFolder { get; }
 }
+
+/// <summary>A data file to upload: the local file and its key below <see cref="AwsExperimentPlan.DataPrefix"/> (e.g. <c>inner_product/data_file.txt</c>).</summary>
+public sealed record AwsDataFile(string LocalPath, string RelativeKey);
 
 /// <summary>Node silo <see cref="Index"/> hosts nodes <see cref="FirstNode"/> (inclusive) to <see cref="EndNode"/> (exclusive).</summary>
 public sealed record AwsNodeSilo(int Index, int FirstNode, int EndNode)

@@ -16,8 +16,9 @@ public sealed partial class AwsExperimentProvisioner
     /// <summary>
     /// Removes what launcher runs created, found by the <see cref="AwsNaming.RunTag"/> tag (one run's, or every run's when
     /// <see cref="AwsCleanupRequest.RunId"/> is null): first what costs money (ECS tasks are stopped, EC2 coordinators
-    /// terminated, and both awaited), then task definitions, clusters, log groups, membership tables and security groups;
-    /// the results bucket only on request. A resource that cannot be removed is reported in
+    /// terminated, and both awaited), then task definitions, clusters, log groups, membership tables and security groups,
+    /// and the data files uploaded for the coordinators (<c>&lt;run id&gt;/datasets/</c>; results stay); the results bucket
+    /// only on request. A resource that cannot be removed is reported in
     /// <see cref="AwsCleanupReport.Failures"/> and the rest still goes; an unreachable endpoint throws.
     /// </summary>
     public async Task<AwsCleanupReport> CleanupAsync(AwsCleanupRequest request, CancellationToken cancellationToken = default)
@@ -93,6 +94,10 @@ public sealed partial class AwsExperimentProvisioner
         if (request.DeleteResultsBucket)
         {
             await DeleteResultsBucketAsync(request, state, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await DeleteDataFilesAsync(request, state, cancellationToken).ConfigureAwait(false);
         }
 
         var report = new AwsCleanupReport(state.Removed, state.Failures);
@@ -285,27 +290,7 @@ public sealed partial class AwsExperimentProvisioner
         var bucket = request.ResultsBucket;
         try
         {
-            string? token = null;
-            do
-            {
-                var page = await AwsSdkCall.RunAsync(_session, "s3", "ListObjectsV2", region, () =>
-                    s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, ContinuationToken = token },
-                        cancellationToken)).ConfigureAwait(false);
-                var keys = (page.S3Objects ?? []).Select(o => o.Key).ToList();
-                if (keys.Count > 0)
-                {
-                    await AwsSdkCall.RunAsync(_session, "s3", "DeleteObjects", region, () => s3.DeleteObjectsAsync(
-                        new DeleteObjectsRequest
-                        {
-                            BucketName = bucket,
-                            Objects = keys.Select(k => new KeyVersion { Key = k }).ToList(),
-                        }, cancellationToken)).ConfigureAwait(false);
-                    state.Removed.AddRange(keys.Select(k => new AwsRemovedResource(AwsCleanupReport.ResultObject, region,
-                        $"s3://{bucket}/{k}")));
-                }
-                token = page.IsTruncated == true ? page.NextContinuationToken : null;
-            }
-            while (token is not null);
+            await DeleteObjectsAsync(request, "", _ => true, state, cancellationToken).ConfigureAwait(false);
             await state.TryAsync(AwsCleanupReport.ResultsBucket, region, bucket, () => AwsSdkCall.RunAsync(_session, "s3",
                 "DeleteBucket", region, () => s3.DeleteBucketAsync(bucket, cancellationToken))).ConfigureAwait(false);
         }
@@ -313,6 +298,65 @@ public sealed partial class AwsExperimentProvisioner
         {
             // Nothing there.
         }
+    }
+
+    /// <summary>
+    /// The data files runs uploaded for their coordinators (<c>--data-dir</c>): under <c>&lt;run id&gt;/datasets/</c> of the
+    /// results bucket, the run's or every run's. The results themselves stay.
+    /// </summary>
+    private async Task DeleteDataFilesAsync(AwsCleanupRequest request, CleanupState state, CancellationToken cancellationToken)
+    {
+        var prefix = request.RunId is { } runId ? runId + "/datasets/" : "";
+        try
+        {
+            await DeleteObjectsAsync(request, prefix, key => IsDataFileKey(key, request.RunId), state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            // Nothing there.
+        }
+    }
+
+    /// <summary>Whether <paramref name="key"/> is a data file of run <paramref name="runId"/> (null: of any run).</summary>
+    internal static bool IsDataFileKey(string key, string? runId)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || !key.AsSpan(slash).StartsWith("/datasets/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var owner = key[..slash];
+        return runId is null ? AwsNaming.IsRunId(owner) : owner == runId;
+    }
+
+    private async Task DeleteObjectsAsync(AwsCleanupRequest request, string prefix, Func<string, bool> matches, CleanupState state,
+        CancellationToken cancellationToken)
+    {
+        var region = request.ResultsRegion;
+        var s3 = _session.S3(region);
+        var bucket = request.ResultsBucket;
+        string? token = null;
+        do
+        {
+            var page = await AwsSdkCall.RunAsync(_session, "s3", "ListObjectsV2", region, () =>
+                s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = token },
+                    cancellationToken)).ConfigureAwait(false);
+            var keys = (page.S3Objects ?? []).Select(o => o.Key).Where(matches).ToList();
+            if (keys.Count > 0)
+            {
+                await AwsSdkCall.RunAsync(_session, "s3", "DeleteObjects", region, () => s3.DeleteObjectsAsync(
+                    new DeleteObjectsRequest
+                    {
+                        BucketName = bucket,
+                        Objects = keys.Select(k => new KeyVersion { Key = k }).ToList(),
+                    }, cancellationToken)).ConfigureAwait(false);
+                state.Removed.AddRange(keys.Select(k => new AwsRemovedResource(AwsCleanupReport.ResultObject, region,
+                    $"s3://{bucket}/{k}")));
+            }
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
     }
 
     /// <summary>Bookkeeping of one cleanup: which tags match, what was removed, what failed, and the shared deadline.</summary>

@@ -79,6 +79,7 @@ public sealed partial class AwsExperimentProvisioner
         }
 
         await EnsureNotRunningAsync(plan, experiments, cancellationToken).ConfigureAwait(false);
+        await UploadDataFilesAsync(plan, cancellationToken).ConfigureAwait(false);
         _log.WriteLine($"Provisioning run {plan.RunId}: {experiments.Count} experiment(s) of {plan.NodeType}, " +
                        $"{plan.NodeCount} nodes in {plan.NodeSilos.Count} silo task(s) each in {plan.NodesRegion}, " +
                        $"coordinator on {plan.CoordinatorHost} in {plan.CoordinatorRegion}.");
@@ -127,6 +128,25 @@ public sealed partial class AwsExperimentProvisioner
                 $"{report.Removed.Count} removed, {report.Failures.Count} failure(s)).", e, report);
         }
         return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups);
+    }
+
+    /// <summary>The run's <c>--data-dir</c> files, once for all its experiments, where their coordinators download them.</summary>
+    private async Task UploadDataFilesAsync(AwsExperimentPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.DataFiles.Count == 0)
+        {
+            return;
+        }
+
+        var region = plan.EffectiveResultsRegion;
+        var s3 = _session.S3(region);
+        foreach (var file in plan.DataFiles)
+        {
+            var key = plan.DataPrefix + file.RelativeKey;
+            await AwsSdkCall.RunAsync(_session, "s3", "PutObject", region, () => s3.PutObjectAsync(
+                new PutObjectRequest { BucketName = plan.ResultsBucket, Key = key, FilePath = file.LocalPath }, cancellationToken)).ConfigureAwait(false);
+        }
+        _log.WriteLine($"Uploaded {plan.DataFiles.Count} data file(s) to s3://{plan.ResultsBucket}/{plan.DataPrefix}");
     }
 
     private sealed record Roles(string Image, string ExecutionRoleArn, string TaskRoleArn);

@@ -106,9 +106,12 @@ public static partial class AwsNaming
         }
     }
 
+    /// <summary>Whether <paramref name="text"/> has the form of a run id.</summary>
+    public static bool IsRunId(string text) => !string.IsNullOrEmpty(text) && RunIdPattern().IsMatch(text);
+
     public static void ValidateRunId(string runId)
     {
-        if (string.IsNullOrEmpty(runId) || !RunIdPattern().IsMatch(runId))
+        if (!IsRunId(runId))
         {
             throw new ArgumentException(
                 $"run id '{runId}' must be 1-64 characters of lower-case letters, digits and '-', starting with a letter or digit.",

@@ -120,6 +120,15 @@ public static class SiloEnvironment
             "--results-s3-uri", $"s3://{plan.ResultsBucket}/{experiment.ResultsPrefix}{AwsNaming.CoordinatorResultsFolder}/",
             "--results-s3-region", plan.EffectiveResultsRegion,
         ]);
+        if (plan.DataFiles.Count > 0)
+        {
+            // The launcher uploaded the --data-dir files there; only the coordinator reads them (it feeds the node grains).
+            arguments.AddRange(["--data-s3-uri", $"s3://{plan.ResultsBucket}/{plan.DataPrefix}", "--data-s3-region", plan.EffectiveResultsRegion]);
+            if (plan.SkippedDataIterations > 0)
+            {
+                arguments.AddRange(["--skip-iterations", Integer(plan.SkippedDataIterations)]);
+            }
+        }
         return arguments;
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Commands;
 
@@ -60,6 +61,9 @@ internal static class AwsTarget
         public string? AwsEndpoint { get; init; }
 
         public string? Output { get; init; }
+
+        /// <summary>The reference's <c>datasets/</c> folder (<c>--data-dir</c>); its workload files go to S3 for the coordinator. Null: generated data.</summary>
+        public string? DataDirectory { get; init; }
     }
 
     /// <summary>
@@ -270,7 +274,30 @@ internal static class AwsTarget
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
-        return roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
+        plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
+        return request.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
+    }
+
+    /// <summary>
+    /// The workload's files of <c>--data-dir</c> for the coordinator, checked here before any AWS call: present, and read
+    /// into the experiment's data as a local run would (so a short or malformed file is named now, not on AWS hours later).
+    /// </summary>
+    internal static IReadOnlyList<AwsDataFile> DataFilesOf(string dataDirectory, AwsExperimentPlan plan)
+    {
+        var preset = plan.Preset;
+        var folder = ReferenceDatasets.WorkloadFolder(dataDirectory, preset.NodeType);
+        var files = ReferenceDatasets.RequiredFiles(folder, preset.Workload, preset.NodeType);
+        ExperimentData.Load(new DataRequest
+        {
+            Preset = preset,
+            Nodes = plan.NodeCount,
+            Iterations = plan.Iterations,
+            Dimension = plan.Dimension,
+            Seed = plan.Seed,
+            DataDirectory = dataDirectory,
+        });
+        var name = ReferenceDatasets.FolderName(preset.NodeType);
+        return files.Select(f => new AwsDataFile(Path.GetFullPath(f), name + "/" + Path.GetFileName(f))).ToList();
     }
 
     /// <summary>Runs an AWS action, turning each failure the user can act on into one line on stderr and exit code 1.</summary>

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using AutoMon.Launcher.Cluster;
-using AutoMon.Launcher.Data;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Commands;
 
@@ -72,7 +72,7 @@ internal static class ExperimentCommand
         var iterations = new Option<int?>("--iterations") { Description = "Data points per node (dnn: rows in total). Default: the paper's, except kld 10000 (paper 30000) and dnn 2000 (paper 302973)." };
         var full = new Option<bool>("--full") { Description = "Use the paper's full length for every workload (kld 30000 iterations, dnn 302973 rows; on aws hours per experiment)." };
         var dimension = new Option<int?>("--dim") { Description = "Vector length d (default: the paper's: 40, 40, 20, 41)." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (inner_product/data_file.txt, quadratic/H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected). Default: seeded generated data." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (inner_product/data_file.txt, quadratic/H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected). Default: seeded generated data. aws: the workload's files are uploaded to the results bucket for the coordinator." };
         var weights = new Option<string?>("--weights") { Description = "mlp/dnn: .npz with W0, b0, W1, b1, ... (default: initialised from --seed)." };
         var engine = new Option<string?>("--engine") { Description = $"Where it runs: grains (an Orleans silo embedded in this process: coordinator and node grains) or simulation (plain objects, one thread per error bound). Default: {ExperimentEngines.Default}." };
         var pacing = new Option<string>("--pacing") { Description = "grains: lockstep (rounds as in the simulation; equal results) or paced (every node grain on its own timer, like the paper's AWS runs).", DefaultValueFactory = _ => "lockstep" };
@@ -98,11 +98,10 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [dimension, dataDir, weights, engine, pacing, wanLatency, parallel, silos, membership];
+        Option[] localOnly = [dimension, weights, engine, pacing, wanLatency, parallel, silos, membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
-            [dataDir.Name] = "on AWS the silos run on the seeded generators' data (the image holds no dataset)",
             [pacing.Name] = "the AWS silos always run paced, every node on its own timer",
         };
         Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
@@ -156,6 +155,7 @@ internal static class ExperimentCommand
                     Block = parseResult.GetValue(block),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),
+                    DataDirectory = parseResult.GetValue(dataDir),
                 }, console, error, cancellationToken);
             }
 

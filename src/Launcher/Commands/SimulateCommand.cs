@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AutoMon.Launcher.Data;
 using AutoMon.Launcher.Results;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 using AutoMon.Protocol.Simulation;
 
 namespace AutoMon.Launcher.Commands;

@@ -1,7 +1,7 @@
 using System.Globalization;
-using AutoMon.Launcher.Data;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Experiments;
 
@@ -45,13 +45,6 @@ internal sealed record DataRequest
 /// </summary>
 internal static class ExperimentData
 {
-    // The reference's folder name in datasets/ per node type.
-    private static readonly Dictionary<string, string> Folders = new(StringComparer.Ordinal)
-    {
-        ["kld"] = "air_quality",
-        ["dnn"] = "intrusion_detection",
-    };
-
     /// <summary>
     /// The node counts a workload's data is made for, and enough iterations to fill every window before monitoring starts
     /// (with single-sample rounds one node a round); shared by local runs and the AWS coordinator's plan.
@@ -91,12 +84,12 @@ internal static class ExperimentData
         ValidateShape(preset, request.Nodes, request.Iterations, preset.Window, preset.SingleSampleRounds);
 
         var kind = Workloads.StreamKindOf(preset.Workload);
-        string? folder = request.DataDirectory is null ? null : WorkloadFolder(request.DataDirectory, preset);
+        string? folder = request.DataDirectory is null ? null : ReferenceDatasets.WorkloadFolder(request.DataDirectory, preset.NodeType);
         double[,]? h = null;
         if (preset.Workload == Workload.Quadratic)
         {
             h = folder is not null
-                ? NumpyTextFile.ReadHMatrix(RequireFile(folder, "H_matrix.txt", preset), d)
+                ? ReferenceDatasets.ReadHMatrix(folder, preset.NodeType, d)
                 : DataGenerators.QuadraticHMatrix(d, request.Seed);
         }
 
@@ -122,78 +115,26 @@ internal static class ExperimentData
                 string.Create(CultureInfo.InvariantCulture, $"generated (seed {request.Seed})")) { Recipe = recipe };
         }
 
-        var (rows, tuningIterations, source) = preset.Workload switch
+        var loaded = ReferenceDatasets.Load(folder, ReferenceRequest(request, d));
+        return new WorkloadData(function, kind, loaded.Data, request.Iterations, loaded.TuningIterations, loaded.Source) { Recipe = recipe };
+    }
+
+    /// <summary>
+    /// The shared loader's request for <paramref name="request"/>: the preset's numbers made explicit (kld and dnn skip the
+    /// reference's tuning rows, the data-file workloads keep their tuning prefix).
+    /// </summary>
+    private static ReferenceDataRequest ReferenceRequest(DataRequest request, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new ReferenceDataRequest
         {
-            Workload.AirQualityKld => AirQuality(folder, request, d),
-            Workload.IntrusionDetection => Kdd(folder, request),
-            _ => DataFile(folder, request, kind, d),
+            Workload = request.Preset.Workload,
+            NodeType = request.Preset.NodeType,
+            Nodes = request.Nodes,
+            Iterations = request.Iterations,
+            Dimension = dimension,
+            TuningIterations = request.Preset.TuningIterations,
+            SkippedIterations = request.Preset.SkippedDataIterations,
         };
-        return new WorkloadData(function, kind, rows, request.Iterations, tuningIterations, source) { Recipe = recipe };
-    }
-
-    private static (DataSet Data, int TuningIterations, string Source) AirQuality(string folder, DataRequest request, int d)
-    {
-        // The distributed runs skip the first 300 hours of every station (their tuning rows) and monitor the next I.
-        var skip = request.Preset.SkippedDataIterations;
-        var stations = AirQualityLoader.Load(folder, d, request.Iterations, skip);
-        if (stations.NodeCount != request.Nodes)
-        {
-            throw new ArgumentException($"{folder} has {stations.NodeCount} stations (one node each), but --nodes is {request.Nodes}.");
-        }
-
-        return (stations.MonitoringPart(), 0, folder);
-    }
-
-    private static (DataSet Data, int TuningIterations, string Source) Kdd(string folder, DataRequest request)
-    {
-        var file = RequireFile(folder, "corrected", request.Preset);
-        var data = Kdd99Loader.LoadIntrusionDetection(file, request.Preset.SkippedDataIterations, request.Iterations);
-        return (data.MonitoringPart(), 0, file);
-    }
-
-    private static (DataSet Data, int TuningIterations, string Source) DataFile(string folder, DataRequest request, StreamKind kind, int d)
-    {
-        var path = RequireFile(folder, "data_file.txt", request.Preset);
-        var schedule = Path.Combine(folder, "node_schedule_file.txt");
-        var pointLength = kind switch
-        {
-            StreamKind.WindowedAverage => d,
-            StreamKind.ConcatenatedFrequencies => 2,
-            _ => 1,
-        };
-        var tuning = request.Preset.TuningIterations;
-        var file = NumpyTextFile.ReadDataSet(path, request.Nodes, tuning, File.Exists(schedule) ? schedule : null, pointLength);
-        var needed = (long)(tuning + request.Iterations) * request.Nodes;
-        if (file.RowCount < needed)
-        {
-            throw new DataFormatException(path, null,
-                $"{file.RowCount} rows; {tuning} tuning + {request.Iterations} monitored iterations × {request.Nodes} nodes need {needed} (use a smaller --iterations).");
-        }
-
-        var data = file.RowCount == needed
-            ? file
-            : new DataSet(file.Slice(0, (int)needed).Values.ToArray(), file.PointLength, file.Slice(0, (int)needed).NodeSchedule.ToArray(), file.NodeCount, file.TuningRowCount);
-        return (data, tuning, path);
-    }
-
-    // --data-dir may be the datasets/ folder or the workload's own folder in it.
-    private static string WorkloadFolder(string dataDirectory, ExperimentPreset preset)
-    {
-        if (!Directory.Exists(dataDirectory))
-        {
-            throw new DirectoryNotFoundException($"--data-dir folder not found: {dataDirectory}");
-        }
-
-        var name = Folders.GetValueOrDefault(preset.NodeType, preset.NodeType);
-        var nested = Path.Combine(dataDirectory, name);
-        return Directory.Exists(nested) ? nested : dataDirectory;
-    }
-
-    private static string RequireFile(string folder, string name, ExperimentPreset preset)
-    {
-        var path = Path.Combine(folder, name);
-        return File.Exists(path)
-            ? path
-            : throw new FileNotFoundException($"--data-dir: {preset.NodeType} needs {name}, not found in {folder} (the reference's datasets/{Folders.GetValueOrDefault(preset.NodeType, preset.NodeType)}/ layout).");
     }
 }

@@ -3,12 +3,14 @@ using AutoMon.Grains.Experiments;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Silos.Hosting;
 
 /// <summary>
 /// An experiment a silo runs after it starts (<c>--experiment WORKLOAD</c>): a generated workload (the seeded generators of
-/// the protocol core), the simulate command's settings, and how the grains are paced.
+/// the protocol core) or the reference's data files (<c>--data-dir</c>, or <c>--data-s3-uri</c> downloaded first), the
+/// simulate command's settings, and how the grains are paced.
 /// </summary>
 public sealed record ExperimentRequest
 {
@@ -67,11 +69,25 @@ public sealed record ExperimentRequest
     /// </summary>
     public S3ResultsDestination? ResultsS3 { get; init; }
 
+    /// <summary>
+    /// The reference's <c>datasets/</c> folder, or the workload's folder in it, to read instead of generating (null:
+    /// generated data); the silo sets it to the download folder of <see cref="DataS3"/>.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Where the launcher uploaded the workload's data files; downloaded into a temporary <see cref="DataDirectory"/> first.</summary>
+    public S3ResultsDestination? DataS3 { get; init; }
+
+    /// <summary>Data files, kld and dnn: hours per station or rows per node skipped at the start (the reference's tuning rows).</summary>
+    public int SkipIterations { get; init; }
+
     /// <summary>How long to wait for <see cref="WaitForSilos"/> silos (cloud tasks take minutes to start and pull the image).</summary>
     public TimeSpan SiloWaitTimeout { get; init; } = TimeSpan.FromMinutes(20);
 
-    /// <summary>The experiment's configuration and generated data.</summary>
+    /// <summary>The experiment's configuration and its data: generated, or read from <see cref="DataDirectory"/>.</summary>
     /// <exception cref="ArgumentException">Unknown workload or settings that do not fit it.</exception>
+    /// <exception cref="IOException">A data folder or file is missing (the message names it).</exception>
+    /// <exception cref="DataFormatException">A data file is malformed or too short.</exception>
     public (ExperimentConfig Config, DataSet Data) Build()
     {
         if (!Workloads.TryParse(Workload, out var workload))
@@ -79,16 +95,44 @@ public sealed record ExperimentRequest
             throw new ArgumentException($"Unknown workload '{Workload}'. Known workloads: {string.Join(", ", Workloads.Names.Order(StringComparer.Ordinal))}.");
         }
 
+        if (SkipIterations < 0)
+        {
+            throw new ArgumentException($"--skip-iterations must be at least 0; got {SkipIterations}.");
+        }
+
         var function = FunctionName(workload);
         var d = Dimension ?? FunctionCatalog.DefaultDimension(function);
-        var data = DataGenerators.Generate(workload, new GeneratorOptions(Nodes, Iterations, d, Seed, TuningIterations));
+        DataSet data;
+        double[,]? h = null;
+        if (DataDirectory is { } directory)
+        {
+            var folder = ReferenceDatasets.WorkloadFolder(directory, function);
+            // The reference ships H with the data: the function must be the one the data was made for.
+            h = workload == Protocol.Data.Workload.Quadratic ? ReferenceDatasets.ReadHMatrix(folder, function, d) : null;
+            data = ReferenceDatasets.Load(folder, new ReferenceDataRequest
+            {
+                Workload = workload,
+                NodeType = function,
+                Nodes = Nodes,
+                Iterations = Iterations,
+                Dimension = d,
+                TuningIterations = TuningIterations,
+                SkippedIterations = SkipIterations,
+            }).Data;
+        }
+        else
+        {
+            data = DataGenerators.Generate(workload, new GeneratorOptions(Nodes, Iterations, d, Seed, TuningIterations));
+            // As the reference ships H with the data: the generator's H, not one drawn by the function catalog.
+            h = workload == Protocol.Data.Workload.Quadratic ? DataGenerators.QuadraticHMatrix(d, Seed) : null;
+        }
+
         var spec = new FunctionSpec
         {
             Name = function,
             Dimension = d,
             Seed = Seed,
-            // As the reference ships H with the data: the generator's H, not one drawn by the function catalog.
-            HMatrix = workload == Protocol.Data.Workload.Quadratic ? [.. Flatten(DataGenerators.QuadraticHMatrix(d, Seed))] : [],
+            HMatrix = h is null ? [] : [.. Flatten(h)],
         };
         var config = new ExperimentConfig
         {

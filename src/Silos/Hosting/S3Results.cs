@@ -32,14 +32,14 @@ public sealed record S3ResultsDestination
     public string Uri => $"s3://{Bucket}/{Prefix}";
 
     /// <summary>Parses <c>s3://bucket/prefix/</c> (the prefix gets a trailing '/'); false with the reason otherwise.</summary>
-    public static bool TryParse(string text, out S3ResultsDestination destination, out string? problem)
+    public static bool TryParse(string text, out S3ResultsDestination destination, out string? problem, string option = "--results-s3-uri")
     {
         destination = new S3ResultsDestination { Bucket = "", Prefix = "" };
         problem = null;
         const string scheme = "s3://";
         if (text is null || !text.StartsWith(scheme, StringComparison.Ordinal))
         {
-            problem = $"--results-s3-uri '{text}' does not start with s3:// (e.g. s3://automon-experiment-results/run/)";
+            problem = $"{option} '{text}' does not start with s3:// (e.g. s3://automon-experiment-results/run/)";
             return false;
         }
 
@@ -51,7 +51,7 @@ public sealed record S3ResultsDestination
         if (bucket.Length is < 3 or > 63 || !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-')
             || !char.IsAsciiLetterOrDigit(bucket[0]) || !char.IsAsciiLetterOrDigit(bucket[^1]))
         {
-            problem = $"--results-s3-uri '{text}': '{bucket}' is not an S3 bucket name";
+            problem = $"{option} '{text}': '{bucket}' is not an S3 bucket name";
             return false;
         }
 
@@ -75,19 +75,25 @@ public sealed class S3ResultsUploader : IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         _destination = destination;
+        _client = CreateClient(destination);
+    }
+
+    /// <summary>An S3 client for <paramref name="location"/>'s region or endpoint, with the SDK's default credentials.</summary>
+    internal static AmazonS3Client CreateClient(S3ResultsDestination location)
+    {
         var config = new AmazonS3Config { MaxErrorRetry = 6 };
-        if (destination.ServiceUrl is { } url)
+        if (location.ServiceUrl is { } url)
         {
             config.ServiceURL = url;
             config.ForcePathStyle = true;
-            config.AuthenticationRegion = destination.Region ?? "us-east-1";
+            config.AuthenticationRegion = location.Region ?? "us-east-1";
         }
-        else if (destination.Region is { } region)
+        else if (location.Region is { } region)
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
-        _client = new AmazonS3Client(config);
+        return new AmazonS3Client(config);
     }
 
     /// <summary>

@@ -170,6 +170,23 @@ public static class SiloCommandLine
 
     private static readonly Option<string?> S3ServiceUrlOption = new("--s3-service-url") { Description = "Experiment: S3 endpoint URL, e.g. a local emulator." };
 
+    private static readonly Option<string?> DataDirOption = new("--data-dir")
+    {
+        Description = "Experiment: read the reference's datasets/ folder (or the workload's folder in it) instead of generating data: data_file.txt (+ node_schedule_file.txt), quadratic's H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected.",
+    };
+
+    private static readonly Option<string?> DataS3UriOption = new("--data-s3-uri")
+    {
+        Description = "Experiment: download s3://BUCKET/PREFIX/ (the launcher's upload of a datasets/ folder) into a temporary folder and use it as --data-dir.",
+    };
+
+    private static readonly Option<string?> DataS3RegionOption = new("--data-s3-region") { Description = "Experiment: the data bucket's AWS region." };
+
+    private static readonly Option<int> SkipIterationsOption = new("--skip-iterations")
+    {
+        Description = "Experiment, data files of kld and dnn: hours per station (kld) or rows per node (dnn) to skip at the start (the reference's 300 and 500).",
+    };
+
     private static readonly Option<int> LookaheadOption = new("--lookahead") { Description = "Experiment, lockstep: rounds a step may look ahead (0: one round per step).", DefaultValueFactory = _ => 64 };
 
     static SiloCommandLine()
@@ -194,7 +211,8 @@ public static class SiloCommandLine
             ExperimentOption, NodesOption, IterationsOption, DimOption, WindowOption, ErrorBoundOption, SlackOption, SyncOption,
             NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
             LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
-            LookaheadOption, ResultsS3UriOption, ResultsS3RegionOption, S3ServiceUrlOption,
+            LookaheadOption, ResultsS3UriOption, ResultsS3RegionOption, S3ServiceUrlOption, DataDirOption, DataS3UriOption, DataS3RegionOption,
+            SkipIterationsOption,
         };
         root.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -240,36 +258,44 @@ public static class SiloCommandLine
                 }
             }
 
+            foreach (var option in new Option[] { DataDirOption, DataS3UriOption, DataS3RegionOption, SkipIterationsOption })
+            {
+                if (parseResult.GetResult(option) is not null)
+                {
+                    problems.Add($"{option.Name} applies to an --experiment (it is that experiment's data)");
+                }
+            }
+
             return null;
         }
 
-        S3ResultsDestination? s3 = null;
-        if (parseResult.GetValue(ResultsS3UriOption) is { } uri)
+        var serviceUrl = parseResult.GetValue(S3ServiceUrlOption);
+        if (serviceUrl is not null && !System.Uri.TryCreate(serviceUrl, UriKind.Absolute, out _))
         {
-            if (S3ResultsDestination.TryParse(uri, out var destination, out var problem))
-            {
-                var region = parseResult.GetValue(ResultsS3RegionOption);
-                var serviceUrl = parseResult.GetValue(S3ServiceUrlOption);
-                if (region is null && serviceUrl is null)
-                {
-                    problems.Add("--results-s3-uri needs --results-s3-region (the bucket's region)");
-                }
-
-                if (serviceUrl is not null && !System.Uri.TryCreate(serviceUrl, UriKind.Absolute, out _))
-                {
-                    problems.Add($"--s3-service-url '{serviceUrl}' is not an absolute URL");
-                }
-
-                s3 = destination with { Region = region, ServiceUrl = serviceUrl };
-            }
-            else
-            {
-                problems.Add(problem!);
-            }
+            problems.Add($"--s3-service-url '{serviceUrl}' is not an absolute URL");
         }
-        else if (parseResult.GetResult(ResultsS3RegionOption) is not null || parseResult.GetResult(S3ServiceUrlOption) is not null)
+
+        var s3 = S3Location(parseResult, ResultsS3UriOption, ResultsS3RegionOption, serviceUrl, problems);
+        var dataS3 = S3Location(parseResult, DataS3UriOption, DataS3RegionOption, serviceUrl, problems);
+        if (serviceUrl is not null && s3 is null && dataS3 is null)
         {
-            problems.Add("--results-s3-region and --s3-service-url go with --results-s3-uri");
+            problems.Add("--s3-service-url goes with --results-s3-uri or --data-s3-uri");
+        }
+
+        var dataDir = parseResult.GetValue(DataDirOption);
+        if (dataDir is not null && dataS3 is not null)
+        {
+            problems.Add("give --data-dir or --data-s3-uri, not both");
+        }
+
+        var skip = parseResult.GetValue(SkipIterationsOption);
+        if (skip < 0)
+        {
+            problems.Add($"--skip-iterations must be at least 0; got {skip}");
+        }
+        else if (parseResult.GetResult(SkipIterationsOption) is not null && dataDir is null && dataS3 is null)
+        {
+            problems.Add("--skip-iterations applies to data files (--data-dir or --data-s3-uri); generated data has nothing to skip");
         }
 
         TimeSpan Duration(Option<string> option)
@@ -312,7 +338,39 @@ public static class SiloCommandLine
             WaitForSilos = parseResult.GetValue(WaitForSilosOption),
             Lookahead = parseResult.GetValue(LookaheadOption),
             ResultsS3 = s3,
+            DataDirectory = dataDir,
+            DataS3 = dataS3,
+            SkipIterations = skip,
         };
+    }
+
+    // An s3:// folder option and its region option (the region may be left out for an emulator's --s3-service-url).
+    private static S3ResultsDestination? S3Location(
+        ParseResult parseResult, Option<string?> uriOption, Option<string?> regionOption, string? serviceUrl, List<string> problems)
+    {
+        var region = parseResult.GetValue(regionOption);
+        if (parseResult.GetValue(uriOption) is not { } uri)
+        {
+            if (region is not null)
+            {
+                problems.Add($"{regionOption.Name} goes with {uriOption.Name}");
+            }
+
+            return null;
+        }
+
+        if (!S3ResultsDestination.TryParse(uri, out var location, out var problem, uriOption.Name))
+        {
+            problems.Add(problem!);
+            return null;
+        }
+
+        if (region is null && serviceUrl is null)
+        {
+            problems.Add($"{uriOption.Name} needs {regionOption.Name} (the bucket's region)");
+        }
+
+        return location with { Region = region, ServiceUrl = serviceUrl };
     }
 
     private static bool TryGetOptions(ParseResult parseResult, out SiloHostOptions options, out IReadOnlyList<string> problems)

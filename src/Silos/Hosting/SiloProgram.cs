@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoMon.Grains.Experiments;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
@@ -22,19 +23,52 @@ public static class SiloProgram
     {
         ArgumentNullException.ThrowIfNull(options);
 
-        // An experiment that cannot run (unknown workload, settings that do not fit it) fails before the silo starts.
+        // An experiment that cannot run (unknown workload, settings that do not fit it, data missing) fails before the silo starts.
         (ExperimentConfig Config, DataSet Data)? experiment = null;
+        string? downloaded = null;
         if (options.Experiment is { } request)
         {
             try
             {
+                if (request.DataS3 is { } source)
+                {
+                    // Only this coordinator reads the data: the driver hands every node grain its rows.
+                    downloaded = Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
+                    var files = await S3DataDownloader.DownloadAsync(source, downloaded, cancellationToken).ConfigureAwait(false);
+                    Console.WriteLine($"AutoMon experiment: downloaded {files.Count} data file(s) from {source.Uri}");
+                    request = request with { DataDirectory = downloaded };
+                    options.Experiment = request;
+                }
+
                 experiment = request.Build();
             }
-            catch (ArgumentException exception)
+            catch (Exception exception) when (exception is ArgumentException or IOException or DataFormatException)
             {
+                DeleteFolder(downloaded);
                 return await ExperimentRunner.FailAsync(request, $"experiment failed: {exception.Message}", Console.Error).ConfigureAwait(false);
             }
         }
+
+        try
+        {
+            return await RunStartedAsync(options, experiment, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            DeleteFolder(downloaded);
+        }
+    }
+
+    private static void DeleteFolder(string? folder)
+    {
+        if (folder is not null && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<int> RunStartedAsync(SiloHostOptions options, (ExperimentConfig Config, DataSet Data)? experiment, CancellationToken cancellationToken)
+    {
 
         // The max run time bounds everything, starting the silo included.
         var stopRequested = cancellationToken;

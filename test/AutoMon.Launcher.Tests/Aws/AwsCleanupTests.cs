@@ -167,6 +167,35 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cleanup_of_a_run_removes_its_uploaded_data_files_and_keeps_the_results_and_other_runs_data()
+    {
+        var dataFile = Path.GetTempFileName();
+        try
+        {
+            var first = MotoAws.Plan("first-run", "quadratic") with { DataFiles = [new AwsDataFile(dataFile, "quadratic/data_file.txt")] };
+            var second = MotoAws.Plan("second-run", "inner_product") with { DataFiles = [new AwsDataFile(dataFile, "inner_product/data_file.txt")] };
+            await Provisioner().ProvisionAsync(first, MotoAws.FastProvision);
+            await Provisioner().ProvisionAsync(second, MotoAws.FastProvision);
+            await MotoAws.PutResultAsync(_session, first.Experiments[0].CompletionMarkerKey, "{}");
+
+            var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(first));
+
+            Assert.Equal("s3://automon-experiment-results/first-run/datasets/quadratic/data_file.txt",
+                Assert.Single(report.Of(AwsCleanupReport.ResultObject)).Id);
+            var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+            {
+                BucketName = AwsNaming.DefaultResultsBucket,
+            });
+            Assert.Equal([first.Experiments[0].CompletionMarkerKey, "second-run/datasets/inner_product/data_file.txt"],
+                listing.S3Objects.Select(o => o.Key).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(dataFile);
+        }
+    }
+
+    [Fact]
     public async Task Results_bucket_is_kept_by_default()
     {
         var plan = MotoAws.Plan();

@@ -1,5 +1,7 @@
 using Amazon.EC2.Model;
 using AutoMon.Launcher.Aws;
+using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Launcher.Tests.Aws;
@@ -233,6 +235,65 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(TimeSpan.FromSeconds(1), experiment.LazySyncLatency);
     }
 
+    /// <summary>
+    /// A datasets/ folder with quadratic's files (60 iterations of 10 nodes, d = 40), a file it does not read and another
+    /// workload's folder beside it.
+    /// </summary>
+    private string WriteQuadraticDatasets()
+    {
+        var datasets = Path.Combine(_folder, "datasets");
+        var quadratic = Directory.CreateDirectory(Path.Combine(datasets, "quadratic")).FullName;
+        var data = DataGenerators.Generate(Workload.Quadratic, new GeneratorOptions(10, 60, 40, 5, 0));
+        NumpyTextFile.WriteTable(Path.Combine(quadratic, "data_file.txt"), data.Values, 40);
+        NumpyTextFile.WriteHMatrix(Path.Combine(quadratic, "H_matrix.txt"), DataGenerators.QuadraticHMatrix(40, 5));
+        File.WriteAllText(Path.Combine(quadratic, "notes.md"), "not data");
+        var innerProduct = Directory.CreateDirectory(Path.Combine(datasets, "inner_product")).FullName;
+        File.WriteAllText(Path.Combine(innerProduct, "data_file.txt"), "1 2\n");
+        return datasets;
+    }
+
+    [Fact]
+    public async Task Data_dir_uploads_exactly_the_workloads_files_and_the_coordinator_downloads_them()
+    {
+        var datasets = WriteQuadraticDatasets();
+
+        var (code, output, error) = await RunAsync("--node-type", "quadratic", "--target", "aws", "--error-bounds", "0.02,0.05",
+            "--coordinator-instance-type", "fargate", "--iterations", "60", "--data-dir", datasets);
+
+        Assert.True(code == 0, error);
+        var runId = output.Split(' ', ':')[1];
+        var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        {
+            BucketName = AwsNaming.DefaultResultsBucket,
+        });
+        Assert.Equal([$"{runId}/datasets/quadratic/H_matrix.txt", $"{runId}/datasets/quadratic/data_file.txt"],
+            listing.S3Objects.Select(o => o.Key).Order(StringComparer.Ordinal));
+        foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion))
+        {
+            string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
+            Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
+            var experiment = Assert.IsType<ExperimentRequest>(silo.Experiment);
+            Assert.Equal(
+                (AwsNaming.DefaultResultsBucket, $"{runId}/datasets/", MotoAws.NodesRegion),
+                (experiment.DataS3!.Bucket, experiment.DataS3.Prefix, experiment.DataS3.Region));
+            Assert.Equal(0, experiment.SkipIterations);
+        }
+    }
+
+    [Fact]
+    public async Task Node_silos_get_no_data_options()
+    {
+        var datasets = WriteQuadraticDatasets();
+
+        var (code, _, error) = await RunAsync("--node-type", "quadratic", "--target", "aws", "--error-bound", "0.02",
+            "--coordinator-instance-type", "fargate", "--iterations", "60", "--data-dir", datasets);
+
+        Assert.True(code == 0, error);
+        var nodes = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        Assert.NotEmpty(nodes);
+        Assert.All(nodes, n => Assert.DoesNotContain(n.TaskDefinition.ContainerDefinitions[0].Command!, a => a.StartsWith("--data", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Cleanup_with_nothing_to_remove_says_so_and_succeeds()
     {
@@ -265,7 +326,6 @@ public sealed class AwsCommandLineErrorTests
     [Theory]
     [InlineData("--engine", "simulation")]
     [InlineData("--dim", "10")]
-    [InlineData("--data-dir", "datasets")]
     public async Task Local_only_options_are_rejected_with_target_aws(string option, string value)
     {
         var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", option, value);
@@ -356,6 +416,51 @@ public sealed class AwsCommandLineErrorTests
 
         Assert.Equal(1, code);
         AssertOneErrorLine(error, "iterations must be at least 201 for kld");
+    }
+
+    [Theory]
+    [InlineData("quadratic", "quadratic", "data_file.txt")]
+    [InlineData("quadratic", "quadratic/data_file.txt", "H_matrix.txt")]
+    [InlineData("dnn", "intrusion_detection", "corrected")]
+    public async Task A_data_dir_missing_the_workloads_file_is_named_before_any_AWS_call(string nodeType, string present, string missing)
+    {
+        var datasets = Path.Combine(Path.GetTempPath(), "automon-aws-data-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Either an empty workload folder, or one holding only the file named.
+            var target = Path.Combine(datasets, present);
+            if (Path.HasExtension(present))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                await File.WriteAllTextAsync(target, "1 2\n");
+            }
+            else
+            {
+                Directory.CreateDirectory(target);
+            }
+
+            // Port 1: an AWS call would fail as unreachable instead.
+            var (code, _, error) = await RunAsync("--node-type", nodeType, "--target", "aws", "--data-dir", datasets,
+                "--aws-endpoint", "http://127.0.0.1:1/");
+
+            Assert.Equal(1, code);
+            AssertOneErrorLine(error, $"{nodeType} needs {missing}, not found in");
+        }
+        finally
+        {
+            Directory.Delete(datasets, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_data_dir_is_named_before_any_AWS_call()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "automon-no-such-" + Guid.NewGuid().ToString("N"));
+
+        var (code, _, error) = await RunAsync("--node-type", "kld", "--target", "aws", "--data-dir", missing, "--aws-endpoint", "http://127.0.0.1:1/");
+
+        Assert.Equal(1, code);
+        AssertOneErrorLine(error, $"--data-dir folder not found: {missing}");
     }
 
     [Fact]

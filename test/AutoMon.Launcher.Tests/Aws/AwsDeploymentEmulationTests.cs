@@ -5,6 +5,8 @@ using Amazon.Runtime;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Cluster;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 using AutoMon.Launcher.Tests.Experiments;
 using AutoMon.Silos.Local;
 using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
@@ -50,11 +52,30 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
     [Fact]
     public async Task Provisioned_silos_run_the_experiment_upload_it_stop_and_block_plots_it()
     {
+        await RunsOnEmulatedAwsAsync([]);
+    }
+
+    [Fact]
+    public async Task With_data_dir_the_coordinator_downloads_the_uploaded_file_and_runs_on_it()
+    {
+        // The reference's layout with a small inner_product data file: 2 nodes, 30 iterations, d = 40.
+        var folder = Directory.CreateDirectory(Path.Combine(_folder, "datasets", "inner_product")).FullName;
+        var data = DataGenerators.Generate(Workload.InnerProduct, new GeneratorOptions(2, 30, 40, 11, 0));
+        NumpyTextFile.WriteTable(Path.Combine(folder, "data_file.txt"), data.Values, 40);
+
+        var coordinatorLog = await RunsOnEmulatedAwsAsync(["--data-dir", Path.Combine(_folder, "datasets")]);
+
+        Assert.Contains("downloaded 1 data file(s) from s3://automon-experiment-results/inner-product-", coordinatorLog, StringComparison.Ordinal);
+    }
+
+    /// <summary>Provisions, runs the registered silos, waits for them, and checks what --block downloads; the coordinator's log.</summary>
+    private async Task<string> RunsOnEmulatedAwsAsync(string[] options)
+    {
         string[] experiment =
         [
             "--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3", "--nodes", "2", "--iterations", "30",
             "--round-interval", "20ms", "--lazy-sync-latency", "10ms", "--full-sync-latency", "20ms", "--coordinator-instance-type", "fargate",
-            "--aws-endpoint", Endpoint, "--credentials-csv", CredentialsCsv,
+            "--aws-endpoint", Endpoint, "--credentials-csv", CredentialsCsv, .. options,
         ];
 
         // 1. Provision: clusters, task definitions, bucket, membership table, tasks (in moto).
@@ -99,6 +120,11 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
             var (width, height) = PngSize(Path.Combine(results, png));
             Assert.True(width > 0 && height > 0);
         }
+
+        // The whole log (the tail keeps the last lines only); the process may still hold it open.
+        using var log = new StreamReader(new FileStream(Path.Combine(_folder, coordinator.TaskDefinition.Family + ".log"), FileMode.Open, FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete));
+        return await log.ReadToEndAsync();
     }
 
     /// <summary>A silo process from a task definition, as the image's entrypoint would start it, kept on loopback.</summary>
@@ -111,7 +137,7 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
         arguments[arguments.IndexOf("--silo-port") + 1] = LocalDynamoDB.FreePort().ToString(CultureInfo.InvariantCulture);
         arguments[arguments.IndexOf("--gateway-port") + 1] = LocalDynamoDB.FreePort().ToString(CultureInfo.InvariantCulture);
         arguments.AddRange(["--address", "127.0.0.1", "--dynamodb-service-url", Endpoint.TrimEnd('/'), "--failure-detection", "fast"]);
-        if (arguments.Contains("--results-s3-uri"))
+        if (arguments.Contains("--results-s3-uri") || arguments.Contains("--data-s3-uri"))
         {
             arguments.AddRange(["--s3-service-url", Endpoint.TrimEnd('/')]);
         }

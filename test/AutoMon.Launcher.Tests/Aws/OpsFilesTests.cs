@@ -61,7 +61,13 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
         var calls = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         session.CallObserver = (service, action) => calls[IamAction(service, action)] = true;
         var provisioner = new AwsExperimentProvisioner(session);
-        var ec2Plan = MotoAws.Plan("ec2-run", "quadratic") with { CoordinatorImageId = null, CoordinatorImageOwner = "self" };
+        var dataFile = Path.GetTempFileName();
+        var ec2Plan = MotoAws.Plan("ec2-run", "quadratic") with
+        {
+            CoordinatorImageId = null,
+            CoordinatorImageOwner = "self",
+            DataFiles = [new AwsDataFile(dataFile, "quadratic/data_file.txt")],
+        };
         await session.Ec2(MotoAws.CoordinatorRegion).RegisterImageAsync(new Amazon.EC2.Model.RegisterImageRequest
         {
             Name = "al2023-ami-2023.6.20250101.0-kernel-6.1-x86_64",
@@ -83,6 +89,7 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
         finally
         {
             Directory.Delete(download, recursive: true);
+            File.Delete(dataFile);
         }
         await provisioner.CleanupAsync(MotoAws.FastCleanup(ec2Plan) with { RunId = null, DeleteResultsBucket = true });
 
@@ -91,6 +98,7 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Contains("ecs:RunTask", made);
         Assert.Contains("ec2:RunInstances", made);
         Assert.Contains("s3:DeleteBucket", made);
+        Assert.Contains("s3:PutObject", made);
         Assert.Empty(made.Except(AllowedActions()).Order(StringComparer.Ordinal));
     }
 

@@ -49,6 +49,31 @@ public sealed class SiloArgumentsTests
     }
 
     [Theory]
+    [InlineData("inner_product", 0)]
+    [InlineData("kld", 300)]
+    [InlineData("dnn", 500)]
+    public void With_data_files_the_coordinator_downloads_the_runs_datasets_and_skips_the_reference_tuning_rows(string nodeType, int skipped)
+    {
+        var plan = Plan(nodeType) with { DataFiles = [new AwsDataFile("/data/file", "folder/file")] };
+
+        var request = CoordinatorExperiment(plan);
+
+        Assert.Equal($"s3://{plan.ResultsBucket}/run-1/datasets/", request.DataS3!.Uri);
+        Assert.Equal(plan.EffectiveResultsRegion, request.DataS3.Region);
+        Assert.Equal(skipped, request.SkipIterations);
+    }
+
+    [Fact]
+    public void Without_data_files_the_coordinator_generates_its_data()
+    {
+        var request = CoordinatorExperiment(Plan("kld"));
+
+        Assert.Null(request.DataS3);
+        Assert.Null(request.DataDirectory);
+        Assert.Equal(0, request.SkipIterations);
+    }
+
+    [Theory]
     [InlineData("inner_product")]
     [InlineData("quadratic")]
     [InlineData("kld")]

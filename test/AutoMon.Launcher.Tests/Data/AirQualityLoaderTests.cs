@@ -1,5 +1,5 @@
-using AutoMon.Launcher.Data;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Tests.Data;
 

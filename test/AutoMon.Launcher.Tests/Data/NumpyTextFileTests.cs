@@ -1,5 +1,5 @@
-using AutoMon.Launcher.Data;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using AutoMon.Launcher.Commands;
-using AutoMon.Launcher.Data;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Protocol.Data;
+using AutoMon.Protocol.Data.Files;
 using AutoMon.Protocol.Simulation;
 using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
-using AutoMon.Protocol.Data;
 
-namespace AutoMon.Launcher.Data;
+namespace AutoMon.Protocol.Data.Files;
 
 /// <summary>KDD Cup 99 connection records with the reference's numeric encoding.</summary>
 /// <param name="ServiceCodes">Numeric service code of each record (its feature 2).</param>

@@ -1,4 +1,4 @@
-namespace AutoMon.Launcher.Data;
+namespace AutoMon.Protocol.Data.Files;
 
 /// <summary>A data file that cannot be used as it is; the message names the file and, where it applies, the line.</summary>
 public sealed class DataFormatException : Exception

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using AutoMon.Protocol.Data;
 
-namespace AutoMon.Launcher.Data;
+namespace AutoMon.Protocol.Data.Files;
 
 /// <summary>
 /// Reads and writes the reference's <c>np.savetxt</c> text files: one row per line, values separated by whitespace,
@@ -144,7 +143,7 @@ public static class NumpyTextFile
     }
 
     /// <summary>C's <c>%.18e</c>: 19 significant digits, at least two exponent digits.</summary>
-    internal static string FormatScientific(double value)
+    public static string FormatScientific(double value)
     {
         var text = value.ToString("E18", CultureInfo.InvariantCulture);   // e.g. 1.788628473430318611E+000
         var e = text.IndexOf('E', StringComparison.Ordinal);

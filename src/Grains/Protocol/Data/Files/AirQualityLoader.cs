@@ -1,7 +1,6 @@
 using System.Globalization;
-using AutoMon.Protocol.Data;
 
-namespace AutoMon.Launcher.Data;
+namespace AutoMon.Protocol.Data.Files;
 
 /// <summary>One Beijing air-quality station: its name and, per kept hourly row, the PM10 and PM2.5 classes.</summary>
 public sealed record AirQualityStation(string Name, string FilePath, IReadOnlyList<int> Pm10Classes, IReadOnlyList<int> Pm25Classes);
