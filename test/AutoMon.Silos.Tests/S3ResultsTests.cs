@@ -65,7 +65,7 @@ public sealed class S3ResultsTests(MotoServer moto) : IDisposable
             await File.WriteAllTextAsync(Path.Combine(_output, name), name);
         }
 
-        var destination = new S3ResultsDestination { Bucket = _bucket, Prefix = "p/", Region = MotoServer.Region, ServiceUrl = moto.ServiceUrl };
+        var destination = new S3Folder { Bucket = _bucket, Prefix = "p/", Region = MotoServer.Region, ServiceUrl = moto.ServiceUrl };
         var keys = await WithMotoCredentials(async () =>
         {
             using var uploader = new S3ResultsUploader(destination);

@@ -67,7 +67,7 @@ public sealed record ExperimentRequest
     /// <summary>
     /// Upload the result files here when done (summary.json last), or error.txt when the experiment fails; null: none.
     /// </summary>
-    public S3ResultsDestination? ResultsS3 { get; init; }
+    public S3Folder? ResultsS3 { get; init; }
 
     /// <summary>
     /// The reference's <c>datasets/</c> folder, or the workload's folder in it, to read instead of generating (null:
@@ -76,7 +76,7 @@ public sealed record ExperimentRequest
     public string? DataDirectory { get; init; }
 
     /// <summary>Where the launcher uploaded the workload's data files; downloaded into a temporary <see cref="DataDirectory"/> first.</summary>
-    public S3ResultsDestination? DataS3 { get; init; }
+    public S3Folder? DataS3 { get; init; }
 
     /// <summary>Data files, kld and dnn: hours per station or rows per node skipped at the start (the reference's tuning rows).</summary>
     public int SkipIterations { get; init; }

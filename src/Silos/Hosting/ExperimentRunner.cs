@@ -87,7 +87,7 @@ public static class ExperimentRunner
                 using var uploader = new S3ResultsUploader(s3);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
                 await uploader.UploadErrorAsync(message, timeout.Token).ConfigureAwait(false);
-                await error.WriteLineAsync($"AutoMon.Silos: the error is in {s3.Uri}{S3ResultsDestination.ErrorFile}").ConfigureAwait(false);
+                await error.WriteLineAsync($"AutoMon.Silos: the error is in {s3.Uri}{S3ResultsUploader.ErrorFile}").ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is IOException or OperationCanceledException)
             {

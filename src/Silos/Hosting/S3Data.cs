@@ -1,5 +1,3 @@
-using System.Net;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -16,7 +14,7 @@ public static class S3DataDownloader
     /// prefix (e.g. <c>inner_product/data_file.txt</c>); the files written.
     /// </summary>
     /// <exception cref="IOException">Nothing is there, a key is not a safe relative path, or S3 fails; the message names the bucket and key.</exception>
-    public static async Task<IReadOnlyList<string>> DownloadAsync(S3ResultsDestination source, string folder, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(folder);
@@ -63,25 +61,6 @@ public static class S3DataDownloader
             : throw new IOException($"no data files in {source.Uri} (the launcher uploads them with --target aws --data-dir).");
     }
 
-    private static async Task<T> CallAsync<T>(S3ResultsDestination source, string key, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (AmazonServiceException e)
-        {
-            var status = e.StatusCode == 0 ? "" : $" ({(int)e.StatusCode} {e.StatusCode})";
-            var hint = e.StatusCode == HttpStatusCode.NotFound ? " — does the bucket exist?" : "";
-            throw new IOException($"downloading s3://{source.Bucket}/{key} failed{status}: {e.Message}{hint}", e);
-        }
-        catch (AmazonClientException e)
-        {
-            throw new IOException($"downloading s3://{source.Bucket}/{key} failed: {e.Message}", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new IOException($"downloading s3://{source.Bucket}/{key} failed: S3 endpoint unreachable ({e.Message})", e);
-        }
-    }
+    private static Task<T> CallAsync<T>(S3Folder source, string key, Func<Task<T>> call) =>
+        S3Calls.RunAsync("downloading", source.Bucket, key, call);
 }

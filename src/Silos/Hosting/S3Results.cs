@@ -7,17 +7,12 @@ using Amazon.S3.Model;
 namespace AutoMon.Silos.Hosting;
 
 /// <summary>
-/// Where a coordinator silo uploads an experiment's results (<c>--results-s3-uri s3://bucket/prefix/</c>): the paper's
-/// experiments wrote them to the S3 bucket <c>automon-experiment-results</c>, where the launcher's <c>--block</c> waits.
+/// A folder in S3 (<c>s3://bucket/prefix/</c>) with how to reach it: where a coordinator silo uploads an experiment's
+/// results (<c>--results-s3-uri</c>; the paper's experiments wrote them to the bucket <c>automon-experiment-results</c>,
+/// where the launcher's <c>--block</c> waits), or reads its data files from (<c>--data-s3-uri</c>).
 /// </summary>
-public sealed record S3ResultsDestination
+public sealed record S3Folder
 {
-    /// <summary>The file the launcher waits for: uploaded last, so its presence means every other file is there.</summary>
-    public const string CompletionFile = "summary.json";
-
-    /// <summary>What a failed experiment uploads instead, so a waiting launcher learns why at once.</summary>
-    public const string ErrorFile = "error.txt";
-
     public required string Bucket { get; init; }
 
     /// <summary>Key prefix, empty or ending in '/'.</summary>
@@ -32,9 +27,9 @@ public sealed record S3ResultsDestination
     public string Uri => $"s3://{Bucket}/{Prefix}";
 
     /// <summary>Parses <c>s3://bucket/prefix/</c> (the prefix gets a trailing '/'); false with the reason otherwise.</summary>
-    public static bool TryParse(string text, out S3ResultsDestination destination, out string? problem, string option = "--results-s3-uri")
+    public static bool TryParse(string text, out S3Folder destination, out string? problem, string option = "--results-s3-uri")
     {
-        destination = new S3ResultsDestination { Bucket = "", Prefix = "" };
+        destination = new S3Folder { Bucket = "", Prefix = "" };
         problem = null;
         const string scheme = "s3://";
         if (text is null || !text.StartsWith(scheme, StringComparison.Ordinal))
@@ -60,18 +55,24 @@ public sealed record S3ResultsDestination
             prefix += "/";
         }
 
-        destination = new S3ResultsDestination { Bucket = bucket, Prefix = prefix };
+        destination = new S3Folder { Bucket = bucket, Prefix = prefix };
         return true;
     }
 }
 
-/// <summary>Uploads result files to an <see cref="S3ResultsDestination"/> with the SDK's default credentials (task role, instance profile, environment).</summary>
+/// <summary>Uploads result files to an <see cref="S3Folder"/> with the SDK's default credentials (task role, instance profile, environment).</summary>
 public sealed class S3ResultsUploader : IDisposable
 {
-    private readonly S3ResultsDestination _destination;
+    /// <summary>The file the launcher waits for: uploaded last, so its presence means every other file is there.</summary>
+    public const string CompletionFile = "summary.json";
+
+    /// <summary>What a failed experiment uploads instead, so a waiting launcher learns why at once.</summary>
+    public const string ErrorFile = "error.txt";
+
+    private readonly S3Folder _destination;
     private readonly AmazonS3Client _client;
 
-    public S3ResultsUploader(S3ResultsDestination destination)
+    public S3ResultsUploader(S3Folder destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
         _destination = destination;
@@ -79,7 +80,7 @@ public sealed class S3ResultsUploader : IDisposable
     }
 
     /// <summary>An S3 client for <paramref name="location"/>'s region or endpoint, with the SDK's default credentials.</summary>
-    internal static AmazonS3Client CreateClient(S3ResultsDestination location)
+    internal static AmazonS3Client CreateClient(S3Folder location)
     {
         var config = new AmazonS3Config { MaxErrorRetry = 6 };
         if (location.ServiceUrl is { } url)
@@ -97,14 +98,14 @@ public sealed class S3ResultsUploader : IDisposable
     }
 
     /// <summary>
-    /// Uploads the result files of <paramref name="folder"/> (every file, <see cref="S3ResultsDestination.CompletionFile"/>
+    /// Uploads the result files of <paramref name="folder"/> (every file, <see cref="S3ResultsUploader.CompletionFile"/>
     /// last); the keys written.
     /// </summary>
     /// <exception cref="IOException">The upload failed; the message names the bucket, key and cause.</exception>
     public async Task<IReadOnlyList<string>> UploadFolderAsync(string folder, CancellationToken cancellationToken)
     {
         var files = Directory.GetFiles(folder)
-            .OrderBy(f => Path.GetFileName(f) == S3ResultsDestination.CompletionFile ? 1 : 0)
+            .OrderBy(f => Path.GetFileName(f) == S3ResultsUploader.CompletionFile ? 1 : 0)
             .ThenBy(f => f, StringComparer.Ordinal)
             .ToList();
         var keys = new List<string>();
@@ -118,35 +119,43 @@ public sealed class S3ResultsUploader : IDisposable
         return keys;
     }
 
-    /// <summary>Uploads <paramref name="message"/> as <see cref="S3ResultsDestination.ErrorFile"/>.</summary>
+    /// <summary>Uploads <paramref name="message"/> as <see cref="S3ResultsUploader.ErrorFile"/>.</summary>
     public async Task UploadErrorAsync(string message, CancellationToken cancellationToken)
     {
-        var key = _destination.Prefix + S3ResultsDestination.ErrorFile;
+        var key = _destination.Prefix + S3ResultsUploader.ErrorFile;
         await PutAsync(new PutObjectRequest { BucketName = _destination.Bucket, Key = key, ContentBody = message.TrimEnd() + "\n" }, key, cancellationToken)
             .ConfigureAwait(false);
     }
 
-    private async Task PutAsync(PutObjectRequest request, string key, CancellationToken cancellationToken)
+    private Task PutAsync(PutObjectRequest request, string key, CancellationToken cancellationToken) =>
+        S3Calls.RunAsync("uploading", _destination.Bucket, key, () => _client.PutObjectAsync(request, cancellationToken));
+
+    public void Dispose() => _client.Dispose();
+}
+
+/// <summary>Turns the SDK's failures of one S3 call into an <see cref="IOException"/> naming the object and the cause.</summary>
+internal static class S3Calls
+{
+    /// <summary>Runs <paramref name="call"/> on s3://<paramref name="bucket"/>/<paramref name="key"/>; <paramref name="doing"/> says what ("uploading").</summary>
+    public static async Task<T> RunAsync<T>(string doing, string bucket, string key, Func<Task<T>> call)
     {
         try
         {
-            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
         }
         catch (AmazonServiceException e)
         {
             var status = e.StatusCode == 0 ? "" : $" ({(int)e.StatusCode} {e.StatusCode})";
             var hint = e.StatusCode == HttpStatusCode.NotFound ? " — does the bucket exist?" : "";
-            throw new IOException($"uploading s3://{_destination.Bucket}/{key} failed{status}: {e.Message}{hint}", e);
+            throw new IOException($"{doing} s3://{bucket}/{key} failed{status}: {e.Message}{hint}", e);
         }
         catch (AmazonClientException e)
         {
-            throw new IOException($"uploading s3://{_destination.Bucket}/{key} failed: {e.Message}", e);
+            throw new IOException($"{doing} s3://{bucket}/{key} failed: {e.Message}", e);
         }
         catch (HttpRequestException e)
         {
-            throw new IOException($"uploading s3://{_destination.Bucket}/{key} failed: S3 endpoint unreachable ({e.Message})", e);
+            throw new IOException($"{doing} s3://{bucket}/{key} failed: S3 endpoint unreachable ({e.Message})", e);
         }
     }
-
-    public void Dispose() => _client.Dispose();
 }

@@ -275,8 +275,8 @@ public static class SiloCommandLine
             problems.Add($"--s3-service-url '{serviceUrl}' is not an absolute URL");
         }
 
-        var s3 = S3Location(parseResult, ResultsS3UriOption, ResultsS3RegionOption, serviceUrl, problems);
-        var dataS3 = S3Location(parseResult, DataS3UriOption, DataS3RegionOption, serviceUrl, problems);
+        var s3 = ParseS3Folder(parseResult, ResultsS3UriOption, ResultsS3RegionOption, serviceUrl, problems);
+        var dataS3 = ParseS3Folder(parseResult, DataS3UriOption, DataS3RegionOption, serviceUrl, problems);
         if (serviceUrl is not null && s3 is null && dataS3 is null)
         {
             problems.Add("--s3-service-url goes with --results-s3-uri or --data-s3-uri");
@@ -345,7 +345,7 @@ public static class SiloCommandLine
     }
 
     // An s3:// folder option and its region option (the region may be left out for an emulator's --s3-service-url).
-    private static S3ResultsDestination? S3Location(
+    private static S3Folder? ParseS3Folder(
         ParseResult parseResult, Option<string?> uriOption, Option<string?> regionOption, string? serviceUrl, List<string> problems)
     {
         var region = parseResult.GetValue(regionOption);
@@ -359,7 +359,7 @@ public static class SiloCommandLine
             return null;
         }
 
-        if (!S3ResultsDestination.TryParse(uri, out var location, out var problem, uriOption.Name))
+        if (!S3Folder.TryParse(uri, out var location, out var problem, uriOption.Name))
         {
             problems.Add(problem!);
             return null;
