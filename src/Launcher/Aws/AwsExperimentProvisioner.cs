@@ -790,7 +790,7 @@ public sealed partial class AwsExperimentProvisioner
             }
             var pending = experiments.Where(e => !doneNames.Contains(e.Name) && !failed.ContainsKey(e.Name))
                 .Select(e => e.Name).ToList();
-            options.Progress?.Report(new AwsResultsProgress(experiments.Count - pending.Count, experiments.Count, pending));
+            options.Progress?.Report(new AwsResultsProgress(experiments.Count - pending.Count, experiments.Count, pending, failed.Count));
             if (pending.Count == 0)
             {
                 break;

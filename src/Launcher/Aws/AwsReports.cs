@@ -129,7 +129,14 @@ public sealed record AwsWaitOptions
     public IProgress<AwsResultsProgress>? Progress { get; init; }
 }
 
-public sealed record AwsResultsProgress(int Completed, int Total, IReadOnlyList<string> Pending);
+/// <summary>How far the --block wait is: experiments finished (with results, or failed) of all, which failed, which are pending.</summary>
+public sealed record AwsResultsProgress(int Completed, int Total, IReadOnlyList<string> Pending, int Failed = 0)
+{
+    /// <summary>"3/8 experiments finished" and, when some failed, how many.</summary>
+    public string Describe() => Failed == 0
+        ? $"{Completed}/{Total} experiments finished"
+        : $"{Completed}/{Total} experiments finished ({Failed} failed)";
+}
 
 /// <summary>Downloaded results: the local folder of each experiment (e.g. <c>dir/error_bound_0.02</c>) and its files.</summary>
 public sealed record AwsDownloadedResults(IReadOnlyDictionary<string, string> FolderByExperiment,

@@ -134,7 +134,7 @@ internal static class AwsTarget
 
             var folder = ExperimentCommand.DefaultOutput(request.Output, plan.NodeType);
             output.WriteLine($"Waiting for the results in s3://{plan.ResultsBucket}/ ...");
-            var progress = new Progress<AwsResultsProgress>(p => output.WriteLine($"  {p.Completed}/{p.Total} experiments done"));
+            var progress = new Progress<AwsResultsProgress>(p => output.WriteLine("  " + p.Describe()));
             var downloaded = await provisioner.WaitForResultsAsync(plan, folder, new AwsWaitOptions { Progress = progress }, cancellationToken)
                 .ConfigureAwait(false);
             var code = ReportResults(plan, downloaded, folder, output, error);

@@ -233,6 +233,29 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     }
 
     [Fact]
+    public async Task The_wait_reports_a_failed_experiment_as_finished_and_failed()
+    {
+        var plan = MotoAws.Plan() with { ErrorBounds = [0.3, 0.5], NodeCount = CoordinatorResults.Nodes };
+        await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
+        await MotoAws.PutResultAsync(_session, plan.Experiments[1].ErrorMarkerKey, FailureText);
+        var reports = new List<AwsResultsProgress>();
+
+        await new AwsExperimentProvisioner(_session).WaitForResultsAsync(plan, Results, new AwsWaitOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10),
+            Timeout = TimeSpan.FromSeconds(30),
+            Progress = new SynchronousProgress<AwsResultsProgress>(reports.Add),
+        });
+
+        Assert.Equal("2/2 experiments finished (1 failed)", reports[^1].Describe());
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    [Fact]
     public async Task The_wait_stops_waiting_for_an_experiment_whose_coordinator_uploaded_an_error_and_reports_its_text()
     {
         var (_, downloaded) = await WaitWithOneFailedAsync();
