@@ -78,7 +78,25 @@ public sealed partial class AwsExperimentProvisioner
             return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups);
         }
 
-        await EnsureNotRunningAsync(plan, experiments, cancellationToken).ConfigureAwait(false);
+        var running = await FindRunningAsync(plan, experiments, cancellationToken).ConfigureAwait(false);
+        if (running.Count > 0 && !options.LeaveRunningExperiments)
+        {
+            throw new InvalidOperationException(
+                "Experiments of this workload are still running: " + string.Join("; ", running.Values) +
+                ". Wait for them to finish (--block waits for them), or remove them with `cleanup` (optionally `--run <id>`).");
+        }
+
+        foreach (var (name, what) in running)
+        {
+            _log.WriteLine($"{name} is still running ({what}): waiting for it, not starting it again.");
+        }
+
+        experiments = experiments.Where(e => !running.ContainsKey(e.Name)).ToList();
+        if (experiments.Count == 0)
+        {
+            return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups) { StillRunning = running };
+        }
+
         await UploadDataFilesAsync(plan, cancellationToken).ConfigureAwait(false);
         _log.WriteLine($"Provisioning run {plan.RunId}: {experiments.Count} experiment(s) of {plan.NodeType}, " +
                        $"{plan.NodeCount} nodes in {plan.NodeSilos.Count} silo task(s) each in {plan.NodesRegion}, " +
@@ -127,7 +145,7 @@ public sealed partial class AwsExperimentProvisioner
                 $"Provisioning run {plan.RunId} failed: {e.Message} (its resources were cleaned up: " +
                 $"{report.Removed.Count} removed, {report.Failures.Count} failure(s)).", e, report);
         }
-        return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups);
+        return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups) { StillRunning = running };
     }
 
     /// <summary>The run's <c>--data-dir</c> files, once for all its experiments, where their coordinators download them.</summary>
@@ -224,14 +242,16 @@ public sealed partial class AwsExperimentProvisioner
 
     /// <summary>
     /// Names are per experiment, as in the seed, so an experiment still running (from an earlier launch) would get a second
-    /// set of silos in its clusters and membership table. Refuse before anything is created.
+    /// set of silos in its clusters and membership table: the experiments with tasks or a coordinator instance running,
+    /// each with what runs, found before anything is created.
     /// </summary>
-    private async Task EnsureNotRunningAsync(AwsExperimentPlan plan, IReadOnlyList<AwsExperiment> experiments,
+    private async Task<IReadOnlyDictionary<string, string>> FindRunningAsync(AwsExperimentPlan plan, IReadOnlyList<AwsExperiment> experiments,
         CancellationToken cancellationToken)
     {
-        var busy = new List<string>();
+        var running = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var experiment in experiments)
         {
+            var busy = new List<string>();
             var clusters = new List<(EcsClient Ecs, string Cluster)> { (_session.Ecs(plan.NodesRegion), experiment.NodesCluster) };
             if (plan.CoordinatorRegion != plan.NodesRegion)
             {
@@ -266,13 +286,12 @@ public sealed partial class AwsExperimentProvisioner
             {
                 busy.Add($"{experiment.Name} has coordinator instance {instance.InstanceId} running in {plan.CoordinatorRegion}");
             }
+            if (busy.Count > 0)
+            {
+                running[experiment.Name] = string.Join("; ", busy);
+            }
         }
-        if (busy.Count > 0)
-        {
-            throw new InvalidOperationException(
-                "Experiments of this workload are still running: " + string.Join("; ", busy) +
-                ". Wait for them to finish, or remove them with `cleanup` (optionally `--run <id>`).");
-        }
+        return running;
     }
 
     private static List<EcsTag> EcsTags(IReadOnlyDictionary<string, string> tags, string? role = null)
@@ -847,20 +866,19 @@ public sealed partial class AwsExperimentProvisioner
         }
     }
 
+    // Both hosts are looked at: an experiment --block waits for may have been started by an earlier launch with the other
+    // --coordinator-instance-type.
     private async Task<bool> IsCoordinatorRunningAsync(AwsExperimentPlan plan, AwsExperiment experiment,
         CancellationToken cancellationToken)
     {
         var region = plan.CoordinatorRegion;
-        if (plan.CoordinatorHost == AwsCoordinatorHost.Fargate)
+        var ecs = _session.Ecs(region);
+        var clusters = await ecs.DescribeClustersAsync([experiment.CoordinatorCluster], includeTags: false,
+            cancellationToken).ConfigureAwait(false);
+        if (clusters.FirstOrDefault(c => c.Status == "ACTIVE") is { } cluster
+            && (await ecs.ListTasksAsync(cluster.ClusterArn, "RUNNING", cancellationToken).ConfigureAwait(false)).Count > 0)
         {
-            var ecs = _session.Ecs(region);
-            var clusters = await ecs.DescribeClustersAsync([experiment.CoordinatorCluster], includeTags: false,
-                cancellationToken).ConfigureAwait(false);
-            if (clusters.FirstOrDefault(c => c.Status == "ACTIVE") is not { } cluster)
-            {
-                return false;
-            }
-            return (await ecs.ListTasksAsync(cluster.ClusterArn, "RUNNING", cancellationToken).ConfigureAwait(false)).Count > 0;
+            return true;
         }
         var ec2 = _session.Ec2(region);
         var response = await AwsSdkCall.RunAsync(_session, "ec2", "DescribeInstances", region, () =>

@@ -17,7 +17,11 @@ public sealed record AwsProvisioningResult(
     string RunId,
     IReadOnlyList<AwsProvisionedExperiment> Started,
     IReadOnlyList<AwsExperiment> SkippedAlreadyInS3,
-    IReadOnlyDictionary<string, string> SecurityGroups);
+    IReadOnlyDictionary<string, string> SecurityGroups)
+{
+    /// <summary>Experiments left running from an earlier launch (<see cref="AwsProvisionOptions.LeaveRunningExperiments"/>): name → what runs.</summary>
+    public IReadOnlyDictionary<string, string> StillRunning { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
 
 /// <summary>Something cleanup removed: kind (e.g. "ECS task"), region, and its id or name.</summary>
 public sealed record AwsRemovedResource(string Kind, string Region, string Id);
@@ -94,6 +98,12 @@ public sealed record AwsProvisionOptions
 {
     /// <summary>The <c>--block</c> rule: experiments whose completion marker is already in S3 are not started again.</summary>
     public bool SkipExperimentsWithResults { get; init; }
+
+    /// <summary>
+    /// The other <c>--block</c> rule: experiments still running from an earlier launch are waited for, not started again
+    /// (without it they are refused, since a second set of silos would join their clusters).
+    /// </summary>
+    public bool LeaveRunningExperiments { get; init; }
 
     /// <summary>When provisioning fails part-way, remove what this run created (so nothing is left running and billing).</summary>
     public bool CleanupOnFailure { get; init; } = true;

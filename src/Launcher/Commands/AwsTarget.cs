@@ -114,11 +114,16 @@ internal static class AwsTarget
                              $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
                              $"sync latencies {AwsNaming.PythonFloat(plan.LazySyncLatency)} s lazy, {AwsNaming.PythonFloat(plan.FullSyncLatency)} s full; " +
                              $"{plan.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.RoundInterval)} s (up to about {Hours(plan.LongestRun)} per experiment).");
-            var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block },
+            var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block, LeaveRunningExperiments = request.Block },
                 cancellationToken).ConfigureAwait(false);
             foreach (var skipped in provisioned.SkippedAlreadyInS3)
             {
                 output.WriteLine($"  {skipped.Name}: results already in s3://{plan.ResultsBucket}/{skipped.ResultsPrefix}, not started again");
+            }
+
+            foreach (var (name, what) in provisioned.StillRunning)
+            {
+                output.WriteLine($"  {name}: still running from an earlier launch ({what}), waited for, not started again");
             }
 
             foreach (var started in provisioned.Started)

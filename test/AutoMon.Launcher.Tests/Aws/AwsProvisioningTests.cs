@@ -375,4 +375,19 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Single(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
         Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
     }
+
+    [Fact]
+    public async Task With_block_an_experiment_still_running_is_waited_for_and_only_the_others_start()
+    {
+        await ProvisionAsync(MotoAws.Plan() with { ErrorBounds = [0.2] });
+
+        var second = await Provisioner().ProvisionAsync(MotoAws.Plan() with { RunId = "second-run", ErrorBounds = [0.1, 0.2] },
+            MotoAws.FastProvision with { SkipExperimentsWithResults = true, LeaveRunningExperiments = true });
+
+        var running = Assert.Single(second.StillRunning);
+        Assert.Equal("inner-product_0-2", running.Key);
+        Assert.Contains("run test-run", running.Value, StringComparison.Ordinal);
+        Assert.Equal(["inner-product_0-1"], second.Started.Select(e => e.Experiment.Name));
+        Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+    }
 }
