@@ -25,6 +25,41 @@ public sealed class FunctionFilesTests : IDisposable
     }
 
     [Fact]
+    public void Weights_given_as_the_bytes_of_an_npz_give_the_same_network_as_the_file()
+    {
+        var original = DenseNetwork.Initialize([3, 4, 1], Activation.Tanh, Activation.Identity, seed: 6);
+        var path = Path.Combine(_dir, "net.npz");
+        WriteNpz(path, original);
+
+        var f = FunctionCatalog.Create("mlp", new FunctionOptions { Dimension = 3, WeightsNpz = File.ReadAllBytes(path) });
+        var expected = MonitoredFunctions.Network("mlp", original);
+        double[] x = [0.1, 0.9, -0.4];
+        Assert.Equal(expected.Value(x), f.Function.Value(x));
+    }
+
+    [Fact]
+    public void A_written_network_reads_back_as_the_same_function()
+    {
+        var original = DenseNetwork.Initialize([3, 5, 2, 1], Activation.Tanh, Activation.Identity, seed: 8);
+        var path = Path.Combine(_dir, "written.npz");
+
+        FunctionFiles.WriteNetwork(path, original);
+
+        var f = FunctionCatalog.Create("mlp", new FunctionOptions { Dimension = 3, WeightsPath = path });
+        double[] x = [-0.2, 0.5, 0.8];
+        Assert.Equal(MonitoredFunctions.Network("mlp", original).Value(x), f.Function.Value(x));
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_an_npz_are_named_in_the_error()
+    {
+        var e = Assert.Throws<InvalidDataException>(() =>
+            FunctionCatalog.Create("mlp", new FunctionOptions { Dimension = 3, WeightsNpz = Encoding.ASCII.GetBytes("not a zip") }));
+
+        Assert.Contains("the given weights", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_weights_file_is_named_in_the_error()
     {
         var path = Path.Combine(_dir, "absent.npz");

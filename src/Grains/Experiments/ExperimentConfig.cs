@@ -71,6 +71,13 @@ public sealed record FunctionSpec
     [Id(9)]
     public double? MaxValue { get; init; }
 
+    /// <summary>
+    /// mlp/dnn: the weights .npz itself (takes precedence over <see cref="WeightsPath"/>), for silos on machines that do not
+    /// have the file.
+    /// </summary>
+    [Id(10)]
+    public ImmutableArray<byte> WeightsNpz { get; init; } = [];
+
     /// <summary>Builds the function (the same on every call).</summary>
     /// <exception cref="ArgumentException">Unknown name, wrong dimension, an H that is not d×d, a half-given domain.</exception>
     public MonitoredFunction Create()
@@ -101,6 +108,7 @@ public sealed record FunctionSpec
             HMatrix = h,
             HMatrixPath = HMatrixPath,
             WeightsPath = WeightsPath,
+            WeightsNpz = WeightsNpz.IsDefaultOrEmpty ? null : [.. WeightsNpz],
         });
         if (DomainLow.HasValue != DomainHigh.HasValue)
         {

@@ -18,6 +18,9 @@ public sealed record FunctionOptions
     /// <summary>mlp/dnn: a .npz of float arrays W0, b0, W1, b1, … (W_k of shape inputs×outputs, as x @ W + b); null initialises from <see cref="Seed"/>.</summary>
     public string? WeightsPath { get; init; }
 
+    /// <summary>mlp/dnn: the bytes of such a .npz (takes precedence over the path): how weights reach silos on other machines.</summary>
+    public byte[]? WeightsNpz { get; init; }
+
     /// <summary>Seed for parameters that are not given.</summary>
     public int Seed { get; init; }
 }
@@ -142,16 +145,18 @@ public static class FunctionCatalog
 
     private static DenseNetwork Network(FunctionOptions options, int[] shape, Activation hidden, Activation output)
     {
-        if (options.WeightsPath is null)
+        if (options.WeightsNpz is null && options.WeightsPath is null)
         {
             return DenseNetwork.Initialize(shape, hidden, output, options.Seed);
         }
 
-        var network = FunctionFiles.ReadNetwork(options.WeightsPath, hidden, output);
+        var (network, source) = options.WeightsNpz is { } npz
+            ? (FunctionFiles.ReadNetwork(npz, "the given weights", hidden, output), "the given weights")
+            : (FunctionFiles.ReadNetwork(options.WeightsPath!, hidden, output), options.WeightsPath!);
         if (network.InputDimension != shape[0])
         {
             throw new ArgumentException(
-                $"The network in {options.WeightsPath} takes {network.InputDimension} inputs, but the dimension is {shape[0]}.");
+                $"The network in {source} takes {network.InputDimension} inputs, but the dimension is {shape[0]}.");
         }
 
         return network;

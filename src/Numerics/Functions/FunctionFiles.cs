@@ -69,9 +69,15 @@ public static partial class FunctionFiles
     /// A network from a .npz holding W0, b0, W1, b1, … (W_k of shape inputs × outputs, the x @ W + b convention of numpy/jax),
     /// hidden layers with <paramref name="hidden"/> and the last with <paramref name="output"/>.
     /// </summary>
-    public static DenseNetwork ReadNetwork(string path, Activation hidden, Activation output)
+    public static DenseNetwork ReadNetwork(string path, Activation hidden, Activation output) =>
+        NetworkOf(ReadNpz(path), path, hidden, output);
+
+    /// <summary>A network from the bytes of a .npz (as <see cref="ReadNetwork(string, Activation, Activation)"/>); <paramref name="where"/> names them in errors.</summary>
+    public static DenseNetwork ReadNetwork(byte[] npz, string where, Activation hidden, Activation output) =>
+        NetworkOf(ReadNpz(npz, where), where, hidden, output);
+
+    private static DenseNetwork NetworkOf(Dictionary<string, (int[] Shape, double[] Values)> arrays, string path, Activation hidden, Activation output)
     {
-        var arrays = ReadNpz(path);
         var layers = new List<DenseLayer>();
         for (var k = 0; arrays.ContainsKey($"W{k}"); k++)
         {
@@ -124,10 +130,24 @@ public static partial class FunctionFiles
     public static Dictionary<string, (int[] Shape, double[] Values)> ReadNpz(string path)
     {
         RequireFile(path);
+        using var file = File.OpenRead(path);
+        return ReadNpz(file, path);
+    }
+
+    /// <summary>Every array of a .npz archive held in memory; <paramref name="where"/> names it in errors.</summary>
+    public static Dictionary<string, (int[] Shape, double[] Values)> ReadNpz(byte[] npz, string where)
+    {
+        ArgumentNullException.ThrowIfNull(npz);
+        using var memory = new MemoryStream(npz, writable: false);
+        return ReadNpz(memory, where);
+    }
+
+    private static Dictionary<string, (int[] Shape, double[] Values)> ReadNpz(Stream archive, string path)
+    {
         var result = new Dictionary<string, (int[], double[])>(StringComparer.Ordinal);
         try
         {
-            using var zip = ZipFile.OpenRead(path);
+            using var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true);
             foreach (var entry in zip.Entries)
             {
                 var name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
@@ -143,6 +163,49 @@ public static partial class FunctionFiles
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="network"/> as a .npz of W0, b0, W1, b1, … (float64; W_k inputs × outputs, the x @ W + b
+    /// convention <see cref="ReadNetwork(string, Activation, Activation)"/> reads back; activations are not stored).
+    /// </summary>
+    public static void WriteNetwork(string path, DenseNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        for (var k = 0; k < network.Layers.Count; k++)
+        {
+            var layer = network.Layers[k];
+            var w = new double[layer.Inputs * layer.Outputs];
+            for (var i = 0; i < layer.Inputs; i++)
+            {
+                for (var o = 0; o < layer.Outputs; o++)
+                {
+                    w[(i * layer.Outputs) + o] = layer.Weights[o, i];
+                }
+            }
+
+            WriteNpy(zip, $"W{k}.npy", w, string.Create(CultureInfo.InvariantCulture, $"({layer.Inputs}, {layer.Outputs})"));
+            WriteNpy(zip, $"b{k}.npy", layer.Bias, string.Create(CultureInfo.InvariantCulture, $"({layer.Outputs},)"));
+        }
+    }
+
+    private static void WriteNpy(ZipArchive zip, string name, double[] values, string shape)
+    {
+        // Format 1.0: magic, version, header length, a header padded so the data starts 64-byte aligned.
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+        header = header.PadRight(118) + "\n";
+        using var stream = zip.CreateEntry(name).Open();
+        stream.Write([0x93]);
+        stream.Write(Encoding.ASCII.GetBytes("NUMPY"));
+        stream.Write([1, 0, (byte)(header.Length & 0xff), (byte)(header.Length >> 8)]);
+        stream.Write(Encoding.ASCII.GetBytes(header));
+        Span<byte> buffer = stackalloc byte[8];
+        foreach (var v in values)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(buffer, v);
+            stream.Write(buffer);
+        }
     }
 
     /// <summary>One .npy array.</summary>

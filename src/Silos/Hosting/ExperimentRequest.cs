@@ -78,6 +78,15 @@ public sealed record ExperimentRequest
     /// <summary>Where the launcher uploaded the workload's data files; downloaded into a temporary <see cref="DataDirectory"/> first.</summary>
     public S3Folder? DataS3 { get; init; }
 
+    /// <summary>
+    /// mlp/dnn: the network's .npz; read here and sent inline with the function (<see cref="FunctionSpec.WeightsNpz"/>), so
+    /// node silos on other machines need no copy. Null: initialised from <see cref="Seed"/>.
+    /// </summary>
+    public string? WeightsPath { get; init; }
+
+    /// <summary>Where the launcher uploaded the weights (one .npz); downloaded into a temporary <see cref="WeightsPath"/> first.</summary>
+    public S3Folder? WeightsS3 { get; init; }
+
     /// <summary>Data files, kld and dnn: hours per station or rows per node skipped at the start (the reference's tuning rows).</summary>
     public int SkipIterations { get; init; }
 
@@ -127,13 +136,28 @@ public sealed record ExperimentRequest
             h = workload == Protocol.Data.Workload.Quadratic ? DataGenerators.QuadraticHMatrix(d, Seed) : null;
         }
 
+        byte[]? weights = null;
+        if (WeightsPath is { } path)
+        {
+            weights = File.Exists(path)
+                ? File.ReadAllBytes(path)
+                : throw new FileNotFoundException($"--weights file not found: {path}", path);
+        }
+
         var spec = new FunctionSpec
         {
             Name = function,
             Dimension = d,
             Seed = Seed,
             HMatrix = h is null ? [] : [.. Flatten(h)],
+            WeightsNpz = weights is null ? [] : [.. weights],
         };
+
+        // Every silo builds the function from this spec: find a bad weights file here, before any silo is involved.
+        if (weights is not null)
+        {
+            _ = spec.Create();
+        }
         var config = new ExperimentConfig
         {
             Function = spec,

@@ -187,6 +187,18 @@ public static class SiloCommandLine
         Description = "Experiment, data files of kld and dnn: hours per station (kld) or rows per node (dnn) to skip at the start (the reference's 300 and 500).",
     };
 
+    private static readonly Option<string?> WeightsOption = new("--weights")
+    {
+        Description = "Experiment, mlp/dnn: the network's .npz (W0, b0, W1, b1, ...); sent to every silo with the experiment (default: initialised from --seed).",
+    };
+
+    private static readonly Option<string?> WeightsS3UriOption = new("--weights-s3-uri")
+    {
+        Description = "Experiment, mlp/dnn: download the one .npz under s3://BUCKET/PREFIX/ (the launcher's upload of --weights) and use it as --weights.",
+    };
+
+    private static readonly Option<string?> WeightsS3RegionOption = new("--weights-s3-region") { Description = "Experiment: the weights bucket's AWS region." };
+
     private static readonly Option<int> LookaheadOption = new("--lookahead") { Description = "Experiment, lockstep: rounds a step may look ahead (0: one round per step).", DefaultValueFactory = _ => 64 };
 
     static SiloCommandLine()
@@ -212,6 +224,7 @@ public static class SiloCommandLine
             NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
             LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
             LookaheadOption, ResultsS3UriOption, ResultsS3RegionOption, S3ServiceUrlOption, DataDirOption, DataS3UriOption, DataS3RegionOption,
+            WeightsOption, WeightsS3UriOption, WeightsS3RegionOption,
             SkipIterationsOption,
         };
         root.SetAction(async (parseResult, cancellationToken) =>
@@ -258,7 +271,7 @@ public static class SiloCommandLine
                 }
             }
 
-            foreach (var option in new Option[] { DataDirOption, DataS3UriOption, DataS3RegionOption, SkipIterationsOption })
+            foreach (var option in new Option[] { DataDirOption, DataS3UriOption, DataS3RegionOption, SkipIterationsOption, WeightsOption, WeightsS3UriOption, WeightsS3RegionOption })
             {
                 if (parseResult.GetResult(option) is not null)
                 {
@@ -277,9 +290,16 @@ public static class SiloCommandLine
 
         var s3 = ParseS3Folder(parseResult, ResultsS3UriOption, ResultsS3RegionOption, serviceUrl, problems);
         var dataS3 = ParseS3Folder(parseResult, DataS3UriOption, DataS3RegionOption, serviceUrl, problems);
-        if (serviceUrl is not null && s3 is null && dataS3 is null)
+        var weightsS3 = ParseS3Folder(parseResult, WeightsS3UriOption, WeightsS3RegionOption, serviceUrl, problems);
+        if (serviceUrl is not null && s3 is null && dataS3 is null && weightsS3 is null)
         {
-            problems.Add("--s3-service-url goes with --results-s3-uri or --data-s3-uri");
+            problems.Add("--s3-service-url goes with --results-s3-uri, --data-s3-uri or --weights-s3-uri");
+        }
+
+        var weights = parseResult.GetValue(WeightsOption);
+        if (weights is not null && weightsS3 is not null)
+        {
+            problems.Add("give --weights or --weights-s3-uri, not both");
         }
 
         var dataDir = parseResult.GetValue(DataDirOption);
@@ -340,6 +360,8 @@ public static class SiloCommandLine
             ResultsS3 = s3,
             DataDirectory = dataDir,
             DataS3 = dataS3,
+            WeightsPath = weights,
+            WeightsS3 = weightsS3,
             SkipIterations = skip,
         };
     }

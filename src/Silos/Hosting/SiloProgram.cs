@@ -40,9 +40,26 @@ public static class SiloProgram
                     options.Experiment = request;
                 }
 
+                if (request.WeightsS3 is { } weightsSource)
+                {
+                    // Into the one temporary folder deleted when the run ends (beside the data, when there is any).
+                    downloaded ??= Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
+                    var files = await S3DataDownloader.DownloadAsync(weightsSource, Path.Combine(downloaded, "downloaded-weights"), cancellationToken)
+                        .ConfigureAwait(false);
+                    var npz = files.Where(f => f.EndsWith(".npz", StringComparison.OrdinalIgnoreCase)).ToList();
+                    if (npz.Count != 1)
+                    {
+                        throw new IOException($"{weightsSource.Uri} must hold exactly one .npz (the launcher's upload of --weights); it holds {npz.Count}.");
+                    }
+
+                    Console.WriteLine($"AutoMon experiment: downloaded the weights {Path.GetFileName(npz[0])} from {weightsSource.Uri}");
+                    request = request with { WeightsPath = npz[0] };
+                    options.Experiment = request;
+                }
+
                 experiment = request.Build();
             }
-            catch (Exception exception) when (exception is ArgumentException or IOException or DataFormatException)
+            catch (Exception exception) when (exception is ArgumentException or IOException or DataFormatException or InvalidDataException)
             {
                 DeleteFolder(downloaded);
                 return await ExperimentRunner.FailAsync(request, $"experiment failed: {exception.Message}", Console.Error).ConfigureAwait(false);
