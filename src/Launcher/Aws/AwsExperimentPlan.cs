@@ -183,6 +183,18 @@ public sealed partial record AwsExperimentPlan
     /// <summary>Where the run's data files go in the results bucket: <c>&lt;run id&gt;/datasets/</c>.</summary>
     public string DataPrefix => RunId + "/datasets/";
 
+    /// <summary>
+    /// mlp/dnn: the network's .npz (<c>--weights</c>), uploaded with the data files under <see cref="WeightsPrefix"/>; the
+    /// coordinator sends it to every silo with the function. Null: the silos initialise the network from the seed.
+    /// </summary>
+    public AwsDataFile? WeightsFile { get; init; }
+
+    /// <summary>The folder of <see cref="WeightsFile"/> in the results bucket (below <see cref="DataPrefix"/>, so cleanup removes it with the data).</summary>
+    public string WeightsPrefix => DataPrefix + WeightsFolder + "/";
+
+    /// <summary>The key of <see cref="WeightsFile"/> below <see cref="DataPrefix"/> is <c>weights/&lt;file name&gt;</c>.</summary>
+    public const string WeightsFolder = "weights";
+
     /// <summary>Data files of kld and dnn: hours per station or rows per node the coordinator skips (the preset's).</summary>
     public int SkippedDataIterations => Preset.SkippedDataIterations;
 

@@ -151,20 +151,21 @@ public sealed partial class AwsExperimentProvisioner
     /// <summary>The run's <c>--data-dir</c> files, once for all its experiments, where their coordinators download them.</summary>
     private async Task UploadDataFilesAsync(AwsExperimentPlan plan, CancellationToken cancellationToken)
     {
-        if (plan.DataFiles.Count == 0)
+        var uploads = plan.WeightsFile is { } weights ? [.. plan.DataFiles, weights] : plan.DataFiles;
+        if (uploads.Count == 0)
         {
             return;
         }
 
         var region = plan.EffectiveResultsRegion;
         var s3 = _session.S3(region);
-        foreach (var file in plan.DataFiles)
+        foreach (var file in uploads)
         {
             var key = plan.DataPrefix + file.RelativeKey;
             await AwsSdkCall.RunAsync(_session, "s3", "PutObject", region, () => s3.PutObjectAsync(
                 new PutObjectRequest { BucketName = plan.ResultsBucket, Key = key, FilePath = file.LocalPath }, cancellationToken)).ConfigureAwait(false);
         }
-        _log.WriteLine($"Uploaded {plan.DataFiles.Count} data file(s) to s3://{plan.ResultsBucket}/{plan.DataPrefix}");
+        _log.WriteLine($"Uploaded {uploads.Count} data file(s) to s3://{plan.ResultsBucket}/{plan.DataPrefix}");
     }
 
     private sealed record Roles(string Image, string ExecutionRoleArn, string TaskRoleArn);

@@ -120,6 +120,10 @@ public static class SiloEnvironment
             "--results-s3-uri", $"s3://{plan.ResultsBucket}/{experiment.ResultsPrefix}{AwsNaming.CoordinatorResultsFolder}/",
             "--results-s3-region", plan.EffectiveResultsRegion,
         ]);
+        if (plan.WeightsFile is not null)
+        {
+            arguments.AddRange(["--weights-s3-uri", $"s3://{plan.ResultsBucket}/{plan.WeightsPrefix}", "--weights-s3-region", plan.EffectiveResultsRegion]);
+        }
         if (plan.DataFiles.Count > 0)
         {
             // The launcher uploaded the --data-dir files there; only the coordinator reads them (it feeds the node grains).

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Numerics.Functions;
 using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Commands;
@@ -64,6 +65,9 @@ internal static class AwsTarget
 
         /// <summary>The reference's <c>datasets/</c> folder (<c>--data-dir</c>); its workload files go to S3 for the coordinator. Null: generated data.</summary>
         public string? DataDirectory { get; init; }
+
+        /// <summary>mlp/dnn: the network's .npz (<c>--weights</c>); goes to S3 for the coordinator. Null: initialised from the seed.</summary>
+        public string? Weights { get; init; }
     }
 
     /// <summary>
@@ -280,7 +284,29 @@ internal static class AwsTarget
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
-        return request.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
+        plan = request.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
+        return request.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
+    }
+
+    /// <summary>
+    /// The <c>--weights</c> file, checked before any AWS call: present, and a network of the workload's function for its
+    /// dimension (read as a local run reads it).
+    /// </summary>
+    internal static AwsDataFile WeightsFileOf(string weights, AwsExperimentPlan plan)
+    {
+        var preset = plan.Preset;
+        if (preset.Function is not ("mlp" or "dnn"))
+        {
+            throw new ArgumentException($"--weights is for the mlp and dnn workloads; {preset.NodeType} has no network.");
+        }
+
+        if (!File.Exists(weights))
+        {
+            throw new FileNotFoundException($"--weights file not found: {weights}", weights);
+        }
+
+        _ = FunctionCatalog.Create(preset.Function, new FunctionOptions { Dimension = plan.Dimension, WeightsPath = weights, Seed = plan.Seed });
+        return new AwsDataFile(Path.GetFullPath(weights), AwsExperimentPlan.WeightsFolder + "/" + Path.GetFileName(weights));
     }
 
     /// <summary>

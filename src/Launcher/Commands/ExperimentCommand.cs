@@ -98,7 +98,7 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [dimension, weights, engine, pacing, wanLatency, parallel, silos, membership];
+        Option[] localOnly = [dimension, engine, pacing, wanLatency, parallel, silos, membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
@@ -156,6 +156,7 @@ internal static class ExperimentCommand
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),
                     DataDirectory = parseResult.GetValue(dataDir),
+                    Weights = parseResult.GetValue(weights),
                 }, console, error, cancellationToken);
             }
 

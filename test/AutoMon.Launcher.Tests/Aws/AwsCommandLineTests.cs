@@ -1,5 +1,6 @@
 using Amazon.EC2.Model;
 using AutoMon.Launcher.Aws;
+using AutoMon.Numerics.Functions;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using AutoMon.Silos.Hosting;
@@ -278,6 +279,42 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
                 (experiment.DataS3!.Bucket, experiment.DataS3.Prefix, experiment.DataS3.Region));
             Assert.Equal(0, experiment.SkipIterations);
         }
+    }
+
+    [Fact]
+    public async Task Weights_go_to_s3_and_the_coordinator_sends_them_with_the_function()
+    {
+        var weights = Path.Combine(_folder, "mlp_net.npz");
+        FunctionFiles.WriteNetwork(weights, DenseNetwork.Initialize(DenseNetwork.MlpShape(2), Activation.Tanh, Activation.Identity, seed: 4));
+
+        var (code, output, error) = await RunAsync("--node-type", "mlp", "--target", "aws", "--error-bound", "0.1",
+            "--coordinator-instance-type", "fargate", "--weights", weights);
+
+        Assert.True(code == 0, error);
+        var runId = output.Split(' ', ':')[1];
+        var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        {
+            BucketName = AwsNaming.DefaultResultsBucket,
+        });
+        Assert.Equal([$"{runId}/datasets/weights/mlp_net.npz"], listing.S3Objects.Select(o => o.Key));
+        var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        string[] command = [.. coordinator.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
+        Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
+        Assert.Equal((AwsNaming.DefaultResultsBucket, $"{runId}/datasets/weights/"), (silo.Experiment!.WeightsS3!.Bucket, silo.Experiment.WeightsS3.Prefix));
+        Assert.Null(silo.Experiment.DataS3);
+    }
+
+    [Theory]
+    [InlineData("inner_product", "no network")]
+    [InlineData("mlp", "not found")]
+    public async Task Weights_that_cannot_be_used_are_named_before_any_AWS_call(string nodeType, string expected)
+    {
+        var (code, _, error) = await RunAsync("--node-type", nodeType, "--target", "aws", "--error-bound", "0.1",
+            "--weights", Path.Combine(_folder, "absent.npz"));
+
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
     }
 
     [Fact]
