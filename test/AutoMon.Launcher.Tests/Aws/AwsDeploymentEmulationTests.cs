@@ -8,6 +8,7 @@ using AutoMon.Launcher.Experiments;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using AutoMon.Launcher.Tests.Experiments;
+using AutoMon.Numerics.Functions;
 using AutoMon.Silos.Local;
 using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
 
@@ -68,12 +69,23 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
         Assert.Contains("downloaded 1 data file(s) from s3://automon-experiment-results/inner-product-", coordinatorLog, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_weights_every_silo_runs_the_uploaded_network()
+    {
+        var weights = Path.Combine(_folder, "mlp_net.npz");
+        FunctionFiles.WriteNetwork(weights, DenseNetwork.Initialize(DenseNetwork.MlpShape(2), Activation.Tanh, Activation.Identity, seed: 9));
+
+        var coordinatorLog = await RunsOnEmulatedAwsAsync(["--weights", weights], nodeType: "mlp", errorBound: 0.1);
+
+        Assert.Contains("downloaded the weights mlp_net.npz", coordinatorLog, StringComparison.Ordinal);
+    }
+
     /// <summary>Provisions, runs the registered silos, waits for them, and checks what --block downloads; the coordinator's log.</summary>
-    private async Task<string> RunsOnEmulatedAwsAsync(string[] options)
+    private async Task<string> RunsOnEmulatedAwsAsync(string[] options, string nodeType = "inner_product", double errorBound = 0.3)
     {
         string[] experiment =
         [
-            "--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3", "--nodes", "2", "--iterations", "30",
+            "--node-type", nodeType, "--target", "aws", "--error-bound", errorBound.ToString(CultureInfo.InvariantCulture), "--nodes", "2", "--iterations", "30",
             "--round-interval", "20ms", "--lazy-sync-latency", "10ms", "--full-sync-latency", "20ms", "--coordinator-instance-type", "fargate",
             "--aws-endpoint", Endpoint, "--credentials-csv", CredentialsCsv, .. options,
         ];
@@ -109,7 +121,7 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
         var block = await Succeeds([.. experiment, "--block", "--output", results]);
         Assert.Contains("not started again", block, StringComparison.Ordinal);
         var row = Assert.Single(ReadCsv(Path.Combine(results, ExperimentSweep.ResultsCsv)));
-        Assert.Equal(0.3, Number(row["error_bound"]));
+        Assert.Equal(errorBound, Number(row["error_bound"]));
         Assert.True(Number(row["messages"]) > 0);
         using var summary = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(results, "summary.json", SearchOption.AllDirectories).Single()));
         var nodesPerSilo = summary.RootElement.GetProperty("nodes_per_silo").EnumerateObject().Select(p => p.Value.GetInt32()).ToList();
