@@ -274,4 +274,23 @@ public sealed class SiloCommandLineTests
         Assert.False(SiloCommandLine.TryParse(["--role", "coordinator", "--dynamodb-region", "us-east-2", "--stop-when-coordinator-leaves"], out _, out problems));
         Assert.Contains(problems, p => p.Contains("node silos", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_node_silo_names_the_nodes_it_hosts()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "node", "--dynamodb-region", "us-east-2", "--node-range", "4-7"], out var options, out var problems), string.Join("; ", problems));
+
+        Assert.Equal((4, 7), options.NodeRange);
+    }
+
+    [Theory]
+    [InlineData("node", "7-4", "not FIRST-LAST")]
+    [InlineData("node", "three", "not FIRST-LAST")]
+    [InlineData("coordinator", "0-0", "for node silos")]
+    public void A_node_range_that_does_not_fit_is_rejected(string role, string range, string expected)
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", role, "--dynamodb-region", "us-east-2", "--node-range", range], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
 }

@@ -6,6 +6,7 @@ using AutoMon.Grains.Placement;
 using AutoMon.Numerics;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
 namespace AutoMon.Grains.Experiments;
@@ -16,7 +17,7 @@ namespace AutoMon.Grains.Experiments;
 /// and messages it sees in the simulation, in the same order.
 /// </summary>
 [NodePlacement]
-internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry registry) : Grain, INodeGrain
+internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry registry, ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     private string _experiment = string.Empty;
     private int _index = -1;
@@ -72,6 +73,7 @@ internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry regis
 
         // The node's state lives in memory only: keep the activation for the experiment's lifetime.
         DelayDeactivation(TimeSpan.FromDays(7));
+        LogConfigured(logger, _index, _experiment, silo.SiloAddress);
         return Task.CompletedTask;
     }
 
@@ -320,4 +322,8 @@ internal sealed class NodeGrain(ILocalSiloDetails silo, ExperimentRegistry regis
             }
         }
     }
+
+    // Which silo hosts which node: what an operator looks for in a silo's log.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Index} of experiment {Experiment} configured on {Silo}")]
+    private static partial void LogConfigured(ILogger logger, int index, string experiment, SiloAddress silo);
 }

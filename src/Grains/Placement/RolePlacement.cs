@@ -24,6 +24,46 @@ public static class AutoMonSiloMetadata
 
     /// <summary>Role of a silo that hosts everything.</summary>
     public const string AllInOneRole = "all-in-one";
+
+    /// <summary>
+    /// Metadata key of the node indices a node silo is meant for, <c>first-last</c> inclusive (a cloud task named
+    /// <c>node-3</c> hosts node 3, as the seed's NODE_IDX did); silos without it take the nodes nobody claims.
+    /// </summary>
+    public const string NodeRange = "automon.node-range";
+
+    /// <summary>The metadata value of a node range.</summary>
+    public static string FormatNodeRange(int first, int last) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{first}-{last}");
+
+    /// <summary>Parses a <see cref="NodeRange"/> value: <c>first-last</c>, 0 ≤ first ≤ last.</summary>
+    public static bool TryParseNodeRange(string? text, out int first, out int last)
+    {
+        first = last = -1;
+        var parts = text?.Split('-') ?? [];
+        return parts.Length == 2
+               && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out first)
+               && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out last)
+               && first <= last;
+    }
+
+    /// <summary>
+    /// Among <paramref name="candidates"/> (sorted) with their range metadata, the silo meant for node <paramref name="index"/>:
+    /// the first whose range holds it; null when none does (then the nodes are spread round-robin).
+    /// </summary>
+    public static T? SiloForNode<T>(int index, IReadOnlyList<(T Silo, string? Range)> candidates)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        foreach (var (silo, range) in candidates)
+        {
+            if (TryParseNodeRange(range, out var first, out var last) && index >= first && index <= last)
+            {
+                return silo;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>Places an experiment's coordinator grain on a coordinator silo (or, with none, an all-in-one silo).</summary>
@@ -65,7 +105,7 @@ internal abstract partial class RolePlacementDirector(ISiloMetadataCache metadat
         }
 
         Array.Sort(candidates);
-        var chosen = candidates[Pick(target.GrainIdentity, candidates.Length)];
+        var chosen = Prefer(target.GrainIdentity, candidates) ?? candidates[Pick(target.GrainIdentity, candidates.Length)];
         LogPlaced(logger, target.GrainIdentity, chosen);
         return chosen;
     }
@@ -75,6 +115,9 @@ internal abstract partial class RolePlacementDirector(ISiloMetadataCache metadat
 
     /// <summary>The index among <paramref name="count"/> sorted candidates.</summary>
     protected abstract int Pick(GrainId grain, int count);
+
+    /// <summary>A candidate meant for this grain, chosen before <see cref="Pick"/>; null: none.</summary>
+    protected virtual SiloAddress? Prefer(GrainId grain, SiloAddress[] candidates) => null;
 
     protected static SiloAddress[] WithRole(IReadOnlyList<(SiloAddress Silo, string Role)> roles, string role) =>
         [.. roles.Where(r => r.Role == role).Select(r => r.Silo)];
@@ -112,10 +155,19 @@ internal sealed class CoordinatorPlacementDirector(ISiloMetadataCache metadata, 
     protected override int Pick(GrainId grain, int count) => (int)(grain.Key.GetUniformHashCode() % (uint)count);
 }
 
-/// <summary>Node silos first, then all-in-one silos; spread round-robin by node index.</summary>
+/// <summary>Node silos first, then all-in-one silos; the silo whose node range holds the index, else round-robin by node index.</summary>
 internal sealed class NodePlacementDirector(ISiloMetadataCache metadata, ILogger<NodePlacementDirector> logger)
     : RolePlacementDirector(metadata, logger)
 {
+    private readonly ISiloMetadataCache _metadata = metadata;
+
+    // A node silo started for particular nodes (--node-range) gets them; the others are spread round-robin.
+    protected override SiloAddress? Prefer(GrainId grain, SiloAddress[] candidates) =>
+        ExperimentKeys.TryParseNode(grain.Key.ToString(), out _, out var index)
+            ? AutoMonSiloMetadata.SiloForNode(index,
+                [.. candidates.Select(c => (c, (string?)_metadata.GetSiloMetadata(c).Metadata.GetValueOrDefault(AutoMonSiloMetadata.NodeRange)))])
+            : null;
+
     protected override SiloAddress[] Choose(IReadOnlyList<(SiloAddress Silo, string Role)> roles)
     {
         var nodes = WithRole(roles, AutoMonSiloMetadata.NodeRole);

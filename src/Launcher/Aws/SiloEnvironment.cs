@@ -149,6 +149,8 @@ public static class SiloEnvironment
             ? "node-" + silo.FirstNode.ToString(CultureInfo.InvariantCulture)
             : $"nodes-{silo.FirstNode.ToString(CultureInfo.InvariantCulture)}-{(silo.EndNode - 1).ToString(CultureInfo.InvariantCulture)}";
         var arguments = Arguments(plan, experiment, "node", plan.NodesRegion, name);
+        // The task named node-3 hosts node 3 (the seed's NODE_IDX): placement reads the range from the silo's metadata.
+        arguments.AddRange(["--node-range", $"{silo.FirstNode.ToString(CultureInfo.InvariantCulture)}-{(silo.EndNode - 1).ToString(CultureInfo.InvariantCulture)}"]);
         arguments.Add("--stop-when-coordinator-leaves");
         return arguments;
     }

@@ -107,6 +107,11 @@ public static class SiloCommandLine
         Description = "Stop the silo when standard input is closed (for supervising processes).",
     };
 
+    private static readonly Option<string?> NodeRangeOption = new("--node-range")
+    {
+        Description = "Node silos: the node indices this silo hosts, FIRST-LAST inclusive (e.g. 3-3); placement puts exactly those node grains here.",
+    };
+
     private static readonly Option<bool> StopWhenCoordinatorLeavesOption = new("--stop-when-coordinator-leaves")
     {
         Description = "Node silos: stop once the coordinator silo has left the cluster (its experiment is done).",
@@ -219,7 +224,7 @@ public static class SiloCommandLine
         {
             RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, AdvertisedAddressOption, SiloPortOption,
             GatewayPortOption, MembershipOption, PrimarySiloOption, ResponseTimeoutOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
-            FailureDetectionOption, ExitWhenStdinClosesOption, StopWhenCoordinatorLeavesOption, MaxRunTimeOption,
+            FailureDetectionOption, ExitWhenStdinClosesOption, NodeRangeOption, StopWhenCoordinatorLeavesOption, MaxRunTimeOption,
             ExperimentOption, NodesOption, IterationsOption, DimOption, WindowOption, ErrorBoundOption, SlackOption, SyncOption,
             NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
             LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
@@ -469,6 +474,19 @@ public static class SiloCommandLine
             }
         }
 
+        (int, int)? nodeRange = null;
+        if (parseResult.GetValue(NodeRangeOption) is { } rangeText)
+        {
+            if (Grains.Placement.AutoMonSiloMetadata.TryParseNodeRange(rangeText, out var first, out var last))
+            {
+                nodeRange = (first, last);
+            }
+            else
+            {
+                found.Add($"--node-range '{rangeText}' is not FIRST-LAST with 0 <= FIRST <= LAST (e.g. 3-3)");
+            }
+        }
+
         options = new SiloHostOptions
         {
             Role = SiloMetadataKeys.ParseRole(parseResult.GetValue(RoleOption)!),
@@ -494,6 +512,7 @@ public static class SiloCommandLine
             FailureDetection = parseResult.GetValue(FailureDetectionOption) == "fast" ? FailureDetectionProfile.Fast : FailureDetectionProfile.Default,
             ExitWhenStdinCloses = parseResult.GetValue(ExitWhenStdinClosesOption),
             StopWhenCoordinatorLeaves = parseResult.GetValue(StopWhenCoordinatorLeavesOption),
+            NodeRange = nodeRange,
             MaxRunTime = maxRunTime,
         };
 

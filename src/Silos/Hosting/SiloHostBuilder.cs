@@ -1,5 +1,6 @@
 using System.Net;
 using AutoMon.Grains.Hosting;
+using AutoMon.Grains.Placement;
 using AutoMon.Silos.Membership;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,11 +53,17 @@ public static class SiloHostBuilder
             silo.UseDynamoDBClustering(options.ConfigureDynamoDB);
         }
 
-        silo.UseSiloMetadata(new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             [SiloMetadataKeys.Role] = SiloMetadataKeys.RoleName(options.Role),
             [SiloMetadataKeys.Region] = options.Region,
-        });
+        };
+        if (options.NodeRange is { } range)
+        {
+            metadata[AutoMonSiloMetadata.NodeRange] = AutoMonSiloMetadata.FormatNodeRange(range.First, range.Last);
+        }
+
+        silo.UseSiloMetadata(metadata);
 
         if (options.FailureDetection == FailureDetectionProfile.Fast)
         {

@@ -142,6 +142,12 @@ public sealed class SiloHostOptions
     /// </summary>
     public bool StopWhenCoordinatorLeaves { get; set; }
 
+    /// <summary>
+    /// Node silos: the node indices this silo is meant for (inclusive), published as silo metadata so node placement puts
+    /// exactly those node grains here (a cloud task per node, as in the paper); null: whatever round-robin gives it.
+    /// </summary>
+    public (int First, int Last)? NodeRange { get; set; }
+
     /// <summary>Stop after this long whatever happens (a hung experiment must not run, and cost, forever); null: no limit.</summary>
     public TimeSpan? MaxRunTime { get; set; }
 
@@ -221,6 +227,16 @@ public sealed class SiloHostOptions
         if (MaxRunTime is { } limit && limit <= TimeSpan.Zero)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"max run time {limit} is not positive"));
+        }
+
+        if (NodeRange is { } range && (range.First < 0 || range.Last < range.First))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"node range {range.First}-{range.Last} is not FIRST-LAST with 0 <= FIRST <= LAST"));
+        }
+
+        if (NodeRange is not null && Role != SiloRole.Node)
+        {
+            problems.Add("--node-range is for node silos (the nodes they host)");
         }
 
         if (StopWhenCoordinatorLeaves && Role == SiloRole.Coordinator)

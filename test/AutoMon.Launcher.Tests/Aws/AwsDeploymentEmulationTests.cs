@@ -116,6 +116,13 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
             Assert.Contains("has left the cluster", node.Tail(), StringComparison.Ordinal);
         }
 
+        // The task registered for node i hosted node i (its --node-range), as the seed's node tasks did.
+        foreach (var node in nodes)
+        {
+            var index = node.TaskDefinition.Family.Split('_')[0]["node-".Length..];
+            Assert.Contains($"Node {index} of experiment", ReadLog(node.TaskDefinition.Family), StringComparison.Ordinal);
+        }
+
         // 4. --block finds the results in S3, starts nothing, downloads and plots them.
         var results = Path.Combine(_folder, "results");
         var block = await Succeeds([.. experiment, "--block", "--output", results]);
@@ -133,10 +140,15 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
             Assert.True(width > 0 && height > 0);
         }
 
-        // The whole log (the tail keeps the last lines only); the process may still hold it open.
-        using var log = new StreamReader(new FileStream(Path.Combine(_folder, coordinator.TaskDefinition.Family + ".log"), FileMode.Open, FileAccess.Read,
+        return ReadLog(coordinator.TaskDefinition.Family);
+    }
+
+    /// <summary>A silo's whole log (the tail keeps the last lines only); the process may still hold it open.</summary>
+    private string ReadLog(string family)
+    {
+        using var log = new StreamReader(new FileStream(Path.Combine(_folder, family + ".log"), FileMode.Open, FileAccess.Read,
             FileShare.ReadWrite | FileShare.Delete));
-        return await log.ReadToEndAsync();
+        return log.ReadToEnd();
     }
 
     /// <summary>A silo process from a task definition, as the image's entrypoint would start it, kept on loopback.</summary>

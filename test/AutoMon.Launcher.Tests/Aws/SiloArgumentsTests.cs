@@ -198,6 +198,7 @@ public sealed class SiloArgumentsTests
 
         Assert.Equal(SiloRole.Node, options.Role);
         Assert.Equal("nodes-4-7", options.SiloName);
+        Assert.Equal((4, 7), options.NodeRange);
         Assert.Null(options.Experiment);
         Assert.Contains("--stop-when-coordinator-leaves", arguments);
     }
