@@ -171,6 +171,20 @@ public sealed class S3ResultsTests(MotoServer moto) : IDisposable
         Assert.Contains($"no data files in s3://{_bucket}/empty/datasets/", await ReadAsync("empty/coordinator/error.txt"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_node_silo_whose_coordinator_never_joins_stops_after_the_join_timeout()
+    {
+        var clusterId = "alone-" + Guid.NewGuid().ToString("N")[..8];
+        var table = "automon-alone-" + Guid.NewGuid().ToString("N")[..8];
+        await using var node = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, table,
+            "--stop-when-coordinator-leaves", "--coordinator-join-timeout", "3s");
+
+        var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{node.Output}");
+        Assert.Contains("no coordinator silo joined within", node.Output, StringComparison.Ordinal);
+    }
+
     // The uploader takes the SDK's default credentials, as on AWS; moto accepts any.
     private static async Task<T> WithMotoCredentials<T>(Func<Task<T>> action)
     {

@@ -293,4 +293,23 @@ public sealed class SiloCommandLineTests
 
         Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_node_silo_waits_thirty_minutes_for_its_coordinator_unless_told_otherwise()
+    {
+        Assert.True(SiloCommandLine.TryParse(["--role", "node", "--dynamodb-region", "us-east-2", "--stop-when-coordinator-leaves"], out var byDefault, out var problems), string.Join("; ", problems));
+        Assert.True(SiloCommandLine.TryParse(["--role", "node", "--dynamodb-region", "us-east-2", "--stop-when-coordinator-leaves", "--coordinator-join-timeout", "5m"],
+            out var given, out problems), string.Join("; ", problems));
+
+        Assert.Equal(TimeSpan.FromMinutes(30), byDefault.CoordinatorJoinTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), given.CoordinatorJoinTimeout);
+    }
+
+    [Fact]
+    public void A_coordinator_join_timeout_without_stopping_when_the_coordinator_leaves_is_rejected()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--dynamodb-region", "us-east-2", "--coordinator-join-timeout", "5m"], out _, out var problems));
+
+        Assert.Contains(problems, p => p.Contains("goes with --stop-when-coordinator-leaves", StringComparison.Ordinal));
+    }
 }

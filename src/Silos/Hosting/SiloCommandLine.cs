@@ -117,6 +117,11 @@ public static class SiloCommandLine
         Description = "Node silos: stop once the coordinator silo has left the cluster (its experiment is done).",
     };
 
+    private static readonly Option<string?> CoordinatorJoinTimeoutOption = new("--coordinator-join-timeout")
+    {
+        Description = "With --stop-when-coordinator-leaves: stop also when no coordinator silo has joined within this long (default 30m).",
+    };
+
     private static readonly Option<string?> MaxRunTimeOption = new("--max-run-time")
     {
         Description = "Stop after this long whatever happens, e.g. 8h, 90m (default: AUTOMON_MAX_RUN_SECONDS seconds when set, else no limit).",
@@ -224,7 +229,7 @@ public static class SiloCommandLine
         {
             RoleOption, RegionOption, ClusterIdOption, ServiceIdOption, SiloNameOption, AddressOption, AdvertisedAddressOption, SiloPortOption,
             GatewayPortOption, MembershipOption, PrimarySiloOption, ResponseTimeoutOption, DynamoDBTableOption, DynamoDBServiceUrlOption, DynamoDBRegionOption,
-            FailureDetectionOption, ExitWhenStdinClosesOption, NodeRangeOption, StopWhenCoordinatorLeavesOption, MaxRunTimeOption,
+            FailureDetectionOption, ExitWhenStdinClosesOption, NodeRangeOption, StopWhenCoordinatorLeavesOption, CoordinatorJoinTimeoutOption, MaxRunTimeOption,
             ExperimentOption, NodesOption, IterationsOption, DimOption, WindowOption, ErrorBoundOption, SlackOption, SyncOption,
             NeighborhoodOption, SeedOption, TuningIterationsOption, SingleSampleRoundsOption, PacingOption, RoundIntervalOption,
             LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
@@ -474,6 +479,23 @@ public static class SiloCommandLine
             }
         }
 
+        var joinTimeout = new SiloHostOptions().CoordinatorJoinTimeout;
+        if (parseResult.GetValue(CoordinatorJoinTimeoutOption) is { } joinText)
+        {
+            if (!parseResult.GetValue(StopWhenCoordinatorLeavesOption))
+            {
+                found.Add("--coordinator-join-timeout goes with --stop-when-coordinator-leaves");
+            }
+            else if (TryParseLongDuration(joinText, out var join) && join > TimeSpan.Zero)
+            {
+                joinTimeout = join;
+            }
+            else
+            {
+                found.Add($"--coordinator-join-timeout '{joinText}' is not a positive duration (e.g. 30m)");
+            }
+        }
+
         (int, int)? nodeRange = null;
         if (parseResult.GetValue(NodeRangeOption) is { } rangeText)
         {
@@ -513,6 +535,7 @@ public static class SiloCommandLine
             ExitWhenStdinCloses = parseResult.GetValue(ExitWhenStdinClosesOption),
             StopWhenCoordinatorLeaves = parseResult.GetValue(StopWhenCoordinatorLeavesOption),
             NodeRange = nodeRange,
+            CoordinatorJoinTimeout = joinTimeout,
             MaxRunTime = maxRunTime,
         };
 

@@ -142,6 +142,9 @@ public sealed class SiloHostOptions
     /// </summary>
     public bool StopWhenCoordinatorLeaves { get; set; }
 
+    /// <summary>With <see cref="StopWhenCoordinatorLeaves"/>: stop also when no coordinator silo has joined within this long.</summary>
+    public TimeSpan CoordinatorJoinTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>
     /// Node silos: the node indices this silo is meant for (inclusive), published as silo metadata so node placement puts
     /// exactly those node grains here (a cloud task per node, as in the paper); null: whatever round-robin gives it.
@@ -237,6 +240,11 @@ public sealed class SiloHostOptions
         if (NodeRange is not null && Role != SiloRole.Node)
         {
             problems.Add("--node-range is for node silos (the nodes they host)");
+        }
+
+        if (CoordinatorJoinTimeout <= TimeSpan.Zero)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"coordinator join timeout {CoordinatorJoinTimeout} is not positive"));
         }
 
         if (StopWhenCoordinatorLeaves && Role == SiloRole.Coordinator)

@@ -124,7 +124,7 @@ public static class SiloProgram
 
         if (options.StopWhenCoordinatorLeaves)
         {
-            _ = CoordinatorWatch.StopWhenCoordinatorLeavesAsync(host.Services, Console.Out);
+            _ = CoordinatorWatch.StopWhenCoordinatorLeavesAsync(host.Services, Console.Out, options.CoordinatorJoinTimeout);
         }
 
         if (options.ExitWhenStdinCloses)
