@@ -20,27 +20,8 @@ internal static class AwsTarget
     /// <summary>What <c>--target aws</c> was asked for; null means "the workload's default".</summary>
     internal sealed record AwsRequest
     {
-        public required string NodeType { get; init; }
-
-        public double? ErrorBound { get; init; }
-
-        public string? ErrorBounds { get; init; }
-
-        public int? Nodes { get; init; }
-
-        /// <summary>Data points per node the coordinator's experiment monitors (dnn: rows in total); null: the quick default.</summary>
-        public int? Iterations { get; init; }
-
-        /// <summary>The paper's full length (<c>--full</c>): hours per experiment on AWS, where a node takes a point a second.</summary>
-        public bool Full { get; init; }
-
-        public int Seed { get; init; }
-
-        /// <summary>Time between two data updates of a node (<c>--round-interval</c>); null: the lazy-sync latency, as the seed.</summary>
-        public string? RoundInterval { get; init; }
-
-        /// <summary>Refused: the silos' grains run AutoMon only.</summary>
-        public bool Centralized { get; init; }
+        /// <summary>What to run, as for a local run (the options that do not apply on AWS are refused before this).</summary>
+        public required ExperimentCommand.ExperimentRequest Experiment { get; init; }
 
         public string CoordinatorInstanceType { get; init; } = "ec2";
 
@@ -49,25 +30,11 @@ internal static class AwsTarget
 
         public int? NodesPerSilo { get; init; }
 
-        /// <summary>Coordinator time before a lazy sync (<c>--lazy-sync-latency</c>, e.g. 400ms); null: the workload's.</summary>
-        public string? LazySyncLatency { get; init; }
-
-        /// <summary>Coordinator time before a full sync (<c>--full-sync-latency</c>, e.g. 4s); null: the workload's.</summary>
-        public string? FullSyncLatency { get; init; }
-
         public bool Block { get; init; }
 
         public string? CredentialsCsv { get; init; }
 
         public string? AwsEndpoint { get; init; }
-
-        public string? Output { get; init; }
-
-        /// <summary>The reference's <c>datasets/</c> folder (<c>--data-dir</c>); its workload files go to S3 for the coordinator. Null: generated data.</summary>
-        public string? DataDirectory { get; init; }
-
-        /// <summary>mlp/dnn: the network's .npz (<c>--weights</c>); goes to S3 for the coordinator. Null: initialised from the seed.</summary>
-        public string? Weights { get; init; }
     }
 
     /// <summary>
@@ -141,7 +108,7 @@ internal static class AwsTarget
                 return 0;
             }
 
-            var folder = ExperimentCommand.DefaultOutput(request.Output, plan.NodeType);
+            var folder = ExperimentCommand.DefaultOutput(request.Experiment.Output, plan.NodeType);
             output.WriteLine($"Waiting for the results in s3://{plan.ResultsBucket}/ ...");
             var progress = new Progress<AwsResultsProgress>(p => output.WriteLine("  " + p.Describe()));
             var downloaded = await provisioner.WaitForResultsAsync(plan, folder, new AwsWaitOptions { Progress = progress }, cancellationToken)
@@ -208,7 +175,7 @@ internal static class AwsTarget
     /// <summary>The plan of the request: the paper's workload settings, overridden by the options given.</summary>
     internal static AwsExperimentPlan Plan(AwsRequest request)
     {
-        if (request.Centralized)
+        if (request.Experiment.Centralized)
         {
             // The silos' grains run AutoMon only; the baseline needs no cluster anyway.
             throw new ArgumentException(
@@ -217,12 +184,12 @@ internal static class AwsTarget
                 "coordinators' function values.");
         }
 
-        if (request.Iterations is not null && request.Full)
+        if (request.Experiment.Iterations is not null && request.Experiment.Full)
         {
             throw new ArgumentException("Give --iterations or --full, not both.");
         }
 
-        var preset = ExperimentPresets.Get(request.NodeType);
+        var preset = ExperimentPresets.Get(request.Experiment.NodeType);
         var host = request.CoordinatorInstanceType.Trim().ToLowerInvariant() switch
         {
             "ec2" => AwsCoordinatorHost.Ec2,
@@ -248,44 +215,42 @@ internal static class AwsTarget
             throw new ArgumentException($"--nodes-per-silo must be at least 1; got {request.NodesPerSilo}.");
         }
 
-        if (request.Nodes is < 1)
+        if (request.Experiment.Nodes is < 1)
         {
-            throw new ArgumentException($"--nodes must be at least 1; got {request.Nodes}.");
+            throw new ArgumentException($"--nodes must be at least 1; got {request.Experiment.Nodes}.");
         }
 
         // The coordinator's emulated computation time (the paper's AWS runs: LS_LATENCY, FS_LATENCY), in its environment.
-        var lazyLatency = ExperimentCommand.ParseDuration(request.LazySyncLatency, "--lazy-sync-latency");
-        var fullLatency = ExperimentCommand.ParseDuration(request.FullSyncLatency, "--full-sync-latency");
-        var roundInterval = ExperimentCommand.ParseDuration(request.RoundInterval, "--round-interval");
+        var lazyLatency = ExperimentCommand.ParseDuration(request.Experiment.LazySyncLatency, "--lazy-sync-latency");
+        var fullLatency = ExperimentCommand.ParseDuration(request.Experiment.FullSyncLatency, "--full-sync-latency");
+        var roundInterval = ExperimentCommand.ParseDuration(request.Experiment.RoundInterval, "--round-interval");
         if (roundInterval is { } interval && interval <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"--round-interval must be positive; got {request.RoundInterval}.");
+            throw new ArgumentException($"--round-interval must be positive; got {request.Experiment.RoundInterval}.");
         }
 
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
         var plan = preset.IsPaperWorkload
             ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId)
             : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType, NodeCount = preset.Nodes };
-        var bounds = ExperimentCommand.ErrorBoundsOf(
-            new ExperimentCommand.ExperimentRequest { NodeType = request.NodeType, ErrorBound = request.ErrorBound, ErrorBounds = request.ErrorBounds },
-            preset);
+        var bounds = ExperimentCommand.ErrorBoundsOf(request.Experiment, preset);
         plan = plan with
         {
             ErrorBounds = bounds,
             // As a local run: the quick length by default (the paper's kld and dnn take hours here, a node a point a second).
-            Iterations = request.Iterations ?? (request.Full ? preset.PaperIterations : preset.QuickIterations),
-            Seed = request.Seed,
+            Iterations = request.Experiment.Iterations ?? (request.Experiment.Full ? preset.PaperIterations : preset.QuickIterations),
+            Seed = request.Experiment.Seed,
             CoordinatorHost = host,
             CoordinatorImageId = request.CoordinatorImage,
-            NodeCount = request.Nodes ?? plan.NodeCount,
+            NodeCount = request.Experiment.Nodes ?? plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
             LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
-        plan = request.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
-        return request.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
+        plan = request.Experiment.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
+        return request.Experiment.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
     }
 
     /// <summary>

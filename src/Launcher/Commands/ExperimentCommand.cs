@@ -133,33 +133,6 @@ internal static class ExperimentCommand
                 return Task.FromResult(1);
             }
 
-            if (aws)
-            {
-                return AwsTarget.RunAsync(new AwsTarget.AwsRequest
-                {
-                    NodeType = type,
-                    ErrorBound = parseResult.GetValue(errorBound),
-                    ErrorBounds = parseResult.GetValue(errorBounds),
-                    Nodes = parseResult.GetValue(nodes),
-                    Iterations = parseResult.GetValue(iterations),
-                    Full = parseResult.GetValue(full),
-                    Seed = parseResult.GetValue(seed),
-                    RoundInterval = parseResult.GetValue(roundInterval),
-                    Centralized = parseResult.GetValue(centralized),
-                    Output = parseResult.GetValue(output),
-                    CoordinatorInstanceType = parseResult.GetRequiredValue(coordinatorType),
-                    CoordinatorImage = parseResult.GetValue(coordinatorImage),
-                    NodesPerSilo = parseResult.GetValue(nodesPerSilo),
-                    LazySyncLatency = parseResult.GetValue(lazyLatency),
-                    FullSyncLatency = parseResult.GetValue(fullLatency),
-                    Block = parseResult.GetValue(block),
-                    CredentialsCsv = parseResult.GetValue(credentialsCsv),
-                    AwsEndpoint = parseResult.GetValue(awsEndpoint),
-                    DataDirectory = parseResult.GetValue(dataDir),
-                    Weights = parseResult.GetValue(weights),
-                }, console, error, cancellationToken);
-            }
-
             var request = new ExperimentRequest
             {
                 NodeType = type,
@@ -184,6 +157,21 @@ internal static class ExperimentCommand
                 Silos = parseResult.GetValue(silos),
                 Membership = parseResult.GetValue(membership),
             };
+            if (aws)
+            {
+                // What to run is the same request; where and how it is deployed is the AWS part.
+                return AwsTarget.RunAsync(new AwsTarget.AwsRequest
+                {
+                    Experiment = request,
+                    CoordinatorInstanceType = parseResult.GetRequiredValue(coordinatorType),
+                    CoordinatorImage = parseResult.GetValue(coordinatorImage),
+                    NodesPerSilo = parseResult.GetValue(nodesPerSilo),
+                    Block = parseResult.GetValue(block),
+                    CredentialsCsv = parseResult.GetValue(credentialsCsv),
+                    AwsEndpoint = parseResult.GetValue(awsEndpoint),
+                }, console, error, cancellationToken);
+            }
+
             return RunAsync(request, console, error, ExperimentEngines.Create, cancellationToken);
         });
     }
