@@ -47,7 +47,8 @@ fi
 if [ -z "$public_ip" ] && [ "${AUTOMON_ADVERTISE_PUBLIC_IP:-false}" = "true" ]; then
   public_ip=$(curl -sf -m 5 https://checkip.amazonaws.com | tr -d '[:space:]' || true)
 fi
-export AUTOMON_PRIVATE_IP="$private_ip" AUTOMON_PUBLIC_IP="$public_ip"
+# AUTOMON_ADVERTISEDADDRESS is the silo host's AdvertisedAddress setting (its configuration reads AUTOMON_* variables).
+export AUTOMON_PRIVATE_IP="$private_ip" AUTOMON_PUBLIC_IP="$public_ip" AUTOMON_ADVERTISEDADDRESS="$public_ip"
 echo "automon-silo: private address ${private_ip:-unknown}, public address ${public_ip:-unknown}"
 
 exec dotnet /app/AutoMon.Silos.dll --address "$private_ip" "$@"

@@ -1,3 +1,4 @@
+using AutoMon.Grains.Runs;
 using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Placement;
 using AutoMon.Protocol;
@@ -21,13 +22,13 @@ public sealed class ExperimentCommandLineTests
 
         var request = Assert.IsType<ExperimentRequest>(options.Experiment);
         Assert.Equal("quadratic", request.Workload);
-        Assert.Equal((7, 50, 6, 9, 0.25), (request.Nodes, request.Iterations, request.Dimension, request.Window, request.ErrorBound));
-        Assert.Equal((SyncType.Eager, SlackType.NoSlack, 4), (request.Sync, request.Slack, request.Seed));
-        Assert.Equal(Pacing.Paced, request.Pacing);
-        Assert.Equal(TimeSpan.FromMilliseconds(20), request.RoundInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(3), request.LazySyncLatency);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), request.FullSyncLatency);
-        Assert.Equal(TimeSpan.FromMilliseconds(25), request.WanLatency);
+        Assert.Equal((7, 50, 6, 9, 0.25), (request.Run.Nodes, request.Run.Iterations, request.Run.Dimension, request.Run.Window, request.Run.ErrorBound));
+        Assert.Equal((SyncType.Eager, SlackType.NoSlack, 4), (request.Run.Sync, request.Run.Slack, request.Run.Seed));
+        Assert.Equal(Pacing.Paced, request.Run.Pacing);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), request.Run.RoundInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(3), request.Run.LazySyncLatency);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), request.Run.FullSyncLatency);
+        Assert.Equal(TimeSpan.FromMilliseconds(25), request.Run.WanLatency);
         Assert.Equal(("q1", "out", 3, 8), (request.ExperimentId, request.OutputDirectory, request.WaitForSilos, request.Lookahead));
     }
 
@@ -52,7 +53,7 @@ public sealed class ExperimentCommandLineTests
     [Fact]
     public void A_request_builds_the_workloads_data_and_config()
     {
-        var (config, data) = new ExperimentRequest { Workload = "quadratic", Nodes = 3, Iterations = 30, Dimension = 4, Window = 5, Seed = 2 }.Build();
+        var (config, data) = new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "quadratic", Nodes = 3, Iterations = 30, Dimension = 4, Window = 5, Seed = 2 } }.Build();
 
         Assert.Equal(3, config.NodeCount);
         Assert.Equal(StreamKind.WindowedAverage, config.StreamKind);
@@ -64,7 +65,7 @@ public sealed class ExperimentCommandLineTests
     [Fact]
     public void An_unknown_workload_is_an_error_listing_the_known_ones()
     {
-        var error = Assert.Throws<ArgumentException>(() => new ExperimentRequest { Workload = "no_such" }.Build());
+        var error = Assert.Throws<ArgumentException>(() => new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "no_such" } }.Build());
 
         Assert.Contains("Unknown workload 'no_such'", error.Message, StringComparison.Ordinal);
         Assert.Contains("inner_product", error.Message, StringComparison.Ordinal);
@@ -90,7 +91,7 @@ public sealed class ExperimentCommandLineTests
 
         var request = Assert.IsType<ExperimentRequest>(options.Experiment);
         Assert.Equal(("automon-experiment-results", "run-1/datasets/", "us-east-2"), (request.DataS3!.Bucket, request.DataS3.Prefix, request.DataS3.Region));
-        Assert.Equal(300, request.SkipIterations);
+        Assert.Equal(300, request.Run.SkipIterations);
         Assert.Null(request.DataDirectory);
     }
 
@@ -119,7 +120,7 @@ public sealed class ExperimentCommandLineTests
     public void A_missing_data_folder_is_named_when_the_request_builds()
     {
         var missing = Path.Combine(Path.GetTempPath(), "automon-no-such-" + Guid.NewGuid().ToString("N"));
-        var request = new ExperimentRequest { Workload = "inner_product", Nodes = 2, Iterations = 10, Dimension = 2, Window = 2, DataDirectory = missing };
+        var request = new ExperimentRequest { Run = RunDefinition.Defaults with { Function = "inner_product", Nodes = 2, Iterations = 10, Dimension = 2, Window = 2, DataDirectory = missing } };
 
         var error = Assert.Throws<DirectoryNotFoundException>(() => request.Build());
 

@@ -39,7 +39,7 @@ public sealed class ExperimentDataFilesTests : IDisposable
     /// <summary>What the launcher's simulation computes on the same file: the expected counters.</summary>
     internal static SimulationResult SimulateOnFile(string datasets)
     {
-        var request = new ExperimentRequest { Workload = "inner_product", Nodes = 4, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 3 };
+        var request = new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "inner_product", Nodes = 4, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 3 } };
         var data = NumpyTextFile.ReadDataSet(Path.Combine(datasets, "inner_product", ReferenceDatasets.DataFile), 4, 0, null, 4);
         var (config, _) = request.Build();
         return Simulator.Run(config.ToSimulationOptions(config.Function.Create()), data);
@@ -94,7 +94,7 @@ public sealed class ExperimentDataFilesTests : IDisposable
         NumpyTextFile.WriteTable(Path.Combine(folder, ReferenceDatasets.DataFile), data.Values, 2);
         NumpyTextFile.WriteHMatrix(Path.Combine(folder, ReferenceDatasets.HMatrixFile), new double[,] { { 1.5, 0.25 }, { 0.25, -2 } });
 
-        var (config, _) = new ExperimentRequest { Workload = "quadratic", Nodes = 2, Iterations = 10, Dimension = 2, Window = 2, Seed = 1, DataDirectory = _folder }.Build();
+        var (config, _) = new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "quadratic", Nodes = 2, Iterations = 10, Dimension = 2, Window = 2, Seed = 1, DataDirectory = _folder } }.Build();
 
         Assert.Equal([1.5, 0.25, 0.25, -2], config.Function.HMatrix.ToArray());
     }

@@ -12,7 +12,7 @@ public sealed class ExperimentProcessTests
     public async Task An_all_in_one_silo_runs_an_experiment_writes_the_simulations_results_and_exits()
     {
         var output = Path.Combine(Path.GetTempPath(), $"automon-exp-{Guid.NewGuid():N}");
-        var request = new ExperimentRequest { Workload = "inner_product", Nodes = 4, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 3 };
+        var request = new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "inner_product", Nodes = 4, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 3 } };
         await using var silo = SiloProcess.StartAllInOne(
             "--experiment", "inner_product", "--nodes", "4", "--iterations", "40", "--dim", "4", "--window", "5", "--error-bound", "0.1",
             "--seed", "3", "--output", output);

@@ -57,7 +57,7 @@ public sealed class MultiSiloClusterTests(MotoServer moto, ITestOutputHelper out
 
             // An experiment runs end to end across the processes: the coordinator grain on the coordinator silo, the node
             // grains spread over the two node silos, and the lockstep result equal to the in-process simulation.
-            var request = new ExperimentRequest { Workload = "inner_product", Nodes = 6, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 1 };
+            var request = new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "inner_product", Nodes = 6, Iterations = 40, Dimension = 4, Window = 5, ErrorBound = 0.1, Seed = 1 } };
             var (config, data) = request.Build();
             var experiment = UniqueName("exp");
             var result = await new ExperimentDriver(grains).RunAsync(experiment, config, data).WaitAsync(TimeSpan.FromSeconds(120));

@@ -115,7 +115,12 @@ public sealed record FunctionSpec
             throw new ArgumentException("A domain needs both bounds (DomainLow and DomainHigh).");
         }
 
-        if (DomainLow is { } low && DomainHigh is { } high)
+        if (DomainLow is { } noLow && DomainHigh is { } noHigh && double.IsNegativeInfinity(noLow) && double.IsPositiveInfinity(noHigh))
+        {
+            // Unbounded both ways: no domain at all (simulate --domain none).
+            function = function with { Domain = null };
+        }
+        else if (DomainLow is { } low && DomainHigh is { } high)
         {
             if (!(low < high))
             {

@@ -1,5 +1,8 @@
 using System.Globalization;
+using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Silos.Hosting;
 using AutoMon.Protocol.Data;
 
 namespace AutoMon.Launcher.Aws;
@@ -59,8 +62,8 @@ public static class SiloEnvironment
     /// <summary>The EC2 user data sets this to the instance's public IPv4 (from instance metadata).</summary>
     public const string AdvertisedIp = "AUTOMON_ADVERTISED_IP";
 
-    /// <summary>The silo stops after this many seconds whatever happens.</summary>
-    public const string MaxRunSeconds = "AUTOMON_MAX_RUN_SECONDS";
+    /// <summary>The silo host's <c>MaxRunTime</c> setting: it stops after this long whatever happens.</summary>
+    public const string MaxRunTime = "AUTOMON_MAXRUNTIME";
 
     public const string RunId = "AUTOMON_RUN_ID";
 
@@ -68,7 +71,7 @@ public static class SiloEnvironment
     {
         Role, NodeType, ErrorBound, NodeCount, NodeIndexStart, NodeIndexEnd, Region, ClusterId,
         MembershipTable, MembershipRegion, ResultsBucket, ResultsRegion, ResultsPrefix, SiloPort, GatewayPort,
-        LazySyncLatency, FullSyncLatency, AdvertisePublicIp, AdvertisedIp, MaxRunSeconds, RunId,
+        LazySyncLatency, FullSyncLatency, AdvertisePublicIp, AdvertisedIp, MaxRunTime, RunId,
     };
 
     /// <summary>Where the coordinator silo writes the experiment's files before it uploads them.</summary>
@@ -84,56 +87,52 @@ public static class SiloEnvironment
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(experiment);
-        var arguments = Arguments(plan, experiment, "coordinator", region, "coordinator");
-        arguments.AddRange(
-        [
-            "--experiment", SiloWorkload(plan.NodeType),
-            "--nodes", Integer(plan.NodeCount),
-            "--iterations", Integer(plan.Iterations),
-            "--dim", Integer(plan.Dimension),
-            "--window", Integer(plan.Window),
-            "--error-bound", Number(experiment.ErrorBound),
-        ]);
-        if (experiment.Neighborhood is { } neighborhood)
+        var silo = Silo(plan, experiment, SiloRole.Coordinator, region, "coordinator");
+        var bucket = $"s3://{plan.ResultsBucket}/";
+        silo.Experiment = new ExperimentRequest
         {
-            arguments.AddRange(["--neighborhood", Number(neighborhood)]);
-        }
-        if (plan.TuningIterations > 0)
-        {
-            arguments.AddRange(["--tuning-iterations", Integer(plan.TuningIterations)]);
-        }
-        if (plan.SingleSampleRounds)
-        {
-            arguments.Add("--single-sample-rounds");
-        }
-        arguments.AddRange(
-        [
-            "--seed", Integer(plan.Seed),
-            "--pacing", "paced",
-            "--round-interval", Seconds(plan.RoundInterval),
-            "--lazy-sync-latency", Seconds(plan.LazySyncLatency),
-            "--full-sync-latency", Seconds(plan.FullSyncLatency),
-            "--experiment-id", experiment.Name,
-            "--output", CoordinatorOutputDirectory,
+            Run = RunOf(plan, experiment),
+            ExperimentId = experiment.Name,
+            OutputDirectory = CoordinatorOutputDirectory,
             // The coordinator silo itself and every node silo: the nodes' grains need their silos before the run starts.
-            "--wait-for-silos", Integer(1 + plan.NodeSilos.Count),
-            "--results-s3-uri", $"s3://{plan.ResultsBucket}/{experiment.ResultsPrefix}{AwsNaming.CoordinatorResultsFolder}/",
-            "--results-s3-region", plan.EffectiveResultsRegion,
-        ]);
-        if (plan.WeightsFile is not null)
+            WaitForSilos = 1 + plan.NodeSilos.Count,
+            ResultsS3Uri = $"{bucket}{experiment.ResultsPrefix}{AwsNaming.CoordinatorResultsFolder}/",
+            ResultsS3Region = plan.EffectiveResultsRegion,
+            // The launcher uploaded the --weights and --data-dir files there; only the coordinator reads them (it feeds the node grains).
+            WeightsS3Uri = plan.WeightsFile is null ? null : bucket + plan.WeightsPrefix,
+            WeightsS3Region = plan.WeightsFile is null ? null : plan.EffectiveResultsRegion,
+            DataS3Uri = plan.DataFiles.Count == 0 ? null : bucket + plan.DataPrefix,
+            DataS3Region = plan.DataFiles.Count == 0 ? null : plan.EffectiveResultsRegion,
+        };
+        return SiloCommandLine.ToArguments(silo);
+    }
+
+    /// <summary>
+    /// The run the coordinator of <paramref name="experiment"/> drives: the plan's workload at the experiment's error bound,
+    /// paced as the seed's AWS runs (a node takes a data point every round interval; the coordinator waits the sync latencies).
+    /// </summary>
+    public static RunDefinition RunOf(AwsExperimentPlan plan, AwsExperiment experiment)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(experiment);
+        return RunDefinition.Defaults with
         {
-            arguments.AddRange(["--weights-s3-uri", $"s3://{plan.ResultsBucket}/{plan.WeightsPrefix}", "--weights-s3-region", plan.EffectiveResultsRegion]);
-        }
-        if (plan.DataFiles.Count > 0)
-        {
-            // The launcher uploaded the --data-dir files there; only the coordinator reads them (it feeds the node grains).
-            arguments.AddRange(["--data-s3-uri", $"s3://{plan.ResultsBucket}/{plan.DataPrefix}", "--data-s3-region", plan.EffectiveResultsRegion]);
-            if (plan.SkippedDataIterations > 0)
-            {
-                arguments.AddRange(["--skip-iterations", Integer(plan.SkippedDataIterations)]);
-            }
-        }
-        return arguments;
+            Function = plan.Preset.Function,
+            Nodes = plan.NodeCount,
+            Iterations = plan.Iterations,
+            Dimension = plan.Dimension,
+            Window = plan.Window,
+            ErrorBound = experiment.ErrorBound,
+            Neighborhood = experiment.Neighborhood,
+            TuningIterations = plan.TuningIterations,
+            SingleSampleRounds = plan.SingleSampleRounds,
+            Seed = plan.Seed,
+            SkipIterations = plan.DataFiles.Count > 0 ? plan.SkippedDataIterations : 0,
+            Pacing = Pacing.Paced,
+            RoundInterval = TimeSpan.FromSeconds(plan.RoundInterval),
+            LazySyncLatency = TimeSpan.FromSeconds(plan.LazySyncLatency),
+            FullSyncLatency = TimeSpan.FromSeconds(plan.FullSyncLatency),
+        };
     }
 
     /// <summary>
@@ -148,53 +147,28 @@ public static class SiloEnvironment
         var name = silo.NodeCount == 1
             ? "node-" + silo.FirstNode.ToString(CultureInfo.InvariantCulture)
             : $"nodes-{silo.FirstNode.ToString(CultureInfo.InvariantCulture)}-{(silo.EndNode - 1).ToString(CultureInfo.InvariantCulture)}";
-        var arguments = Arguments(plan, experiment, "node", plan.NodesRegion, name);
+        var options = Silo(plan, experiment, SiloRole.Node, plan.NodesRegion, name);
         // The task named node-3 hosts node 3 (the seed's NODE_IDX): placement reads the range from the silo's metadata.
-        arguments.AddRange(["--node-range", $"{silo.FirstNode.ToString(CultureInfo.InvariantCulture)}-{(silo.EndNode - 1).ToString(CultureInfo.InvariantCulture)}"]);
-        arguments.Add("--stop-when-coordinator-leaves");
-        return arguments;
+        options.NodeRange = (silo.FirstNode, silo.EndNode - 1);
+        options.StopWhenCoordinatorLeaves = true;
+        return SiloCommandLine.ToArguments(options);
     }
 
-    /// <summary>
-    /// The silo host's name of a node type's workload (<c>Workloads.TryParse</c>): the node type itself where the silo
-    /// knows it (inner_product, kld, ...), else the silo's shortest name of the same workload (dnn: intrusion_detection).
-    /// </summary>
-    public static string SiloWorkload(string nodeType)
+    private static SiloHostOptions Silo(AwsExperimentPlan plan, AwsExperiment experiment, SiloRole role, string region, string siloName) => new()
     {
-        var workload = ExperimentPresets.Get(nodeType).Workload;
-        if (Workloads.TryParse(nodeType, out var same) && same == workload)
-        {
-            return nodeType;
-        }
-        return Workloads.Names
-            .Where(name => Workloads.TryParse(name, out var w) && w == workload)
-            .OrderBy(name => name.Length).ThenBy(name => name, StringComparer.Ordinal)
-            .First();
-    }
-
-    private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    // The silo host's durations take a unit (a bare number would be milliseconds).
-    private static string Seconds(double seconds) => Number(seconds) + "s";
-
-    private static List<string> Arguments(AwsExperimentPlan plan, AwsExperiment experiment, string role, string region,
-        string siloName) =>
-    [
-        "--role", role,
-        "--region", region,
-        "--cluster-id", experiment.Name,
-        "--silo-name", siloName,
-        "--silo-port", plan.SiloPort.ToString(CultureInfo.InvariantCulture),
-        "--gateway-port", plan.GatewayPort.ToString(CultureInfo.InvariantCulture),
-        "--membership", "dynamodb",
-        "--dynamodb-table", experiment.MembershipTable,
-        "--dynamodb-region", plan.EffectiveMembershipRegion,
+        Role = role,
+        Region = region,
+        ClusterId = experiment.Name,
+        SiloName = siloName,
+        SiloPort = plan.SiloPort,
+        GatewayPort = plan.GatewayPort,
+        Membership = MembershipKind.DynamoDB,
+        DynamoDBTable = experiment.MembershipTable,
+        DynamoDBRegion = plan.EffectiveMembershipRegion,
         // Paced nodes wait on the coordinator while it runs a full sync: the emulated full-sync latency (dnn 10 s) plus an
         // ADCD-X search, which Orleans' 30 s default could cut off on a busy coordinator.
-        "--response-timeout", "30m",
-    ];
+        ResponseTimeout = TimeSpan.FromMinutes(30),
+    };
 
     /// <summary>The coordinator's environment for one experiment.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> ForCoordinator(AwsExperimentPlan plan, AwsExperiment experiment,
@@ -234,7 +208,7 @@ public static class SiloEnvironment
         env.Add(new(LazySyncLatency, AwsNaming.PythonFloat(plan.LazySyncLatency)));
         env.Add(new(FullSyncLatency, AwsNaming.PythonFloat(plan.FullSyncLatency)));
         env.Add(new(AdvertisePublicIp, "true"));
-        env.Add(new(MaxRunSeconds, ((long)plan.MaxRunTime.TotalSeconds).ToString(inv)));
+        env.Add(new(MaxRunTime, SettingText.FormatDuration(TimeSpan.FromSeconds((long)plan.MaxRunTime.TotalSeconds))));
         env.Add(new(RunId, plan.RunId));
         env.AddRange(plan.ExtraEnvironment.OrderBy(p => p.Key, StringComparer.Ordinal));
         return env;

@@ -176,16 +176,23 @@ internal sealed class LocalSiloCluster : IGrainHost
         var gatewayPort = LocalDynamoDB.FreePort();
         var (host, hostArguments) = SiloHostCommand();
         var start = new ProcessStartInfo(host);
-        var arguments = new List<string>(hostArguments)
+        var silo = new SiloHostOptions
         {
-            "--role", role, "--region", region, "--cluster-id", _clusterId, "--silo-name", name,
-            "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture),
-            "--exit-when-stdin-closes",
-            "--response-timeout", string.Create(CultureInfo.InvariantCulture, $"{ResponseTimeout.TotalSeconds}s"),
+            Role = SiloSettings.Roles.TryParse(role, out var parsed) ? parsed : throw new ArgumentException($"unknown silo role '{role}'", nameof(role)),
+            Region = region,
+            ClusterId = _clusterId,
+            SiloName = name,
+            SiloPort = siloPort,
+            GatewayPort = gatewayPort,
+            ExitWhenStdinCloses = true,
+            ResponseTimeout = ResponseTimeout,
         };
         if (dynamoUrl is not null)
         {
-            arguments.AddRange(["--membership", "dynamodb", "--dynamodb-table", MembershipTable, "--dynamodb-service-url", dynamoUrl, "--dynamodb-region", LocalDynamoDB.Region]);
+            silo.Membership = MembershipKind.DynamoDB;
+            silo.DynamoDBTable = MembershipTable;
+            silo.DynamoDBServiceUrl = dynamoUrl;
+            silo.DynamoDBRegion = LocalDynamoDB.Region;
 
             // Credentials for moto through the SDK's environment chain; never ask an instance-metadata service.
             start.Environment["AWS_ACCESS_KEY_ID"] = LocalDynamoDB.AccessKey;
@@ -195,13 +202,12 @@ internal sealed class LocalSiloCluster : IGrainHost
         }
         else
         {
-            arguments.AddRange(["--membership", "localhost"]);
-            if (primarySiloPort is { } primary)
-            {
-                arguments.AddRange(["--primary-silo", string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{primary}")]);
-            }
+            silo.Membership = MembershipKind.Localhost;
+            silo.PrimarySilo = primarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null;
         }
 
+        // The silo host's command line, written by the type that parses it.
+        var arguments = hostArguments.Concat(SiloCommandLine.ToArguments(silo)).ToList();
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

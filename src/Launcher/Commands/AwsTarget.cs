@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Numerics.Functions;
@@ -184,7 +185,8 @@ internal static class AwsTarget
                 "coordinators' function values.");
         }
 
-        if (request.Experiment.Iterations is not null && request.Experiment.Full)
+        var experiment = request.Experiment;
+        if (experiment.IsGiven("iterations") && experiment.Full)
         {
             throw new ArgumentException("Give --iterations or --full, not both.");
         }
@@ -215,18 +217,18 @@ internal static class AwsTarget
             throw new ArgumentException($"--nodes-per-silo must be at least 1; got {request.NodesPerSilo}.");
         }
 
-        if (request.Experiment.Nodes is < 1)
+        if (experiment.Run.Nodes < 1)
         {
-            throw new ArgumentException($"--nodes must be at least 1; got {request.Experiment.Nodes}.");
+            throw new ArgumentException($"--nodes must be at least 1; got {experiment.Run.Nodes}.");
         }
 
         // The coordinator's emulated computation time (the paper's AWS runs: LS_LATENCY, FS_LATENCY), in its environment.
-        var lazyLatency = ExperimentCommand.ParseDuration(request.Experiment.LazySyncLatency, "--lazy-sync-latency");
-        var fullLatency = ExperimentCommand.ParseDuration(request.Experiment.FullSyncLatency, "--full-sync-latency");
-        var roundInterval = ExperimentCommand.ParseDuration(request.Experiment.RoundInterval, "--round-interval");
+        TimeSpan? lazyLatency = experiment.IsGiven("lazy-sync-latency") ? experiment.Run.LazySyncLatency : null;
+        TimeSpan? fullLatency = experiment.IsGiven("full-sync-latency") ? experiment.Run.FullSyncLatency : null;
+        TimeSpan? roundInterval = experiment.IsGiven("round-interval") ? experiment.Run.RoundInterval : null;
         if (roundInterval is { } interval && interval <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"--round-interval must be positive; got {request.Experiment.RoundInterval}.");
+            throw new ArgumentException($"--round-interval must be positive; got {SettingText.FormatDuration(interval)}.");
         }
 
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
@@ -238,19 +240,19 @@ internal static class AwsTarget
         {
             ErrorBounds = bounds,
             // As a local run: the quick length by default (the paper's kld and dnn take hours here, a node a point a second).
-            Iterations = request.Experiment.Iterations ?? (request.Experiment.Full ? preset.PaperIterations : preset.QuickIterations),
-            Seed = request.Experiment.Seed,
+            Iterations = experiment.IsGiven("iterations") ? experiment.Run.Iterations : experiment.Full ? preset.PaperIterations : preset.QuickIterations,
+            Seed = experiment.Run.Seed,
             CoordinatorHost = host,
             CoordinatorImageId = request.CoordinatorImage,
-            NodeCount = request.Experiment.Nodes ?? plan.NodeCount,
+            NodeCount = experiment.IsGiven("nodes") ? experiment.Run.Nodes : plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
             LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
-        plan = request.Experiment.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
-        return request.Experiment.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
+        plan = experiment.Run.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
+        return experiment.Run.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
     }
 
     /// <summary>
@@ -283,15 +285,13 @@ internal static class AwsTarget
         var preset = plan.Preset;
         var folder = ReferenceDatasets.WorkloadFolder(dataDirectory, preset.NodeType);
         var files = ReferenceDatasets.RequiredFiles(folder, preset.Workload, preset.NodeType);
-        ExperimentData.Load(new DataRequest
-        {
-            Preset = preset,
-            Nodes = plan.NodeCount,
-            Iterations = plan.Iterations,
-            Dimension = plan.Dimension,
-            Seed = plan.Seed,
-            DataDirectory = dataDirectory,
-        });
+        ExperimentData.Load(preset, preset.Apply(
+            RunDefinition.Defaults with
+            {
+                Function = preset.Function, Nodes = plan.NodeCount, Iterations = plan.Iterations, Dimension = plan.Dimension, Seed = plan.Seed,
+                DataDirectory = dataDirectory,
+            },
+            new HashSet<string>(["nodes", "iterations"], StringComparer.Ordinal), full: false));
         var name = ReferenceDatasets.FolderName(preset.NodeType);
         return files.Select(f => new AwsDataFile(Path.GetFullPath(f), name + "/" + Path.GetFileName(f))).ToList();
     }

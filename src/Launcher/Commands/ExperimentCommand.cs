@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Cluster;
+using AutoMon.Silos.Hosting;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Protocol.Data.Files;
 
@@ -12,45 +14,32 @@ namespace AutoMon.Launcher.Commands;
 /// </summary>
 internal static class ExperimentCommand
 {
-    /// <summary>What the user asked for; null means "the workload's default".</summary>
+    /// <summary>
+    /// What the user asked for: a <see cref="RunDefinition"/> (the settings every command shares) with the names of the
+    /// settings given — the rest come from the workload's preset (<see cref="ExperimentPreset.Apply"/>) — and the sweep's
+    /// own options.
+    /// </summary>
     internal sealed record ExperimentRequest
     {
-        public required string NodeType { get; init; }
+        /// <summary>The run as given; settings not in <see cref="Given"/> hold their defaults.</summary>
+        public required RunDefinition Run { get; init; }
 
-        public double? ErrorBound { get; init; }
+        /// <summary>The names (without dashes) of the run settings given.</summary>
+        public IReadOnlySet<string> Given { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>The workload's name as typed.</summary>
+        public string NodeType => Run.Function ?? string.Empty;
 
         public string? ErrorBounds { get; init; }
 
-        public int? Nodes { get; init; }
-
-        public int? Iterations { get; init; }
-
         public bool Full { get; init; }
-
-        public int? Dimension { get; init; }
-
-        public string? DataDirectory { get; init; }
-
-        public string? Weights { get; init; }
 
         /// <summary>The engine named on the command line (null: the default, or simulation for --centralized).</summary>
         public string? Engine { get; init; }
 
-        public string Pacing { get; init; } = "lockstep";
-
-        public string? LazySyncLatency { get; init; }
-
-        public string? FullSyncLatency { get; init; }
-
-        public string? WanLatency { get; init; }
-
-        public string? RoundInterval { get; init; }
-
         public bool Centralized { get; init; }
 
         public string? Output { get; init; }
-
-        public int Seed { get; init; }
 
         public int? Parallel { get; init; }
 
@@ -59,34 +48,98 @@ internal static class ExperimentCommand
 
         /// <summary>How a local cluster's silos find each other: dynamodb (default) or localhost.</summary>
         public string? Membership { get; init; }
+
+        /// <summary>True when the run setting <paramref name="name"/> (e.g. <c>iterations</c>) was given.</summary>
+        public bool IsGiven(string name) => Given.Contains(name);
+
+        /// <summary>The run with <paramref name="preset"/>'s settings where none were given.</summary>
+        public RunDefinition Resolve(ExperimentPreset preset)
+        {
+            ArgumentNullException.ThrowIfNull(preset);
+            if (IsGiven("iterations") && Full)
+            {
+                throw new ArgumentException("Give --iterations or --full, not both.");
+            }
+
+            return preset.Apply(Run, Given, Full);
+        }
+    }
+
+    /// <summary>The run options every command shares, and the sweep's own.</summary>
+    internal sealed class Options
+    {
+        public SettingOptions<RunDefinition> Run { get; } = new(RunSettings.All);
+
+        public Option<string?> ErrorBounds { get; } = new("--error-bounds") { Description = "Run these error bounds, comma-separated: \"a,b,c\" (default: the workload's sweep; --error-bound runs one)." };
+
+        public Option<bool> Full { get; } = new("--full") { Description = "Use the paper's full length for every workload (kld 30000 iterations, dnn 302973 rows; on aws hours per experiment)." };
+
+        public Option<string?> Engine { get; } = new("--engine") { Description = $"Where it runs: grains (an Orleans silo embedded in this process: coordinator and node grains) or simulation (plain objects, one thread per error bound). Default: {ExperimentEngines.Default}." };
+
+        public Option<bool> Centralized { get; } = new("--centralized") { Description = "Run the centralisation baseline (every update sent to the coordinator) instead of AutoMon (local only)." };
+
+        public Option<string?> Output { get; } = new("--output") { Description = "Results folder (default: results/<node_type>/<timestamp>/)." };
+
+        public Option<int?> Parallel { get; } = new("--parallel") { Description = "Error bounds run at once (default: one per core)." };
+
+        public Option<int?> Silos { get; } = new("--silos") { Description = "grains: run on a local cluster of K silo processes (1 coordinator silo in us-west-2, K−1 node silos in us-east-2) instead of the embedded silo." };
+
+        public Option<string?> Membership { get; } = new("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
+
+        public Options() => Membership.AcceptOnlyFromAmong("dynamodb", "localhost");
+
+        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership];
+
+        /// <summary>The request the parse result holds; the run's values parsed by the settings' one parser.</summary>
+        public ExperimentRequest Bind(ParseResult parseResult)
+        {
+            var problems = new List<string>();
+            var given = new HashSet<string>(StringComparer.Ordinal);
+            var run = RunSettings.Bind(Run.Lookup(parseResult), problems, given: given);
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException(string.Join("; ", problems) + ".");
+            }
+
+            return new ExperimentRequest
+            {
+                Run = run,
+                Given = given,
+                ErrorBounds = parseResult.GetValue(ErrorBounds),
+                Full = parseResult.GetValue(Full),
+                Engine = parseResult.GetValue(Engine),
+                Centralized = parseResult.GetValue(Centralized),
+                Output = parseResult.GetValue(Output),
+                Parallel = parseResult.GetValue(Parallel),
+                Silos = parseResult.GetValue(Silos),
+                Membership = parseResult.GetValue(Membership),
+            };
+        }
+    }
+
+    /// <summary>The request a command line gives (the root command's parse; for tests and tools).</summary>
+    /// <exception cref="ArgumentException">A setting's value does not parse (the message names it).</exception>
+    internal static ExperimentRequest Parse(params string[] args)
+    {
+        var root = new RootCommand();
+        var options = new Options();
+        options.Run.AddTo(root);
+        foreach (var option in options.Sweep)
+        {
+            root.Options.Add(option);
+        }
+
+        var parseResult = root.Parse(args);
+        return parseResult.Errors.Count > 0
+            ? throw new ArgumentException(string.Join("; ", parseResult.Errors.Select(e => e.Message)))
+            : options.Bind(parseResult);
     }
 
     /// <summary>Adds the experiment options and action to <paramref name="root"/>.</summary>
     public static void AddTo(RootCommand root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var nodeType = new Option<string?>("--node-type") { Description = $"Workload to run: {string.Join(", ", ExperimentPresets.NodeTypes)} (the paper's: {string.Join(", ", ExperimentPresets.PaperNodeTypes)})." };
-        var errorBound = new Option<double?>("--error-bound") { Description = "Run this one error bound ε instead of the workload's sweep." };
-        var errorBounds = new Option<string?>("--error-bounds") { Description = "Run these error bounds, comma-separated: \"a,b,c\"." };
-        var nodes = new Option<int?>("--nodes") { Description = "Number of nodes n (default: the paper's: 10, 10, 12, 9)." };
-        var iterations = new Option<int?>("--iterations") { Description = "Data points per node (dnn: rows in total). Default: the paper's, except kld 10000 (paper 30000) and dnn 2000 (paper 302973)." };
-        var full = new Option<bool>("--full") { Description = "Use the paper's full length for every workload (kld 30000 iterations, dnn 302973 rows; on aws hours per experiment)." };
-        var dimension = new Option<int?>("--dim") { Description = "Vector length d (default: the paper's: 40, 40, 20, 41)." };
-        var dataDir = new Option<string?>("--data-dir") { Description = "The reference's datasets/ folder (inner_product/data_file.txt, quadratic/H_matrix.txt, air_quality/PRSA_Data_*.csv, intrusion_detection/corrected). Default: seeded generated data. aws: the workload's files are uploaded to the results bucket for the coordinator." };
-        var weights = new Option<string?>("--weights") { Description = "mlp/dnn: .npz with W0, b0, W1, b1, ... (default: initialised from --seed)." };
-        var engine = new Option<string?>("--engine") { Description = $"Where it runs: grains (an Orleans silo embedded in this process: coordinator and node grains) or simulation (plain objects, one thread per error bound). Default: {ExperimentEngines.Default}." };
-        var pacing = new Option<string>("--pacing") { Description = "grains: lockstep (rounds as in the simulation; equal results) or paced (every node grain on its own timer, like the paper's AWS runs).", DefaultValueFactory = _ => "lockstep" };
-        var roundInterval = new Option<string?>("--round-interval") { Description = "Paced: time between two data updates of a node, e.g. 100ms (the default) or 1s (the paper's LS_LATENCY; aws: the lazy-sync latency by default)." };
-        var lazyLatency = new Option<string?>("--lazy-sync-latency") { Description = "Paced: time the coordinator takes before a lazy sync, e.g. 400ms (default: none; aws: the paper's, e.g. 1s)." };
-        var fullLatency = new Option<string?>("--full-sync-latency") { Description = "Paced: time the coordinator takes before a full sync, e.g. 4s (default: none; aws: the paper's, e.g. 4s)." };
-        var wanLatency = new Option<string?>("--wan-latency") { Description = "grains: one-way delay of every message between the coordinator and a node, e.g. 35ms (default: none)." };
-        var centralized = new Option<bool>("--centralized") { Description = "Run the centralisation baseline (every update sent to the coordinator) instead of AutoMon (local only)." };
-        var output = new Option<string?>("--output") { Description = "Results folder (default: results/<node_type>/<timestamp>/)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
-        var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
-        var silos = new Option<int?>("--silos") { Description = "grains: run on a local cluster of K silo processes (1 coordinator silo in us-west-2, K−1 node silos in us-east-2) instead of the embedded silo." };
-        var membership = new Option<string?>("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
-        membership.AcceptOnlyFromAmong("dynamodb", "localhost");
+        var options = new Options();
 
         // --target aws: the options of AwsTarget; local-only options are rejected with it, and these without it.
         var target = new Option<string>("--target") { Description = "local (this machine) or aws (ECS Fargate and EC2; see ops/README.md).", DefaultValueFactory = _ => AwsTarget.Local };
@@ -98,20 +151,16 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
-        Option[] localOnly = [dimension, engine, pacing, wanLatency, parallel, silos, membership];
+        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Parallel, options.Silos, options.Membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
-            [pacing.Name] = "the AWS silos always run paced, every node on its own timer",
+            ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
+            ["--pacing"] = "the AWS silos always run paced, every node on its own timer",
         };
         Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
 
-        foreach (var option in new Option[]
-                 {
-                     nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
-                     fullLatency, wanLatency, centralized, output, seed, parallel, silos, membership, target, coordinatorType, coordinatorImage, nodesPerSilo,
-                     block, credentialsCsv, awsEndpoint,
-                 })
+        options.Run.AddTo(root);
+        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint]))
         {
             root.Options.Add(option);
         }
@@ -120,7 +169,18 @@ internal static class ExperimentCommand
         {
             var console = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            if (parseResult.GetValue(nodeType) is not { } type)
+            ExperimentRequest request;
+            try
+            {
+                request = options.Bind(parseResult);
+            }
+            catch (ArgumentException e)
+            {
+                error.WriteLine($"error: {OneLine(e.Message)}");
+                return Task.FromResult(1);
+            }
+
+            if (request.Run.Function is null)
             {
                 error.WriteLine($"error: --node-type is required ({string.Join(", ", ExperimentPresets.NodeTypes)}); see --help.");
                 return Task.FromResult(1);
@@ -133,30 +193,6 @@ internal static class ExperimentCommand
                 return Task.FromResult(1);
             }
 
-            var request = new ExperimentRequest
-            {
-                NodeType = type,
-                ErrorBound = parseResult.GetValue(errorBound),
-                ErrorBounds = parseResult.GetValue(errorBounds),
-                Nodes = parseResult.GetValue(nodes),
-                Iterations = parseResult.GetValue(iterations),
-                Full = parseResult.GetValue(full),
-                Dimension = parseResult.GetValue(dimension),
-                DataDirectory = parseResult.GetValue(dataDir),
-                Weights = parseResult.GetValue(weights),
-                Engine = parseResult.GetValue(engine),
-                Pacing = parseResult.GetRequiredValue(pacing),
-                RoundInterval = parseResult.GetValue(roundInterval),
-                LazySyncLatency = parseResult.GetValue(lazyLatency),
-                FullSyncLatency = parseResult.GetValue(fullLatency),
-                WanLatency = parseResult.GetValue(wanLatency),
-                Centralized = parseResult.GetValue(centralized),
-                Output = parseResult.GetValue(output),
-                Seed = parseResult.GetValue(seed),
-                Parallel = parseResult.GetValue(parallel),
-                Silos = parseResult.GetValue(silos),
-                Membership = parseResult.GetValue(membership),
-            };
             if (aws)
             {
                 // What to run is the same request; where and how it is deployed is the AWS part.
@@ -278,20 +314,10 @@ internal static class ExperimentCommand
     {
         var preset = ExperimentPresets.Get(request.NodeType);
         var bounds = ErrorBoundsOf(request, preset);
-        var network = new NetworkSettings(
-            ParsePacing(request.Pacing),
-            ParseDuration(request.LazySyncLatency, "--lazy-sync-latency"),
-            ParseDuration(request.FullSyncLatency, "--full-sync-latency"),
-            ParseDuration(request.WanLatency, "--wan-latency"),
-            ParseDuration(request.RoundInterval, "--round-interval"));
+        var run = request.Resolve(preset);
         if (request.Parallel is < 1)
         {
             throw new ArgumentException($"--parallel must be at least 1; got {request.Parallel}.");
-        }
-
-        if (request.Iterations is not null && request.Full)
-        {
-            throw new ArgumentException("Give --iterations or --full, not both.");
         }
 
         if (Path.Exists(outputFolder) && !Directory.Exists(outputFolder))
@@ -300,25 +326,15 @@ internal static class ExperimentCommand
         }
 
         var mode = request.Centralized ? ExperimentMode.Centralization : ExperimentMode.AutoMon;
-
-        var data = ExperimentData.Load(new DataRequest
-        {
-            Preset = preset,
-            Nodes = request.Nodes ?? preset.Nodes,
-            Iterations = request.Iterations ?? (request.Full ? preset.PaperIterations : preset.QuickIterations),
-            Dimension = request.Dimension,
-            Seed = request.Seed,
-            DataDirectory = request.DataDirectory,
-            Weights = request.Weights,
-        });
+        var data = ExperimentData.Load(preset, run);
         var sweep = new SweepRequest
         {
             Preset = preset,
             Data = data,
             ErrorBounds = bounds,
+            Run = run,
+            Given = request.Given,
             Mode = mode,
-            Network = network,
-            Seed = request.Seed,
             OutputFolder = outputFolder,
             Parallelism = request.Parallel ?? Environment.ProcessorCount,
         };
@@ -367,14 +383,14 @@ internal static class ExperimentCommand
 
     internal static IReadOnlyList<double> ErrorBoundsOf(ExperimentRequest request, ExperimentPreset preset)
     {
-        if (request.ErrorBound is not null && request.ErrorBounds is not null)
+        if (request.IsGiven("error-bound") && request.ErrorBounds is not null)
         {
             throw new ArgumentException("Give --error-bound or --error-bounds, not both.");
         }
 
-        if (request.ErrorBound is { } single)
+        if (request.IsGiven("error-bound"))
         {
-            return [RequirePositive(single, "--error-bound")];
+            return [RequirePositive(request.Run.ErrorBound, "--error-bound")];
         }
 
         if (request.ErrorBounds is { } list)
@@ -422,33 +438,6 @@ internal static class ExperimentCommand
         }
 
         return folder;
-    }
-
-    internal static Pacing ParsePacing(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "lockstep" => Experiments.Pacing.Lockstep,
-        "paced" => Experiments.Pacing.Paced,
-        _ => throw new ArgumentException($"Unknown --pacing '{text}'; use lockstep or paced."),
-    };
-
-    /// <summary>"1.5", "1.5s" or "400ms" (a bare number is seconds).</summary>
-    internal static TimeSpan? ParseDuration(string? text, string option)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        var trimmed = text.Trim().ToLowerInvariant();
-        var (number, scale) = trimmed.EndsWith("ms", StringComparison.Ordinal) ? (trimmed[..^2], 1e-3)
-            : trimmed.EndsWith('s') ? (trimmed[..^1], 1.0)
-            : (trimmed, 1.0);
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
-        {
-            throw new ArgumentException($"{option} '{text}' is not a duration; give seconds (1.5, 1.5s) or milliseconds (400ms).");
-        }
-
-        return TimeSpan.FromSeconds(value * scale);
     }
 
     internal static bool IsInputError(Exception e) =>

@@ -1,3 +1,4 @@
+using AutoMon.Grains.Runs;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -122,11 +123,9 @@ internal static class ReproduceCommand
 
             var experiment = new ExperimentCommand.ExperimentRequest
             {
-                NodeType = preset.NodeType,
-                Iterations = length,
-                DataDirectory = request.DataDirectory,
+                Run = RunDefinition.Defaults with { Function = preset.NodeType, Iterations = length, DataDirectory = request.DataDirectory, Seed = request.Seed },
+                Given = new HashSet<string>(["iterations"], StringComparer.Ordinal),
                 Engine = runner.Engine,
-                Seed = request.Seed,
                 Parallel = request.Parallel,
             };
             try

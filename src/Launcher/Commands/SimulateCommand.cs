@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Results;
+using AutoMon.Silos.Hosting;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
@@ -19,37 +21,21 @@ internal static class SimulateCommand
 {
     public static Command Create()
     {
-        var function = new Option<string>("--function") { Description = $"Function: {string.Join(", ", FunctionCatalog.Names)}.", Required = true };
-        var nodes = new Option<int>("--nodes") { Description = "Number of nodes n.", Required = true };
-        var iterations = new Option<int>("--iterations") { Description = "Data points per node in the monitored part (intrusion detection: rows in total).", Required = true };
-        var window = new Option<int>("--window") { Description = "Sliding-window size W.", Required = true };
-        var dimension = new Option<int?>("--dim") { Description = "Local vector length d (default: the function's)." };
-        var errorBound = new Option<double>("--error-bound") { Description = "Additive error bound ε.", Required = true };
-        var domain = new Option<string?>("--domain") { Description = "Domain of every coordinate, \"LO,HI\", or \"none\" (default: the function's)." };
-        var neighborhood = new Option<double?>("--neighborhood") { Description = "Initial ADCD-X neighbourhood size r (default: none)." };
-        var slack = new Option<string>("--slack") { Description = "Slack: drift or none.", DefaultValueFactory = _ => "drift" };
-        var sync = new Option<string>("--sync") { Description = "Sync: eager, lazy-lru or lazy-random.", DefaultValueFactory = _ => "lazy-lru" };
-        var minF = new Option<string?>("--min-f") { Description = "Known lower bound of f, or \"none\" (default: the function's)." };
-        var maxF = new Option<string?>("--max-f") { Description = "Known upper bound of f, or \"none\" (default: the function's)." };
+        // The run's settings are every command's (RunSettings); these are simulate's own: the reference's file formats, the
+        // periodic baseline, timing repeats and the output folder.
+        var run = new SettingOptions<RunDefinition>(RunSettings.All);
         var dataFile = new Option<string?>("--data-file") { Description = "np.savetxt data file, one data point per row, rows dealt round-robin (default: generated data)." };
         var schedule = new Option<string?>("--schedule-file") { Description = "Node schedule for --data-file: one node index per row (default: round-robin)." };
         var airQuality = new Option<string?>("--air-quality") { Description = "kld: folder with the Beijing PRSA_Data_*.csv station files (one node per station)." };
         var kdd = new Option<string?>("--kdd") { Description = "dnn: the KDD Cup 99 'corrected' file (9 nodes)." };
         var hMatrix = new Option<string?>("--h-matrix") { Description = "quadratic: H_matrix.txt (default: generated from --seed)." };
-        var weights = new Option<string?>("--weights") { Description = "mlp/dnn: .npz with W0, b0, W1, b1, ... (default: initialised from --seed)." };
-        var seed = new Option<int>("--seed") { Description = "Seed of generated data and parameters.", DefaultValueFactory = _ => 0 };
-        var singleSample = new Option<bool>("--single-sample-rounds") { Description = "Close a round after every data point (the DNN experiment)." };
-        var tuning = new Option<int>("--tuning-iterations") { Description = "Data points per node in a neighbourhood-tuning prefix (used when the Hessian is not constant).", DefaultValueFactory = _ => 0 };
         var period = new Option<int?>("--period") { Description = "Periodic baseline period in rounds (default: the reference's equivalent of AutoMon's message count, max(1, floor(R·n / messages)))." };
         var repeat = new Option<int>("--repeat") { Description = "Run the simulation this many times and report the median and best data-loop time (a warm timing report).", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--output") { Description = "Output folder (created if missing; other files in it are left alone).", Required = true };
 
         var command = new Command("simulate", "Simulate AutoMon in one process with the reference's round semantics; write summary.json, sync_history.csv and function_values.csv.");
-        foreach (var option in new Option[]
-                 {
-                     function, nodes, iterations, window, dimension, errorBound, domain, neighborhood, slack, sync, minF, maxF, dataFile, schedule,
-                     airQuality, kdd, hMatrix, weights, seed, singleSample, tuning, period, repeat, output,
-                 })
+        run.AddTo(command);
+        foreach (var option in new Option[] { dataFile, schedule, airQuality, kdd, hMatrix, period, repeat, output })
         {
             command.Options.Add(option);
         }
@@ -60,29 +46,20 @@ internal static class SimulateCommand
             var error = parseResult.InvocationConfiguration.Error;
             try
             {
+                var problems = new List<string>();
+                var given = new HashSet<string>(StringComparer.Ordinal);
+                var definition = RunSettings.Bind(run.Lookup(parseResult), problems, given: given);
+                Require(problems.Count == 0, string.Join("; ", problems) + ".");
+                Require(!given.Overlaps(RunSettings.PacingNames),
+                    "simulate runs lockstep rounds in one process: --pacing, --round-interval and the latencies need the grains (the launcher's --engine grains).");
                 var request = new SimulateRequest
                 {
-                    Function = parseResult.GetRequiredValue(function),
-                    Nodes = parseResult.GetValue(nodes),
-                    Iterations = parseResult.GetValue(iterations),
-                    Window = parseResult.GetValue(window),
-                    Dimension = parseResult.GetValue(dimension),
-                    ErrorBound = parseResult.GetValue(errorBound),
-                    Domain = parseResult.GetValue(domain),
-                    Neighborhood = parseResult.GetValue(neighborhood),
-                    Slack = parseResult.GetRequiredValue(slack),
-                    Sync = parseResult.GetRequiredValue(sync),
-                    MinF = parseResult.GetValue(minF),
-                    MaxF = parseResult.GetValue(maxF),
+                    Run = definition,
                     DataFile = parseResult.GetValue(dataFile),
                     ScheduleFile = parseResult.GetValue(schedule),
                     AirQualityFolder = parseResult.GetValue(airQuality),
                     KddFile = parseResult.GetValue(kdd),
                     HMatrix = parseResult.GetValue(hMatrix),
-                    Weights = parseResult.GetValue(weights),
-                    Seed = parseResult.GetValue(seed),
-                    SingleSampleRounds = parseResult.GetValue(singleSample),
-                    TuningIterations = parseResult.GetValue(tuning),
                     Period = parseResult.GetValue(period),
                     Repeat = parseResult.GetValue(repeat),
                     Output = parseResult.GetRequiredValue(output),
@@ -104,29 +81,34 @@ internal static class SimulateCommand
     /// <summary>The simulate command's arguments.</summary>
     internal sealed record SimulateRequest
     {
-        public required string Function { get; init; }
+        /// <summary>The run: function, n, W, ε, slack, sync, ... as every command binds them.</summary>
+        public required RunDefinition Run { get; init; }
 
-        public required int Nodes { get; init; }
+        public string Function => Run.Function ?? string.Empty;
 
-        public required int Iterations { get; init; }
+        public int Nodes => Run.Nodes;
 
-        public required int Window { get; init; }
+        public int Iterations => Run.Iterations;
 
-        public int? Dimension { get; init; }
+        public int Window => Run.Window;
 
-        public required double ErrorBound { get; init; }
+        public int? Dimension => Run.Dimension;
 
-        public string? Domain { get; init; }
+        public double ErrorBound => Run.ErrorBound;
 
-        public double? Neighborhood { get; init; }
+        public double? Neighborhood => Run.Neighborhood;
 
-        public string Slack { get; init; } = "drift";
+        public string Slack => SettingText.Slack.Format(Run.Slack);
 
-        public string Sync { get; init; } = "lazy-lru";
+        public string Sync => SettingText.Sync.Format(Run.Sync);
 
-        public string? MinF { get; init; }
+        public string? Weights => Run.Weights;
 
-        public string? MaxF { get; init; }
+        public int Seed => Run.Seed;
+
+        public bool SingleSampleRounds => Run.SingleSampleRounds;
+
+        public int TuningIterations => Run.TuningIterations;
 
         public string? DataFile { get; init; }
 
@@ -137,14 +119,6 @@ internal static class SimulateCommand
         public string? KddFile { get; init; }
 
         public string? HMatrix { get; init; }
-
-        public string? Weights { get; init; }
-
-        public int Seed { get; init; }
-
-        public bool SingleSampleRounds { get; init; }
-
-        public int TuningIterations { get; init; }
 
         public int? Period { get; init; }
 
@@ -170,52 +144,63 @@ internal static class SimulateCommand
     internal static SimulateOutcome Run(SimulateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (slack, sync) = ParseVariant(request.Slack, request.Sync);
-        Require(request.Nodes >= 1, $"--nodes must be at least 1; got {request.Nodes}.");
-        Require(request.Window >= 2, $"--window must be at least 2; got {request.Window}.");
-        Require(request.Iterations >= request.Window, $"--iterations ({request.Iterations}) must be at least --window ({request.Window}): every window must fill.");
-        Require(request.ErrorBound > 0 && double.IsFinite(request.ErrorBound), $"--error-bound must be a positive number; got {ResultCsv.Format(request.ErrorBound)}.");
-        Require(request.TuningIterations >= 0, $"--tuning-iterations must not be negative; got {request.TuningIterations}.");
-        Require(request.Neighborhood is null || (request.Neighborhood > 0 && double.IsFinite(request.Neighborhood.Value)),
-            $"--neighborhood must be a positive number; got {ResultCsv.Format(request.Neighborhood ?? double.NaN)}.");
+        var problems = request.Run.Validate();
+        Require(problems.Count == 0, string.Join("; ", problems) + ".");
+        Require(request.Run.DataDirectory is null || new[] { request.DataFile, request.AirQualityFolder, request.KddFile, request.HMatrix }.All(f => f is null),
+            "Give --data-dir or the file options (--data-file, --air-quality, --kdd, --h-matrix), not both.");
+        var (slack, sync) = (request.Run.Slack, request.Run.Sync);
         Require(request.Period is null or >= 1, $"--period must be at least 1; got {request.Period}.");
         Require(request.Repeat >= 1, $"--repeat must be at least 1; got {request.Repeat}.");
         Require(Path.Exists(request.Output) is false || Directory.Exists(request.Output), $"--output {request.Output} exists and is not a folder.");
-        var workload = WorkloadOf(request.Function);
+        var workload = request.Run.Workload;
         var sources = new[] { request.DataFile, request.AirQualityFolder, request.KddFile }.Count(s => s is not null);
         Require(sources <= 1, "Give at most one of --data-file, --air-quality and --kdd.");
         Require(request.AirQualityFolder is null || workload == Workload.AirQualityKld, "--air-quality is the data of --function kld.");
         Require(request.KddFile is null || workload == Workload.IntrusionDetection, "--kdd is the data of --function dnn.");
         Require(request.ScheduleFile is null || request.DataFile is not null, "--schedule-file goes with --data-file.");
 
-        var d = request.Dimension ?? FunctionCatalog.DefaultDimension(request.Function);
-        double[,]? h = null;
-        if (workload == Workload.Quadratic)
+        var kind = Workloads.StreamKindOf(workload);
+        MonitoredFunction function;
+        DataSet data;
+        string source;
+        if (request.DataFile is null && request.AirQualityFolder is null && request.KddFile is null && request.HMatrix is null)
         {
-            h = request.HMatrix is not null ? NumpyTextFile.ReadHMatrix(request.HMatrix, d) : DataGenerators.QuadraticHMatrix(d, request.Seed);
+            // Generated data or the reference's datasets/ folder: the loader every command shares.
+            var inputs = RunInputs.Load(request.Run);
+            (function, data, source) = (inputs.Function, inputs.Data, inputs.Source);
         }
         else
         {
-            Require(request.HMatrix is null, "--h-matrix is only for --function quadratic.");
+            var d = request.Run.EffectiveDimension;
+            double[,]? h = null;
+            if (workload == Workload.Quadratic)
+            {
+                h = request.HMatrix is not null ? NumpyTextFile.ReadHMatrix(request.HMatrix, d) : DataGenerators.QuadraticHMatrix(d, request.Seed);
+            }
+            else
+            {
+                Require(request.HMatrix is null, "--h-matrix is only for --function quadratic.");
+            }
+
+            var catalog = FunctionCatalog.Create(request.Function, new FunctionOptions
+            {
+                Dimension = d,
+                HMatrix = h,
+                WeightsPath = request.Weights,
+                Seed = request.Seed,
+            });
+            var domain = request.Run.Domain;
+            function = catalog with
+            {
+                Domain = domain is null ? catalog.Domain : domain.Value.IsNone ? null : (domain.Value.Low, domain.Value.High),
+                MinValue = request.Run.MinF ?? catalog.MinValue,
+                MaxValue = request.Run.MaxF ?? catalog.MaxValue,
+            };
+            Require(function.MinValue <= function.MaxValue, $"--min-f {ResultCsv.Format(function.MinValue)} is above --max-f {ResultCsv.Format(function.MaxValue)}.");
+            data = LoadData(request, workload, kind, d);
+            source = request.DataFile ?? request.AirQualityFolder ?? request.KddFile ?? $"generated (seed {request.Seed})";
         }
 
-        var catalog = FunctionCatalog.Create(request.Function, new FunctionOptions
-        {
-            Dimension = d,
-            HMatrix = h,
-            WeightsPath = request.Weights,
-            Seed = request.Seed,
-        });
-        var function = catalog with
-        {
-            Domain = request.Domain is null ? catalog.Domain : ParseDomain(request.Domain),
-            MinValue = request.MinF is null ? catalog.MinValue : ParseBound(request.MinF, "--min-f", double.NegativeInfinity),
-            MaxValue = request.MaxF is null ? catalog.MaxValue : ParseBound(request.MaxF, "--max-f", double.PositiveInfinity),
-        };
-        Require(function.MinValue <= function.MaxValue, $"--min-f {ResultCsv.Format(function.MinValue)} is above --max-f {ResultCsv.Format(function.MaxValue)}.");
-
-        var kind = Workloads.StreamKindOf(workload);
-        var data = LoadData(request, workload, kind, d);
         var options = new SimulationOptions
         {
             Function = function,
@@ -241,7 +226,7 @@ internal static class SimulateCommand
         var timing = new Timing(walls.Length, walls[walls.Length / 2], walls[0]);
 
         Directory.CreateDirectory(request.Output);
-        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.Summary), Summary(request, function, result, timing));
+        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.Summary), Summary(request, function, result, timing, source));
         ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.SyncHistory), ResultCsv.SyncHistory(result.Statistics.FullSyncs));
         ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.FunctionValues), ResultCsv.FunctionValues(result.Statistics.Rounds));
         return new SimulateOutcome(request, function, result, timing, Path.GetFullPath(request.Output));
@@ -293,87 +278,7 @@ internal static class SimulateCommand
         return new DataSet(part.Values.ToArray(), part.PointLength, part.NodeSchedule.ToArray(), part.NodeCount, data.TuningRowCount);
     }
 
-    private static (SlackType Slack, SyncType Sync) ParseVariant(string slack, string sync)
-    {
-        var slackType = slack.Trim().ToLowerInvariant() switch
-        {
-            "drift" => SlackType.Drift,
-            "none" or "noslack" or "no-slack" => SlackType.NoSlack,
-            _ => throw new ArgumentException($"Unknown --slack '{slack}'; use drift or none."),
-        };
-        var syncType = sync.Trim().ToLowerInvariant() switch
-        {
-            "eager" => SyncType.Eager,
-            "lazy-lru" or "lru" => SyncType.LazyLRU,
-            "lazy-random" or "random" => SyncType.LazyRandom,
-            _ => throw new ArgumentException($"Unknown --sync '{sync}'; use eager, lazy-lru or lazy-random."),
-        };
-        if (slackType == SlackType.NoSlack && syncType.IsLazy())
-        {
-            throw new ArgumentException($"--slack none works only with --sync eager (lazy sync moves slack between nodes); got --sync {sync}.");
-        }
-
-        return (slackType, syncType);
-    }
-
-    private static Workload WorkloadOf(string function)
-    {
-        var key = function.Trim().ToLowerInvariant().Replace('-', '_');
-        if (key == "dnn")
-        {
-            return Workload.IntrusionDetection;
-        }
-
-        if (Workloads.TryParse(key, out var workload))
-        {
-            return workload;
-        }
-
-        // The catalog's own message lists the known names.
-        _ = FunctionCatalog.DefaultDimension(function);
-        throw new ArgumentException($"Function '{function}' has no data generator.");
-    }
-
-    private static (double Low, double High)? ParseDomain(string text)
-    {
-        if (text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length != 2
-            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var low)
-            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var high))
-        {
-            throw new FormatException($"--domain '{text}' is not \"LO,HI\" (or \"none\").");
-        }
-
-        if (!(low < high) || double.IsNaN(low) || double.IsNaN(high))
-        {
-            throw new ArgumentException($"--domain needs LO < HI; got {ResultCsv.Format(low)},{ResultCsv.Format(high)}.");
-        }
-
-        return (low, high);
-    }
-
-    private static double ParseBound(string text, string option, double none)
-    {
-        var trimmed = text.Trim();
-        if (trimmed.Equals("none", StringComparison.OrdinalIgnoreCase))
-        {
-            return none;
-        }
-
-        if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
-        {
-            throw new FormatException($"{option} '{text}' is not a number (or \"none\").");
-        }
-
-        return value;
-    }
-
-    private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result, Timing timing) =>
+    private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result, Timing timing, string source) =>
         ResultFiles.Json(json =>
         {
             json.WriteStartObject();
@@ -392,7 +297,7 @@ internal static class SimulateCommand
                 Slack = request.Slack,
                 Sync = request.Sync,
                 SingleSampleRounds = request.SingleSampleRounds,
-                Data = request.DataFile ?? request.AirQualityFolder ?? request.KddFile ?? $"generated (seed {request.Seed})",
+                Data = source,
             });
             json.WriteEndObject();
             json.WriteEndObject();

@@ -1,4 +1,6 @@
 using System.Globalization;
+using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Runs;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
@@ -15,27 +17,7 @@ namespace AutoMon.Launcher.Experiments;
 /// <param name="Recipe">The function's catalog name and options.</param>
 internal sealed record WorkloadData(MonitoredFunction Function, StreamKind StreamKind, DataSet Data, int Iterations, int TuningIterations, string Source)
 {
-    public required FunctionRecipe Recipe { get; init; }
-}
-
-/// <summary>What to load or generate.</summary>
-internal sealed record DataRequest
-{
-    public required ExperimentPreset Preset { get; init; }
-
-    public required int Nodes { get; init; }
-
-    public required int Iterations { get; init; }
-
-    public int? Dimension { get; init; }
-
-    public int Seed { get; init; }
-
-    /// <summary>The reference's <c>datasets/</c> folder, or one workload's folder in it (null: generated data).</summary>
-    public string? DataDirectory { get; init; }
-
-    /// <summary>mlp/dnn: a .npz of W0, b0, W1, b1, ... (null: initialised from the seed).</summary>
-    public string? Weights { get; init; }
+    public required FunctionSpec Recipe { get; init; }
 }
 
 /// <summary>
@@ -71,70 +53,18 @@ internal static class ExperimentData
         }
     }
 
-    public static WorkloadData Load(DataRequest request)
+    /// <summary>The function and rows of <paramref name="run"/> (the preset applied), checked against the workload's shape.</summary>
+    public static WorkloadData Load(ExperimentPreset preset, RunDefinition run)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var preset = request.Preset;
-        var d = request.Dimension ?? preset.Dimension;
-        if (request.Nodes < 1)
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Nodes < 1)
         {
-            throw new ArgumentException($"--nodes must be at least 1; got {request.Nodes}.");
+            throw new ArgumentException($"--nodes must be at least 1; got {run.Nodes}.");
         }
 
-        ValidateShape(preset, request.Nodes, request.Iterations, preset.Window, preset.SingleSampleRounds);
-
-        var kind = Workloads.StreamKindOf(preset.Workload);
-        string? folder = request.DataDirectory is null ? null : ReferenceDatasets.WorkloadFolder(request.DataDirectory, preset.NodeType);
-        double[,]? h = null;
-        if (preset.Workload == Workload.Quadratic)
-        {
-            h = folder is not null
-                ? ReferenceDatasets.ReadHMatrix(folder, preset.NodeType, d)
-                : DataGenerators.QuadraticHMatrix(d, request.Seed);
-        }
-
-        if (request.Weights is not null && !File.Exists(request.Weights))
-        {
-            throw new FileNotFoundException($"--weights file not found: {request.Weights}");
-        }
-
-        var recipe = new FunctionRecipe(preset.Function, new FunctionOptions
-        {
-            Dimension = d,
-            HMatrix = h,
-            WeightsPath = request.Weights is null ? null : Path.GetFullPath(request.Weights),
-            Seed = request.Seed,
-        });
-        var function = FunctionCatalog.Create(recipe.Name, recipe.Options);
-
-        if (folder is null)
-        {
-            var tuning = preset.TuningIterations;
-            var data = DataGenerators.Generate(preset.Workload, new GeneratorOptions(request.Nodes, request.Iterations, d, request.Seed, tuning));
-            return new WorkloadData(function, kind, data, request.Iterations, tuning,
-                string.Create(CultureInfo.InvariantCulture, $"generated (seed {request.Seed})")) { Recipe = recipe };
-        }
-
-        var loaded = ReferenceDatasets.Load(folder, ReferenceRequest(request, d));
-        return new WorkloadData(function, kind, loaded.Data, request.Iterations, loaded.TuningIterations, loaded.Source) { Recipe = recipe };
-    }
-
-    /// <summary>
-    /// The shared loader's request for <paramref name="request"/>: the preset's numbers made explicit (kld and dnn skip the
-    /// reference's tuning rows, the data-file workloads keep their tuning prefix).
-    /// </summary>
-    private static ReferenceDataRequest ReferenceRequest(DataRequest request, int dimension)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return new ReferenceDataRequest
-        {
-            Workload = request.Preset.Workload,
-            NodeType = request.Preset.NodeType,
-            Nodes = request.Nodes,
-            Iterations = request.Iterations,
-            Dimension = dimension,
-            TuningIterations = request.Preset.TuningIterations,
-            SkippedIterations = request.Preset.SkippedDataIterations,
-        };
+        ValidateShape(preset, run.Nodes, run.Iterations, run.Window, run.SingleSampleRounds);
+        var inputs = RunInputs.Load(run);
+        return new WorkloadData(inputs.Function, inputs.StreamKind, inputs.Data, run.Iterations, inputs.TuningIterations, inputs.Source) { Recipe = inputs.Spec };
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoMon.Grains.Runs;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol.Data;
 
@@ -48,6 +49,29 @@ internal sealed record ExperimentPreset(
     TimeSpan FullSyncLatency,
     IReadOnlyList<int> PeriodicPeriods)
 {
+    /// <summary>
+    /// <paramref name="run"/> with this workload's settings wherever <paramref name="given"/> does not name the setting:
+    /// the function, n, d, W, the length (the paper's with <paramref name="full"/>, else the quick one), the tuning prefix,
+    /// single-sample rounds and, for data files, the rows the reference skips. Error bound and neighbourhood are per
+    /// experiment (<see cref="ErrorBounds"/>, <see cref="NeighborhoodFor"/>).
+    /// </summary>
+    public RunDefinition Apply(RunDefinition run, IReadOnlySet<string> given, bool full)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(given);
+        return run with
+        {
+            Function = Function,
+            Nodes = given.Contains("nodes") ? run.Nodes : Nodes,
+            Dimension = run.Dimension ?? Dimension,
+            Window = given.Contains("window") ? run.Window : Window,
+            Iterations = given.Contains("iterations") ? run.Iterations : full ? PaperIterations : QuickIterations,
+            TuningIterations = given.Contains("tuning-iterations") ? run.TuningIterations : TuningIterations,
+            SingleSampleRounds = given.Contains("single-sample-rounds") ? run.SingleSampleRounds : SingleSampleRounds,
+            SkipIterations = given.Contains("skip-iterations") || run.DataDirectory is null ? run.SkipIterations : SkippedDataIterations,
+        };
+    }
+
     /// <summary>True for the four workloads of the paper's distributed experiments.</summary>
     public bool IsPaperWorkload => ExperimentPresets.PaperNodeTypes.Contains(NodeType);
 
@@ -95,15 +119,7 @@ internal static class ExperimentPresets
     public static ExperimentPreset Get(string nodeType)
     {
         ArgumentNullException.ThrowIfNull(nodeType);
-        var key = nodeType.Trim().ToLowerInvariant().Replace('-', '_');
-        key = key switch
-        {
-            "rosenbrock" => "rozenbrock",
-            "intrusion_detection" or "dnn_intrusion_detection" => "dnn",
-            "kld_air_quality" or "kl_divergence" => "kld",
-            _ => key,
-        };
-        return ByName.TryGetValue(key, out var preset)
+        return FunctionCatalog.TryResolve(nodeType, out var key) && ByName.TryGetValue(key, out var preset)
             ? preset
             : throw new ArgumentException($"Unknown --node-type '{nodeType}'. Known node types: {string.Join(", ", NodeTypes)}.");
     }

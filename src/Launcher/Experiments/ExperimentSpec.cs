@@ -1,19 +1,11 @@
+using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Runs;
 using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Simulation;
 
 namespace AutoMon.Launcher.Experiments;
-
-/// <summary>How nodes are driven through the data.</summary>
-internal enum Pacing
-{
-    /// <summary>Round by round, all violations of a round resolved before the next (the simulation's semantics).</summary>
-    Lockstep,
-
-    /// <summary>Each node on its own clock, as the distributed experiments run (lazy/full-sync latencies apply).</summary>
-    Paced,
-}
 
 /// <summary>What runs: AutoMon, or the centralisation baseline (every update sent to the coordinator).</summary>
 internal enum ExperimentMode
@@ -35,12 +27,25 @@ internal sealed record NetworkSettings(
     TimeSpan? WanLatency = null,
     TimeSpan? RoundInterval = null)
 {
+    /// <summary>
+    /// The network settings of <paramref name="run"/>; each setting at the run definition's default is null ("not set"),
+    /// as config.json records it.
+    /// </summary>
+    public static NetworkSettings Of(RunDefinition run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var defaults = RunDefinition.Defaults;
+        return new NetworkSettings(
+            run.Pacing,
+            run.LazySyncLatency == defaults.LazySyncLatency ? null : run.LazySyncLatency,
+            run.FullSyncLatency == defaults.FullSyncLatency ? null : run.FullSyncLatency,
+            run.WanLatency == defaults.WanLatency ? null : run.WanLatency,
+            run.RoundInterval == defaults.RoundInterval ? null : run.RoundInterval);
+    }
+
     /// <summary>True when everything is the default (what the in-process simulation does).</summary>
     public bool IsDefault => Pacing == Pacing.Lockstep && LazySyncLatency is null && FullSyncLatency is null && WanLatency is null && RoundInterval is null;
 }
-
-/// <summary>How to build a catalog function again: its name and the options it was built with.</summary>
-internal sealed record FunctionRecipe(string Name, FunctionOptions Options);
 
 /// <summary>One experiment: one workload, one error bound, its data, how to run it.</summary>
 internal sealed record ExperimentSpec
@@ -52,7 +57,7 @@ internal sealed record ExperimentSpec
     public required MonitoredFunction Function { get; init; }
 
     /// <summary>f's catalog name and parameters, for engines that rebuild it elsewhere (e.g. in every grain).</summary>
-    public required FunctionRecipe Recipe { get; init; }
+    public required FunctionSpec Recipe { get; init; }
 
     /// <summary>How rows become local vectors.</summary>
     public required StreamKind StreamKind { get; init; }
@@ -78,6 +83,12 @@ internal sealed record ExperimentSpec
     /// <summary>Close a round after every data point.</summary>
     public bool SingleSampleRounds { get; init; }
 
+    /// <summary>Slack type.</summary>
+    public SlackType Slack { get; init; } = SlackType.Drift;
+
+    /// <summary>Sync type.</summary>
+    public SyncType Sync { get; init; } = SyncType.LazyLRU;
+
     /// <summary>AutoMon or centralisation.</summary>
     public ExperimentMode Mode { get; init; } = ExperimentMode.AutoMon;
 
@@ -97,8 +108,8 @@ internal sealed record ExperimentSpec
         StreamKind = StreamKind,
         WindowSize = WindowSize,
         ErrorBound = ErrorBound,
-        SlackType = SlackType.Drift,
-        SyncType = SyncType.LazyLRU,
+        SlackType = Slack,
+        SyncType = Sync,
         NeighborhoodSize = NeighborhoodSize,
         SingleSampleRounds = SingleSampleRounds,
     };

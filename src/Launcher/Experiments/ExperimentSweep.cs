@@ -1,4 +1,6 @@
 using System.Globalization;
+using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Results;
 
 namespace AutoMon.Launcher.Experiments;
@@ -15,9 +17,15 @@ internal sealed record SweepRequest
 
     public ExperimentMode Mode { get; init; } = ExperimentMode.AutoMon;
 
-    public NetworkSettings Network { get; init; } = new();
+    /// <summary>The run, the workload's preset applied (its error bound and neighbourhood are set per experiment).</summary>
+    public required RunDefinition Run { get; init; }
 
-    public int Seed { get; init; }
+    /// <summary>The run settings the user gave (a given neighbourhood holds for every error bound).</summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    public NetworkSettings Network => NetworkSettings.Of(Run);
+
+    public int Seed => Run.Seed;
 
     /// <summary>The sweep's folder; each error bound gets a folder in it.</summary>
     public required string OutputFolder { get; init; }
@@ -33,12 +41,14 @@ internal sealed record SweepRequest
         Recipe = Data.Recipe,
         StreamKind = Data.StreamKind,
         Data = Data.Data,
-        WindowSize = Preset.Window,
+        WindowSize = Run.Window,
         Iterations = Data.Iterations,
         TuningIterations = Data.TuningIterations,
         ErrorBound = errorBound,
-        NeighborhoodSize = Preset.NeighborhoodFor(errorBound),
-        SingleSampleRounds = Preset.SingleSampleRounds,
+        NeighborhoodSize = Given.Contains("neighborhood") ? Run.Neighborhood : Preset.NeighborhoodFor(errorBound),
+        SingleSampleRounds = Run.SingleSampleRounds,
+        Slack = Run.Slack,
+        Sync = Run.Sync,
         Mode = Mode,
         Network = Network,
         Seed = Seed,

@@ -113,27 +113,19 @@ internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncD
     /// <summary>The grains' experiment settings for <paramref name="spec"/>.</summary>
     internal static ExperimentConfig ToConfig(ExperimentSpec spec)
     {
-        var recipe = spec.Recipe;
-        var h = recipe.Options.HMatrix;
         var network = spec.Network;
         return new ExperimentConfig
         {
-            Function = new FunctionSpec
-            {
-                Name = recipe.Name,
-                Dimension = spec.Function.Dimension,
-                Seed = recipe.Options.Seed,
-                HMatrix = h is null ? [] : [.. h.Cast<double>()],
-                HMatrixPath = recipe.Options.HMatrixPath,
-                WeightsPath = recipe.Options.WeightsPath,
-            },
+            Function = spec.Recipe,
             NodeCount = spec.Data.NodeCount,
             StreamKind = spec.StreamKind,
             WindowSize = spec.WindowSize,
             ErrorBound = spec.ErrorBound,
             NeighborhoodSize = spec.NeighborhoodSize,
             SingleSampleRounds = spec.SingleSampleRounds,
-            Pacing = network.Pacing == Pacing.Paced ? GrainsPacing.Paced : GrainsPacing.Lockstep,
+            SlackType = spec.Slack,
+            SyncType = spec.Sync,
+            Pacing = network.Pacing,
             RoundInterval = network.RoundInterval ?? DefaultRoundInterval,
             LazySyncLatency = network.LazySyncLatency ?? TimeSpan.Zero,
             FullSyncLatency = network.FullSyncLatency ?? TimeSpan.Zero,

@@ -1,3 +1,4 @@
+using Pacing = AutoMon.Grains.Experiments.Pacing;
 using System.Diagnostics;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;

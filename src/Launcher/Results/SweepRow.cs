@@ -1,3 +1,4 @@
+using Pacing = AutoMon.Grains.Experiments.Pacing;
 using System.Globalization;
 using System.Text;
 using AutoMon.Launcher.Experiments;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AutoMon.Numerics.AutoDiff;
 
@@ -162,17 +163,36 @@ public static class FunctionCatalog
         return network;
     }
 
+    // The one table of other spellings: the reference's workload and experiment names for the same functions.
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
+    {
+        ["rosenbrock"] = "rozenbrock",
+        ["kl_divergence"] = "kld",
+        ["kld_air_quality"] = "kld",
+        ["intrusion_detection"] = "dnn",
+        ["dnn_intrusion_detection"] = "dnn",
+    };
+
+    /// <summary>
+    /// The catalog name of <paramref name="name"/>: any case, '-' for '_', and the reference's other names
+    /// (rosenbrock, kl_divergence, kld_air_quality, intrusion_detection, dnn_intrusion_detection).
+    /// </summary>
+    public static bool TryResolve(string? name, [NotNullWhen(true)] out string? canonical)
+    {
+        var key = (name ?? string.Empty).Trim().ToLowerInvariant().Replace('-', '_');
+        key = Aliases.GetValueOrDefault(key, key);
+        canonical = Names.Contains(key) ? key : null;
+        return canonical is not null;
+    }
+
+    /// <summary>The catalog name of <paramref name="name"/> (<see cref="TryResolve"/>).</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
+    public static string Resolve(string name) => TryResolve(name, out var canonical) ? canonical : throw UnknownFunction(name);
+
     private static string Normalize(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var key = name.Trim().ToLowerInvariant().Replace('-', '_');
-        return key switch
-        {
-            "rosenbrock" => "rozenbrock",
-            "inner-product" => "inner_product",
-            "kl_divergence" => "kld",
-            _ => key,
-        };
+        return TryResolve(name, out var canonical) ? canonical : name.Trim().ToLowerInvariant();
     }
 
     private static ArgumentException UnknownFunction(string name) =>

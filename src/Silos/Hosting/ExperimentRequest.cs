@@ -1,58 +1,23 @@
 using System.Globalization;
 using AutoMon.Grains.Experiments;
-using AutoMon.Numerics.Functions;
-using AutoMon.Protocol;
+using AutoMon.Grains.Runs;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
+using static AutoMon.Grains.Runs.SettingBinder;
 
 namespace AutoMon.Silos.Hosting;
 
 /// <summary>
-/// An experiment a silo runs after it starts (<c>--experiment WORKLOAD</c>): a generated workload (the seeded generators of
-/// the protocol core) or the reference's data files (<c>--data-dir</c>, or <c>--data-s3-uri</c> downloaded first), the
-/// simulate command's settings, and how the grains are paced.
+/// A run a silo drives after it starts (<c>--function F</c>, or its alias <c>--experiment F</c>): the
+/// <see cref="RunDefinition"/> every command shares, plus what only a silo-hosted experiment needs — its id, where its
+/// results go (a folder, S3), where its data comes from on S3, and how long to wait for the cluster.
 /// </summary>
 public sealed record ExperimentRequest
 {
-    /// <summary>Workload name (inner_product, quadratic, rozenbrock, variance, entropy, cosine_similarity, sine, mlp, quadratic_inverse, intrusion_detection, kld).</summary>
-    public required string Workload { get; init; }
+    /// <summary>What runs.</summary>
+    public required RunDefinition Run { get; init; }
 
-    public int Nodes { get; init; } = 10;
-
-    /// <summary>Data points per node in the monitored part.</summary>
-    public int Iterations { get; init; } = 100;
-
-    /// <summary>d (null: the function's default).</summary>
-    public int? Dimension { get; init; }
-
-    public int Window { get; init; } = 20;
-
-    public double ErrorBound { get; init; } = 0.3;
-
-    public SlackType Slack { get; init; } = SlackType.Drift;
-
-    public SyncType Sync { get; init; } = SyncType.LazyLRU;
-
-    public double? Neighborhood { get; init; }
-
-    /// <summary>Seed of the data and of the function's parameters.</summary>
-    public int Seed { get; init; }
-
-    public int TuningIterations { get; init; }
-
-    public bool SingleSampleRounds { get; init; }
-
-    public Pacing Pacing { get; init; } = Pacing.Lockstep;
-
-    public TimeSpan RoundInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    public TimeSpan LazySyncLatency { get; init; }
-
-    public TimeSpan FullSyncLatency { get; init; }
-
-    public TimeSpan WanLatency { get; init; }
-
-    /// <summary>Experiment id (null: the workload and a timestamp).</summary>
+    /// <summary>Experiment id (null: the function and a timestamp).</summary>
     public string? ExperimentId { get; init; }
 
     /// <summary>Where to write summary.json, sync_history.csv and function_values.csv (null: print the summary only).</summary>
@@ -61,173 +26,170 @@ public sealed record ExperimentRequest
     /// <summary>Wait until the cluster has this many active silos before starting (a coordinator waiting for node silos).</summary>
     public int WaitForSilos { get; init; }
 
-    /// <summary>Lockstep look-ahead cap in rounds.</summary>
-    public int Lookahead { get; init; } = 64;
-
-    /// <summary>
-    /// Upload the result files here when done (summary.json last), or error.txt when the experiment fails; null: none.
-    /// </summary>
-    public S3Folder? ResultsS3 { get; init; }
-
-    /// <summary>
-    /// The reference's <c>datasets/</c> folder, or the workload's folder in it, to read instead of generating (null:
-    /// generated data); the silo sets it to the download folder of <see cref="DataS3"/>.
-    /// </summary>
-    public string? DataDirectory { get; init; }
-
-    /// <summary>Where the launcher uploaded the workload's data files; downloaded into a temporary <see cref="DataDirectory"/> first.</summary>
-    public S3Folder? DataS3 { get; init; }
-
-    /// <summary>
-    /// mlp/dnn: the network's .npz; read here and sent inline with the function (<see cref="FunctionSpec.WeightsNpz"/>), so
-    /// node silos on other machines need no copy. Null: initialised from <see cref="Seed"/>.
-    /// </summary>
-    public string? WeightsPath { get; init; }
-
-    /// <summary>Where the launcher uploaded the weights (one .npz); downloaded into a temporary <see cref="WeightsPath"/> first.</summary>
-    public S3Folder? WeightsS3 { get; init; }
-
-    /// <summary>Data files, kld and dnn: hours per station or rows per node skipped at the start (the reference's tuning rows).</summary>
-    public int SkipIterations { get; init; }
-
     /// <summary>How long to wait for <see cref="WaitForSilos"/> silos (cloud tasks take minutes to start and pull the image).</summary>
     public TimeSpan SiloWaitTimeout { get; init; } = TimeSpan.FromMinutes(20);
 
+    /// <summary>Lockstep look-ahead cap in rounds.</summary>
+    public int Lookahead { get; init; } = 64;
+
+    /// <summary>Upload the result files to this <c>s3://bucket/prefix/</c> when done (summary.json last; error.txt on failure).</summary>
+    public string? ResultsS3Uri { get; init; }
+
+    /// <summary>The results bucket's region.</summary>
+    public string? ResultsS3Region { get; init; }
+
+    /// <summary>Another S3 endpoint for every S3 folder (e.g. a local emulator).</summary>
+    public string? S3ServiceUrl { get; init; }
+
+    /// <summary>Download this <c>s3://</c> folder (the launcher's upload of a datasets/ folder) and use it as the data directory.</summary>
+    public string? DataS3Uri { get; init; }
+
+    /// <summary>The data bucket's region.</summary>
+    public string? DataS3Region { get; init; }
+
+    /// <summary>Download the one .npz under this <c>s3://</c> folder and use it as the weights.</summary>
+    public string? WeightsS3Uri { get; init; }
+
+    /// <summary>The weights bucket's region.</summary>
+    public string? WeightsS3Region { get; init; }
+
+    /// <summary>The function as given.</summary>
+    public string Workload => Run.Function ?? string.Empty;
+
+    /// <summary>See <see cref="RunDefinition.DataDirectory"/>.</summary>
+    public string? DataDirectory => Run.DataDirectory;
+
+    /// <summary>See <see cref="RunDefinition.Weights"/>.</summary>
+    public string? WeightsPath => Run.Weights;
+
+    /// <summary>Where the results go on S3 (null: nowhere).</summary>
+    public S3Folder? ResultsS3 => Folder(ResultsS3Uri, ResultsS3Region, "--results-s3-uri");
+
+    /// <summary>Where the data comes from on S3 (null: not from S3).</summary>
+    public S3Folder? DataS3 => Folder(DataS3Uri, DataS3Region, "--data-s3-uri");
+
+    /// <summary>Where the weights come from on S3 (null: not from S3).</summary>
+    public S3Folder? WeightsS3 => Folder(WeightsS3Uri, WeightsS3Region, "--weights-s3-uri");
+
+    /// <summary>The experiment id to use.</summary>
+    public string EffectiveExperimentId =>
+        ExperimentId ?? string.Create(CultureInfo.InvariantCulture, $"{Run.FunctionName ?? Workload}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+
+    /// <summary>The settings of a silo-hosted experiment besides its run (section <c>Experiment</c>, as the run's).</summary>
+    public static IReadOnlyList<Setting<ExperimentRequest>> Settings { get; } =
+    [
+        new Setting<ExperimentRequest, string?>("experiment-id", "Experiment id (default: the function and the time).",
+            r => r.ExperimentId, (r, v) => r with { ExperimentId = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("output", "Folder for summary.json, sync_history.csv and function_values.csv.",
+            r => r.OutputDirectory, (r, v) => r with { OutputDirectory = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, int>("wait-for-silos", "Wait until the cluster has this many active silos before starting.",
+            r => r.WaitForSilos, (r, v) => r with { WaitForSilos = v }, ParseInt, SettingText.Format),
+        new Setting<ExperimentRequest, TimeSpan>("silo-wait-timeout", "How long to wait for --wait-for-silos (default 20m).",
+            r => r.SiloWaitTimeout, (r, v) => r with { SiloWaitTimeout = v }, ParseDuration, SettingText.FormatDuration),
+        new Setting<ExperimentRequest, int>("lookahead", "Lockstep: rounds a step may look ahead (0: one round per step; default 64).",
+            r => r.Lookahead, (r, v) => r with { Lookahead = v }, ParseInt, SettingText.Format),
+        new Setting<ExperimentRequest, string?>("results-s3-uri", "Upload the result files to s3://BUCKET/PREFIX/ when done (summary.json last; error.txt if it fails).",
+            r => r.ResultsS3Uri, (r, v) => r with { ResultsS3Uri = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("results-s3-region", "The results bucket's AWS region.",
+            r => r.ResultsS3Region, (r, v) => r with { ResultsS3Region = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("s3-service-url", "S3 endpoint URL, e.g. a local emulator.",
+            r => r.S3ServiceUrl, (r, v) => r with { S3ServiceUrl = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("data-s3-uri", "Download s3://BUCKET/PREFIX/ (the launcher's upload of a datasets/ folder) and use it as --data-dir.",
+            r => r.DataS3Uri, (r, v) => r with { DataS3Uri = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("data-s3-region", "The data bucket's AWS region.",
+            r => r.DataS3Region, (r, v) => r with { DataS3Region = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("weights-s3-uri", "mlp/dnn: download the one .npz under s3://BUCKET/PREFIX/ and use it as --weights.",
+            r => r.WeightsS3Uri, (r, v) => r with { WeightsS3Uri = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, string?>("weights-s3-region", "The weights bucket's AWS region.",
+            r => r.WeightsS3Region, (r, v) => r with { WeightsS3Region = v }, ParseText, v => v!),
+    ];
+
+    /// <summary>The request's defaults (for writing command lines: what equals them is left out).</summary>
+    public static ExperimentRequest Defaults { get; } = new() { Run = RunDefinition.Defaults };
+
+    /// <summary>The command line of this request: the run's settings, then the hosting ones.</summary>
+    public IEnumerable<string> ToArguments() =>
+        RunSettings.ToArguments(Run).Concat(SettingBinder.ToArguments(Settings, this, Defaults));
+
+    /// <summary>Every problem with the request, each naming its setting; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>(Run.Validate());
+        if (S3ServiceUrl is { } url && !System.Uri.TryCreate(url, UriKind.Absolute, out _))
+        {
+            problems.Add($"--s3-service-url '{url}' is not an absolute URL");
+        }
+
+        CheckFolder(ResultsS3Uri, ResultsS3Region, "--results-s3-uri", "--results-s3-region", problems);
+        CheckFolder(DataS3Uri, DataS3Region, "--data-s3-uri", "--data-s3-region", problems);
+        CheckFolder(WeightsS3Uri, WeightsS3Region, "--weights-s3-uri", "--weights-s3-region", problems);
+        if (S3ServiceUrl is not null && ResultsS3Uri is null && DataS3Uri is null && WeightsS3Uri is null)
+        {
+            problems.Add("--s3-service-url goes with --results-s3-uri, --data-s3-uri or --weights-s3-uri");
+        }
+
+        if (Run.Weights is not null && WeightsS3Uri is not null)
+        {
+            problems.Add("give --weights or --weights-s3-uri, not both");
+        }
+
+        if (Run.DataDirectory is not null && DataS3Uri is not null)
+        {
+            problems.Add("give --data-dir or --data-s3-uri, not both");
+        }
+
+        // Data downloaded from S3 becomes the data directory, so skipping applies to it too.
+        problems.RemoveAll(p => DataS3Uri is not null && p.StartsWith("--skip-iterations applies", StringComparison.Ordinal));
+        if (WaitForSilos < 0)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--wait-for-silos must not be negative; got {WaitForSilos}"));
+        }
+
+        if (Lookahead < 0)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--lookahead must not be negative; got {Lookahead}"));
+        }
+
+        if (SiloWaitTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"--silo-wait-timeout must be positive; got {SettingText.FormatDuration(SiloWaitTimeout)}");
+        }
+
+        return problems;
+    }
+
     /// <summary>The experiment's configuration and its data: generated, or read from <see cref="DataDirectory"/>.</summary>
-    /// <exception cref="ArgumentException">Unknown workload or settings that do not fit it.</exception>
+    /// <exception cref="ArgumentException">Settings that do not fit the function.</exception>
     /// <exception cref="IOException">A data folder or file is missing (the message names it).</exception>
     /// <exception cref="DataFormatException">A data file is malformed or too short.</exception>
     public (ExperimentConfig Config, DataSet Data) Build()
     {
-        if (!Workloads.TryParse(Workload, out var workload))
-        {
-            throw new ArgumentException($"Unknown workload '{Workload}'. Known workloads: {string.Join(", ", Workloads.Names.Order(StringComparer.Ordinal))}.");
-        }
+        var inputs = RunInputs.Load(Run);
+        return (inputs.ToExperimentConfig(Run), inputs.Data);
+    }
 
-        if (SkipIterations < 0)
-        {
-            throw new ArgumentException($"--skip-iterations must be at least 0; got {SkipIterations}.");
-        }
+    private S3Folder? Folder(string? uri, string? region, string option) =>
+        uri is not null && S3Folder.TryParse(uri, out var folder, out _, option) ? folder with { Region = region, ServiceUrl = S3ServiceUrl } : null;
 
-        var function = FunctionName(workload);
-        var d = Dimension ?? FunctionCatalog.DefaultDimension(function);
-        DataSet data;
-        double[,]? h = null;
-        if (DataDirectory is { } directory)
+    private void CheckFolder(string? uri, string? region, string uriOption, string regionOption, List<string> problems)
+    {
+        if (uri is null)
         {
-            var folder = ReferenceDatasets.WorkloadFolder(directory, function);
-            // The reference ships H with the data: the function must be the one the data was made for.
-            h = workload == Protocol.Data.Workload.Quadratic ? ReferenceDatasets.ReadHMatrix(folder, function, d) : null;
-            data = ReferenceDatasets.Load(folder, new ReferenceDataRequest
+            if (region is not null)
             {
-                Workload = workload,
-                NodeType = function,
-                Nodes = Nodes,
-                Iterations = Iterations,
-                Dimension = d,
-                TuningIterations = TuningIterations,
-                SkippedIterations = SkipIterations,
-            }).Data;
-        }
-        else
-        {
-            data = DataGenerators.Generate(workload, new GeneratorOptions(Nodes, Iterations, d, Seed, TuningIterations));
-            // As the reference ships H with the data: the generator's H, not one drawn by the function catalog.
-            h = workload == Protocol.Data.Workload.Quadratic ? DataGenerators.QuadraticHMatrix(d, Seed) : null;
+                problems.Add($"{regionOption} goes with {uriOption}");
+            }
+
+            return;
         }
 
-        byte[]? weights = null;
-        if (WeightsPath is { } path)
+        if (!S3Folder.TryParse(uri, out _, out var problem, uriOption))
         {
-            weights = File.Exists(path)
-                ? File.ReadAllBytes(path)
-                : throw new FileNotFoundException($"--weights file not found: {path}", path);
+            problems.Add(problem!);
         }
-
-        var spec = new FunctionSpec
+        else if (region is null && S3ServiceUrl is null)
         {
-            Name = function,
-            Dimension = d,
-            Seed = Seed,
-            HMatrix = h is null ? [] : [.. Flatten(h)],
-            WeightsNpz = weights is null ? [] : [.. weights],
-        };
-
-        // Every silo builds the function from this spec: find a bad weights file here, before any silo is involved.
-        if (weights is not null)
-        {
-            _ = spec.Create();
-        }
-        var config = new ExperimentConfig
-        {
-            Function = spec,
-            NodeCount = data.NodeCount,
-            StreamKind = Workloads.StreamKindOf(workload),
-            WindowSize = Window,
-            ErrorBound = ErrorBound,
-            SlackType = Slack,
-            SyncType = Sync,
-            NeighborhoodSize = Neighborhood,
-            SingleSampleRounds = SingleSampleRounds,
-            Pacing = Pacing,
-            RoundInterval = RoundInterval,
-            LazySyncLatency = LazySyncLatency,
-            FullSyncLatency = FullSyncLatency,
-            WanLatency = WanLatency,
-        };
-        config.ThrowIfInvalid();
-        return (config, data);
-    }
-
-    /// <summary>The experiment id to use.</summary>
-    public string EffectiveExperimentId =>
-        ExperimentId ?? string.Create(CultureInfo.InvariantCulture, $"{Workload}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-
-    /// <summary>The catalog function a workload monitors.</summary>
-    public static string FunctionName(Workload workload) => workload switch
-    {
-        Protocol.Data.Workload.InnerProduct => "inner_product",
-        Protocol.Data.Workload.Quadratic => "quadratic",
-        Protocol.Data.Workload.Rosenbrock => "rozenbrock",
-        Protocol.Data.Workload.Variance => "variance",
-        Protocol.Data.Workload.Entropy => "entropy",
-        Protocol.Data.Workload.CosineSimilarity => "cosine_similarity",
-        Protocol.Data.Workload.Sine => "sine",
-        Protocol.Data.Workload.Mlp => "mlp",
-        Protocol.Data.Workload.QuadraticInverse => "quadratic_inverse",
-        Protocol.Data.Workload.IntrusionDetection => "dnn",
-        Protocol.Data.Workload.AirQualityKld => "kld",
-        _ => throw new ArgumentOutOfRangeException(nameof(workload), workload, "Unknown workload."),
-    };
-
-    /// <summary>Parses a duration: a number with a unit ms, s or m (a bare number is milliseconds).</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = TimeSpan.Zero;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        var trimmed = text.Trim();
-        var (number, scale) = trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (trimmed[..^2], 1.0)
-            : trimmed.EndsWith('s') ? (trimmed[..^1], 1000.0)
-            : trimmed.EndsWith('m') ? (trimmed[..^1], 60_000.0)
-            : (trimmed, 1.0);
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value >= 0) || double.IsInfinity(value))
-        {
-            return false;
-        }
-
-        duration = TimeSpan.FromMilliseconds(value * scale);
-        return true;
-    }
-
-    private static IEnumerable<double> Flatten(double[,] matrix)
-    {
-        foreach (var value in matrix)
-        {
-            yield return value;
+            problems.Add($"{uriOption} needs {regionOption} (the bucket's region)");
         }
     }
 }

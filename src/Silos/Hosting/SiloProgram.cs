@@ -36,7 +36,7 @@ public static class SiloProgram
                     downloaded = Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
                     var files = await S3DataDownloader.DownloadAsync(source, downloaded, cancellationToken).ConfigureAwait(false);
                     Console.WriteLine($"AutoMon experiment: downloaded {files.Count} data file(s) from {source.Uri}");
-                    request = request with { DataDirectory = downloaded };
+                    request = request with { Run = request.Run with { DataDirectory = downloaded } };
                     options.Experiment = request;
                 }
 
@@ -53,7 +53,7 @@ public static class SiloProgram
                     }
 
                     Console.WriteLine($"AutoMon experiment: downloaded the weights {Path.GetFileName(npz[0])} from {weightsSource.Uri}");
-                    request = request with { WeightsPath = npz[0] };
+                    request = request with { Run = request.Run with { Weights = npz[0] } };
                     options.Experiment = request;
                 }
 

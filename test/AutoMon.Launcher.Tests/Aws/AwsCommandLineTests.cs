@@ -113,7 +113,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(("us-west-2", "inner-product_0-3"), (silo.Region, silo.ClusterId));
         Assert.Equal(("inner-product_0-3_membership", "us-east-2"), (silo.DynamoDBTable, silo.DynamoDBRegion));
         var experiment = Assert.IsType<ExperimentRequest>(silo.Experiment);
-        Assert.Equal(("inner_product", 0.3, 10, 11), (experiment.Workload, experiment.ErrorBound, experiment.Nodes, experiment.WaitForSilos));
+        Assert.Equal(("inner_product", 0.3, 10, 11), (experiment.Workload, experiment.Run.ErrorBound, experiment.Run.Nodes, experiment.WaitForSilos));
         Assert.Equal("coordinator", script.Environment[SiloEnvironment.Role]);
         Assert.Equal("0.3", script.Environment[SiloEnvironment.ErrorBound]);
         Assert.Equal("10", script.Environment[SiloEnvironment.NodeCount]);
@@ -220,7 +220,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         Assert.Contains($"{iterations} iterations", output, StringComparison.Ordinal);
-        Assert.Equal(iterations, (await CoordinatorTaskExperimentAsync()).Iterations);
+        Assert.Equal(iterations, (await CoordinatorTaskExperimentAsync()).Run.Iterations);
     }
 
     [Fact]
@@ -231,9 +231,9 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         var experiment = await CoordinatorTaskExperimentAsync();
-        Assert.Equal(7, experiment.Seed);
-        Assert.Equal(TimeSpan.FromMilliseconds(500), experiment.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), experiment.LazySyncLatency);
+        Assert.Equal(7, experiment.Run.Seed);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), experiment.Run.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), experiment.Run.LazySyncLatency);
     }
 
     /// <summary>
@@ -277,7 +277,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
             Assert.Equal(
                 (AwsNaming.DefaultResultsBucket, $"{runId}/datasets/", MotoAws.NodesRegion),
                 (experiment.DataS3!.Bucket, experiment.DataS3.Prefix, experiment.DataS3.Region));
-            Assert.Equal(0, experiment.SkipIterations);
+            Assert.Equal(0, experiment.Run.SkipIterations);
         }
     }
 

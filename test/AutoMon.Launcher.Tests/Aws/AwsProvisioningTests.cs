@@ -228,7 +228,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.True(SiloCommandLine.TryParse(command, out var options, out var problems), string.Join("; ", problems));
         Assert.Equal(SiloRole.Coordinator, options.Role);
         var experiment = Assert.IsType<ExperimentRequest>(options.Experiment);
-        Assert.Equal(("inner_product", 0.1, 3), (experiment.Workload, experiment.ErrorBound, experiment.Nodes));
+        Assert.Equal(("inner_product", 0.1, 3), (experiment.Workload, experiment.Run.ErrorBound, experiment.Run.Nodes));
         Assert.Equal(4, experiment.WaitForSilos);
         Assert.Contains("s3://automon-experiment-results/max_error_vs_comm_inner_product_aws/error_bound_0.1/coordinator/", command);
     }

@@ -47,10 +47,7 @@ internal static class CoordinatorResults
             {
                 var request = new ExperimentRequest
                 {
-                    Workload = Workload,
-                    Nodes = Nodes,
-                    Iterations = 60,
-                    ErrorBound = bound,
+                    Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = Workload, Nodes = Nodes, Iterations = 60, ErrorBound = bound },
                     ExperimentId = "aws-results-" + AwsNaming.PythonFloat(bound),
                     OutputDirectory = Path.Combine(folder, "silo-output", AwsNaming.PythonFloat(bound)),
                 };

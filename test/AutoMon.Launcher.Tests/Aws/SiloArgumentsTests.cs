@@ -38,12 +38,12 @@ public sealed class SiloArgumentsTests
 
         var request = CoordinatorExperiment(plan, 1);
 
-        Assert.Equal(plan.ErrorBounds[1], request.ErrorBound);
-        Assert.Equal(plan.NodeCount, request.Nodes);
-        Assert.Equal(plan.Iterations, request.Iterations);
-        Assert.Equal(plan.Dimension, request.Dimension);
-        Assert.Equal(plan.Window, request.Window);
-        Assert.Equal(0, request.Seed);
+        Assert.Equal(plan.ErrorBounds[1], request.Run.ErrorBound);
+        Assert.Equal(plan.NodeCount, request.Run.Nodes);
+        Assert.Equal(plan.Iterations, request.Run.Iterations);
+        Assert.Equal(plan.Dimension, request.Run.Dimension);
+        Assert.Equal(plan.Window, request.Run.Window);
+        Assert.Equal(0, request.Run.Seed);
         Assert.Equal(plan.Experiments[1].Name, request.ExperimentId);
         Assert.Equal(SiloEnvironment.CoordinatorOutputDirectory, request.OutputDirectory);
     }
@@ -60,7 +60,7 @@ public sealed class SiloArgumentsTests
 
         Assert.Equal($"s3://{plan.ResultsBucket}/run-1/datasets/", request.DataS3!.Uri);
         Assert.Equal(plan.EffectiveResultsRegion, request.DataS3.Region);
-        Assert.Equal(skipped, request.SkipIterations);
+        Assert.Equal(skipped, request.Run.SkipIterations);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class SiloArgumentsTests
 
         Assert.Null(request.DataS3);
         Assert.Null(request.DataDirectory);
-        Assert.Equal(0, request.SkipIterations);
+        Assert.Equal(0, request.Run.SkipIterations);
     }
 
     [Theory]
@@ -102,10 +102,10 @@ public sealed class SiloArgumentsTests
     {
         var request = CoordinatorExperiment(Plan("inner_product"));
 
-        Assert.Equal(Pacing.Paced, request.Pacing);
-        Assert.Equal(TimeSpan.FromSeconds(1), request.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), request.LazySyncLatency);
-        Assert.Equal(TimeSpan.FromSeconds(4), request.FullSyncLatency);
+        Assert.Equal(Pacing.Paced, request.Run.Pacing);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.Run.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.Run.LazySyncLatency);
+        Assert.Equal(TimeSpan.FromSeconds(4), request.Run.FullSyncLatency);
     }
 
     [Fact]
@@ -113,9 +113,9 @@ public sealed class SiloArgumentsTests
     {
         var request = CoordinatorExperiment(Plan("dnn"));
 
-        Assert.True(request.SingleSampleRounds);
-        Assert.Equal(TimeSpan.FromMilliseconds(400), request.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(10), request.FullSyncLatency);
+        Assert.True(request.Run.SingleSampleRounds);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), request.Run.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(10), request.Run.FullSyncLatency);
     }
 
     [Fact]
@@ -123,8 +123,8 @@ public sealed class SiloArgumentsTests
     {
         var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = 0.25 });
 
-        Assert.Equal(TimeSpan.FromMilliseconds(250), request.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), request.LazySyncLatency);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), request.Run.RoundInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), request.Run.LazySyncLatency);
     }
 
     [Theory]
@@ -137,19 +137,19 @@ public sealed class SiloArgumentsTests
     {
         var plan = Plan(nodeType) with { ErrorBounds = [errorBound] };
 
-        Assert.Equal(neighborhood, CoordinatorExperiment(plan).Neighborhood);
+        Assert.Equal(neighborhood, CoordinatorExperiment(plan).Run.Neighborhood);
     }
 
     [Fact]
     public void Workloads_without_tuned_neighbourhoods_get_none()
     {
-        Assert.Null(CoordinatorExperiment(Plan("quadratic")).Neighborhood);
+        Assert.Null(CoordinatorExperiment(Plan("quadratic")).Run.Neighborhood);
     }
 
     [Fact]
     public void Single_sample_rounds_only_for_dnn()
     {
-        Assert.False(CoordinatorExperiment(Plan("kld")).SingleSampleRounds);
+        Assert.False(CoordinatorExperiment(Plan("kld")).Run.SingleSampleRounds);
     }
 
     [Theory]

@@ -245,15 +245,8 @@ public sealed class ExperimentCommandTests : IDisposable
         var output = Output();
         using var stdout = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-        var request = new ExperimentCommand.ExperimentRequest
-        {
-            NodeType = "inner_product",
-            Iterations = 40,
-            ErrorBounds = "0.1,0.2,0.3",
-            Output = output,
-            Parallel = 1,
-            Engine = "simulation",
-        };
+        var request = ExperimentCommand.Parse("--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.1,0.2,0.3", "--output", output,
+            "--parallel", "1", "--engine", "simulation");
 
         var exitCode = await ExperimentCommand.RunAsync(request, stdout, stderr, _ => new FailingAt(0.2), CancellationToken.None);
 
@@ -269,7 +262,7 @@ public sealed class ExperimentCommandTests : IDisposable
     public async Task Results_csv_is_written_after_each_error_bound()
     {
         var output = Output();
-        var request = new ExperimentCommand.ExperimentRequest { NodeType = "inner_product", Iterations = 40, ErrorBounds = "0.1,0.2", Output = output, Parallel = 1, Engine = "simulation" };
+        var request = ExperimentCommand.Parse("--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.1,0.2", "--output", output, "--parallel", "1", "--engine", "simulation");
         var seen = new List<int>();
 
         // The second run looks at results.csv before it starts: the first error bound's row is already there.

@@ -68,13 +68,29 @@ public class ExperimentPresetsTests
     }
 
     [Theory]
-    [InlineData("1.5", 1.5)]
+    [InlineData("1.5s", 1.5)]
     [InlineData("2s", 2.0)]
     [InlineData("400ms", 0.4)]
     [InlineData(" 25MS ", 0.025)]
-    public void Durations_are_seconds_unless_marked_ms(string text, double seconds)
+    [InlineData("2m", 120)]
+    [InlineData("1h", 3600)]
+    [InlineData("00:00:01.5", 1.5)]
+    [InlineData("0", 0)]
+    public void Durations_carry_their_unit(string text, double seconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(seconds), ExperimentCommand.ParseDuration(text, "--x"));
+        Assert.True(AutoMon.Grains.Runs.SettingText.TryParseDuration(text, out var duration, out _));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("1.5")]
+    [InlineData("-1s")]
+    [InlineData("fast")]
+    public void A_duration_without_a_unit_or_below_zero_is_refused(string text)
+    {
+        Assert.False(AutoMon.Grains.Runs.SettingText.TryParseDuration(text, out _, out var problem));
+        Assert.Contains(text.Trim(), problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class LocalClusterTests : IDisposable
     [Fact]
     public async Task A_node_silo_that_dies_is_named_in_the_error()
     {
-        var request = new ExperimentCommand.ExperimentRequest { NodeType = "inner_product", Iterations = 30, ErrorBound = 0.3 };
+        var request = ExperimentCommand.Parse("--node-type", "inner_product", "--iterations", "30", "--error-bound", "0.3");
         var cluster = new LocalSiloCluster(new LocalClusterOptions { Silos = 2, Membership = LocalMembership.Localhost });
         await using var runner = new GrainsRunner(cluster);
         var spec = ExperimentCommand.Prepare(request, runner, Path.Combine(_directory, "dies")).SpecFor(0.3);

@@ -1,3 +1,5 @@
+using AutoMon.Numerics.Functions;
+
 namespace AutoMon.Protocol.Data;
 
 /// <summary>The monitored workloads of the paper and the reference's experiments, each with its own data generator.</summary>
@@ -40,11 +42,11 @@ public enum Workload
 /// <summary>Names and stream kinds of the <see cref="Workload"/>s.</summary>
 public static class Workloads
 {
-    private static readonly Dictionary<string, Workload> ByName = new(StringComparer.OrdinalIgnoreCase)
+    // Keyed by the function catalog's names: the one name table (FunctionCatalog.TryResolve) also gives the aliases.
+    private static readonly Dictionary<string, Workload> ByFunction = new(StringComparer.Ordinal)
     {
         ["inner_product"] = Workload.InnerProduct,
         ["quadratic"] = Workload.Quadratic,
-        ["rosenbrock"] = Workload.Rosenbrock,
         ["rozenbrock"] = Workload.Rosenbrock,
         ["variance"] = Workload.Variance,
         ["entropy"] = Workload.Entropy,
@@ -52,17 +54,23 @@ public static class Workloads
         ["sine"] = Workload.Sine,
         ["mlp"] = Workload.Mlp,
         ["quadratic_inverse"] = Workload.QuadraticInverse,
-        ["dnn_intrusion_detection"] = Workload.IntrusionDetection,
-        ["intrusion_detection"] = Workload.IntrusionDetection,
+        ["dnn"] = Workload.IntrusionDetection,
         ["kld"] = Workload.AirQualityKld,
-        ["kld_air_quality"] = Workload.AirQualityKld,
     };
 
-    /// <summary>Parses a workload name (the reference's spelling, e.g. <c>inner_product</c>, <c>rozenbrock</c>, <c>kld</c>).</summary>
-    public static bool TryParse(string name, out Workload workload) => ByName.TryGetValue(name ?? string.Empty, out workload);
+    /// <summary>The workload (data generator) of a function, by any name the function catalog accepts.</summary>
+    public static bool TryParse(string name, out Workload workload)
+    {
+        workload = default;
+        return FunctionCatalog.TryResolve(name, out var function) && ByFunction.TryGetValue(function, out workload);
+    }
 
-    /// <summary>All accepted names, for error messages.</summary>
-    public static IEnumerable<string> Names => ByName.Keys;
+    /// <summary>The function catalog's names of the functions that have a workload.</summary>
+    public static IEnumerable<string> Names => ByFunction.Keys;
+
+    /// <summary>The catalog function a workload monitors.</summary>
+    public static string FunctionOf(Workload workload) =>
+        ByFunction.First(pair => pair.Value == workload).Key;
 
     /// <summary>The stream that turns this workload's rows into local vectors.</summary>
     public static StreamKind StreamKindOf(Workload workload) => workload switch

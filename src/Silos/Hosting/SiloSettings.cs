@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Net;
+using AutoMon.Grains.Placement;
+using AutoMon.Grains.Runs;
+using AutoMon.Silos.Membership;
+using static AutoMon.Grains.Runs.SettingBinder;
+
+namespace AutoMon.Silos.Hosting;
+
+/// <summary>
+/// The silo host's own settings (the root of its configuration: <c>--silo-port</c>, <c>"SiloPort"</c> in
+/// appsettings.json, <c>AUTOMON_SILOPORT</c>), each declared once; an experiment's are <see cref="RunSettings"/> and
+/// <see cref="ExperimentRequest.Settings"/> under <c>Experiment</c>.
+/// </summary>
+public static class SiloSettings
+{
+    /// <summary>The role names.</summary>
+    public static readonly EnumNames<SiloRole> Roles = new(
+        (AutoMonSiloMetadata.CoordinatorRole, SiloRole.Coordinator), (AutoMonSiloMetadata.NodeRole, SiloRole.Node),
+        (AutoMonSiloMetadata.AllInOneRole, SiloRole.AllInOne));
+
+    /// <summary>The membership names.</summary>
+    public static readonly EnumNames<MembershipKind> Memberships = new(("localhost", MembershipKind.Localhost), ("dynamodb", MembershipKind.DynamoDB));
+
+    /// <summary>The failure-detection profile names.</summary>
+    public static readonly EnumNames<FailureDetectionProfile> FailureDetections = new(("default", FailureDetectionProfile.Default), ("fast", FailureDetectionProfile.Fast));
+
+    /// <summary>Every silo setting, in the order a generated command line lists them.</summary>
+    public static IReadOnlyList<Setting<SiloHostOptions>> All { get; } =
+    [
+        Text<SiloRole>("role", "What this silo hosts: coordinator, node or all-in-one (required).", o => SiloSettings.Roles.Format(o.Role),
+            (o, v) => o.Role = v, Enum(Roles)),
+        Text<string?>("region", $"Region label published as silo metadata (default {SiloHostOptions.DefaultRegion}).", o => o.Region, (o, v) => o.Region = v!, ParseText),
+        Text<string?>("cluster-id", "Orleans cluster id (one membership partition per cluster id).", o => o.ClusterId, (o, v) => o.ClusterId = v!, ParseText),
+        Text<string?>("service-id", "Orleans service id.", o => o.ServiceId, (o, v) => o.ServiceId = v!, ParseText),
+        Text<string?>("silo-name", "Silo name (default: role-siloPort).", o => o.SiloName, (o, v) => o.SiloName = v, ParseText),
+        Text<IPAddress?>("address", "IP address to listen on (and to advertise, unless --advertised-address says otherwise; default 127.0.0.1).",
+            o => o.Address.ToString(), (o, v) => o.Address = v!, ParseAddress),
+        Text<IPAddress?>("advertised-address", "IP address other silos and clients reach this silo at (default: --address); the image's entrypoint sets AUTOMON_ADVERTISEDADDRESS to the public IP.",
+            o => o.AdvertisedAddress?.ToString(), (o, v) => o.AdvertisedAddress = v, ParseAddress),
+        Text<int>("silo-port", "Silo-to-silo port (default 11111).", o => SettingText.Format(o.SiloPort), (o, v) => o.SiloPort = v, ParseInt),
+        Text<int>("gateway-port", "Client gateway port (default 30000).", o => SettingText.Format(o.GatewayPort), (o, v) => o.GatewayPort = v, ParseInt),
+        Text<MembershipKind?>("membership", "Clustering: localhost (all-in-one, or a loopback cluster around a --primary-silo) or dynamodb (default for coordinator and node).",
+            o => o.Membership is { } m ? Memberships.Format(m) : null, (o, v) => o.Membership = v, Optional(Enum(Memberships))),
+        Text<IPEndPoint?>("primary-silo", "Localhost membership across processes: the primary silo's address:port (silo port), e.g. 127.0.0.1:11111.",
+            o => o.PrimarySilo?.ToString(), (o, v) => o.PrimarySilo = v, ParseEndPoint),
+        Text<TimeSpan?>("response-timeout", "How long a grain call may take (e.g. 30s, 120m; default Orleans' 30s). Long ADCD-X full syncs need more.",
+            o => o.ResponseTimeout is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.ResponseTimeout = v, Optional<TimeSpan>(ParseDuration)),
+        Text<string?>("dynamodb-table", "DynamoDB membership table name.", o => o.DynamoDBTable, (o, v) => o.DynamoDBTable = v!, ParseText),
+        Text<string?>("dynamodb-service-url", "DynamoDB endpoint URL, e.g. http://127.0.0.1:5000 for a local emulator.",
+            o => o.DynamoDBServiceUrl, (o, v) => o.DynamoDBServiceUrl = v, ParseText),
+        Text<string?>("dynamodb-region", "AWS region of the membership table (required unless --dynamodb-service-url is given; not taken from --region).",
+            o => o.DynamoDBRegion, (o, v) => o.DynamoDBRegion = v, ParseText),
+        Text<FailureDetectionProfile>("failure-detection", "Failure-detection timing: default, or fast (seconds; for tests and loopback clusters).",
+            o => FailureDetections.Format(o.FailureDetection), (o, v) => o.FailureDetection = v, Enum(FailureDetections)),
+        Flag("exit-when-stdin-closes", "Stop the silo when standard input is closed (for supervising processes).",
+            o => o.ExitWhenStdinCloses, (o, v) => o.ExitWhenStdinCloses = v),
+        Text<(int First, int Last)>("node-range", "Node silos: the node indices this silo hosts, FIRST-LAST inclusive (e.g. 3-3).",
+            o => o.NodeRange is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.First}-{r.Last}") : null, (o, v) => o.NodeRange = v, ParseNodeRange),
+        Flag("stop-when-coordinator-leaves", "Node silos: stop once the coordinator silo has left the cluster (its experiment is done).",
+            o => o.StopWhenCoordinatorLeaves, (o, v) => o.StopWhenCoordinatorLeaves = v),
+        Text<TimeSpan>("coordinator-join-timeout", "With --stop-when-coordinator-leaves: stop also when no coordinator silo has joined within this long (default 30m).",
+            o => SettingText.FormatDuration(o.CoordinatorJoinTimeout), (o, v) => o.CoordinatorJoinTimeout = v, ParseDuration),
+        Text<TimeSpan?>("max-run-time", "Stop after this long whatever happens, e.g. 8h, 90m (default: no limit).",
+            o => o.MaxRunTime is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.MaxRunTime = v, Optional<TimeSpan>(ParseDuration)),
+    ];
+
+    /// <summary>The command line of <paramref name="options"/>: its silo settings, then its experiment's (if any).</summary>
+    public static List<string> ToArguments(SiloHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // The role is required: always written, even at its default.
+        var arguments = new List<string> { "--role", Roles.Format(options.Role) };
+        arguments.AddRange(SettingBinder.ToArguments(All.Skip(1), options, new SiloHostOptions()));
+        if (options.Experiment is { } experiment)
+        {
+            arguments.AddRange(experiment.ToArguments());
+        }
+
+        return arguments;
+    }
+
+    // A setting written as its text (what equals the default's text is left out).
+    private static Setting<SiloHostOptions, string?> Text<T>(string name, string description, Func<SiloHostOptions, string?> format,
+        Action<SiloHostOptions, T> set, ValueParser<T> parse) =>
+        new(name, description, format, (o, text) =>
+        {
+            if (text is not null && parse(text, out var value, out _))
+            {
+                set(o, value);
+            }
+
+            return o;
+        }, (string text, out string? value, out string? problem) =>
+        {
+            value = text;
+            return parse(text, out _, out problem);
+        }, v => v!);
+
+    private static Setting<SiloHostOptions, bool> Flag(string name, string description, Func<SiloHostOptions, bool> get, Action<SiloHostOptions, bool> set) =>
+        new(name, description, get, (o, v) =>
+        {
+            set(o, v);
+            return o;
+        }, ParseBool, v => v ? "true" : "false");
+
+    private static ValueParser<T?> Optional<T>(ValueParser<T> parse)
+        where T : struct =>
+        (string text, out T? value, out string? problem) =>
+        {
+            var ok = parse(text, out var inner, out problem);
+            value = ok ? inner : null;
+            return ok;
+        };
+
+    private static bool ParseAddress(string text, out IPAddress? value, out string? problem)
+    {
+        problem = IPAddress.TryParse(text, out value) ? null : $"'{text}' is not an IP address";
+        return problem is null;
+    }
+
+    private static bool ParseEndPoint(string text, out IPEndPoint? value, out string? problem)
+    {
+        problem = IPEndPoint.TryParse(text, out value) && value.Port != 0 ? null : $"'{text}' is not an address:port (e.g. 127.0.0.1:11111)";
+        return problem is null;
+    }
+
+    private static bool ParseNodeRange(string text, out (int First, int Last) value, out string? problem)
+    {
+        var ok = AutoMonSiloMetadata.TryParseNodeRange(text, out var first, out var last);
+        value = (first, last);
+        problem = ok ? null : $"'{text}' is not FIRST-LAST with 0 <= FIRST <= LAST (e.g. 3-3)";
+        return ok;
+    }
+}
