@@ -140,7 +140,7 @@ public sealed record RunDefinition
         Check(Window >= 1, string.Create(inv, $"--window must be at least 1; got {Window}"));
         var minimum = SingleSampleRounds ? (Window * Nodes) + 1 : Window + 1;
         Check(Iterations >= minimum || Nodes < 1 || Window < 1, string.Create(inv,
-            $"--iterations must be at least {minimum} (every window of {Window} must fill before monitoring starts{(SingleSampleRounds ? ", one node a round" : string.Empty)}); got {Iterations}"));
+            $"--iterations must be at least {minimum} (every --window of {Window} must fill before monitoring starts{(SingleSampleRounds ? ", one node a round" : string.Empty)}); got {Iterations}"));
         Check(ErrorBound > 0 && double.IsFinite(ErrorBound), $"--error-bound must be a positive number; got {SettingText.Format(ErrorBound)}");
         Check(Neighborhood is null || (Neighborhood > 0 && double.IsFinite(Neighborhood.Value)),
             $"--neighborhood must be a positive number; got {SettingText.Format(Neighborhood ?? double.NaN)}");

@@ -19,7 +19,20 @@ namespace AutoMon.Launcher.Commands;
 /// </summary>
 internal static class SimulateCommand
 {
-    public static Command Create()
+    public static Command Create() => Create(out _);
+
+    /// <summary>The request a <c>simulate</c> command line gives, parsed as the command parses it (for tests and tools).</summary>
+    /// <exception cref="ArgumentException">A setting is malformed or does not apply to simulate (the message names it).</exception>
+    internal static SimulateRequest Parse(params string[] args)
+    {
+        var root = new RootCommand { Create(out var bind) };
+        var parseResult = root.Parse(["simulate", .. args]);
+        return parseResult.Errors.Count > 0
+            ? throw new ArgumentException(string.Join("; ", parseResult.Errors.Select(e => e.Message)))
+            : bind(parseResult);
+    }
+
+    private static Command Create(out Func<ParseResult, SimulateRequest> bind)
     {
         // The run's settings are every command's (RunSettings); these are simulate's own: the reference's file formats, the
         // periodic baseline, timing repeats and the output folder.
@@ -40,30 +53,37 @@ internal static class SimulateCommand
             command.Options.Add(option);
         }
 
+        SimulateRequest Bind(ParseResult parseResult)
+        {
+            var problems = new List<string>();
+            var given = new HashSet<string>(StringComparer.Ordinal);
+            var definition = RunSettings.Bind(run.Lookup(parseResult), problems, given: given);
+            Require(problems.Count == 0, string.Join("; ", problems) + ".");
+            Require(!given.Overlaps(RunSettings.PacingNames),
+                "simulate runs lockstep rounds in one process: --pacing, --round-interval and the latencies need the grains (the launcher's --engine grains).");
+            var request = new SimulateRequest
+            {
+                Run = definition,
+                DataFile = parseResult.GetValue(dataFile),
+                ScheduleFile = parseResult.GetValue(schedule),
+                AirQualityFolder = parseResult.GetValue(airQuality),
+                KddFile = parseResult.GetValue(kdd),
+                HMatrix = parseResult.GetValue(hMatrix),
+                Period = parseResult.GetValue(period),
+                Repeat = parseResult.GetValue(repeat),
+                Output = parseResult.GetRequiredValue(output),
+            };
+            return request;
+        }
+
+        bind = Bind;
         command.SetAction(parseResult =>
         {
             var console = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             try
             {
-                var problems = new List<string>();
-                var given = new HashSet<string>(StringComparer.Ordinal);
-                var definition = RunSettings.Bind(run.Lookup(parseResult), problems, given: given);
-                Require(problems.Count == 0, string.Join("; ", problems) + ".");
-                Require(!given.Overlaps(RunSettings.PacingNames),
-                    "simulate runs lockstep rounds in one process: --pacing, --round-interval and the latencies need the grains (the launcher's --engine grains).");
-                var request = new SimulateRequest
-                {
-                    Run = definition,
-                    DataFile = parseResult.GetValue(dataFile),
-                    ScheduleFile = parseResult.GetValue(schedule),
-                    AirQualityFolder = parseResult.GetValue(airQuality),
-                    KddFile = parseResult.GetValue(kdd),
-                    HMatrix = parseResult.GetValue(hMatrix),
-                    Period = parseResult.GetValue(period),
-                    Repeat = parseResult.GetValue(repeat),
-                    Output = parseResult.GetRequiredValue(output),
-                };
+                var request = Bind(parseResult);
                 var outcome = Run(request);
                 console.WriteLine(outcome.Describe());
                 return 0;

@@ -1,0 +1,88 @@
+using AutoMon.Silos.Hosting;
+
+namespace AutoMon.Silos.Tests;
+
+/// <summary>
+/// The silo host is configured the .NET way: appsettings.json in its working folder, then AUTOMON_ environment variables,
+/// then the command line, each later source winning, every value through its setting's one parser.
+/// </summary>
+public sealed class SiloConfigurationTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("automon-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void Appsettings_json_configures_the_silo_and_its_experiment()
+    {
+        Settings("""{ "Role": "all-in-one", "SiloPort": 12001, "Experiment": { "Function": "inner_product", "ErrorBound": 0.25, "RoundInterval": "2s" } }""");
+
+        var options = Parse([], new Dictionary<string, string>());
+
+        Assert.Equal(12001, options.SiloPort);
+        Assert.Equal(0.25, options.Experiment!.Run.ErrorBound);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Experiment.Run.RoundInterval);
+    }
+
+    [Fact]
+    public void Environment_variables_override_appsettings_and_the_command_line_overrides_both()
+    {
+        Settings("""{ "Role": "all-in-one", "SiloPort": 12001, "GatewayPort": 31001, "Experiment": { "Function": "inner_product", "Nodes": 4 } }""");
+        var environment = new Dictionary<string, string>
+        {
+            ["AUTOMON_SILOPORT"] = "12002",
+            ["AUTOMON_GATEWAYPORT"] = "31002",
+            ["AUTOMON_EXPERIMENT__NODES"] = "5",
+            ["AUTOMON_MAXRUNTIME"] = "8h",
+            ["OTHER_SILOPORT"] = "1",
+        };
+
+        var options = Parse(["--gateway-port", "31003"], environment);
+
+        Assert.Equal(12002, options.SiloPort);
+        Assert.Equal(31003, options.GatewayPort);
+        Assert.Equal(5, options.Experiment!.Run.Nodes);
+        Assert.Equal(TimeSpan.FromHours(8), options.MaxRunTime);
+    }
+
+    [Fact]
+    public void A_bad_value_from_the_environment_names_its_setting()
+    {
+        var environment = new Dictionary<string, string> { ["AUTOMON_RESPONSETIMEOUT"] = "30" };
+
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--primary-silo", "127.0.0.1:11111"], Sources(environment), out _, out var problems));
+
+        var problem = Assert.Single(problems);
+        Assert.Contains("--response-timeout (ResponseTimeout)", problem, StringComparison.Ordinal);
+        Assert.Contains("needs a unit", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_role_is_required_from_some_source()
+    {
+        Assert.False(SiloCommandLine.TryParse([], Sources(new Dictionary<string, string>()), out _, out var problems));
+        Assert.Contains(problems, p => p.Contains("--role (Role) is required", StringComparison.Ordinal));
+
+        Assert.True(SiloCommandLine.TryParse([], Sources(new Dictionary<string, string> { ["AUTOMON_ROLE"] = "all-in-one" }), out _, out _));
+    }
+
+    [Fact]
+    public void Malformed_appsettings_json_is_named()
+    {
+        Settings("{ \"Role\": ");
+
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one"], Sources(new Dictionary<string, string>()), out _, out var problems));
+
+        Assert.Contains("appsettings.json", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    private void Settings(string json) => File.WriteAllText(Path.Combine(_folder, SiloCommandLine.SettingsFile), json);
+
+    private SiloCommandLine.Sources Sources(Dictionary<string, string> environment) => new(_folder, environment);
+
+    private SiloHostOptions Parse(string[] args, Dictionary<string, string> environment)
+    {
+        Assert.True(SiloCommandLine.TryParse(args, Sources(environment), out var options, out var problems), string.Join("; ", problems));
+        return options;
+    }
+}
