@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using AutoMon.Grains.Experiments;
 using AutoMon.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -10,7 +11,7 @@ namespace AutoMon.Silos.Hosting;
 /// <c>--role coordinator|node|all-in-one [--region us-west-2] [--cluster-id ID] [--silo-port P] [--gateway-port P]
 /// [--membership localhost|dynamodb] [--dynamodb-table T] [--dynamodb-service-url URL] [--dynamodb-region R] ...</c>
 /// </summary>
-public static class SiloCommandLine
+public static partial class SiloCommandLine
 {
     private static readonly Option<string> RoleOption = new("--role")
     {
@@ -120,6 +121,12 @@ public static class SiloCommandLine
     private static readonly Option<string?> CoordinatorJoinTimeoutOption = new("--coordinator-join-timeout")
     {
         Description = "With --stop-when-coordinator-leaves: stop also when no coordinator silo has joined within this long (default 30m).",
+    };
+
+    private static readonly Option<LogFormat> LogFormatOption = new("--log-format")
+    {
+        Description = "Console log lines: simple (time, level, category, message) or json (one object per line, for CloudWatch Logs).",
+        DefaultValueFactory = _ => LogFormat.Simple,
     };
 
     private static readonly Option<string?> MaxRunTimeOption = new("--max-run-time")
@@ -235,15 +242,18 @@ public static class SiloCommandLine
             LazySyncLatencyOption, FullSyncLatencyOption, WanLatencyOption, ExperimentIdOption, OutputOption, WaitForSilosOption,
             LookaheadOption, ResultsS3UriOption, ResultsS3RegionOption, S3ServiceUrlOption, DataDirOption, DataS3UriOption, DataS3RegionOption,
             WeightsOption, WeightsS3UriOption, WeightsS3RegionOption,
-            SkipIterationsOption,
+            SkipIterationsOption, LogFormatOption,
         };
         root.SetAction(async (parseResult, cancellationToken) =>
         {
             if (!TryGetOptions(parseResult, out var options, out var problems))
             {
+                // Before any host: a logger of its own (disposing it writes the lines out).
+                using var loggers = SiloLogging.CreateLoggerFactory(parseResult.GetValue(LogFormatOption));
+                var log = loggers.CreateLogger(typeof(SiloCommandLine));
                 foreach (var problem in problems)
                 {
-                    await Console.Error.WriteLineAsync("AutoMon.Silos: " + problem).ConfigureAwait(false);
+                    LogInvalidOption(log, problem);
                 }
 
                 return 2;
@@ -537,6 +547,7 @@ public static class SiloCommandLine
             NodeRange = nodeRange,
             CoordinatorJoinTimeout = joinTimeout,
             MaxRunTime = maxRunTime,
+            LogFormat = parseResult.GetValue(LogFormatOption),
         };
 
         options.Experiment = ParseExperiment(parseResult, found);
@@ -559,4 +570,7 @@ public static class SiloCommandLine
 
         return ExperimentRequest.TryParseDuration(trimmed, out duration);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "AutoMon.Silos: {Problem}")]
+    private static partial void LogInvalidOption(ILogger logger, string problem);
 }
