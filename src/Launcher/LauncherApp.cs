@@ -16,12 +16,23 @@ public static class LauncherApp
         CleanupCommand.Create,
     ];
 
+    /// <summary>
+    /// <c>--verbose</c>, on the root command and every subcommand: the embedded silo's log (AutoMon's information, Orleans'
+    /// warnings) on standard error; without it that silo is silent.
+    /// </summary>
+    internal static readonly Option<bool> VerboseOption = new("--verbose")
+    {
+        Description = "Show the embedded silo's log on standard error (AutoMon's progress messages, Orleans' warnings and errors).",
+        Recursive = true,
+    };
+
     /// <summary>The root command with every subcommand attached.</summary>
     public static RootCommand CreateRootCommand()
     {
         var root = new RootCommand(
             "AutoMon.NET: distributed monitoring of f(average of node vectors) within an additive error bound. " +
             "`automon --node-type quadratic` runs that workload's experiment (the paper's error-bound sweep) and writes results and figures.");
+        root.Options.Add(VerboseOption);
         ExperimentCommand.AddTo(root);
         foreach (var create in Subcommands)
         {

@@ -34,6 +34,9 @@ public sealed class ExperimentProcessTests
             var history = await File.ReadAllLinesAsync(Path.Combine(output, "sync_history.csv"));
             Assert.Equal(expected.Statistics.FullSyncs.Count, history.Length);
             Assert.Contains("\"pacing\": \"lockstep\"", silo.Output, StringComparison.Ordinal);
+
+            // Through the logger: time, level and category, then the line supervisors look for, on standard output.
+            Assert.Matches(StartedLine, silo.StandardOutput);
         }
         finally
         {
@@ -54,5 +57,27 @@ public sealed class ExperimentProcessTests
         Assert.Equal(1, exitCode);
         Assert.Contains("experiment failed", silo.Output, StringComparison.Ordinal);
         Assert.Contains("even", silo.Output, StringComparison.Ordinal);
+
+        // An error, on standard error where supervisors look for failures.
+        Assert.Matches(@"fail: AutoMon\.Silos\.Hosting\.ExperimentRunner\[-?\d+\] AutoMon\.Silos: experiment failed: ", silo.StandardError);
+        Assert.DoesNotContain("experiment failed", silo.StandardOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task With_log_format_json_every_line_is_a_json_object_with_the_message()
+    {
+        await using var silo = SiloProcess.StartAllInOne("--log-format", "json", "--experiment", "inner_product", "--dim", "3");
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(1, exitCode);
+        var entries = silo.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+        var failure = Assert.Single(entries, e => e.GetProperty("Message").GetString()!.Contains("experiment failed", StringComparison.Ordinal));
+        Assert.Equal("Error", failure.GetProperty("LogLevel").GetString());
+        Assert.Equal("AutoMon.Silos.Hosting.ExperimentRunner", failure.GetProperty("Category").GetString());
+    }
+
+    private const string StartedLine =
+        @"(?m)^\d\d:\d\d:\d\d\.\d{3} info: AutoMon\.Silos\.Hosting\.SiloProgram\[-?\d+\] AutoMon silo started: S127\.0\.0\.1:\d+:\d+ name=all-in-one-\d+ role=all-in-one ";
 }

@@ -13,6 +13,8 @@ internal sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _standardOutput = new();
+    private readonly StringBuilder _standardError = new();
 
     private SiloProcess(Process process, string role, int siloPort, int gatewayPort)
     {
@@ -37,6 +39,30 @@ internal sealed class SiloProcess : IAsyncDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the silo wrote on standard output only.</summary>
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _standardOutput.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the silo wrote on standard error only.</summary>
+    public string StandardError
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _standardError.ToString();
             }
         }
     }
@@ -76,8 +102,8 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var silo = new SiloProcess(process, role, siloPort, gatewayPort);
-        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data, silo._standardOutput);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data, silo._standardError);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return silo;
@@ -116,8 +142,8 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var silo = new SiloProcess(process, "all-in-one", siloPort, gatewayPort);
-        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data, silo._standardOutput);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data, silo._standardError);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return silo;
@@ -155,7 +181,7 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public override string ToString() => $"{Role} silo on port {SiloPort}";
 
-    private void Append(string? line)
+    private void Append(string? line, StringBuilder stream)
     {
         if (line is null)
         {
@@ -164,12 +190,15 @@ internal sealed class SiloProcess : IAsyncDisposable
 
         lock (_output)
         {
-            if (_output.Length > 64 * 1024)
+            foreach (var text in new[] { _output, stream })
             {
-                _output.Remove(0, _output.Length - (32 * 1024));
-            }
+                if (text.Length > 64 * 1024)
+                {
+                    text.Remove(0, text.Length - (32 * 1024));
+                }
 
-            _output.AppendLine(line);
+                text.AppendLine(line);
+            }
         }
     }
 }

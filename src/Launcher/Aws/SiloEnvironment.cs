@@ -168,6 +168,8 @@ public static class SiloEnvironment
         // Paced nodes wait on the coordinator while it runs a full sync: the emulated full-sync latency (dnn 10 s) plus an
         // ADCD-X search, which Orleans' 30 s default could cut off on a busy coordinator.
         ResponseTimeout = TimeSpan.FromMinutes(30),
+        // CloudWatch Logs stores one JSON object per line, its fields searchable.
+        LogFormat = LogFormat.Json,
     };
 
     /// <summary>The coordinator's environment for one experiment.</summary>

@@ -10,9 +10,10 @@ namespace AutoMon.Launcher.Cluster;
 
 /// <summary>
 /// An all-in-one silo in the launcher's process (localhost clustering on free loopback ports), started on first use and
-/// stopped on dispose: the default home of the grains engine.
+/// stopped on dispose: the default home of the grains engine. Silent, unless given a <paramref name="log"/> (the launcher's
+/// <c>--verbose</c>): then AutoMon's messages from Information and everyone else's (Orleans) from Warning go there.
 /// </summary>
-internal sealed class EmbeddedSilo : IGrainHost
+internal sealed class EmbeddedSilo(TextWriter? log = null) : IGrainHost
 {
     private readonly SemaphoreSlim _start = new(1, 1);
     private IHost? _host;
@@ -40,9 +41,19 @@ internal sealed class EmbeddedSilo : IGrainHost
                 };
                 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
 
-                // The console belongs to the progress display; the silo speaks only when something is wrong.
+                // The console belongs to the progress display; the silo speaks only when asked to.
                 builder.Logging.ClearProviders();
-                builder.Logging.SetMinimumLevel(LogLevel.None);
+                if (log is null)
+                {
+                    builder.Logging.SetMinimumLevel(LogLevel.None);
+                }
+                else
+                {
+                    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                    builder.Logging.AddFilter("AutoMon", LogLevel.Information);
+                    builder.Logging.AddProvider(new WriterLoggerProvider(log));
+                }
+
                 builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options));
                 var host = builder.Build();
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -74,6 +74,7 @@ internal sealed class LocalSiloCluster : IGrainHost
     /// <summary>How long a grain call may take (client and silos): full syncs of the DNN take seconds, more on a busy machine.</summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(2);
 
+    // The silo host's log line that says it is up (after the time, level and category of its simple console format).
     private const string ReadyPrefix = "AutoMon silo started:";
     private const string MembershipTable = "automon-local-membership";
 
@@ -216,7 +217,7 @@ internal sealed class LocalSiloCluster : IGrainHost
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
         // Several silos share the machine's cores with the launcher: workstation GC keeps each light.
         start.Environment["DOTNET_gcServer"] = "0";
-        var process = ChildProcess.Start(name + " silo", start, LogPath(name), line => line.StartsWith(ReadyPrefix, StringComparison.Ordinal));
+        var process = ChildProcess.Start(name + " silo", start, LogPath(name), line => line.Contains(ReadyPrefix, StringComparison.Ordinal));
         _silos.Add(process);
         return (process, siloPort, gatewayPort);
     }

@@ -208,7 +208,7 @@ internal static class ExperimentCommand
                 }, console, error, cancellationToken);
             }
 
-            return RunAsync(request, console, error, ExperimentEngines.Create, cancellationToken);
+            return RunAsync(request, console, error, ExperimentEngines.For(parseResult), cancellationToken);
         });
     }
 

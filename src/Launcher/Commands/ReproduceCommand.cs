@@ -66,7 +66,7 @@ internal static class ReproduceCommand
                 Seed = parseResult.GetValue(seed),
                 Parallel = parseResult.GetValue(parallel),
             };
-            return RunAsync(request, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, ExperimentEngines.Create, cancellationToken);
+            return RunAsync(request, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, ExperimentEngines.For(parseResult), cancellationToken);
         });
         return command;
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using AutoMon.Launcher.Cluster;
 
 namespace AutoMon.Launcher.Experiments;
@@ -11,14 +12,25 @@ internal static class ExperimentEngines
     /// <summary>Every engine name.</summary>
     public static IReadOnlyList<string> Names { get; } = [GrainsRunner.Name, SimulationRunner.Name];
 
-    /// <summary>Creates the engine called <paramref name="name"/>.</summary>
+    /// <summary>
+    /// The engines of one command line: with the launcher's <c>--verbose</c>, the embedded silo's log goes to the
+    /// command's error writer.
+    /// </summary>
+    public static Func<string, IExperimentRunner> For(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        var siloLog = parseResult.GetValue(LauncherApp.VerboseOption) ? parseResult.InvocationConfiguration.Error : null;
+        return name => Create(name, siloLog);
+    }
+
+    /// <summary>Creates the engine called <paramref name="name"/>; an embedded silo logs to <paramref name="siloLog"/> if given.</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
-    public static IExperimentRunner Create(string name)
+    public static IExperimentRunner Create(string name, TextWriter? siloLog = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         return name.Trim().ToLowerInvariant() switch
         {
-            GrainsRunner.Name or "orleans" => new GrainsRunner(),
+            GrainsRunner.Name or "orleans" => new GrainsRunner(siloLog),
             SimulationRunner.Name or "sim" => new SimulationRunner(),
             _ => throw new ArgumentException($"Unknown --engine '{name}'. Engines: {string.Join(", ", Names)}."),
         };

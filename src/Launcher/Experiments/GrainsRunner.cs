@@ -23,9 +23,9 @@ internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncD
     private readonly IGrainHost _host = host ?? throw new ArgumentNullException(nameof(host));
     private int _experiments;
 
-    /// <summary>The engine on an embedded all-in-one silo.</summary>
-    public GrainsRunner()
-        : this(new EmbeddedSilo())
+    /// <summary>The engine on an embedded all-in-one silo; its log goes to <paramref name="siloLog"/> when given (else nowhere).</summary>
+    public GrainsRunner(TextWriter? siloLog = null)
+        : this(new EmbeddedSilo(siloLog))
     {
     }
 

@@ -1,25 +1,25 @@
 using AutoMon.Grains.Experiments;
 using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
 namespace AutoMon.Silos.Hosting;
 
 /// <summary>Runs an <see cref="ExperimentRequest"/> through a silo's own grain factory and reports the result.</summary>
-public static class ExperimentRunner
+public static partial class ExperimentRunner
 {
     /// <summary>
-    /// Runs <paramref name="request"/> (built into <paramref name="config"/> and <paramref name="data"/>); prints summary.json
-    /// to <paramref name="output"/>, writes the result files when asked and uploads them to S3 when asked (summary.json
-    /// last); 0 on success, 1 on failure (explained on <paramref name="error"/>, and uploaded as error.txt).
+    /// Runs <paramref name="request"/> (built into <paramref name="config"/> and <paramref name="data"/>); logs summary.json
+    /// to <paramref name="logger"/>, writes the result files when asked and uploads them to S3 when asked (summary.json
+    /// last); 0 on success, 1 on failure (logged as an error, and uploaded as error.txt).
     /// </summary>
     public static async Task<int> RunAsync(
-        IServiceProvider services, ExperimentRequest request, ExperimentConfig config, DataSet data, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        IServiceProvider services, ExperimentRequest request, ExperimentConfig config, DataSet data, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(logger);
         var grains = services.GetRequiredService<IGrainFactory>();
         var id = request.EffectiveExperimentId;
         ExperimentResult result;
@@ -27,59 +27,59 @@ public static class ExperimentRunner
         {
             if (request.WaitForSilos > 0)
             {
-                await WaitForSilosAsync(grains, request.WaitForSilos, request.SiloWaitTimeout, output, cancellationToken).ConfigureAwait(false);
+                await WaitForSilosAsync(grains, request.WaitForSilos, request.SiloWaitTimeout, logger, cancellationToken).ConfigureAwait(false);
             }
 
-            await output.WriteLineAsync($"AutoMon experiment {id}: {request.Workload}, {config.NodeCount} nodes, {config.Pacing}").ConfigureAwait(false);
+            LogStarting(logger, id, request.Workload, config.NodeCount, config.Pacing);
             var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { MaxLookaheadRounds = request.Lookahead });
             result = await driver.RunAsync(id, config, data, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or TimeoutException or IOException or OrleansException)
         {
-            return await FailAsync(request, $"experiment failed: {exception.Message}", error).ConfigureAwait(false);
+            return await FailAsync(request, $"experiment failed: {exception.Message}", logger).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return await FailAsync(request, "experiment stopped before it finished (max run time reached, or the silo was asked to stop)", error)
+            return await FailAsync(request, "experiment stopped before it finished (max run time reached, or the silo was asked to stop)", logger)
                 .ConfigureAwait(false);
         }
 
-        await output.WriteLineAsync(ExperimentSummary.Json(result)).ConfigureAwait(false);
+        LogSummary(logger, id, ExperimentSummary.Json(result));
         var folder = request.OutputDirectory ?? (request.ResultsS3 is null ? null : Path.Combine(Path.GetTempPath(), "automon-results-" + Guid.NewGuid().ToString("N")));
         try
         {
             if (folder is not null)
             {
                 ExperimentSummary.WriteFiles(folder, result);
-                await output.WriteLineAsync($"AutoMon experiment {id}: results in {Path.GetFullPath(folder)}").ConfigureAwait(false);
+                LogResultsWritten(logger, id, Path.GetFullPath(folder));
             }
 
             if (request.ResultsS3 is { } s3)
             {
                 using var uploader = new S3ResultsUploader(s3);
                 var keys = await uploader.UploadFolderAsync(folder!, CancellationToken.None).ConfigureAwait(false);
-                await output.WriteLineAsync($"AutoMon experiment {id}: uploaded {keys.Count} files to {s3.Uri}").ConfigureAwait(false);
+                LogResultsUploaded(logger, id, keys.Count, s3.Uri);
             }
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             // The results are computed: keep them where they are and say so.
             var kept = folder is null ? "" : $" (the files are in {Path.GetFullPath(folder)})";
-            return await FailAsync(request, $"writing the results failed: {exception.Message}{kept}", error).ConfigureAwait(false);
+            return await FailAsync(request, $"writing the results failed: {exception.Message}{kept}", logger).ConfigureAwait(false);
         }
 
         return 0;
     }
 
     /// <summary>
-    /// Reports a failure on <paramref name="error"/> and, when results go to S3, uploads it as error.txt so a launcher
+    /// Logs a failure as an error (standard error) and, when results go to S3, uploads it as error.txt so a launcher
     /// waiting there learns it at once instead of waiting out its timeout; 1.
     /// </summary>
-    public static async Task<int> FailAsync(ExperimentRequest request, string message, TextWriter error)
+    public static async Task<int> FailAsync(ExperimentRequest request, string message, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(error);
-        await error.WriteLineAsync($"AutoMon.Silos: {message}").ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(logger);
+        LogFailed(logger, message);
         if (request.ResultsS3 is { } s3)
         {
             try
@@ -87,18 +87,18 @@ public static class ExperimentRunner
                 using var uploader = new S3ResultsUploader(s3);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
                 await uploader.UploadErrorAsync(message, timeout.Token).ConfigureAwait(false);
-                await error.WriteLineAsync($"AutoMon.Silos: the error is in {s3.Uri}{S3ResultsUploader.ErrorFile}").ConfigureAwait(false);
+                LogErrorUploaded(logger, s3.Uri + S3ResultsUploader.ErrorFile);
             }
             catch (Exception exception) when (exception is IOException or OperationCanceledException)
             {
-                await error.WriteLineAsync($"AutoMon.Silos: could not upload the error either: {exception.Message}").ConfigureAwait(false);
+                LogErrorNotUploaded(logger, exception.Message);
             }
         }
 
         return 1;
     }
 
-    private static async Task WaitForSilosAsync(IGrainFactory grains, int silos, TimeSpan wait, TextWriter output, CancellationToken cancellationToken)
+    private static async Task WaitForSilosAsync(IGrainFactory grains, int silos, TimeSpan wait, ILogger logger, CancellationToken cancellationToken)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -114,7 +114,7 @@ public static class ExperimentRunner
 
             if (active != last)
             {
-                await output.WriteLineAsync($"AutoMon experiment: {active} of {silos} silos active, waiting").ConfigureAwait(false);
+                LogWaitingForSilos(logger, active, silos);
                 last = active;
             }
 
@@ -128,4 +128,28 @@ public static class ExperimentRunner
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment {Experiment}: {Workload}, {Nodes} nodes, {Pacing}")]
+    private static partial void LogStarting(ILogger logger, string experiment, string workload, int nodes, Pacing pacing);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment {Experiment}: summary.json {Summary}")]
+    private static partial void LogSummary(ILogger logger, string experiment, string summary);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment {Experiment}: results in {Folder}")]
+    private static partial void LogResultsWritten(ILogger logger, string experiment, string folder);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment {Experiment}: uploaded {Count} files to {Destination}")]
+    private static partial void LogResultsUploaded(ILogger logger, string experiment, int count, string destination);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment: {Active} of {Silos} silos active, waiting")]
+    private static partial void LogWaitingForSilos(ILogger logger, int active, int silos);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "AutoMon.Silos: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "AutoMon.Silos: the error is in {Location}")]
+    private static partial void LogErrorUploaded(ILogger logger, string location);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "AutoMon.Silos: could not upload the error either: {Reason}")]
+    private static partial void LogErrorNotUploaded(ILogger logger, string reason);
 }

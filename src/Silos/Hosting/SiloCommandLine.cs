@@ -2,6 +2,7 @@ using System.Collections;
 using System.CommandLine;
 using AutoMon.Grains.Runs;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -13,7 +14,7 @@ namespace AutoMon.Silos.Hosting;
 /// <c>--error-bound</c>) — and every value goes through the setting's one parser (<see cref="SiloSettings"/>,
 /// <see cref="RunSettings"/>, <see cref="ExperimentRequest.Settings"/>).
 /// </summary>
-public static class SiloCommandLine
+public static partial class SiloCommandLine
 {
     /// <summary>The configuration section of an experiment's settings.</summary>
     public const string ExperimentSection = "Experiment";
@@ -33,9 +34,12 @@ public static class SiloCommandLine
         {
             if (!TryBind(parseResult, options, Sources.Process, out var bound, out var problems))
             {
+                // Before any host: a logger of its own (disposing it writes the lines out).
+                using var loggers = SiloLogging.CreateLoggerFactory(bound.LogFormat);
+                var log = loggers.CreateLogger(typeof(SiloCommandLine));
                 foreach (var problem in problems)
                 {
-                    await Console.Error.WriteLineAsync("AutoMon.Silos: " + problem).ConfigureAwait(false);
+                    LogInvalidOption(log, problem);
                 }
 
                 return 2;
@@ -176,6 +180,9 @@ public static class SiloCommandLine
         /// <summary>The working folder and the process's environment.</summary>
         public static Sources Process => new(Directory.GetCurrentDirectory(), System.Environment.GetEnvironmentVariables());
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "AutoMon.Silos: {Problem}")]
+    private static partial void LogInvalidOption(ILogger logger, string problem);
 
     private sealed record CommandOptions(
         SettingOptions<SiloHostOptions> Silo, SettingOptions<RunDefinition> Run, SettingOptions<ExperimentRequest> Hosting);

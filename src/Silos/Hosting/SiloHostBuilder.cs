@@ -95,22 +95,33 @@ public static class SiloHostBuilder
         membership.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(20);
     }
 
-    /// <summary>A generic host running one silo configured by <paramref name="options"/>, with console logging.</summary>
+    /// <summary>A generic host running one silo configured by <paramref name="options"/>, with the silo host's console logging.</summary>
     public static HostApplicationBuilder CreateHostBuilder(SiloHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = CreateHostBuilderWithoutLogging(options);
+        builder.Logging.AddSiloConsole(options.LogFormat);
+        return builder;
+    }
+
+    /// <summary>
+    /// A generic host running one silo configured by <paramref name="options"/>, logging through <paramref name="loggers"/>
+    /// (which the caller owns and disposes after the host: a process's one logger factory).
+    /// </summary>
+    public static HostApplicationBuilder CreateHostBuilder(SiloHostOptions options, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var builder = CreateHostBuilderWithoutLogging(options);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        // Orleans is chatty at Information; its warnings and errors are what an operator needs.
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // Registered as an instance, so the host uses it without disposing it.
+        builder.Services.AddSingleton(loggers);
+        return builder;
+    }
+
+    private static HostApplicationBuilder CreateHostBuilderWithoutLogging(SiloHostOptions options)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.UseOrleans(silo => Configure(silo, options));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;

@@ -154,6 +154,9 @@ public sealed class SiloHostOptions
     /// <summary>Stop after this long whatever happens (a hung experiment must not run, and cost, forever); null: no limit.</summary>
     public TimeSpan? MaxRunTime { get; set; }
 
+    /// <summary>How the silo writes its console log: simple lines (the default) or JSON lines (cloud log collectors).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Simple;
+
     /// <summary>An experiment to run on the cluster once this silo is up; the silo stops when it is done.</summary>
     public ExperimentRequest? Experiment { get; set; }
 

@@ -4,12 +4,13 @@ using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
 namespace AutoMon.Silos.Hosting;
 
 /// <summary>Entry point of <c>AutoMon.Silos</c>: parse the command line, run one silo until stopped.</summary>
-public static class SiloProgram
+public static partial class SiloProgram
 {
     /// <summary>How long a silo whose supervisor closed its standard input may take to stop gracefully.</summary>
     private static readonly TimeSpan SupervisorGoneGrace = TimeSpan.FromSeconds(20);
@@ -23,6 +24,10 @@ public static class SiloProgram
     {
         ArgumentNullException.ThrowIfNull(options);
 
+        // One logger factory for the whole run (before, during and after the host), disposed last: that writes out its queue.
+        using var loggers = SiloLogging.CreateLoggerFactory(options.LogFormat);
+        var log = loggers.CreateLogger(typeof(SiloProgram));
+
         // An experiment that cannot run (unknown workload, settings that do not fit it, data missing) fails before the silo starts.
         (ExperimentConfig Config, DataSet Data)? experiment = null;
         string? downloaded = null;
@@ -35,7 +40,7 @@ public static class SiloProgram
                     // Only this coordinator reads the data: the driver hands every node grain its rows.
                     downloaded = Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
                     var files = await S3DataDownloader.DownloadAsync(source, downloaded, cancellationToken).ConfigureAwait(false);
-                    Console.WriteLine($"AutoMon experiment: downloaded {files.Count} data file(s) from {source.Uri}");
+                    LogDataDownloaded(log, files.Count, source.Uri);
                     request = request with { Run = request.Run with { DataDirectory = downloaded } };
                     options.Experiment = request;
                 }
@@ -52,7 +57,7 @@ public static class SiloProgram
                         throw new IOException($"{weightsSource.Uri} must hold exactly one .npz (the launcher's upload of --weights); it holds {npz.Count}.");
                     }
 
-                    Console.WriteLine($"AutoMon experiment: downloaded the weights {Path.GetFileName(npz[0])} from {weightsSource.Uri}");
+                    LogWeightsDownloaded(log, Path.GetFileName(npz[0]), weightsSource.Uri);
                     request = request with { Run = request.Run with { Weights = npz[0] } };
                     options.Experiment = request;
                 }
@@ -62,13 +67,14 @@ public static class SiloProgram
             catch (Exception exception) when (exception is ArgumentException or IOException or DataFormatException or InvalidDataException)
             {
                 DeleteFolder(downloaded);
-                return await ExperimentRunner.FailAsync(request, $"experiment failed: {exception.Message}", Console.Error).ConfigureAwait(false);
+                return await ExperimentRunner.FailAsync(request, $"experiment failed: {exception.Message}", loggers.CreateLogger(typeof(ExperimentRunner)))
+                    .ConfigureAwait(false);
             }
         }
 
         try
         {
-            return await RunStartedAsync(options, experiment, cancellationToken).ConfigureAwait(false);
+            return await RunStartedAsync(options, experiment, loggers, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -84,8 +90,10 @@ public static class SiloProgram
         }
     }
 
-    private static async Task<int> RunStartedAsync(SiloHostOptions options, (ExperimentConfig Config, DataSet Data)? experiment, CancellationToken cancellationToken)
+    private static async Task<int> RunStartedAsync(
+        SiloHostOptions options, (ExperimentConfig Config, DataSet Data)? experiment, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        var log = loggers.CreateLogger(typeof(SiloProgram));
 
         // The max run time bounds everything, starting the silo included.
         var stopRequested = cancellationToken;
@@ -96,7 +104,7 @@ public static class SiloProgram
         }
 
         cancellationToken = run.Token;
-        using var host = SiloHostBuilder.CreateHostBuilder(options).Build();
+        using var host = SiloHostBuilder.CreateHostBuilder(options, loggers).Build();
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -104,27 +112,28 @@ public static class SiloProgram
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
             return options.Experiment is { } unstarted
-                ? await ExperimentRunner.FailAsync(unstarted, "the silo did not start within the max run time", Console.Error).ConfigureAwait(false)
+                ? await ExperimentRunner.FailAsync(unstarted, "the silo did not start within the max run time", loggers.CreateLogger(typeof(ExperimentRunner)))
+                    .ConfigureAwait(false)
                 : 1;
         }
 
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         // One stable line for operators and supervising processes.
-        Console.WriteLine(
-            $"AutoMon silo started: {silo.SiloAddress} name={silo.Name} role={SiloMetadataKeys.RoleName(options.Role)} " +
-            $"region={options.Region} cluster={options.ClusterId} membership={options.EffectiveMembership} gateway={silo.GatewayAddress}");
+        LogStarted(log, silo.SiloAddress, silo.Name, SiloMetadataKeys.RoleName(options.Role), options.Region, options.ClusterId,
+            options.EffectiveMembership, silo.GatewayAddress);
 
         if (experiment is { } built)
         {
             var code = await ExperimentRunner.RunAsync(
-                host.Services, options.Experiment!, built.Config, built.Data, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
+                host.Services, options.Experiment!, built.Config, built.Data, loggers.CreateLogger(typeof(ExperimentRunner)), cancellationToken)
+                .ConfigureAwait(false);
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
             return code;
         }
 
         if (options.StopWhenCoordinatorLeaves)
         {
-            _ = CoordinatorWatch.StopWhenCoordinatorLeavesAsync(host.Services, Console.Out, options.CoordinatorJoinTimeout);
+            _ = CoordinatorWatch.StopWhenCoordinatorLeavesAsync(host.Services, loggers.CreateLogger(typeof(CoordinatorWatch)), options.CoordinatorJoinTimeout);
         }
 
         if (options.ExitWhenStdinCloses)
@@ -139,7 +148,8 @@ public static class SiloProgram
                 // The supervisor is gone, and with it maybe the cluster's membership table (a local DynamoDB it ran): a graceful
                 // leave would retry table writes for minutes. Give it a moment, then go.
                 await Task.Delay(SupervisorGoneGrace, CancellationToken.None).ConfigureAwait(false);
-                Console.Error.WriteLine($"AutoMon silo: still stopping {SupervisorGoneGrace.TotalSeconds:F0} s after standard input closed; exiting");
+                LogExitingAfterGrace(log, (int)SupervisorGoneGrace.TotalSeconds);
+                loggers.Dispose();
                 Environment.Exit(0);
             }, CancellationToken.None);
         }
@@ -147,9 +157,26 @@ public static class SiloProgram
         await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         if (run.IsCancellationRequested && !stopRequested.IsCancellationRequested)
         {
-            Console.WriteLine($"AutoMon silo stopped: max run time {options.MaxRunTime} reached");
+            LogMaxRunTimeReached(log, options.MaxRunTime);
         }
 
         return 0;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment: downloaded {Count} data file(s) from {Source}")]
+    private static partial void LogDataDownloaded(ILogger logger, int count, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment: downloaded the weights {File} from {Source}")]
+    private static partial void LogWeightsDownloaded(ILogger logger, string file, string source);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "AutoMon silo started: {Silo} name={Name} role={Role} region={Region} cluster={ClusterId} membership={Membership} gateway={Gateway}")]
+    private static partial void LogStarted(
+        ILogger logger, SiloAddress silo, string name, string role, string region, string clusterId, MembershipKind membership, SiloAddress? gateway);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AutoMon silo: still stopping {Seconds} s after standard input closed; exiting")]
+    private static partial void LogExitingAfterGrace(ILogger logger, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon silo stopped: max run time {MaxRunTime} reached")]
+    private static partial void LogMaxRunTimeReached(ILogger logger, TimeSpan? maxRunTime);
 }

@@ -25,6 +25,9 @@ public static class SiloSettings
     /// <summary>The failure-detection profile names.</summary>
     public static readonly EnumNames<FailureDetectionProfile> FailureDetections = new(("default", FailureDetectionProfile.Default), ("fast", FailureDetectionProfile.Fast));
 
+    /// <summary>The console log formats.</summary>
+    public static readonly EnumNames<LogFormat> LogFormats = new(("simple", LogFormat.Simple), ("json", LogFormat.Json));
+
     /// <summary>Every silo setting, in the order a generated command line lists them.</summary>
     public static IReadOnlyList<Setting<SiloHostOptions>> All { get; } =
     [
@@ -63,6 +66,8 @@ public static class SiloSettings
             o => SettingText.FormatDuration(o.CoordinatorJoinTimeout), (o, v) => o.CoordinatorJoinTimeout = v, ParseDuration),
         Text<TimeSpan?>("max-run-time", "Stop after this long whatever happens, e.g. 8h, 90m (default: no limit).",
             o => o.MaxRunTime is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.MaxRunTime = v, Optional<TimeSpan>(ParseDuration)),
+        Text<LogFormat>("log-format", "Console log lines: simple (time, level, category, message; the default) or json (one object per line, for CloudWatch Logs).",
+            o => LogFormats.Format(o.LogFormat), (o, v) => o.LogFormat = v, Enum(LogFormats)),
     ];
 
     /// <summary>The command line of <paramref name="options"/>: its silo settings, then its experiment's (if any).</summary>

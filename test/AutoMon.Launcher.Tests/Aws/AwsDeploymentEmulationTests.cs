@@ -116,6 +116,17 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
             Assert.Contains("has left the cluster", node.Tail(), StringComparison.Ordinal);
         }
 
+        // Every silo logged JSON lines (its task definition's --log-format json), as CloudWatch Logs stores them.
+        foreach (var definition in nodes.Append(coordinator))
+        {
+            Assert.All(ReadLog(definition.TaskDefinition.Family).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                line =>
+                {
+                    using var entry = JsonDocument.Parse(line);
+                    Assert.Equal(JsonValueKind.Object, entry.RootElement.ValueKind);
+                });
+        }
+
         // The task registered for node i hosted node i (its --node-range), as the seed's node tasks did.
         foreach (var node in nodes)
         {

@@ -189,6 +189,18 @@ public sealed class SiloArgumentsTests
     }
 
     [Fact]
+    public void Every_silo_logs_json_lines_for_CloudWatch()
+    {
+        var plan = Plan("inner_product");
+
+        var coordinator = Parse(SiloEnvironment.CoordinatorArguments(plan, plan.Experiments[0], plan.CoordinatorRegion));
+        var node = Parse(SiloEnvironment.NodeSiloArguments(plan, plan.Experiments[0], plan.NodeSilos[0]));
+
+        Assert.Equal(LogFormat.Json, coordinator.LogFormat);
+        Assert.Equal(LogFormat.Json, node.LogFormat);
+    }
+
+    [Fact]
     public void Node_silos_run_no_experiment_and_stop_when_the_coordinator_leaves()
     {
         var plan = Plan("inner_product") with { NodesPerSilo = 4 };

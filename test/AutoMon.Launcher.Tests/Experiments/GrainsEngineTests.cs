@@ -49,6 +49,21 @@ public sealed class GrainsEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task With_verbose_the_embedded_silo_logs_AutoMon_information_and_no_Orleans_information_on_standard_error()
+    {
+        var output = Path.Combine(_directory, "verbose");
+
+        var (exitCode, console, error) = await Run("--node-type", "inner_product", "--nodes", "2", "--iterations", "30", "--error-bound", "0.3",
+            "--engine", "grains", "--output", output, "--verbose");
+
+        Assert.True(exitCode == 0, $"exit {exitCode}: {error}\n{console}");
+        Assert.Matches(@"info: AutoMon\.Grains\.Experiments\.CoordinatorGrain: Experiment \S+ started: inner_product, 2 nodes", error);
+        Assert.Contains("info: AutoMon.Grains.Experiments.NodeGrain: Node 1 of experiment", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("info: Orleans", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Node 1 of experiment", console, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Paced_run_with_latencies_records_them_and_has_no_periodic_replay()
     {
         var output = Path.Combine(_directory, "paced");
