@@ -67,7 +67,7 @@ public sealed class ExperimentCommandLineTests
     {
         var error = Assert.Throws<ArgumentException>(() => new ExperimentRequest { Run = AutoMon.Grains.Runs.RunDefinition.Defaults with { Function = "no_such" } }.Build());
 
-        Assert.Contains("Unknown workload 'no_such'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--function 'no_such' is unknown; known functions:", error.Message, StringComparison.Ordinal);
         Assert.Contains("inner_product", error.Message, StringComparison.Ordinal);
     }
 
@@ -100,7 +100,7 @@ public sealed class ExperimentCommandLineTests
     [InlineData("--data-s3-uri needs --data-s3-region", "--data-s3-uri", "s3://bucket/p/")]
     [InlineData("--data-s3-uri 'bucket/p/' does not start with s3://", "--data-s3-uri", "bucket/p/", "--data-s3-region", "us-east-2")]
     [InlineData("--skip-iterations applies to data files", "--skip-iterations", "300")]
-    [InlineData("--skip-iterations must be at least 0", "--data-dir", "d", "--skip-iterations", "-1")]
+    [InlineData("--skip-iterations must not be negative", "--data-dir", "d", "--skip-iterations", "-1")]
     public void Data_options_that_do_not_fit_are_errors_naming_them(string problem, params string[] options)
     {
         Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "kld", .. options], out _, out var problems));

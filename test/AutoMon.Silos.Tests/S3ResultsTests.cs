@@ -95,7 +95,7 @@ public sealed class S3ResultsTests(MotoServer moto) : IDisposable
     {
         await CreateBucketAsync();
         var environment = Credentials;
-        environment["AUTOMON_MAX_RUN_SECONDS"] = "8";
+        environment["AUTOMON_MAXRUNTIME"] = "8s";
 
         // Paced at 1 s per update, 40 updates per node: far longer than the limit.
         await using var silo = SiloProcess.StartAllInOne(environment, [.. SmallExperiment, "--pacing", "paced", "--round-interval", "1s", .. UploadTo("slow/")]);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Silos.Tests;
@@ -50,10 +52,11 @@ public sealed class SiloConfigurationTests : IDisposable
     {
         var environment = new Dictionary<string, string> { ["AUTOMON_RESPONSETIMEOUT"] = "30" };
 
-        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--primary-silo", "127.0.0.1:11111"], Sources(environment), out _, out var problems));
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", "--silo-port", "11112", "--primary-silo", "127.0.0.1:11111"], Sources(environment), out _, out var problems));
 
         var problem = Assert.Single(problems);
-        Assert.Contains("--response-timeout (ResponseTimeout)", problem, StringComparison.Ordinal);
+        Assert.Contains("--response-timeout '30'", problem, StringComparison.Ordinal);
+        Assert.Contains("configuration key ResponseTimeout", problem, StringComparison.Ordinal);
         Assert.Contains("needs a unit", problem, StringComparison.Ordinal);
     }
 
@@ -61,7 +64,7 @@ public sealed class SiloConfigurationTests : IDisposable
     public void A_role_is_required_from_some_source()
     {
         Assert.False(SiloCommandLine.TryParse([], Sources(new Dictionary<string, string>()), out _, out var problems));
-        Assert.Contains(problems, p => p.Contains("--role (Role) is required", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("--role is required", StringComparison.Ordinal));
 
         Assert.True(SiloCommandLine.TryParse([], Sources(new Dictionary<string, string> { ["AUTOMON_ROLE"] = "all-in-one" }), out _, out _));
     }
@@ -74,6 +77,23 @@ public sealed class SiloConfigurationTests : IDisposable
         Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one"], Sources(new Dictionary<string, string>()), out _, out var problems));
 
         Assert.Contains("appsettings.json", Assert.Single(problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_silos_services_read_its_settings_through_the_options_pattern()
+    {
+        var options = Parse(["--silo-port", "12011", "--gateway-port", "31011", "--function", "variance", "--error-bound", "0.05"], new Dictionary<string, string>
+        {
+            ["AUTOMON_ROLE"] = "all-in-one",
+        });
+
+        using var host = SiloHostBuilder.CreateHostBuilder(options).Build();
+        var bound = host.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value;
+
+        Assert.Equal(12011, bound.SiloPort);
+        Assert.Equal(31011, bound.GatewayPort);
+        Assert.Equal(0.05, bound.Experiment!.Run.ErrorBound);
+        Assert.True(host.Services.GetServices<IValidateOptions<SiloHostOptions>>().Any(), "the options are validated when the host starts");
     }
 
     private void Settings(string json) => File.WriteAllText(Path.Combine(_folder, SiloCommandLine.SettingsFile), json);

@@ -37,8 +37,8 @@ public abstract class Setting<TTarget>
     /// <summary>A switch: given alone on a command line it means true.</summary>
     public abstract bool IsFlag { get; }
 
-    /// <summary>How problems name it: <c>--error-bound (ErrorBound)</c>.</summary>
-    public string DisplayName => $"--{Name} ({Key})";
+    /// <summary>The problem <paramref name="why"/> with this setting: <c>--error-bound 'x' is not a number (configuration key ErrorBound)</c>.</summary>
+    public string Problem(string? why) => $"--{Name} {why} (configuration key {Key})";
 
     /// <summary>Parses <paramref name="text"/> into <paramref name="target"/>; false with a problem naming the setting.</summary>
     public abstract bool TryApply(ref TTarget target, string text, out string? problem);
@@ -101,7 +101,7 @@ public sealed class Setting<TTarget, TValue> : Setting<TTarget>
         ArgumentNullException.ThrowIfNull(text);
         if (!_parse(text.Trim(), out var value, out var why))
         {
-            problem = $"{DisplayName}: {why}";
+            problem = Problem(why);
             return false;
         }
 
@@ -184,12 +184,11 @@ public static class SettingBinder
         return problem is null;
     }
 
-    /// <summary>Parses a finite double.</summary>
+    /// <summary>Parses a double.</summary>
     public static bool ParseDouble(string text, out double value, out string? problem)
     {
-        problem = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value)
-            ? null
-            : $"'{text}' is not a number";
+        // NaN and infinities parse: whether they fit is the validation's to say (e.g. "must be a positive number").
+        problem = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) ? null : $"'{text}' is not a number";
         return problem is null;
     }
 

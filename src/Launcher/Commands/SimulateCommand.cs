@@ -59,8 +59,9 @@ internal static class SimulateCommand
             var given = new HashSet<string>(StringComparer.Ordinal);
             var definition = RunSettings.Bind(run.Lookup(parseResult), problems, given: given);
             Require(problems.Count == 0, string.Join("; ", problems) + ".");
-            Require(!given.Overlaps(RunSettings.PacingNames),
-                "simulate runs lockstep rounds in one process: --pacing, --round-interval and the latencies need the grains (the launcher's --engine grains).");
+            var pacing = RunSettings.PacingNames.Where(given.Contains).Select(name => "--" + name).ToList();
+            Require(pacing.Count == 0,
+                $"{string.Join(", ", pacing)}: simulate runs lockstep rounds in one process; pacing and latencies need the grains (the launcher's --engine grains).");
             var request = new SimulateRequest
             {
                 Run = definition,

@@ -86,7 +86,7 @@ public static partial class SiloCommandLine
         options = SettingBinder.Bind(SiloSettings.All, new SiloHostOptions(), key => Value(configuration, key), found, given);
         if (!given.Contains("role"))
         {
-            found.Add("--role (Role) is required: coordinator, node or all-in-one");
+            found.Add("--role is required (configuration key Role): coordinator, node or all-in-one");
         }
 
         if (given.Contains("coordinator-join-timeout") && !options.StopWhenCoordinatorLeaves)

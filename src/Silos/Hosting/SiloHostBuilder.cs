@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Net;
 using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Placement;
@@ -28,6 +30,9 @@ public static class SiloHostBuilder
             throw new ArgumentException("Invalid silo options: " + string.Join("; ", problems), nameof(options));
         }
 
+        // The options pattern: IOptions<SiloHostOptions> for the silo's services, checked again when the host starts.
+        silo.Services.AddOptions<SiloHostOptions>().Configure(target => SiloSettings.CopyTo(options, target)).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloHostOptions>, SiloHostOptionsValidator>());
         silo.Configure<ClusterOptions>(cluster =>
         {
             cluster.ClusterId = options.ClusterId;

@@ -232,12 +232,12 @@ public sealed class SiloHostOptions
 
         if (MaxRunTime is { } limit && limit <= TimeSpan.Zero)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"max run time {limit} is not positive"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--max-run-time {limit} is not positive"));
         }
 
         if (NodeRange is { } range && (range.First < 0 || range.Last < range.First))
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"node range {range.First}-{range.Last} is not FIRST-LAST with 0 <= FIRST <= LAST"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--node-range {range.First}-{range.Last} is not FIRST-LAST with 0 <= FIRST <= LAST"));
         }
 
         if (NodeRange is not null && Role != SiloRole.Node)
@@ -247,7 +247,7 @@ public sealed class SiloHostOptions
 
         if (CoordinatorJoinTimeout <= TimeSpan.Zero)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"coordinator join timeout {CoordinatorJoinTimeout} is not positive"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--coordinator-join-timeout {CoordinatorJoinTimeout} is not positive"));
         }
 
         if (StopWhenCoordinatorLeaves && Role == SiloRole.Coordinator)
@@ -257,7 +257,7 @@ public sealed class SiloHostOptions
 
         if (ResponseTimeout is { } timeout && timeout <= TimeSpan.Zero)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"response timeout {timeout} is not positive"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"--response-timeout {timeout} is not positive"));
         }
 
         return problems;

@@ -47,13 +47,15 @@ public static class SiloSettings
             o => o.Membership is { } m ? Memberships.Format(m) : null, (o, v) => o.Membership = v, Optional(Enum(Memberships))),
         Text<IPEndPoint?>("primary-silo", "Localhost membership across processes: the primary silo's address:port (silo port), e.g. 127.0.0.1:11111.",
             o => o.PrimarySilo?.ToString(), (o, v) => o.PrimarySilo = v, ParseEndPoint),
-        Text<TimeSpan?>("response-timeout", "How long a grain call may take (e.g. 30s, 120m; default Orleans' 30s). Long ADCD-X full syncs need more.",
-            o => o.ResponseTimeout is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.ResponseTimeout = v, Optional<TimeSpan>(ParseDuration)),
         Text<string?>("dynamodb-table", "DynamoDB membership table name.", o => o.DynamoDBTable, (o, v) => o.DynamoDBTable = v!, ParseText),
         Text<string?>("dynamodb-service-url", "DynamoDB endpoint URL, e.g. http://127.0.0.1:5000 for a local emulator.",
             o => o.DynamoDBServiceUrl, (o, v) => o.DynamoDBServiceUrl = v, ParseText),
         Text<string?>("dynamodb-region", "AWS region of the membership table (required unless --dynamodb-service-url is given; not taken from --region).",
             o => o.DynamoDBRegion, (o, v) => o.DynamoDBRegion = v, ParseText),
+        Text<TimeSpan?>("response-timeout", "How long a grain call may take (e.g. 30s, 120m; default Orleans' 30s). Long ADCD-X full syncs need more.",
+            o => o.ResponseTimeout is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.ResponseTimeout = v, Optional<TimeSpan>(ParseDuration)),
+        Text<LogFormat>("log-format", "Console log lines: simple (time, level, category, message; the default) or json (one object per line, for CloudWatch Logs).",
+            o => LogFormats.Format(o.LogFormat), (o, v) => o.LogFormat = v, Enum(LogFormats)),
         Text<FailureDetectionProfile>("failure-detection", "Failure-detection timing: default, or fast (seconds; for tests and loopback clusters).",
             o => FailureDetections.Format(o.FailureDetection), (o, v) => o.FailureDetection = v, Enum(FailureDetections)),
         Flag("exit-when-stdin-closes", "Stop the silo when standard input is closed (for supervising processes).",
@@ -66,23 +68,43 @@ public static class SiloSettings
             o => SettingText.FormatDuration(o.CoordinatorJoinTimeout), (o, v) => o.CoordinatorJoinTimeout = v, ParseDuration),
         Text<TimeSpan?>("max-run-time", "Stop after this long whatever happens, e.g. 8h, 90m (default: no limit).",
             o => o.MaxRunTime is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.MaxRunTime = v, Optional<TimeSpan>(ParseDuration)),
-        Text<LogFormat>("log-format", "Console log lines: simple (time, level, category, message; the default) or json (one object per line, for CloudWatch Logs).",
-            o => LogFormats.Format(o.LogFormat), (o, v) => o.LogFormat = v, Enum(LogFormats)),
     ];
 
     /// <summary>The command line of <paramref name="options"/>: its silo settings, then its experiment's (if any).</summary>
     public static List<string> ToArguments(SiloHostOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // The role is required: always written, even at its default.
-        var arguments = new List<string> { "--role", Roles.Format(options.Role) };
-        arguments.AddRange(SettingBinder.ToArguments(All.Skip(1), options, new SiloHostOptions()));
+        // Role, region and ports say where a silo stands (a task definition maps its ports): always written.
+        string[] explicitNames = ["role", "region", "silo-port", "gateway-port"];
+        var arguments = new List<string>
+        {
+            "--role", Roles.Format(options.Role), "--region", options.Region,
+            "--silo-port", SettingText.Format(options.SiloPort), "--gateway-port", SettingText.Format(options.GatewayPort),
+        };
+        arguments.AddRange(SettingBinder.ToArguments(All.Where(s => !explicitNames.Contains(s.Name)), options, new SiloHostOptions()));
         if (options.Experiment is { } experiment)
         {
             arguments.AddRange(experiment.ToArguments());
         }
 
         return arguments;
+    }
+
+    /// <summary>Copies every setting of <paramref name="source"/> (and its experiment) into <paramref name="target"/>.</summary>
+    public static void CopyTo(SiloHostOptions source, SiloHostOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        foreach (var setting in All)
+        {
+            // Through the setting's own text: what differs from the target is parsed into it.
+            if (setting.Format(source, target) is { } text && !setting.TryApply(ref target, text, out var problem))
+            {
+                throw new ArgumentException(problem, nameof(source));
+            }
+        }
+
+        target.Experiment = source.Experiment;
     }
 
     // A setting written as its text (what equals the default's text is left out).

@@ -47,7 +47,7 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
         }
 
         await _aws.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
+        if (Environment.GetEnvironmentVariable("KEEP") is null) Directory.Delete(_folder, recursive: true);
     }
 
     [Fact]

@@ -161,7 +161,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Contains("docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-2.amazonaws.com'",
             script, StringComparison.Ordinal);
         Assert.Contains("shutdown -h now", script, StringComparison.Ordinal);
-        Assert.Contains("'--role' 'coordinator' '--region' 'us-west-2' '--cluster-id' 'inner-product_0-02'", script,
+        Assert.Contains("'--role' 'coordinator' '--region' 'us-west-2' '--silo-port' '11111' '--gateway-port' '30000' '--cluster-id' 'inner-product_0-02'", script,
             StringComparison.Ordinal);
     }
 

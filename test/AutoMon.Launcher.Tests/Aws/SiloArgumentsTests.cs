@@ -90,11 +90,11 @@ public sealed class SiloArgumentsTests
     }
 
     [Fact]
-    public void Dnn_is_the_silos_intrusion_detection_workload()
+    public void Dnn_runs_on_the_silo_under_its_catalog_name()
     {
         var arguments = SiloEnvironment.CoordinatorArguments(Plan("dnn"), Plan("dnn").Experiments[0], "us-west-2");
 
-        Assert.Equal("intrusion_detection", arguments[arguments.ToList().IndexOf("--experiment") + 1]);
+        Assert.Equal("dnn", arguments[arguments.ToList().IndexOf("--function") + 1]);
     }
 
     [Fact]

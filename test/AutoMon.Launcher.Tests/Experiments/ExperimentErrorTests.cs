@@ -111,7 +111,7 @@ public sealed class ExperimentErrorTests : IDisposable
     {
         var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--pacing", "sometimes"));
 
-        Assert.Contains("Unknown --pacing 'sometimes'", line, StringComparison.Ordinal);
+        Assert.Contains("--pacing 'sometimes' is not one of lockstep, paced", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -102,8 +102,7 @@ public sealed class RunDefinitionAgreementTests
 
         foreach (var message in new[] { launcher, simulate, string.Join("; ", silo) })
         {
-            Assert.Contains($"{option} (", message, StringComparison.Ordinal);
-            Assert.Contains(why, message, StringComparison.Ordinal);
+            Assert.Contains($"{option} '{value}' {why}", message, StringComparison.Ordinal);
         }
     }
 
