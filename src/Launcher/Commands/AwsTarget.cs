@@ -35,6 +35,9 @@ internal static class AwsTarget
         public string? CredentialsCsv { get; init; }
 
         public string? AwsEndpoint { get; init; }
+
+        /// <summary>The results bucket and the regions (<c>--results-bucket</c>, <c>--node-region</c>, <c>--coordinator-region</c>).</summary>
+        public AwsLocation Location { get; init; } = AwsLocation.Default;
     }
 
     /// <summary>
@@ -189,6 +192,7 @@ internal static class AwsTarget
             throw new ArgumentException("Give --iterations or --full, not both.");
         }
 
+        request.Location.Validate();
         var preset = ExperimentPresets.Get(request.Experiment.NodeType);
         var host = request.CoordinatorInstanceType.Trim().ToLowerInvariant() switch
         {
@@ -248,6 +252,7 @@ internal static class AwsTarget
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
+        plan = request.Location.Place(plan);
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
         plan = request.Experiment.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
         return request.Experiment.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;

@@ -98,19 +98,20 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
+        var location = new AwsLocationOptions();
         Option[] localOnly = [dimension, engine, pacing, wanLatency, parallel, silos, membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [wanLatency.Name] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
             [pacing.Name] = "the AWS silos always run paced, every node on its own timer",
         };
-        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
+        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All];
 
         foreach (var option in new Option[]
                  {
                      nodeType, errorBound, errorBounds, nodes, iterations, full, dimension, dataDir, weights, engine, pacing, roundInterval, lazyLatency,
                      fullLatency, wanLatency, centralized, output, seed, parallel, silos, membership, target, coordinatorType, coordinatorImage, nodesPerSilo,
-                     block, credentialsCsv, awsEndpoint,
+                     block, credentialsCsv, awsEndpoint, location.ResultsBucket, location.NodeRegion, location.CoordinatorRegion,
                  })
         {
             root.Options.Add(option);
@@ -169,6 +170,7 @@ internal static class ExperimentCommand
                     Block = parseResult.GetValue(block),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),
+                    Location = location.Read(parseResult),
                 }, console, error, cancellationToken);
             }
 
