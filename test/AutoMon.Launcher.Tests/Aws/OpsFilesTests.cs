@@ -161,6 +161,53 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
             $"{action} on [{string.Join(", ", s.Resources)}] reaches resources the launcher did not make"));
     }
 
+    /// <summary>Whether docker leaves <paramref name="path"/> (relative, '/'-separated) out of the build context: a
+    /// .dockerignore pattern matches it or one of its folders ('**/' any folders, '*' and '?' within one name).</summary>
+    private static bool DockerIgnores(IReadOnlyList<string> patterns, string path)
+    {
+        var parts = path.Split('/');
+        var prefixes = Enumerable.Range(1, parts.Length).Select(n => string.Join('/', parts.Take(n))).ToList();
+        return patterns.Any(pattern =>
+        {
+            var regex = "^" + Regex.Escape(pattern.TrimEnd('/'))
+                .Replace("\\*\\*/", "(?:.*/)?", StringComparison.Ordinal)
+                .Replace("\\*", "[^/]*", StringComparison.Ordinal)
+                .Replace("\\?", "[^/]", StringComparison.Ordinal) + "$";
+            return prefixes.Any(p => Regex.IsMatch(p, regex));
+        });
+    }
+
+    [Fact]
+    public void Image_build_context_leaves_out_build_and_test_output_but_no_source_the_Dockerfile_copies()
+    {
+        var root = RepositoryFile("");
+        // ops/Dockerfile is built with the repository root as context, so docker reads the root's .dockerignore.
+        var patterns = File.ReadAllLines(RepositoryFile(".dockerignore")).Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.DoesNotContain(patterns, p => p.StartsWith('!'));
+
+        foreach (var output in new[]
+                 {
+                     "src/Silos/bin/Release/net10.0/AutoMon.Silos.dll", "src/Grains/obj/project.assets.json",
+                     "test/AutoMon.Launcher.Tests/TestResults/run.trx", "results/quadratic/20260101-000000/results.csv", ".git/HEAD",
+                 })
+        {
+            Assert.True(DockerIgnores(patterns, output), $"{output} would be sent to docker");
+        }
+
+        var copied = File.ReadAllLines(RepositoryFile("ops/Dockerfile"))
+            .Where(l => l.StartsWith("COPY ", StringComparison.Ordinal) && !l.Contains("--from", StringComparison.Ordinal))
+            .SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).SkipLast(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Contains("src/Silos/", copied);
+        var sources = copied.SelectMany(c => c.EndsWith('/')
+            ? Directory.EnumerateFiles(Path.Combine(root, c), "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+                .Where(f => !f.Split('/').Any(part => part is "bin" or "obj"))
+            : [c]).ToList();
+        Assert.All(sources, source => Assert.False(DockerIgnores(patterns, source), $"{source} is copied by ops/Dockerfile but left out"));
+    }
+
     [Fact]
     public void Task_definition_template_carries_every_variable_and_option_of_a_node_silo()
     {
