@@ -66,6 +66,15 @@ internal sealed record AwsLocation(string ResultsBucket, string NodeRegion, stri
     public AwsExperimentPlan Place(AwsExperimentPlan plan) =>
         plan with { ResultsBucket = ResultsBucket, NodesRegion = NodeRegion, CoordinatorRegion = CoordinatorRegion };
 
+    /// <summary>The <c>cleanup</c> command that removes run <paramref name="runId"/>: with the options that differ from the defaults.</summary>
+    public string CleanupCommandLine(string runId)
+    {
+        var command = $"automon cleanup --run-id {runId}";
+        command += ResultsBucket == Default.ResultsBucket ? "" : $" --results-bucket {ResultsBucket}";
+        command += NodeRegion == Default.NodeRegion ? "" : $" --node-region {NodeRegion}";
+        return command + (CoordinatorRegion == Default.CoordinatorRegion ? "" : $" --coordinator-region {CoordinatorRegion}");
+    }
+
     /// <summary>Cleanup looks in both regions and in the bucket, as <see cref="AwsCleanupRequest.ForPlan"/> does for a placed plan.</summary>
     public AwsCleanupRequest Place(AwsCleanupRequest request) =>
         request with

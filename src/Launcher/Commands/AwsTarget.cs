@@ -107,7 +107,7 @@ internal static class AwsTarget
 
             if (!request.Block)
             {
-                output.WriteLine($"Results will appear in s3://{plan.ResultsBucket}/. Remove everything of this run with: automon cleanup --run-id {plan.RunId}");
+                output.WriteLine($"Results will appear in s3://{plan.ResultsBucket}/. Remove everything of this run with: {request.Location.CleanupCommandLine(plan.RunId)}");
                 return 0;
             }
 
@@ -117,7 +117,7 @@ internal static class AwsTarget
             var downloaded = await provisioner.WaitForResultsAsync(plan, folder, new AwsWaitOptions { Progress = progress }, cancellationToken)
                 .ConfigureAwait(false);
             var code = ReportResults(plan, downloaded, folder, output, error);
-            output.WriteLine($"Remove what this run created with: automon cleanup --run-id {plan.RunId}");
+            output.WriteLine($"Remove what this run created with: {request.Location.CleanupCommandLine(plan.RunId)}");
             return code;
         }).ConfigureAwait(false);
     }

@@ -53,6 +53,7 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         Assert.Contains($"s3://{Bucket}/", output, StringComparison.Ordinal);
+        Assert.Matches($"automon cleanup --run-id inner-product-[0-9-]+ --results-bucket {Bucket} --node-region {NodeRegion} --coordinator-region {CoordinatorRegion}", output);
         Assert.Equal(["inner-product_0-3_eu-central-1"], (await MotoAws.ActiveClustersAsync(_session, NodeRegion)).Select(c => c.ClusterName));
         Assert.Equal(2, (await MotoAws.RunningTasksAsync(_session, NodeRegion)).Count);
         Assert.Equal(["inner-product_0-3_ap-southeast-2"], (await MotoAws.ActiveClustersAsync(_session, CoordinatorRegion)).Select(c => c.ClusterName));
