@@ -11,6 +11,12 @@ namespace AutoMon.Launcher.Aws;
 /// </summary>
 public sealed class AwsCleanup
 {
+    private static readonly HashSet<string> ClusterBusyCodes = new(StringComparer.Ordinal)
+    {
+        "ClusterContainsTasksException", "ClusterContainsServicesException", "ClusterContainsContainerInstancesException",
+        "UpdateInProgressException",
+    };
+
     private readonly AwsSession _session;
     private readonly TextWriter _log;
     private readonly TimeProvider _time;
@@ -22,12 +28,6 @@ public sealed class AwsCleanup
         _log = log ?? TextWriter.Null;
         _time = time ?? TimeProvider.System;
     }
-
-    private static readonly HashSet<string> ClusterBusyCodes = new(StringComparer.Ordinal)
-    {
-        "ClusterContainsTasksException", "ClusterContainsServicesException", "ClusterContainsContainerInstancesException",
-        "UpdateInProgressException",
-    };
 
     /// <summary>
     /// Removes what launcher runs created, found by the <see cref="AwsNaming.RunTag"/> tag (one run's, or every run's when

@@ -64,7 +64,8 @@ public sealed class AwsSession : IDisposable
             {
                 throw new InvalidOperationException(
                     "No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a profile " +
-                    "(aws configure), run with an IAM role, or pass --credentials-csv new_user_credentials.csv. " + e.Message, e);
+                    "(aws configure; or aws configure sso and aws sso login, with AWS_PROFILE), run with an IAM role, or pass " +
+                    "--credentials-csv new_user_credentials.csv. " + e.Message, e);
             }
         }
         return new AwsSession(options, credentials, null, TimeProvider.System);
@@ -101,7 +102,10 @@ public sealed class AwsSession : IDisposable
             : throw new AwsServiceException("sts", "GetCallerIdentity", region, null, "MalformedResponse", "the answer has no Account");
     }
 
-    /// <summary>IAM is global: signed for us-east-1 at iam.amazonaws.com (or the override endpoint).</summary>
+    /// <summary>
+    /// IAM (the preflight's GetRole and GetInstanceProfile) is global: signed for us-east-1 at iam.amazonaws.com (or the
+    /// override endpoint).
+    /// </summary>
     public AwsQueryClient Iam() => Get("iam", "us-east-1", r =>
         new AwsQueryClient(_transport, "iam", Options.Endpoint ?? new Uri("https://iam.amazonaws.com/"), "2010-05-08", r));
 

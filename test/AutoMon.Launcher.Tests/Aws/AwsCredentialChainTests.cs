@@ -1,21 +1,19 @@
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using AutoMon.Launcher.Aws;
-
 namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary>
 /// Without <c>--credentials-csv</c> the launcher takes the SDK's credential chain, which ops/README.md says covers IAM
 /// Identity Center (SSO) profiles: a profile with an <c>sso_session</c> and a cached login (<c>aws sso login</c>) gets its
-/// role credentials from the SSO portal. The portal here is a stand-in on 127.0.0.1. In the moto collection: the
-/// environment it changes is read by the other credential-chain test there.
+/// role credentials from the SSO portal (a stand-in on 127.0.0.1 here), and the launcher's calls go out with them.
 /// </summary>
 [Collection(MotoCollection.Name)]
 public sealed class AwsCredentialChainTests(MotoServerFixture moto)
 {
     [Fact]
-    public async Task An_sso_profile_resolves_through_the_sdk_to_the_portals_role_credentials_and_signs_calls()
+    public async Task An_sso_profile_resolves_through_the_sdk_to_the_portals_role_credentials()
     {
         var home = Directory.CreateTempSubdirectory("automon-sso-home-").FullName;
         var port = FreePort();
@@ -55,39 +53,53 @@ public sealed class AwsCredentialChainTests(MotoServerFixture moto)
              "expiresAt":"{{DateTime.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}}"}
             """);
 
-        var saved = new[] { "HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_ENDPOINT_URL_SSO",
-                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" }
-            .ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        // The SDK reads the profile files' locations once per process: the launcher runs as its own process, as a user runs it.
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "automon.dll"), "cleanup", "--dry-run", "--run-id", "sso-check",
+                     "--aws-endpoint", moto.Endpoint.ToString(),
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["HOME"] = home;
+        start.Environment["AWS_CONFIG_FILE"] = config;
+        start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home, ".aws", "credentials");
+        start.Environment["AWS_PROFILE"] = "automon-sso";
+        start.Environment["AWS_ENDPOINT_URL_SSO"] = $"http://127.0.0.1:{port}";
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) &&
+                     k is not ("AWS_CONFIG_FILE" or "AWS_SHARED_CREDENTIALS_FILE" or "AWS_PROFILE" or "AWS_ENDPOINT_URL_SSO")).ToList())
+        {
+            start.Environment.Remove(name);
+        }
         try
         {
-            Environment.SetEnvironmentVariable("HOME", home);
-            Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", config);
-            Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(home, ".aws", "credentials"));
-            Environment.SetEnvironmentVariable("AWS_PROFILE", "automon-sso");
-            Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_SSO", $"http://127.0.0.1:{port}");
-            foreach (var name in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" })
-            {
-                Environment.SetEnvironmentVariable(name, null);
-            }
+            using var launcher = Process.Start(start)!;
+            var output = launcher.StandardOutput.ReadToEndAsync();
+            var error = launcher.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await launcher.WaitForExitAsync(timeout.Token);
 
-            using var session = AwsSession.Open(moto.Options);
-            var credentials = await session.Credentials.GetCredentialsAsync();
-
-            Assert.Equal(("AKIDFROMSSO", "tokenfromsso"), (credentials.AccessKey, credentials.Token));
+            Assert.True(launcher.ExitCode == 0, await error);
+            Assert.Contains("Nothing to remove.", await output, StringComparison.Ordinal);
+            await serving.WaitAsync(TimeSpan.FromSeconds(5));
             Assert.Equal("cached-sso-token", bearer);
-            Assert.Equal("123456789012", await session.GetAccountIdAsync("us-east-2"));
         }
         finally
         {
-            foreach (var (name, value) in saved)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
             portal.Stop();
-            await Task.WhenAny(serving, Task.Delay(TimeSpan.FromSeconds(5)));
             Directory.Delete(home, recursive: true);
         }
     }
+
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } current && Path.GetFileName(current) == "dotnet" ? current : "dotnet";
 
     private static int FreePort()
     {
