@@ -91,7 +91,7 @@ internal sealed class AwsExperimentResources(AwsSession session, TextWriter log,
     }
 
     /// <summary>The table, or null when there is none of that name.</summary>
-    internal async Task<TableDescription?> DescribeTableAsync(IAmazonDynamoDB dynamo, string region, string name,
+    private async Task<TableDescription?> DescribeTableAsync(IAmazonDynamoDB dynamo, string region, string name,
         CancellationToken cancellationToken)
     {
         try

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+
 namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary>
