@@ -13,7 +13,6 @@ public static class LauncherApp
         DescribeCommand.Create,
         SimulateCommand.Create,
         ReproduceCommand.Create,
-        CleanupCommand.Create,
     ];
 
     /// <summary>
@@ -26,8 +25,8 @@ public static class LauncherApp
         Recursive = true,
     };
 
-    /// <summary>The root command with every subcommand attached.</summary>
-    public static RootCommand CreateRootCommand()
+    /// <summary>The root command with every subcommand attached; commands that ask a question ask <paramref name="input"/>.</summary>
+    public static RootCommand CreateRootCommand(UserInput? input = null)
     {
         var root = new RootCommand(
             "AutoMon.NET: distributed monitoring of f(average of node vectors) within an additive error bound. " +
@@ -39,19 +38,26 @@ public static class LauncherApp
             root.Subcommands.Add(create());
         }
 
+        root.Subcommands.Add(CleanupCommand.Create(input ?? UserInput.None));
+
         return root;
     }
 
     /// <summary>Runs the command line against the console.</summary>
-    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error);
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, UserInput.Console);
 
-    /// <summary>Runs the command line writing to the given streams (tests capture them); returns the exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs the command line writing to the given streams (tests capture them), with no one to ask; returns the exit code.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, UserInput.None, cancellationToken);
+
+    /// <summary>Runs the command line writing to the given streams and asking <paramref name="input"/>; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, UserInput input,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
 
         // Nothing typed: say what there is to type.
-        var parseResult = CreateRootCommand().Parse(args.Length == 0 ? ["--help"] : args);
+        var parseResult = CreateRootCommand(input).Parse(args.Length == 0 ? ["--help"] : args);
         if (parseResult.Action is ParseErrorAction parseError)
         {
             // A usage mistake gets its one-line error, not the whole help text.

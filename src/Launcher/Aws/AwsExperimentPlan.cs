@@ -45,7 +45,7 @@ public sealed partial record AwsExperimentPlan
     public const string DefaultCoordinatorRegion = "us-west-2";
     public const string DefaultNodesRegion = "us-east-2";
 
-    /// <summary>Tags every resource of this run (<see cref="AwsNaming.RunTag"/>); <c>cleanup --run</c> removes exactly those.</summary>
+    /// <summary>Tags every resource of this run (<see cref="AwsNaming.RunTag"/>); <c>cleanup --run-id</c> removes exactly those.</summary>
     public required string RunId { get; init; }
 
     /// <summary>The workload (function) name as the silo knows it, e.g. <c>inner_product</c>.</summary>
@@ -324,7 +324,7 @@ public sealed partial record AwsExperimentPlan
         {
             AwsNaming.ValidateRegion(region);
         }
-        if (!BucketPattern().IsMatch(ResultsBucket))
+        if (!AwsNaming.IsBucketName(ResultsBucket))
         {
             throw new ArgumentException($"'{ResultsBucket}' is not a valid S3 bucket name.", nameof(ResultsBucket));
         }
@@ -404,9 +404,6 @@ public sealed partial record AwsExperimentPlan
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
     private static partial Regex NodeTypePattern();
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
-    private static partial Regex BucketPattern();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvironmentNamePattern();

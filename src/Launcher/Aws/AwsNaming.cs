@@ -100,11 +100,17 @@ public static partial class AwsNaming
 
     public static void ValidateRegion(string region)
     {
-        if (string.IsNullOrEmpty(region) || !RegionPattern().IsMatch(region))
+        if (!IsRegion(region))
         {
             throw new ArgumentException($"'{region}' is not an AWS region name (like us-east-2).", nameof(region));
         }
     }
+
+    /// <summary>Whether <paramref name="name"/> is an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'.</summary>
+    public static bool IsBucketName(string name) => !string.IsNullOrEmpty(name) && BucketPattern().IsMatch(name);
+
+    /// <summary>Whether <paramref name="region"/> has the form of an AWS region name (like us-east-2).</summary>
+    public static bool IsRegion(string region) => !string.IsNullOrEmpty(region) && RegionPattern().IsMatch(region);
 
     /// <summary>Whether <paramref name="text"/> has the form of a run id.</summary>
     public static bool IsRunId(string text) => !string.IsNullOrEmpty(text) && RunIdPattern().IsMatch(text);
@@ -121,6 +127,9 @@ public static partial class AwsNaming
 
     [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]$")]
     private static partial Regex RegionPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketPattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex RunIdPattern();

@@ -5,8 +5,8 @@ using System.Xml.Linq;
 namespace AutoMon.Launcher.Aws;
 
 /// <summary>
-/// The AWS Query protocol (STS, IAM): a form-encoded POST of Action, Version and parameters; XML answers and
-/// <c>&lt;ErrorResponse&gt;&lt;Error&gt;&lt;Code/&gt;&lt;Message/&gt;</c> errors.
+/// The AWS Query protocol, for IAM (no SDK package of it is served here): a form-encoded POST of Action, Version and
+/// parameters; XML answers and <c>&lt;ErrorResponse&gt;&lt;Error&gt;&lt;Code/&gt;&lt;Message/&gt;</c> errors.
 /// </summary>
 public sealed class AwsQueryClient
 {

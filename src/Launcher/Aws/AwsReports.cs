@@ -26,9 +26,12 @@ public sealed record AwsProvisioningResult(
 /// <summary>Something cleanup removed: kind (e.g. "ECS task"), region, and its id or name.</summary>
 public sealed record AwsRemovedResource(string Kind, string Region, string Id);
 
-/// <summary>What cleanup removed, and what it could not (with the reason).</summary>
+/// <summary>What cleanup removed (in a dry run: would remove), and what it could not (with the reason).</summary>
 public sealed record AwsCleanupReport(IReadOnlyList<AwsRemovedResource> Removed, IReadOnlyList<string> Failures)
 {
+    /// <summary>Nothing was removed: <see cref="Removed"/> is what cleanup would remove.</summary>
+    public bool DryRun { get; init; }
+
     public const string EcsTask = "ECS task";
     public const string Ec2Instance = "EC2 instance";
     public const string TaskDefinition = "ECS task definition";
@@ -43,13 +46,16 @@ public sealed record AwsCleanupReport(IReadOnlyList<AwsRemovedResource> Removed,
 
     public IReadOnlyList<AwsRemovedResource> Of(string kind) => Removed.Where(r => r.Kind == kind).ToList();
 
-    /// <summary>One line per kind ("Removed 10 ECS task(s): ..."), then the failures; "Nothing to remove." when empty.</summary>
+    /// <summary>
+    /// One line per kind ("Removed 10 ECS task(s): ...", in a dry run "Would remove ..."), then the failures; "Nothing to
+    /// remove." when empty.
+    /// </summary>
     public string Describe()
     {
         var text = new StringBuilder();
         foreach (var group in Removed.GroupBy(r => r.Kind))
         {
-            text.Append("Removed ").Append(group.Count()).Append(' ').Append(group.Key).Append("(s): ")
+            text.Append(DryRun ? "Would remove " : "Removed ").Append(group.Count()).Append(' ').Append(group.Key).Append("(s): ")
                 .AppendJoin(", ", group.Select(r => $"{r.Id} ({r.Region})")).Append('\n');
         }
         foreach (var failure in Failures)
@@ -71,6 +77,9 @@ public sealed record AwsCleanupRequest
 
     /// <summary>Also empty and delete the results bucket (the seed's aws_cleanup.py does); off by default: results are kept.</summary>
     public bool DeleteResultsBucket { get; init; }
+
+    /// <summary>Only list what would be removed (<c>cleanup --dry-run</c>): no removal is called.</summary>
+    public bool DryRun { get; init; }
 
     public string ResultsBucket { get; init; } = AwsNaming.DefaultResultsBucket;
     public string ResultsRegion { get; init; } = AwsExperimentPlan.DefaultNodesRegion;

@@ -5,6 +5,8 @@ using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
 
 namespace AutoMon.Launcher.Aws;
 
@@ -39,7 +41,10 @@ public sealed class AwsSession : IDisposable
     public AwsConnectionOptions Options { get; }
     public AWSCredentials Credentials { get; }
 
-    /// <summary>Credentials from <c>--credentials-csv</c> when given, else the standard AWS chain (environment, profile, role).</summary>
+    /// <summary>
+    /// Credentials from <c>--credentials-csv</c> when given, else the SDK's standard chain: environment, profiles (static,
+    /// assume-role, and SSO, which AWSSDK.SSO/SSOOIDC resolve), container and instance roles.
+    /// </summary>
     public static AwsSession Open(AwsConnectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -59,7 +64,8 @@ public sealed class AwsSession : IDisposable
             {
                 throw new InvalidOperationException(
                     "No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a profile " +
-                    "(aws configure), run with an IAM role, or pass --credentials-csv new_user_credentials.csv. " + e.Message, e);
+                    "(aws configure; or aws configure sso and aws sso login, with AWS_PROFILE), run with an IAM role, or pass " +
+                    "--credentials-csv new_user_credentials.csv. " + e.Message, e);
             }
         }
         return new AwsSession(options, credentials, null, TimeProvider.System);
@@ -81,10 +87,25 @@ public sealed class AwsSession : IDisposable
     public CloudWatchLogsClient Logs(string region) => Get("logs", region, r =>
         new CloudWatchLogsClient(new AwsJsonClient(_transport, "logs", "logs", "Logs_20140328", r)));
 
-    public StsClient Sts(string region) => Get("sts", region, r =>
-        new StsClient(new AwsQueryClient(_transport, "sts", _transport.EndpointFor("sts", r), "2011-06-15", r)));
+    public IAmazonSecurityTokenService Sts(string region) => Get<IAmazonSecurityTokenService>("sts", region, r =>
+        new AmazonSecurityTokenServiceClient(Credentials, Configure(new AmazonSecurityTokenServiceConfig(), r)));
 
-    /// <summary>IAM is global: signed for us-east-1 at iam.amazonaws.com (or the override endpoint).</summary>
+    /// <summary>STS GetCallerIdentity: the account id (for the default image and role ARNs), and a cheap check of the
+    /// endpoint and the credentials before anything is created.</summary>
+    public async Task<string> GetAccountIdAsync(string region, CancellationToken cancellationToken = default)
+    {
+        var sts = Sts(region);
+        var identity = await AwsSdkCall.RunAsync(this, "sts", "GetCallerIdentity", region,
+            () => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken)).ConfigureAwait(false);
+        return identity.Account is { Length: > 0 } account
+            ? account
+            : throw new AwsServiceException("sts", "GetCallerIdentity", region, null, "MalformedResponse", "the answer has no Account");
+    }
+
+    /// <summary>
+    /// IAM (the preflight's GetRole and GetInstanceProfile) is global: signed for us-east-1 at iam.amazonaws.com (or the
+    /// override endpoint).
+    /// </summary>
     public AwsQueryClient Iam() => Get("iam", "us-east-1", r =>
         new AwsQueryClient(_transport, "iam", Options.Endpoint ?? new Uri("https://iam.amazonaws.com/"), "2010-05-08", r));
 

@@ -36,6 +36,9 @@ internal static class AwsTarget
         public string? CredentialsCsv { get; init; }
 
         public string? AwsEndpoint { get; init; }
+
+        /// <summary>The results bucket and the regions (<c>--results-bucket</c>, <c>--node-region</c>, <c>--coordinator-region</c>).</summary>
+        public AwsLocation Location { get; init; } = AwsLocation.Default;
     }
 
     /// <summary>
@@ -105,7 +108,7 @@ internal static class AwsTarget
 
             if (!request.Block)
             {
-                output.WriteLine($"Results will appear in s3://{plan.ResultsBucket}/. Remove everything of this run with: automon cleanup --run-id {plan.RunId}");
+                output.WriteLine($"Results will appear in s3://{plan.ResultsBucket}/. Remove everything of this run with: {request.Location.CleanupCommandLine(plan.RunId)}");
                 return 0;
             }
 
@@ -115,7 +118,7 @@ internal static class AwsTarget
             var downloaded = await provisioner.WaitForResultsAsync(plan, folder, new AwsWaitOptions { Progress = progress }, cancellationToken)
                 .ConfigureAwait(false);
             var code = ReportResults(plan, downloaded, folder, output, error);
-            output.WriteLine($"Remove what this run created with: automon cleanup --run-id {plan.RunId}");
+            output.WriteLine($"Remove what this run created with: {request.Location.CleanupCommandLine(plan.RunId)}");
             return code;
         }).ConfigureAwait(false);
     }
@@ -191,6 +194,7 @@ internal static class AwsTarget
             throw new ArgumentException("Give --iterations or --full, not both.");
         }
 
+        request.Location.Validate();
         var preset = ExperimentPresets.Get(request.Experiment.NodeType);
         var host = request.CoordinatorInstanceType.Trim().ToLowerInvariant() switch
         {
@@ -250,6 +254,7 @@ internal static class AwsTarget
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
         };
+        plan = request.Location.Place(plan);
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
         plan = experiment.Run.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
         return experiment.Run.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;

@@ -151,16 +151,17 @@ internal static class ExperimentCommand
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
+        var location = new AwsLocationOptions();
         Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Parallel, options.Silos, options.Membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
             ["--pacing"] = "the AWS silos always run paced, every node on its own timer",
         };
-        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint];
+        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All];
 
         options.Run.AddTo(root);
-        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint]))
+        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All]))
         {
             root.Options.Add(option);
         }
@@ -205,6 +206,7 @@ internal static class ExperimentCommand
                     Block = parseResult.GetValue(block),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),
+                    Location = location.Read(parseResult),
                 }, console, error, cancellationToken);
             }
 

@@ -9,11 +9,14 @@ namespace AutoMon.Silos.Membership;
 /// Makes sure the membership table exists and is ACTIVE. Several silos may start at once: a create that fails with
 /// <see cref="ResourceInUseException"/> means another silo created the table, so we wait for ACTIVE like everyone else.
 /// An existing table is never updated (its billing mode and capacity are the owner's choice), only checked for our key schema.
+/// The silos' provider and the AWS launcher (which tags the tables of a run, <paramref name="tags"/>) both create it here.
 /// </summary>
-internal sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, DynamoDBClusteringOptions options, ILogger logger)
+public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, DynamoDBClusteringOptions options, ILogger logger,
+    IReadOnlyDictionary<string, string>? tags = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Creates the table unless it exists, waits until it is ACTIVE, and checks its key schema.</summary>
     public async Task EnsureTableAsync(CancellationToken cancellationToken)
     {
         var table = await DescribeAsync(cancellationToken).ConfigureAwait(false);
@@ -48,6 +51,10 @@ internal sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client,
                 new AttributeDefinition { AttributeName = MembershipSchema.SiloIdentity, AttributeType = ScalarAttributeType.S },
             ],
         };
+        if (tags is { Count: > 0 })
+        {
+            request.Tags = tags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
+        }
 
         if (options.CapacityMode == DynamoDBCapacityMode.Provisioned)
         {

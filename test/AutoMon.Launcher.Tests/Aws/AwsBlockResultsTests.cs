@@ -42,6 +42,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
+        await MotoAws.CreateOneTimeSetupAsync(_session);
         Directory.CreateDirectory(_folder);
         await File.WriteAllTextAsync(Path.Combine(_folder, "credentials.csv"), "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
     }

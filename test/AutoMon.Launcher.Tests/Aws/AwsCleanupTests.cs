@@ -13,7 +13,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
-        await MotoAws.CreateInstanceProfileAsync(_session);
+        await MotoAws.CreateOneTimeSetupAsync(_session);
     }
 
     public Task DisposeAsync()
@@ -24,6 +24,8 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     }
 
     private AwsExperimentProvisioner Provisioner() => new(_session, _log);
+
+    private AwsCleanup Cleanup() => new(_session, _log);
 
     private async Task AssertNothingOfRunLeftAsync(string? runId)
     {
@@ -54,7 +56,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         var plan = MotoAws.Plan();
         await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
 
         Assert.True(report.Succeeded, string.Join("\n", report.Failures));
         await AssertNothingOfRunLeftAsync("test-run");
@@ -70,7 +72,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         var plan = MotoAws.Plan();
         await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
 
         Assert.Equal(6, report.Of(AwsCleanupReport.EcsTask).Count);
         Assert.Equal(2, report.Of(AwsCleanupReport.Ec2Instance).Count);
@@ -93,7 +95,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate);
         await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
 
         Assert.True(report.Succeeded, string.Join("\n", report.Failures));
         Assert.Equal(8, report.Of(AwsCleanupReport.EcsTask).Count);
@@ -110,7 +112,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         await Provisioner().ProvisionAsync(first, MotoAws.FastProvision);
         await Provisioner().ProvisionAsync(second, MotoAws.FastProvision);
 
-        await Provisioner().CleanupAsync(MotoAws.FastCleanup(first));
+        await Cleanup().CleanupAsync(MotoAws.FastCleanup(first));
 
         await AssertNothingOfRunLeftAsync("first-run");
         Assert.Equal(["kld_0-02_us-east-2", "kld_0-05_us-east-2"],
@@ -128,7 +130,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         await Provisioner().ProvisionAsync(MotoAws.Plan("first-run", "quadratic"), MotoAws.FastProvision);
         await Provisioner().ProvisionAsync(MotoAws.Plan("second-run", "kld"), MotoAws.FastProvision);
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
 
         Assert.Equal(12, report.Of(AwsCleanupReport.EcsTask).Count);
         await AssertNothingOfRunLeftAsync(null);
@@ -142,7 +144,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         await _session.Logs(MotoAws.NodesRegion).CreateLogGroupAsync("inner-product_0-3", new Dictionary<string, string>());
         await MotoAws.CreateSecurityGroupAsync(_session, MotoAws.NodesRegion, "someone-elses");
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
 
         Assert.Empty(report.Removed);
         Assert.Equal("Nothing to remove.\n", report.Describe());
@@ -157,7 +159,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
         await MotoAws.PutResultAsync(_session, plan.Experiments[0].CompletionMarkerKey, "{}");
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan) with { DeleteResultsBucket = true });
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan) with { DeleteResultsBucket = true });
 
         Assert.Equal("s3://automon-experiment-results/" + plan.Experiments[0].CompletionMarkerKey,
             Assert.Single(report.Of(AwsCleanupReport.ResultObject)).Id);
@@ -178,7 +180,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
             await Provisioner().ProvisionAsync(second, MotoAws.FastProvision);
             await MotoAws.PutResultAsync(_session, first.Experiments[0].CompletionMarkerKey, "{}");
 
-            var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(first));
+            var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(first));
 
             Assert.Equal("s3://automon-experiment-results/first-run/datasets/quadratic/data_file.txt",
                 Assert.Single(report.Of(AwsCleanupReport.ResultObject)).Id);
@@ -201,7 +203,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         var plan = MotoAws.Plan();
         await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
 
-        var report = await Provisioner().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
 
         Assert.Empty(report.Of(AwsCleanupReport.ResultsBucket));
         var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();

@@ -19,6 +19,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
+        await MotoAws.CreateOneTimeSetupAsync(_session);
         Directory.CreateDirectory(_folder);
         await File.WriteAllTextAsync(CredentialsCsv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
     }
@@ -53,7 +54,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(10, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
         Assert.Single(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
 
-        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup");
+        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup", "--yes");
 
         Assert.True(cleanupCode == 0, cleanupError);
         Assert.Contains("Removed 11 ECS task(s)", cleanupOutput, StringComparison.Ordinal);
@@ -94,7 +95,6 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Ec2_coordinator_runs_the_given_image_on_a_c5_4xlarge_whose_user_data_starts_the_coordinator_silo()
     {
-        await MotoAws.CreateInstanceProfileAsync(_session);
         var image = await RegisterImageAsync("automon-coordinator-test");
 
         var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
@@ -124,14 +124,13 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Cleanup_terminates_the_ec2_coordinator()
     {
-        await MotoAws.CreateInstanceProfileAsync(_session);
         var image = await RegisterImageAsync("automon-coordinator-test");
         var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
             "--coordinator-image", image);
         Assert.True(code == 0, error);
         var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
 
-        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup");
+        var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup", "--yes");
 
         Assert.True(cleanupCode == 0, cleanupError);
         Assert.Contains($"Removed 1 {AwsCleanupReport.Ec2Instance}(s): {instance.InstanceId} (us-west-2)", cleanupOutput, StringComparison.Ordinal);
@@ -141,7 +140,6 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Without_coordinator_image_an_Amazon_owned_image_is_looked_up_and_a_lookalike_of_the_account_is_not_used()
     {
-        await MotoAws.CreateInstanceProfileAsync(_session);
         await RegisterImageAsync("al2023-ami-2023.6.20250101.0-kernel-6.1-x86_64");
 
         var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3");
@@ -175,7 +173,6 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Sync_latencies_given_on_the_command_line_reach_the_EC2_coordinators_user_data()
     {
-        await MotoAws.CreateInstanceProfileAsync(_session);
         var image = await RegisterImageAsync("automon-coordinator-test");
 
         var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
@@ -539,7 +536,7 @@ public sealed class AwsCommandLineErrorTests
             await File.WriteAllTextAsync(csv, "Access key ID,Secret access key\ntesting,testing\n");
 
             // Port 1 on the loopback: nothing listens, the connection is refused at once (after the retries).
-            var (code, _, error) = await RunAsync("cleanup", "--aws-endpoint", "http://127.0.0.1:1/", "--credentials-csv", csv);
+            var (code, _, error) = await RunAsync("cleanup", "--yes", "--aws-endpoint", "http://127.0.0.1:1/", "--credentials-csv", csv);
 
             Assert.Equal(1, code);
             AssertOneErrorLine(error, "unreachable");
@@ -553,7 +550,7 @@ public sealed class AwsCommandLineErrorTests
     [Fact]
     public async Task An_endpoint_that_is_not_a_url_is_rejected()
     {
-        var (code, _, error) = await RunAsync("cleanup", "--aws-endpoint", "not a url");
+        var (code, _, error) = await RunAsync("cleanup", "--yes", "--aws-endpoint", "not a url");
 
         Assert.Equal(1, code);
         AssertOneErrorLine(error, "--aws-endpoint");

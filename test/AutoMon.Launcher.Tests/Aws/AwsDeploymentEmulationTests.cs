@@ -36,6 +36,11 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
     {
         // The launcher's own local AWS (moto with requests serialised, so DynamoDB transactions are atomic).
         _aws = await LocalDynamoDB.StartAsync("python3", null, CancellationToken.None);
+        using (var session = AwsSession.Create(new AwsConnectionOptions { Endpoint = _aws.ServiceUrl }, new BasicAWSCredentials("testing", "testing")))
+        {
+            await MotoAws.CreateOneTimeSetupAsync(session);
+        }
+
         await File.WriteAllTextAsync(CredentialsCsv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
     }
 

@@ -112,7 +112,7 @@ public sealed class AwsErrorPathTests(MotoServerFixture moto) : IAsyncLifetime
             using var session = AwsSession.Open(moto.Options with { CredentialsCsvPath = csv });
 
             Assert.Equal("AKIDFROMCSV", (await session.Credentials.GetCredentialsAsync()).AccessKey);
-            Assert.Equal("123456789012", await session.Sts("us-west-2").GetAccountIdAsync());
+            Assert.Equal("123456789012", await session.GetAccountIdAsync("us-west-2"));
         }
         finally
         {
@@ -132,7 +132,7 @@ public sealed class AwsErrorPathTests(MotoServerFixture moto) : IAsyncLifetime
             using var session = AwsSession.Open(moto.Options);
 
             Assert.Equal("AKIDFROMENVIRONMENT", (await session.Credentials.GetCredentialsAsync()).AccessKey);
-            Assert.Equal("123456789012", await session.Sts("us-east-2").GetAccountIdAsync());
+            Assert.Equal("123456789012", await session.GetAccountIdAsync("us-east-2"));
         }
         finally
         {

@@ -171,7 +171,7 @@ public sealed class AwsJsonClientTests
         using var _ = session;
         var options = new AwsProvisionOptions { RunTaskRetryDelay = TimeSpan.FromMilliseconds(1) };
 
-        var task = await AwsExperimentProvisioner.RunSiloTaskAsync(session.Ecs("us-east-2"), "c", "td", "subnet-1", "sg-1",
+        var task = await AwsSiloTasks.RunSiloTaskAsync(session.Ecs("us-east-2"), "c", "td", "subnet-1", "sg-1",
             "node", new Dictionary<string, string>(), options, TimeProvider.System, CancellationToken.None);
 
         Assert.Equal("arn:task/1", task);
@@ -190,7 +190,7 @@ public sealed class AwsJsonClientTests
             _ => Json(HttpStatusCode.OK, """{"tasks":[],"failures":[{"reason":"MISSING","detail":"no such subnet"}]}"""));
         using var _ = session;
 
-        var error = await Assert.ThrowsAsync<AwsServiceException>(() => AwsExperimentProvisioner.RunSiloTaskAsync(
+        var error = await Assert.ThrowsAsync<AwsServiceException>(() => AwsSiloTasks.RunSiloTaskAsync(
             session.Ecs("us-east-2"), "c", "td", "subnet-1", "sg-1", "node", new Dictionary<string, string>(),
             new AwsProvisionOptions(), TimeProvider.System, CancellationToken.None));
 

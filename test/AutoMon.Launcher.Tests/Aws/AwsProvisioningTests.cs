@@ -20,7 +20,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
-        await MotoAws.CreateInstanceProfileAsync(_session);
+        await MotoAws.CreateOneTimeSetupAsync(_session);
     }
 
     public Task DisposeAsync()

@@ -12,7 +12,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await moto.ResetAsync();
-        await MotoAws.CreateInstanceProfileAsync(_session);
+        await MotoAws.CreateOneTimeSetupAsync(_session);
     }
 
     public Task DisposeAsync()
@@ -179,7 +179,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
     [InlineData("a//b")]
     public void Keys_that_would_escape_the_download_folder_are_refused(string relativeKey) =>
         Assert.Throws<InvalidDataException>(() =>
-            AwsExperimentProvisioner.LocalPathFor(Path.GetTempPath(), relativeKey, "prefix/" + relativeKey));
+            AwsResultsStore.LocalPathFor(Path.GetTempPath(), relativeKey, "prefix/" + relativeKey));
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {

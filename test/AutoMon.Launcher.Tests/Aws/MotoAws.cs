@@ -33,7 +33,26 @@ internal static class MotoAws
         WaitTimeout = TimeSpan.FromSeconds(5),
     };
 
-    /// <summary>moto checks that the instance profile named in RunInstances exists.</summary>
+    public const string ExecutionRole = "ecsTaskExecutionRole";
+    public const string TaskRole = "AutoMonSiloTaskRole";
+
+    /// <summary>What ops/README.md's one-time setup creates and the launcher's preflight looks for: the two roles of the
+    /// Fargate tasks and the EC2 coordinator's instance profile (which moto also checks in RunInstances).</summary>
+    public static async Task CreateOneTimeSetupAsync(AwsSession session)
+    {
+        await CreateRoleAsync(session, ExecutionRole);
+        await CreateRoleAsync(session, TaskRole);
+        await CreateInstanceProfileAsync(session);
+    }
+
+    public static Task CreateRoleAsync(AwsSession session, string name) =>
+        session.Iam().CallAsync("CreateRole",
+        [
+            new KeyValuePair<string, string>("RoleName", name),
+            new KeyValuePair<string, string>("AssumeRolePolicyDocument",
+                """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"""),
+        ], CancellationToken.None);
+
     public static Task CreateInstanceProfileAsync(AwsSession session) =>
         session.Iam().CallAsync("CreateInstanceProfile",
             [new KeyValuePair<string, string>("InstanceProfileName", InstanceProfile)], CancellationToken.None);

@@ -5,7 +5,11 @@ using Ec2Filter = Amazon.EC2.Model.Filter;
 
 namespace AutoMon.Launcher.Aws;
 
-public sealed partial class AwsExperimentProvisioner
+/// <summary>
+/// Removes what launcher runs created, found by the <see cref="AwsNaming.RunTag"/> tag and nothing else (one run's, or
+/// every run's), or with <see cref="AwsCleanupRequest.DryRun"/> only lists it.
+/// </summary>
+public sealed class AwsCleanup
 {
     private static readonly HashSet<string> ClusterBusyCodes = new(StringComparer.Ordinal)
     {
@@ -13,13 +17,26 @@ public sealed partial class AwsExperimentProvisioner
         "UpdateInProgressException",
     };
 
+    private readonly AwsSession _session;
+    private readonly TextWriter _log;
+    private readonly TimeProvider _time;
+
+    public AwsCleanup(AwsSession session, TextWriter? log = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        _session = session;
+        _log = log ?? TextWriter.Null;
+        _time = time ?? TimeProvider.System;
+    }
+
     /// <summary>
     /// Removes what launcher runs created, found by the <see cref="AwsNaming.RunTag"/> tag (one run's, or every run's when
     /// <see cref="AwsCleanupRequest.RunId"/> is null): first what costs money (ECS tasks are stopped, EC2 coordinators
     /// terminated, and both awaited), then task definitions, clusters, log groups, membership tables and security groups,
     /// and the data files uploaded for the coordinators (<c>&lt;run id&gt;/datasets/</c>; results stay); the results bucket
     /// only on request. A resource that cannot be removed is reported in
-    /// <see cref="AwsCleanupReport.Failures"/> and the rest still goes; an unreachable endpoint throws.
+    /// <see cref="AwsCleanupReport.Failures"/> and the rest still goes; an unreachable endpoint throws. A dry run makes
+    /// only the look-ups and reports what it would remove.
     /// </summary>
     public async Task<AwsCleanupReport> CleanupAsync(AwsCleanupRequest request, CancellationToken cancellationToken = default)
     {
@@ -40,9 +57,10 @@ public sealed partial class AwsExperimentProvisioner
 
         var state = new CleanupState(request);
         var regions = request.Regions.Distinct(StringComparer.Ordinal).ToList();
-        _log.WriteLine(request.RunId is null
-            ? $"Cleaning up every AutoMon run in {string.Join(", ", regions)}..."
-            : $"Cleaning up run {request.RunId} in {string.Join(", ", regions)}...");
+        var what = request.RunId is null ? "every AutoMon run" : $"run {request.RunId}";
+        _log.WriteLine(request.DryRun
+            ? $"Looking for what cleaning up {what} in {string.Join(", ", regions)} would remove (dry run: nothing is removed)..."
+            : $"Cleaning up {what} in {string.Join(", ", regions)}...");
 
         // What bills by the second goes first.
         var clusters = new List<(EcsClient Ecs, EcsCluster Cluster)>();
@@ -100,7 +118,7 @@ public sealed partial class AwsExperimentProvisioner
             await DeleteDataFilesAsync(request, state, cancellationToken).ConfigureAwait(false);
         }
 
-        var report = new AwsCleanupReport(state.Removed, state.Failures);
+        var report = new AwsCleanupReport(state.Removed, state.Failures) { DryRun = request.DryRun };
         _log.Write(report.Describe());
         return report;
     }
@@ -206,7 +224,7 @@ public sealed partial class AwsExperimentProvisioner
         CancellationToken cancellationToken)
     {
         var arns = await ecs.ListTaskDefinitionsAsync(null, "ACTIVE", cancellationToken).ConfigureAwait(false);
-        foreach (var arn in arns.Where(a => AwsNaming.LooksLikeFamily(FamilyOf(a))))
+        foreach (var arn in arns.Where(a => AwsNaming.LooksLikeFamily(AwsSiloTasks.FamilyOf(a))))
         {
             var described = await ecs.DescribeTaskDefinitionAsync(arn, cancellationToken).ConfigureAwait(false);
             if (state.Matches(described.Tags.Select(t => (t.Key, t.Value))))
@@ -252,7 +270,10 @@ public sealed partial class AwsExperimentProvisioner
 
         foreach (var name in names.Where(AwsNaming.LooksLikeExperimentResource))
         {
-            var table = await DescribeTableAsync(dynamo, region, name, cancellationToken).ConfigureAwait(false);
+            var described = await AwsSdkCall.RunAsync(_session, "dynamodb", "DescribeTable", region,
+                () => dynamo.DescribeTableAsync(new DescribeTableRequest { TableName = name }, cancellationToken))
+                .ConfigureAwait(false);
+            var table = described.Table;
             var tags = await AwsSdkCall.RunAsync(_session, "dynamodb", "ListTagsOfResource", region, () =>
                 dynamo.ListTagsOfResourceAsync(new ListTagsOfResourceRequest { ResourceArn = table.TableArn },
                     cancellationToken)).ConfigureAwait(false);
@@ -343,7 +364,7 @@ public sealed partial class AwsExperimentProvisioner
                 s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, ContinuationToken = token },
                     cancellationToken)).ConfigureAwait(false);
             var keys = (page.S3Objects ?? []).Select(o => o.Key).Where(matches).ToList();
-            if (keys.Count > 0)
+            if (keys.Count > 0 && !state.DryRun)
             {
                 await AwsSdkCall.RunAsync(_session, "s3", "DeleteObjects", region, () => s3.DeleteObjectsAsync(
                     new DeleteObjectsRequest
@@ -351,91 +372,14 @@ public sealed partial class AwsExperimentProvisioner
                         BucketName = bucket,
                         Objects = keys.Select(k => new KeyVersion { Key = k }).ToList(),
                     }, cancellationToken)).ConfigureAwait(false);
+            }
+            if (keys.Count > 0)
+            {
                 state.Removed.AddRange(keys.Select(k => new AwsRemovedResource(AwsCleanupReport.ResultObject, region,
                     $"s3://{bucket}/{k}")));
             }
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
         while (token is not null);
-    }
-
-    /// <summary>Bookkeeping of one cleanup: which tags match, what was removed, what failed, and the shared deadline.</summary>
-    private sealed class CleanupState(AwsCleanupRequest request)
-    {
-        public List<AwsRemovedResource> Removed { get; } = [];
-        public List<string> Failures { get; } = [];
-
-        public Ec2Filter Ec2TagFilter => request.RunId is { } runId
-            ? new Ec2Filter("tag:" + AwsNaming.RunTag, [runId])
-            : new Ec2Filter("tag-key", [AwsNaming.RunTag]);
-
-        public bool Matches(IEnumerable<(string Key, string Value)>? tags) =>
-            tags is not null && tags.Any(t => t.Key == AwsNaming.RunTag && (request.RunId is null || t.Value == request.RunId));
-
-        /// <summary>Runs one removal; an AWS error is recorded as a failure and the clean-up goes on.</summary>
-        public async Task<bool> TryAsync(string kind, string region, string id, Func<Task> remove)
-        {
-            try
-            {
-                await remove().ConfigureAwait(false);
-                Removed.Add(new AwsRemovedResource(kind, region, id));
-                return true;
-            }
-            catch (AwsServiceException e)
-            {
-                Failures.Add($"{kind} {id} in {region}: {e.Message}");
-                return false;
-            }
-        }
-
-        /// <summary>Retries a removal while AWS answers with one of the "not yet" codes, until the wait time-out.</summary>
-        public async Task RetryWhileAsync(string kind, string region, string id, IReadOnlySet<string> busyCodes,
-            Func<Task> remove, TimeProvider time, CancellationToken cancellationToken)
-        {
-            var deadline = Deadline(time);
-            while (true)
-            {
-                try
-                {
-                    await remove().ConfigureAwait(false);
-                    Removed.Add(new AwsRemovedResource(kind, region, id));
-                    return;
-                }
-                catch (AwsServiceException e) when (e.ErrorCode is { } code && busyCodes.Contains(code) &&
-                                                    time.GetUtcNow() < deadline)
-                {
-                    await Task.Delay(request.PollInterval, time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (AwsServiceException e)
-                {
-                    Failures.Add($"{kind} {id} in {region}: {e.Message}");
-                    return;
-                }
-            }
-        }
-
-        /// <summary>Polls until <paramref name="check"/> returns null (done); on time-out records what it last returned.</summary>
-        public async Task WaitUntilAsync(string what, TimeProvider time, Func<Task<string?>> check,
-            CancellationToken cancellationToken)
-        {
-            var deadline = Deadline(time);
-            while (true)
-            {
-                var pending = await check().ConfigureAwait(false);
-                if (pending is null)
-                {
-                    return;
-                }
-                if (time.GetUtcNow() >= deadline)
-                {
-                    Failures.Add($"timed out waiting for {what}: {pending}");
-                    return;
-                }
-                await Task.Delay(request.PollInterval, time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // Each wait gets the full time-out: a security group can only go once the tasks' network interfaces have.
-        private DateTimeOffset Deadline(TimeProvider time) => time.GetUtcNow() + request.WaitTimeout;
     }
 }
