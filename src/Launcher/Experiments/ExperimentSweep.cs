@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoMon.Grains.Results;
 using AutoMon.Launcher.Results;
 
 namespace AutoMon.Launcher.Experiments;
@@ -101,14 +102,14 @@ internal static class ExperimentSweep
                 {
                     var result = await runner.RunAsync(spec, new Progress(progress, index), token).ConfigureAwait(false);
                     var path = Path.Combine(request.OutputFolder, folder);
-                    ResultFiles.WriteExperiment(path, spec, result);
+                    ExperimentFolder.Write(path, spec, result);
                     Figures.SaveFunctionValues(Path.Combine(path, FunctionValuesPng), FunctionTitle(request, spec, runner.Engine), result.Rounds);
                     var row = SweepRow.From(spec, result, folder);
                     lock (gate)
                     {
                         rows[index] = row;
                         results[index] = result;
-                        ResultFiles.WriteAtomically(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(rows.OfType<SweepRow>()));
+                        AtomicFile.WriteAllText(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(rows.OfType<SweepRow>()));
                     }
 
                     progress.Finished(index, row);
@@ -127,7 +128,7 @@ internal static class ExperimentSweep
                         failures.Add((spec.ErrorBound, reason));
                         var path = Path.Combine(request.OutputFolder, folder);
                         Directory.CreateDirectory(path);
-                        ResultFiles.WriteAtomically(Path.Combine(path, "error.txt"), e + "\n");
+                        AtomicFile.WriteAllText(Path.Combine(path, "error.txt"), e + "\n");
                     }
 
                     progress.Failed(index, reason);
@@ -139,7 +140,7 @@ internal static class ExperimentSweep
         CostFigure? costFigure = null;
         if (done.Count > 0)
         {
-            ResultFiles.WriteAtomically(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(done));
+            AtomicFile.WriteAllText(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(done));
             (costFigure, var written) = WriteFigures(request, runner.Engine, specs, results, done);
             figures.AddRange(written);
         }

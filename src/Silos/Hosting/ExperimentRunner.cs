@@ -1,4 +1,5 @@
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Results;
 using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
@@ -44,13 +45,13 @@ public static class ExperimentRunner
                 .ConfigureAwait(false);
         }
 
-        await output.WriteLineAsync(ExperimentSummary.Json(result)).ConfigureAwait(false);
+        await output.WriteLineAsync(SummaryJson.ForGrainRun(result)).ConfigureAwait(false);
         var folder = request.OutputDirectory ?? (request.ResultsS3 is null ? null : Path.Combine(Path.GetTempPath(), "automon-results-" + Guid.NewGuid().ToString("N")));
         try
         {
             if (folder is not null)
             {
-                ExperimentSummary.WriteFiles(folder, result);
+                ResultFiles.Write(folder, result);
                 await output.WriteLineAsync($"AutoMon experiment {id}: results in {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
 
