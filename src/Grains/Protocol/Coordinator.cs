@@ -19,7 +19,7 @@ namespace AutoMon.Protocol;
 /// <para>Random draws (the constant-Hessian test at construction and LazyRandom's shuffles) come from the given
 /// <see cref="NumpyLegacyRandom"/>, in the reference's order, so a generator seeded with 1 reproduces its runs.</para>
 /// </remarks>
-public sealed class Coordinator
+public sealed partial class Coordinator
 {
     private readonly MonitoredFunction _function;
     private readonly FunctionEvaluator _evaluator;
@@ -46,7 +46,6 @@ public sealed class Coordinator
     private readonly double[] _meanX;
     private readonly double[] _meanSlack;
     private readonly double[] _candidate;
-    private readonly double[] _globalVector;
 
     private SafeZone _verifier;
     private double _initialNeighborhoodSize;
@@ -54,10 +53,6 @@ public sealed class Coordinator
     private BoxDomain? _neighborhood;
     private int _consecutiveDomainViolations;
     private bool _faultySafeZone;
-    private bool _violationThisRound;
-    private bool _eagerSyncThisRound;
-    private bool _hasGlobalVector;
-    private double _valueAtGlobalVector;
     private DcType _dcType;
     private double _extremeEigenvalue;
 
@@ -148,11 +143,6 @@ public sealed class Coordinator
     /// <summary>Consecutive Domain violations since the last other violation.</summary>
     public int ConsecutiveDomainViolations => _consecutiveDomainViolations;
 
-    /// <summary>
-    /// Neighbourhood-tuning mode (reference <c>b_tune_neighborhood_mode</c>): the neighbourhood is never doubled. Cleared by <see cref="Reset"/>.
-    /// </summary>
-    public bool TuningMode { get; set; }
-
     /// <summary>Statistics of the run since the last <see cref="Reset"/>.</summary>
     public CoordinatorStatistics Statistics { get; private set; }
 
@@ -169,20 +159,6 @@ public sealed class Coordinator
     public IReadOnlyList<int> AwaitedLocalVectors => _awaitedLocalVectors;
 
     /// <summary>
-    /// Sets the initial neighbourhood size and the current one (reference <c>_set_tuning_mode</c>); applies to the next full sync.
-    /// </summary>
-    public void SetNeighborhoodSize(double size)
-    {
-        if (!(size > 0) || !double.IsFinite(size))
-        {
-            throw new ArgumentOutOfRangeException(nameof(size), size, "The neighbourhood size must be a positive finite number.");
-        }
-
-        _initialNeighborhoodSize = size;
-        _neighborhoodSize = size;
-    }
-
-    /// <summary>
     /// Back to the state before the first sync (reference <c>_init</c>): versions, slacks, thresholds, LRU counters and
     /// statistics cleared; the random generator and the cached ADCD-E decomposition are kept.
     /// </summary>
@@ -197,9 +173,7 @@ public sealed class Coordinator
         UpperThreshold = 0;
         Estimate = _evaluator.Value(_x0);
         _faultySafeZone = false;
-        _violationThisRound = false;
-        _eagerSyncThisRound = false;
-        _hasGlobalVector = false;
+        ResetRound();
         foreach (var row in _localVectors)
         {
             Array.Clear(row);
@@ -221,22 +195,6 @@ public sealed class Coordinator
         _neighborhoodSize = _initialNeighborhoodSize;
         TuningMode = false;
         Statistics = new CoordinatorStatistics();
-    }
-
-    /// <summary>
-    /// Simulation only: the global vector x̄ at the end of the current round (the reference's verifier vector). It is used
-    /// to classify violations (true / false global / false local), to detect missed violations and for per-round values.
-    /// </summary>
-    public void SetGlobalVector(ReadOnlySpan<double> globalVector)
-    {
-        if (globalVector.Length != _d)
-        {
-            throw new ArgumentException($"The global vector has {globalVector.Length} components; the dimension is {_d}.", nameof(globalVector));
-        }
-
-        globalVector.CopyTo(_globalVector);
-        _valueAtGlobalVector = _evaluator.Value(_globalVector);
-        _hasGlobalVector = true;
     }
 
     /// <summary>Handles one node message; returns the messages to send.</summary>
@@ -320,39 +278,6 @@ public sealed class Coordinator
         return output;
     }
 
-    /// <summary>
-    /// Simulation only: closes a data round (reference <c>update_statistics</c>): advances the iteration, counts a missed
-    /// violation when f(x̄) left [L, U] without any node reporting, and records f(x̄), f(x0) and the error.
-    /// </summary>
-    public void EndRound()
-    {
-        if (!_hasGlobalVector)
-        {
-            throw new InvalidOperationException("EndRound needs the round's global vector: call SetGlobalVector first.");
-        }
-
-        var round = Iteration;
-        Iteration++;
-        if (Array.IndexOf(_hasViolation, true) < 0 && !InsideAdmissibleRegion())
-        {
-            Statistics.MissedViolations++;
-        }
-
-        Statistics.AddRound(new RoundValue(round, _valueAtGlobalVector, Estimate, Math.Abs(_valueAtGlobalVector - Estimate), LowerThreshold, UpperThreshold));
-        if (_violationThisRound)
-        {
-            Statistics.RoundsWithViolation++;
-        }
-
-        if (_eagerSyncThisRound)
-        {
-            Statistics.RoundsWithFullSync++;
-        }
-
-        _violationThisRound = false;
-        _eagerSyncThisRound = false;
-    }
-
     private int HandleViolation(Violation violation)
     {
         var node = violation.NodeIndex;
@@ -388,11 +313,7 @@ public sealed class Coordinator
         // Reference AutomonCoordinator._notify_violation: count consecutive Domain violations (neighbourhood doubling).
         _consecutiveDomainViolations = violation.Origin == ViolationOrigin.Domain ? _consecutiveDomainViolations + 1 : 0;
         _hasViolation[node] = true;
-        _violationThisRound = true;
-        if (_hasGlobalVector)
-        {
-            ClassifyViolation();
-        }
+        RecordViolationInRound();
 
         if (violation.Origin == ViolationOrigin.FaultySafeZone)
         {
@@ -429,29 +350,6 @@ public sealed class Coordinator
         _hasUpdatedLocalVector[node] = true;
         _awaitedLocalVectors.Remove(node);
     }
-
-    // Reference _log_violation_type: classify against the global vector (simulation statistics).
-    private void ClassifyViolation()
-    {
-        var admissible = InsideAdmissibleRegion();
-        var insideSafeZone = VerifierAccepts(_globalVector);
-        if (!admissible)
-        {
-            Statistics.TrueViolations++;
-        }
-
-        if (!insideSafeZone && admissible)
-        {
-            Statistics.FalseGlobalViolations++;
-        }
-
-        if (insideSafeZone)
-        {
-            Statistics.FalseLocalViolations++;
-        }
-    }
-
-    private bool InsideAdmissibleRegion() => LowerThreshold <= _valueAtGlobalVector && _valueAtGlobalVector <= UpperThreshold;
 
     // The verifier's inside_effective_safe_zone: nothing is inside before the first sync.
     private bool VerifierAccepts(ReadOnlySpan<double> point) => _verifier.IsSynced && _verifier.Check(point) == SafeZoneResult.Inside;
@@ -603,7 +501,7 @@ public sealed class Coordinator
     private void FinishEagerSync(List<ICoordinatorMessage> output)
     {
         var start = Stopwatch.GetTimestamp();
-        _eagerSyncThisRound = true;
+        RecordFullSyncInRound();
         var all = AllNodes();
         MeanOver(all);
         _meanX.CopyTo(_x0, 0);

@@ -25,7 +25,7 @@ public static partial class AwsNaming
     public const string RoleTag = "automon:role";
 
     /// <summary>The coordinator uploads its results, then this file last; its presence means the experiment is done.</summary>
-    public const string CompletionMarkerFile = "summary.json";
+    public const string CompletionMarkerFile = AutoMon.Grains.Results.ResultFiles.Summary;
 
     /// <summary>Instead of its results, a coordinator whose experiment failed uploads this file, saying why.</summary>
     public const string ErrorMarkerFile = "error.txt";

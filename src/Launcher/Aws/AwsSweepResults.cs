@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AutoMon.Grains.Results;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Launcher.Results;
 using AutoMon.Protocol;
@@ -29,7 +30,7 @@ internal sealed record AwsSweepOutcome(string Folder, IReadOnlyList<SweepRow> Ro
 /// <summary>
 /// Turns a <c>--block</c> download into what a local sweep leaves (<see cref="ExperimentSweep"/>): results.csv, the max error
 /// vs messages and vs bytes figures (AutoMon, periodic, centralisation) and per error bound the function value with
-/// AutoMon's estimate and thresholds. The coordinator silo uploads the grains' files (<c>ExperimentSummary</c>) under
+/// AutoMon's estimate and thresholds. The coordinator silo uploads the grains' files (<c>SummaryJson</c>) under
 /// <c>coordinator/</c>: summary.json (counters, errors, bytes, wire bytes, pacing, nodes per silo), function_values.csv and
 /// sync_history.csv. summary.json has no baselines and no d, so they are computed here as the simulator's summary computes
 /// them (<see cref="Baselines"/>), from function_values.csv and the length of x0 in sync_history.csv.
@@ -71,7 +72,7 @@ internal static class AwsSweepResults
         }
 
         var rows = results.Select(r => r.Row).ToList();
-        ResultFiles.WriteAtomically(Path.Combine(folder, ExperimentSweep.ResultsCsv), SweepRow.Csv(rows));
+        AtomicFile.WriteAllText(Path.Combine(folder, ExperimentSweep.ResultsCsv), SweepRow.Csv(rows));
         foreach (var result in results)
         {
             var path = Path.Combine(folder, result.Experiment.ResultsFolder, ExperimentSweep.FunctionValuesPng);

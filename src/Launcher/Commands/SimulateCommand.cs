@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AutoMon.Grains.Results;
 using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Results;
 using AutoMon.Silos.Hosting;
@@ -246,10 +247,7 @@ internal static class SimulateCommand
         Array.Sort(walls);
         var timing = new Timing(walls.Length, walls[walls.Length / 2], walls[0]);
 
-        Directory.CreateDirectory(request.Output);
-        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.Summary), Summary(request, function, result, timing, source));
-        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.SyncHistory), ResultCsv.SyncHistory(result.Statistics.FullSyncs));
-        ResultFiles.WriteAtomically(Path.Combine(request.Output, ResultFiles.FunctionValues), ResultCsv.FunctionValues(result.Statistics.Rounds));
+        ResultFiles.Write(request.Output, Summary(request, function, result, timing, source), result.Statistics.FullSyncs, result.Statistics.Rounds);
         return new SimulateOutcome(request, function, result, timing, Path.GetFullPath(request.Output));
     }
 
@@ -300,29 +298,21 @@ internal static class SimulateCommand
     }
 
     private static string Summary(SimulateRequest request, MonitoredFunction function, SimulationResult result, Timing timing, string source) =>
-        ResultFiles.Json(json =>
+        SummaryJson.ForSimulation(result, new RunConfig
         {
-            json.WriteStartObject();
-            ResultFiles.WriteMonitoringFields(json, result, timing.MedianSeconds, (timing.Repeats, timing.BestSeconds));
-            json.WriteStartObject("config");
-            ResultFiles.WriteRunConfigFields(json, new RunConfig
-            {
-                Function = function,
-                Nodes = result.NodeCount,
-                Iterations = request.Iterations,
-                TuningIterations = request.TuningIterations,
-                Window = request.Window,
-                Dimension = result.Dimension,
-                ErrorBound = request.ErrorBound,
-                NeighborhoodSize = request.Neighborhood,
-                Slack = request.Slack,
-                Sync = request.Sync,
-                SingleSampleRounds = request.SingleSampleRounds,
-                Data = source,
-            });
-            json.WriteEndObject();
-            json.WriteEndObject();
-        });
+            Function = function,
+            Nodes = result.NodeCount,
+            Iterations = request.Iterations,
+            TuningIterations = request.TuningIterations,
+            Window = request.Window,
+            Dimension = result.Dimension,
+            ErrorBound = request.ErrorBound,
+            NeighborhoodSize = request.Neighborhood,
+            Slack = request.Slack,
+            Sync = request.Sync,
+            SingleSampleRounds = request.SingleSampleRounds,
+            Data = source,
+        }, timing.MedianSeconds, timing.Repeats, timing.BestSeconds);
 
     private static void Require(bool condition, string message)
     {

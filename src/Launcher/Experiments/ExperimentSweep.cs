@@ -1,5 +1,6 @@
 using System.Globalization;
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Results;
 using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Results;
 
@@ -111,14 +112,14 @@ internal static class ExperimentSweep
                 {
                     var result = await runner.RunAsync(spec, new Progress(progress, index), token).ConfigureAwait(false);
                     var path = Path.Combine(request.OutputFolder, folder);
-                    ResultFiles.WriteExperiment(path, spec, result);
+                    ExperimentFolder.Write(path, spec, result);
                     Figures.SaveFunctionValues(Path.Combine(path, FunctionValuesPng), FunctionTitle(request, spec, runner.Engine), result.Rounds);
                     var row = SweepRow.From(spec, result, folder);
                     lock (gate)
                     {
                         rows[index] = row;
                         results[index] = result;
-                        ResultFiles.WriteAtomically(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(rows.OfType<SweepRow>()));
+                        AtomicFile.WriteAllText(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(rows.OfType<SweepRow>()));
                     }
 
                     progress.Finished(index, row);
@@ -137,7 +138,7 @@ internal static class ExperimentSweep
                         failures.Add((spec.ErrorBound, reason));
                         var path = Path.Combine(request.OutputFolder, folder);
                         Directory.CreateDirectory(path);
-                        ResultFiles.WriteAtomically(Path.Combine(path, "error.txt"), e + "\n");
+                        AtomicFile.WriteAllText(Path.Combine(path, "error.txt"), e + "\n");
                     }
 
                     progress.Failed(index, reason);
@@ -149,7 +150,7 @@ internal static class ExperimentSweep
         CostFigure? costFigure = null;
         if (done.Count > 0)
         {
-            ResultFiles.WriteAtomically(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(done));
+            AtomicFile.WriteAllText(Path.Combine(request.OutputFolder, ResultsCsv), SweepRow.Csv(done));
             (costFigure, var written) = WriteFigures(request, runner.Engine, specs, results, done);
             figures.AddRange(written);
         }

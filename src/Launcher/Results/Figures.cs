@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoMon.Grains.Results;
 using AutoMon.Protocol;
 using ScottPlot;
 
@@ -75,13 +76,11 @@ internal static class Figures
 
         using var image = surface.Snapshot();
         using var png = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-        var temporary = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".png";
-        using (var file = File.Create(temporary))
+        AtomicFile.Write(path, temporary =>
         {
+            using var file = File.Create(temporary);
             png.SaveTo(file);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 
     /// <summary>The monitored value over rounds, AutoMon's estimate f(x0) and the thresholds [L, U] around it; saves a PNG.</summary>
@@ -300,9 +299,7 @@ internal static class Figures
 
     private static void Save(Plot plot, string path, int width, int height)
     {
-        var temporary = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".png";
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, temporary => plot.SavePng(temporary, width, height));
     }
 
     private static string FormatCost(double value) => value switch

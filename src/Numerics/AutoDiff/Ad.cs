@@ -57,9 +57,9 @@ public static class Ad
         return graph.Add(new GraphNode
         {
             Op = OpCode.Select,
-            A = t,
-            B = f,
-            C = c,
+            FirstId = t,
+            SecondId = f,
+            ConditionId = c,
             Length = length,
             DependsOnInput = graph[c].DependsOnInput || graph[t].DependsOnInput || graph[f].DependsOnInput,
             HasDerivative = graph[t].HasDerivative || graph[f].HasDerivative,
@@ -83,7 +83,7 @@ public static class Ad
         var node = graph[a.Id];
         return graph.Add(new GraphNode
         {
-            Op = OpCode.Sum, A = a.Id, Length = 1, DependsOnInput = node.DependsOnInput, HasDerivative = node.HasDerivative,
+            Op = OpCode.Sum, FirstId = a.Id, Length = 1, DependsOnInput = node.DependsOnInput, HasDerivative = node.HasDerivative,
         });
     }
 
@@ -102,8 +102,8 @@ public static class Ad
         return graph.Add(new GraphNode
         {
             Op = OpCode.Dot,
-            A = ia,
-            B = ib,
+            FirstId = ia,
+            SecondId = ib,
             Length = 1,
             DependsOnInput = graph[ia].DependsOnInput || graph[ib].DependsOnInput,
             HasDerivative = graph[ia].HasDerivative || graph[ib].HasDerivative,
@@ -155,10 +155,10 @@ public static class Ad
         return graph.Add(new GraphNode
         {
             Op = OpCode.MatVec,
-            A = a.Id,
-            Data = rowMajorWeights.ToArray(),
+            FirstId = a.Id,
+            Constants = rowMajorWeights.ToArray(),
             Rows = rows,
-            Cols = cols,
+            Columns = cols,
             Length = rows,
             DependsOnInput = node.DependsOnInput,
             HasDerivative = node.HasDerivative,
@@ -201,11 +201,11 @@ public static class Ad
 
         return graph.Add(new GraphNode
         {
-            Op = OpCode.Concat, Parts = ids, Length = length, DependsOnInput = depends, HasDerivative = derivative,
+            Op = OpCode.Concat, PartIds = ids, Length = length, DependsOnInput = depends, HasDerivative = derivative,
         });
     }
 
-    internal static Expr Unary(OpCode op, Expr a, double parameter = 0)
+    internal static Expr Unary(OpCode op, Expr a, double exponent = 0)
     {
         ArgumentNullException.ThrowIfNull(a);
         if (a.IsDetached)
@@ -218,8 +218,8 @@ public static class Ad
         return graph.Add(new GraphNode
         {
             Op = op,
-            A = a.Id,
-            Parameter = parameter,
+            FirstId = a.Id,
+            Exponent = exponent,
             Length = a.Length,
             DependsOnInput = node.DependsOnInput,
             HasDerivative = node.HasDerivative,
@@ -237,8 +237,8 @@ public static class Ad
         return graph.Add(new GraphNode
         {
             Op = op,
-            A = ia,
-            B = ib,
+            FirstId = ia,
+            SecondId = ib,
             Length = length,
             DependsOnInput = graph[ia].DependsOnInput || graph[ib].DependsOnInput,
             HasDerivative = !isMask && (graph[ia].HasDerivative || graph[ib].HasDerivative),

@@ -74,12 +74,12 @@ public sealed class DifferentiableFunction
                 continue;
             }
 
-            MarkLive(nodes, n.A);
-            MarkLive(nodes, n.B);
-            MarkLive(nodes, n.C);
-            if (n.Parts is not null)
+            MarkLive(nodes, n.FirstId);
+            MarkLive(nodes, n.SecondId);
+            MarkLive(nodes, n.ConditionId);
+            if (n.PartIds is not null)
             {
-                foreach (var p in n.Parts)
+                foreach (var p in n.PartIds)
                 {
                     MarkLive(nodes, p);
                 }
@@ -97,7 +97,7 @@ public sealed class DifferentiableFunction
             if (n.Op == OpCode.Slice)
             {
                 // A slice is a view into its parent's storage, so it costs nothing in any pass.
-                n.Offset = nodes[n.A].Offset + (int)n.Parameter;
+                n.Offset = nodes[n.FirstId].Offset + n.SliceStart;
             }
             else
             {

@@ -93,8 +93,8 @@ public sealed class Expr
         return Graph.Add(new GraphNode
         {
             Op = OpCode.Slice,
-            A = Id,
-            Parameter = start,
+            FirstId = Id,
+            SliceStart = start,
             Length = length,
             DependsOnInput = parent.DependsOnInput,
             HasDerivative = parent.HasDerivative,
@@ -118,7 +118,7 @@ public sealed class Expr
             return Id;
         }
 
-        return graph.Add(new GraphNode { Op = OpCode.Constant, Data = _detached, Length = _detached.Length }).Id;
+        return graph.Add(new GraphNode { Op = OpCode.Constant, Constants = _detached, Length = _detached.Length }).Id;
     }
 
     public static Expr operator +(Expr a, Expr b) => Ad.Binary(OpCode.Add, a, b);

@@ -44,20 +44,49 @@ internal enum OpCode : byte
 internal sealed class GraphNode
 {
     public OpCode Op;
-    public int A = -1;
-    public int B = -1;
-    public int C = -1;
+
+    /// <summary>The node id of the first (or only) operand; Select: the value where the condition holds; Slice: the parent.</summary>
+    public int FirstId = -1;
+
+    /// <summary>The node id of the second operand of a binary op; Select: the value where the condition does not hold.</summary>
+    public int SecondId = -1;
+
+    /// <summary>Select: the node id of the 0/1 condition.</summary>
+    public int ConditionId = -1;
+
+    /// <summary>Number of components of the node's value.</summary>
     public int Length;
-    public double Parameter;
-    public double[]? Data;
+
+    /// <summary>Pow: the exponent.</summary>
+    public double Exponent;
+
+    /// <summary>Slice: the index of its first component in the parent.</summary>
+    public int SliceStart;
+
+    /// <summary>Constant: its values; MatVec: the weight matrix, <see cref="Rows"/> × <see cref="Columns"/>, row-major.</summary>
+    public double[]? Constants;
+
+    /// <summary>MatVec: rows of the weight matrix (the output length).</summary>
     public int Rows;
-    public int Cols;
-    public int[]? Parts;
+
+    /// <summary>MatVec: columns of the weight matrix (the input length).</summary>
+    public int Columns;
+
+    /// <summary>Concat: the node ids of the parts, in order.</summary>
+    public int[]? PartIds;
+
+    /// <summary>The value changes with the function's input (otherwise it is computed once, when the evaluator is built).</summary>
     public bool DependsOnInput;
+
+    /// <summary>The value has a non-zero derivative with respect to the input (masks and constants have none).</summary>
     public bool HasDerivative;
 
     // Assigned at compile time.
+
+    /// <summary>Where the value starts in the evaluator's value and adjoint storage (tangent rows: Offset × d).</summary>
     public int Offset = -1;
+
+    /// <summary>The output needs this node.</summary>
     public bool Live;
 }
 

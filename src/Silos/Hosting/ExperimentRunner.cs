@@ -1,4 +1,5 @@
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Results;
 using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,13 +45,13 @@ public static partial class ExperimentRunner
                 .ConfigureAwait(false);
         }
 
-        LogSummary(logger, id, ExperimentSummary.Json(result));
+        LogSummary(logger, id, SummaryJson.ForGrainRun(result));
         var folder = request.OutputDirectory ?? (request.ResultsS3 is null ? null : Path.Combine(Path.GetTempPath(), "automon-results-" + Guid.NewGuid().ToString("N")));
         try
         {
             if (folder is not null)
             {
-                ExperimentSummary.WriteFiles(folder, result);
+                ResultFiles.Write(folder, result);
                 LogResultsWritten(logger, id, Path.GetFullPath(folder));
             }
 

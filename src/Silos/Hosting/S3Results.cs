@@ -3,6 +3,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using AutoMon.Grains.Results;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -64,7 +65,7 @@ public sealed record S3Folder
 public sealed class S3ResultsUploader : IDisposable
 {
     /// <summary>The file the launcher waits for: uploaded last, so its presence means every other file is there.</summary>
-    public const string CompletionFile = "summary.json";
+    public const string CompletionFile = ResultFiles.Summary;
 
     /// <summary>What a failed experiment uploads instead, so a waiting launcher learns why at once.</summary>
     public const string ErrorFile = "error.txt";

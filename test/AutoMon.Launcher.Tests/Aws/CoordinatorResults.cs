@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Results;
 using AutoMon.Launcher.Aws;
 using AutoMon.Silos.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// <summary>
 /// Real coordinator output for the <c>--block</c> tests: a silo runs small experiments on its grains as the silo host's
 /// experiment path does (<see cref="ExperimentRunner"/>: the request's data and config, the grains' driver, the grains'
-/// <see cref="ExperimentSummary"/> files), and those files are put in S3 where a coordinator uploads them, summary.json
+/// <see cref="SummaryJson"/> files), and those files are put in S3 where a coordinator uploads them, summary.json
 /// (the completion marker) last. The driver's result is kept, so tests can compare with the baselines it computed.
 /// </summary>
 internal static class CoordinatorResults
@@ -55,7 +56,7 @@ internal static class CoordinatorResults
                 var driver = new ExperimentDriver(host.Services.GetRequiredService<IGrainFactory>(),
                     new ExperimentDriverOptions { MaxLookaheadRounds = request.Lookahead });
                 var result = await driver.RunAsync(request.EffectiveExperimentId, config, data);
-                ExperimentSummary.WriteFiles(request.OutputDirectory, result);
+                ResultFiles.Write(request.OutputDirectory, result);
                 runs.Add(new Run(bound, request.OutputDirectory, result));
             }
         }
