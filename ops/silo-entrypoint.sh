@@ -3,9 +3,9 @@
 # ports, membership table); only the running container knows its own addresses, so they are found here:
 #   - the address to listen on and give the silo host as --address: the task's private IPv4 (ECS task metadata v4 on
 #     Fargate), else the instance's (EC2 instance metadata, IMDSv2), else the first address of this host name;
-#   - the public IPv4 the other region reaches it at, exported as AUTOMON_PUBLIC_IP: AUTOMON_ADVERTISED_IP when the
-#     launcher's EC2 user data set it, else instance metadata, else checkip.amazonaws.com (Fargate tasks).
-#     The silo host advertises AUTOMON_PUBLIC_IP (its --advertised-address default) and listens on the private one.
+#   - the public IPv4 the other region reaches it at: AUTOMON_ADVERTISEDADDRESS when the launcher's EC2 user data set it,
+#     else instance metadata, else checkip.amazonaws.com (Fargate tasks, AUTOMON_ADVERTISE_PUBLIC_IP=true). Exported as
+#     AUTOMON_ADVERTISEDADDRESS, the silo host's AdvertisedAddress setting: it advertises that and listens on the private one.
 # A command line that already has --address (local runs) is passed through unchanged.
 set -eu
 
@@ -36,7 +36,7 @@ if [ -z "$private_ip" ]; then
   private_ip=$(hostname -i | cut -d' ' -f1)
 fi
 
-public_ip="${AUTOMON_ADVERTISED_IP:-}"
+public_ip="${AUTOMON_ADVERTISEDADDRESS:-}"
 if [ -z "$public_ip" ] && [ -z "${ECS_CONTAINER_METADATA_URI_V4:-}" ]; then
   [ -n "$token" ] || token=$(imds_token)
   if [ -n "$token" ]; then
@@ -47,8 +47,7 @@ fi
 if [ -z "$public_ip" ] && [ "${AUTOMON_ADVERTISE_PUBLIC_IP:-false}" = "true" ]; then
   public_ip=$(curl -sf -m 5 https://checkip.amazonaws.com | tr -d '[:space:]' || true)
 fi
-# AUTOMON_ADVERTISEDADDRESS is the silo host's AdvertisedAddress setting (its configuration reads AUTOMON_* variables).
-export AUTOMON_PRIVATE_IP="$private_ip" AUTOMON_PUBLIC_IP="$public_ip" AUTOMON_ADVERTISEDADDRESS="$public_ip"
+export AUTOMON_ADVERTISEDADDRESS="$public_ip"
 echo "automon-silo: private address ${private_ip:-unknown}, public address ${public_ip:-unknown}"
 
 exec dotnet /app/AutoMon.Silos.dll --address "$private_ip" "$@"

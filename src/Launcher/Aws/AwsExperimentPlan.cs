@@ -376,10 +376,10 @@ public sealed partial record AwsExperimentPlan
         }
         foreach (var name in ExtraEnvironment.Keys)
         {
-            if (!EnvironmentNamePattern().IsMatch(name) || SiloEnvironment.ReservedNames.Contains(name))
+            if (!EnvironmentNamePattern().IsMatch(name) || name.StartsWith(SiloEnvironment.ReservedPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 throw new ArgumentException(
-                    $"extra environment variable '{name}' is not a valid name or is one the launcher sets itself.",
+                    $"extra environment variable '{name}' is not a valid name or is the silo host's configuration ({SiloEnvironment.ReservedPrefix}*), which the launcher writes on its command line.",
                     nameof(ExtraEnvironment));
             }
         }

@@ -25,7 +25,7 @@ internal sealed class AwsSiloTasks(AwsSession session, TextWriter log, TimeProvi
         {
             var family = AwsNaming.NodeFamily(experiment.NodesCluster, silo.FirstNode, silo.EndNode);
             var definition = await RegisterFamilyAsync(ecs, plan, roles, family, plan.NodeTaskSize,
-                SiloEnvironment.ForNodeSilo(plan, experiment, silo), SiloEnvironment.NodeSiloArguments(plan, experiment, silo),
+                SiloEnvironment.Environment(plan), SiloEnvironment.NodeSiloArguments(plan, experiment, silo),
                 experiment, "node", tags, cancellationToken).ConfigureAwait(false);
             definitions.Add(definition);
             tasks.Add(await RunSiloTaskAsync(ecs, experiment.NodesCluster, definition, network.SubnetId,
@@ -45,7 +45,7 @@ internal sealed class AwsSiloTasks(AwsSession session, TextWriter log, TimeProvi
             .ConfigureAwait(false);
         var family = AwsNaming.CoordinatorFamily(experiment.CoordinatorCluster);
         var definition = await RegisterFamilyAsync(ecs, plan, roles, family, plan.CoordinatorTaskSize,
-            SiloEnvironment.ForCoordinator(plan, experiment, plan.CoordinatorRegion),
+            SiloEnvironment.Environment(plan),
             SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion), experiment, "coordinator", tags,
             cancellationToken).ConfigureAwait(false);
         var task = await RunSiloTaskAsync(ecs, experiment.CoordinatorCluster, definition, network.SubnetId,

@@ -46,8 +46,8 @@ public static partial class CoordinatorUserData
         script.Append("  --log-driver=awslogs --log-opt awslogs-region=").Append(plan.EffectiveLogsRegion)
             .Append(" --log-opt awslogs-group=").Append(Quote(experiment.LogGroup))
             .Append(" --log-opt awslogs-stream=").Append(Quote(streamName)).Append(" \\\n");
-        script.Append("  -e ").Append(SiloEnvironment.AdvertisedIp).Append("=\"$PUBLIC_IP\" \\\n");
-        foreach (var (name, value) in SiloEnvironment.ForCoordinator(plan, experiment, plan.CoordinatorRegion))
+        script.Append("  -e ").Append(SiloEnvironment.AdvertisedAddress).Append("=\"$PUBLIC_IP\" \\\n");
+        foreach (var (name, value) in SiloEnvironment.Environment(plan))
         {
             script.Append("  -e ").Append(Quote(name + "=" + value)).Append(" \\\n");
         }

@@ -8,71 +8,28 @@ using AutoMon.Protocol.Data;
 namespace AutoMon.Launcher.Aws;
 
 /// <summary>
-/// What a silo container is told, in two parts. The silo host (src/Silos, <c>AutoMon.Silos</c>) takes its command line:
-/// role, region, Orleans cluster id, ports, DynamoDB membership table and region (<see cref="CoordinatorArguments"/>,
-/// <see cref="NodeSiloArguments"/>; the image's entrypoint adds <c>--address</c>, which only the running container
-/// knows); the coordinator's also names the experiment it runs once the node silos have joined (paced, with the seed's
-/// latencies) and the S3 folder it uploads the results to; node silos stop once that coordinator has left. The AUTOMON_*
-/// environment variables say the same for logs and tools (and AUTOMON_MAX_RUN_SECONDS bounds every silo's run). The
-/// seed's counterparts were NODE_IDX, NODE_TYPE, ERROR_BOUND, HOST, S3_WRITE, LS_LATENCY, FS_LATENCY; with DynamoDB
-/// membership no silo needs the coordinator's address.
+/// What a silo container is told. Everything the silo host needs is its command line (<see cref="CoordinatorArguments"/>,
+/// <see cref="NodeSiloArguments"/>), written by the silo host's own <see cref="SiloCommandLine.ToArguments"/>: role,
+/// region, ports, cluster id, DynamoDB membership, log format, maximum run time and, for the coordinator, the run it
+/// drives once the node silos have joined and the S3 folder it uploads the results to. The image's entrypoint adds
+/// <c>--address</c>, which only the running container knows. The environment carries only what the entrypoint reads
+/// (<see cref="AdvertisePublicIp"/>, <see cref="AdvertisedAddress"/>) and the plan's extra variables. The seed's
+/// counterparts were NODE_IDX, NODE_TYPE, ERROR_BOUND, HOST, S3_WRITE, LS_LATENCY, FS_LATENCY; with DynamoDB membership no
+/// silo needs the coordinator's address.
 /// </summary>
 public static class SiloEnvironment
 {
-    /// <summary><c>coordinator</c> or <c>node</c>.</summary>
-    public const string Role = "AUTOMON_ROLE";
-    public const string NodeType = "AUTOMON_NODE_TYPE";
-
-    /// <summary>Error bound as Python prints it.</summary>
-    public const string ErrorBound = "AUTOMON_ERROR_BOUND";
-
-    /// <summary>Total nodes of the experiment.</summary>
-    public const string NodeCount = "AUTOMON_NODE_COUNT";
-
-    /// <summary>First node index this silo hosts (node role).</summary>
-    public const string NodeIndexStart = "AUTOMON_NODE_INDEX_START";
-
-    /// <summary>One past the last node index this silo hosts (node role).</summary>
-    public const string NodeIndexEnd = "AUTOMON_NODE_INDEX_END";
-
-    /// <summary>The region the silo runs in.</summary>
-    public const string Region = "AUTOMON_REGION";
-
-    /// <summary>Orleans cluster id = membership partition key ClusterId: the experiment name (e.g. <c>inner-product_0-02</c>).</summary>
-    public const string ClusterId = "AUTOMON_CLUSTER_ID";
-
-    public const string MembershipTable = "AUTOMON_MEMBERSHIP_TABLE";
-    public const string MembershipRegion = "AUTOMON_MEMBERSHIP_REGION";
-    public const string ResultsBucket = "AUTOMON_RESULTS_BUCKET";
-    public const string ResultsRegion = "AUTOMON_RESULTS_REGION";
-
-    /// <summary>S3 folder (ending in '/') under which the coordinator uploads <c>coordinator/...</c>, <see cref="AwsNaming.CompletionMarkerFile"/> last.</summary>
-    public const string ResultsPrefix = "AUTOMON_RESULTS_PREFIX";
-
-    public const string SiloPort = "AUTOMON_SILO_PORT";
-    public const string GatewayPort = "AUTOMON_GATEWAY_PORT";
-
-    /// <summary>Seconds (the seed's LS_LATENCY and FS_LATENCY).</summary>
-    public const string LazySyncLatency = "AUTOMON_LAZY_SYNC_LATENCY";
-    public const string FullSyncLatency = "AUTOMON_FULL_SYNC_LATENCY";
-
-    /// <summary><c>true</c>: advertise the public IP to the cluster (silos talk across regions over the internet).</summary>
+    /// <summary>The entrypoint's switch: <c>true</c> asks checkip for the public IP when no metadata service has it (Fargate).</summary>
     public const string AdvertisePublicIp = "AUTOMON_ADVERTISE_PUBLIC_IP";
 
-    /// <summary>The EC2 user data sets this to the instance's public IPv4 (from instance metadata).</summary>
-    public const string AdvertisedIp = "AUTOMON_ADVERTISED_IP";
+    /// <summary>
+    /// The silo host's <c>AdvertisedAddress</c> setting: the EC2 user data sets it to the instance's public IPv4, the
+    /// entrypoint to what it found; silos in other regions reach this one there.
+    /// </summary>
+    public const string AdvertisedAddress = "AUTOMON_ADVERTISEDADDRESS";
 
-    /// <summary>The silo host's <c>MaxRunTime</c> setting: it stops after this long whatever happens.</summary>
-    public const string MaxRunTime = "AUTOMON_MAXRUNTIME";
-
-    public const string RunId = "AUTOMON_RUN_ID";
-
-    public static IReadOnlySet<string> ReservedNames { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Role, NodeType, ErrorBound, NodeCount, NodeIndexStart, NodeIndexEnd, Region, ClusterId,
-        MembershipTable, MembershipRegion, ResultsBucket, ResultsRegion, ResultsPrefix, SiloPort, GatewayPort,
-        LazySyncLatency, FullSyncLatency, AdvertisePublicIp, AdvertisedIp, MaxRunTime, RunId,
-    };
+    /// <summary>The prefix of the silo host's configuration variables: the launcher sets none but these two, extras may not.</summary>
+    public const string ReservedPrefix = SiloCommandLine.EnvironmentPrefix;
 
     /// <summary>Where the coordinator silo writes the experiment's files before it uploads them.</summary>
     public const string CoordinatorOutputDirectory = "/tmp/automon-results";
@@ -170,49 +127,14 @@ public static class SiloEnvironment
         ResponseTimeout = TimeSpan.FromMinutes(30),
         // CloudWatch Logs stores one JSON object per line, its fields searchable.
         LogFormat = LogFormat.Json,
+        // Whatever happens, the silo stops (and a task or instance stops costing) after this long.
+        MaxRunTime = TimeSpan.FromSeconds((long)plan.MaxRunTime.TotalSeconds),
     };
 
-    /// <summary>The coordinator's environment for one experiment.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> ForCoordinator(AwsExperimentPlan plan, AwsExperiment experiment,
-        string region) => Build(plan, experiment, region, "coordinator", null);
-
-    /// <summary>A node silo's environment for one experiment.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> ForNodeSilo(AwsExperimentPlan plan, AwsExperiment experiment,
-        AwsNodeSilo silo) => Build(plan, experiment, plan.NodesRegion, "node", silo);
-
-    private static List<KeyValuePair<string, string>> Build(AwsExperimentPlan plan, AwsExperiment experiment, string region,
-        string role, AwsNodeSilo? silo)
+    /// <summary>A silo container's environment: the entrypoint's switch and the plan's extra variables.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Environment(AwsExperimentPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(experiment);
-        var inv = CultureInfo.InvariantCulture;
-        var env = new List<KeyValuePair<string, string>>
-        {
-            new(Role, role),
-            new(NodeType, plan.NodeType),
-        };
-        env.Add(new(ErrorBound, AwsNaming.PythonFloat(experiment.ErrorBound)));
-        env.Add(new(NodeCount, plan.NodeCount.ToString(inv)));
-        if (silo is not null)
-        {
-            env.Add(new(NodeIndexStart, silo.FirstNode.ToString(inv)));
-            env.Add(new(NodeIndexEnd, silo.EndNode.ToString(inv)));
-        }
-        env.Add(new(Region, region));
-        env.Add(new(ClusterId, experiment.Name));
-        env.Add(new(MembershipTable, experiment.MembershipTable));
-        env.Add(new(MembershipRegion, plan.EffectiveMembershipRegion));
-        env.Add(new(ResultsBucket, plan.ResultsBucket));
-        env.Add(new(ResultsRegion, plan.EffectiveResultsRegion));
-        env.Add(new(ResultsPrefix, experiment.ResultsPrefix));
-        env.Add(new(SiloPort, plan.SiloPort.ToString(inv)));
-        env.Add(new(GatewayPort, plan.GatewayPort.ToString(inv)));
-        env.Add(new(LazySyncLatency, AwsNaming.PythonFloat(plan.LazySyncLatency)));
-        env.Add(new(FullSyncLatency, AwsNaming.PythonFloat(plan.FullSyncLatency)));
-        env.Add(new(AdvertisePublicIp, "true"));
-        env.Add(new(MaxRunTime, SettingText.FormatDuration(TimeSpan.FromSeconds((long)plan.MaxRunTime.TotalSeconds))));
-        env.Add(new(RunId, plan.RunId));
-        env.AddRange(plan.ExtraEnvironment.OrderBy(p => p.Key, StringComparer.Ordinal));
-        return env;
+        return [new(AdvertisePublicIp, "true"), .. plan.ExtraEnvironment.OrderBy(p => p.Key, StringComparer.Ordinal)];
     }
 }

@@ -114,11 +114,11 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(("inner-product_0-3_membership", "us-east-2"), (silo.DynamoDBTable, silo.DynamoDBRegion));
         var experiment = Assert.IsType<ExperimentRequest>(silo.Experiment);
         Assert.Equal(("inner_product", 0.3, 10, 11), (experiment.Workload, experiment.Run.ErrorBound, experiment.Run.Nodes, experiment.WaitForSilos));
-        Assert.Equal("coordinator", script.Environment[SiloEnvironment.Role]);
-        Assert.Equal("0.3", script.Environment[SiloEnvironment.ErrorBound]);
-        Assert.Equal("10", script.Environment[SiloEnvironment.NodeCount]);
-        Assert.Equal("us-west-2", script.Environment[SiloEnvironment.Region]);
-        Assert.Equal("max_error_vs_comm_inner_product_aws/error_bound_0.3/", script.Environment[SiloEnvironment.ResultsPrefix]);
+        Assert.Equal("s3://automon-experiment-results/max_error_vs_comm_inner_product_aws/error_bound_0.3/coordinator/", experiment.ResultsS3Uri);
+        // The container learns its public address from the instance (the silo's AdvertisedAddress setting); nothing else
+        // travels in the environment but the entrypoint's switch.
+        Assert.Equal("$PUBLIC_IP", script.Environment[SiloEnvironment.AdvertisedAddress]);
+        Assert.Equal([SiloEnvironment.AdvertisePublicIp, SiloEnvironment.AdvertisedAddress], script.Environment.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -165,9 +165,8 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         Assert.Contains("sync latencies 0.4 s lazy, 2.5 s full", output, StringComparison.Ordinal);
-        var environment = await CoordinatorTaskEnvironmentAsync();
-        Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
-        Assert.Equal("2.5", environment[SiloEnvironment.FullSyncLatency]);
+        var run = (await CoordinatorTaskExperimentAsync()).Run;
+        Assert.Equal((TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(2.5)), (run.LazySyncLatency, run.FullSyncLatency));
     }
 
     [Fact]
@@ -181,8 +180,8 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.True(code == 0, error);
         var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
         var script = await UserDataAsync(instance.InstanceId);
-        Assert.Equal("0.25", script.Environment[SiloEnvironment.LazySyncLatency]);
-        Assert.Equal("12.0", script.Environment[SiloEnvironment.FullSyncLatency]);
+        Assert.True(SiloCommandLine.TryParse([.. script.SiloArguments, "--address", "10.0.0.9"], out var silo, out var problems), string.Join("; ", problems));
+        Assert.Equal((TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(12)), (silo.Experiment!.Run.LazySyncLatency, silo.Experiment.Run.FullSyncLatency));
     }
 
     [Fact]
@@ -192,9 +191,8 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
             "--coordinator-instance-type", "fargate");
 
         Assert.True(code == 0, error);
-        var environment = await CoordinatorTaskEnvironmentAsync();
-        Assert.Equal("0.4", environment[SiloEnvironment.LazySyncLatency]);
-        Assert.Equal("10.0", environment[SiloEnvironment.FullSyncLatency]);
+        var run = (await CoordinatorTaskExperimentAsync()).Run;
+        Assert.Equal((TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10)), (run.LazySyncLatency, run.FullSyncLatency));
     }
 
     private async Task<ExperimentRequest> CoordinatorTaskExperimentAsync()

@@ -1,3 +1,4 @@
+using AutoMon.Silos.Hosting;
 using AutoMon.Launcher.Aws;
 
 namespace AutoMon.Launcher.Tests.Aws;
@@ -223,11 +224,12 @@ public sealed class AwsExperimentPlanTests
     }
 
     [Fact]
-    public void Extra_environment_cannot_override_the_launchers_variables()
+    public void Extra_environment_cannot_set_the_silo_hosts_configuration()
     {
-        var plan = Plan() with { ExtraEnvironment = new Dictionary<string, string> { [SiloEnvironment.Role] = "node" } };
+        var plan = Plan() with { ExtraEnvironment = new Dictionary<string, string> { ["AUTOMON_ROLE"] = "node" } };
 
-        Assert.Throws<ArgumentException>(plan.Validate);
+        Assert.Contains("AUTOMON_", Assert.Throws<ArgumentException>(plan.Validate).Message, StringComparison.Ordinal);
+        (Plan() with { ExtraEnvironment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" } }).Validate();
     }
 
     [Fact]
@@ -244,18 +246,16 @@ public sealed class AwsExperimentPlanTests
     }
 
     [Fact]
-    public void Node_silo_environment_names_its_role_and_node_range()
+    public void A_node_silos_command_line_names_its_role_cluster_and_node_range()
     {
         var plan = Plan() with { NodesPerSilo = 4 };
-        var environment = SiloEnvironment.ForNodeSilo(plan, plan.Experiments[1], plan.NodeSilos[2])
-            .ToDictionary(p => p.Key, p => p.Value);
+        var arguments = SiloEnvironment.NodeSiloArguments(plan, plan.Experiments[1], plan.NodeSilos[2]);
 
-        Assert.Equal("node", environment[SiloEnvironment.Role]);
-        Assert.Equal("8", environment[SiloEnvironment.NodeIndexStart]);
-        Assert.Equal("10", environment[SiloEnvironment.NodeIndexEnd]);
-        Assert.Equal("10", environment[SiloEnvironment.NodeCount]);
-        Assert.Equal("0.05", environment[SiloEnvironment.ErrorBound]);
-        Assert.Equal("quadratic_0-05", environment[SiloEnvironment.ClusterId]);
-        Assert.Equal("us-east-2", environment[SiloEnvironment.Region]);
+        Assert.True(SiloCommandLine.TryParse([.. arguments], out var silo, out var problems), string.Join("; ", problems));
+        Assert.Equal(SiloRole.Node, silo.Role);
+        Assert.Equal((8, 9), silo.NodeRange);
+        Assert.Equal(("quadratic_0-05", "us-east-2"), (silo.ClusterId, silo.Region));
+        Assert.Equal(plan.MaxRunTime, silo.MaxRunTime);
+        Assert.Null(silo.Experiment);
     }
 }

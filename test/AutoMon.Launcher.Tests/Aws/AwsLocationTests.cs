@@ -85,11 +85,8 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
         var results = silo.Experiment!.ResultsS3!;
         Assert.Equal((Bucket, "max_error_vs_comm_inner_product_aws/error_bound_0.3/coordinator/", NodeRegion),
             (results.Bucket, results.Prefix, results.Region));
-        var environment = MotoAws.Environment(coordinator);
-        Assert.Equal(Bucket, environment[SiloEnvironment.ResultsBucket]);
-        Assert.Equal(NodeRegion, environment[SiloEnvironment.MembershipRegion]);
         var node = (await MotoAws.ActiveTaskDefinitionsAsync(_session, NodeRegion)).First().TaskDefinition;
-        Assert.Equal(NodeRegion, MotoAws.Environment(node)[SiloEnvironment.Region]);
+        Assert.Equal((NodeRegion, NodeRegion), (MotoAws.Silo(node).Region, MotoAws.Silo(node).DynamoDBRegion));
         Assert.Equal(NodeRegion, node.ContainerDefinitions[0].LogConfiguration!.Options["awslogs-region"]);
     }
 

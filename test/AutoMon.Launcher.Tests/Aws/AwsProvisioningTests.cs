@@ -76,16 +76,13 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Equal("123456789012.dkr.ecr.us-east-2.amazonaws.com/automon:latest", container.Image);
         Assert.Equal([11111, 30000], container.PortMappings!.Select(p => p.ContainerPort));
         Assert.Equal("inner-product_0-05", container.LogConfiguration!.Options["awslogs-group"]);
-        var environment = MotoAws.Environment(node1);
-        Assert.Equal("node", environment[SiloEnvironment.Role]);
-        Assert.Equal("1", environment[SiloEnvironment.NodeIndexStart]);
-        Assert.Equal("2", environment[SiloEnvironment.NodeIndexEnd]);
-        Assert.Equal("inner_product", environment[SiloEnvironment.NodeType]);
-        Assert.Equal("0.05", environment[SiloEnvironment.ErrorBound]);
-        Assert.Equal("us-east-2", environment[SiloEnvironment.Region]);
-        Assert.Equal("inner-product_0-05_membership", environment[SiloEnvironment.MembershipTable]);
-        Assert.Equal("automon-experiment-results", environment[SiloEnvironment.ResultsBucket]);
-        Assert.Equal("max_error_vs_comm_inner_product_aws/error_bound_0.05/", environment[SiloEnvironment.ResultsPrefix]);
+        var silo = MotoAws.Silo(node1);
+        Assert.Equal(SiloRole.Node, silo.Role);
+        Assert.Equal((1, 1), silo.NodeRange);
+        Assert.Equal(("inner-product_0-05", "us-east-2"), (silo.ClusterId, silo.Region));
+        Assert.Equal("inner-product_0-05_membership", silo.DynamoDBTable);
+        Assert.True(silo.StopWhenCoordinatorLeaves);
+        Assert.Equal("true", MotoAws.Environment(node1)[SiloEnvironment.AdvertisePublicIp]);
     }
 
     [Fact]
@@ -211,9 +208,10 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
         Assert.Equal("coordinator_inner-product_0-1_us-west-2", definition.TaskDefinition.Family);
         Assert.Equal(("4096", "16384"), (definition.TaskDefinition.Cpu, definition.TaskDefinition.Memory));
-        var environment = MotoAws.Environment(definition.TaskDefinition);
-        Assert.Equal("coordinator", environment[SiloEnvironment.Role]);
-        Assert.False(environment.ContainsKey(SiloEnvironment.NodeIndexStart));
+        var silo = MotoAws.Silo(definition.TaskDefinition);
+        Assert.Equal(SiloRole.Coordinator, silo.Role);
+        Assert.Null(silo.NodeRange);
+        Assert.Equal(("inner_product", 0.1), (silo.Experiment!.Run.Function, silo.Experiment.Run.ErrorBound));
         Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
         Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
     }
@@ -254,13 +252,12 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         var ranges = (await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion))
             .Select(d => d.TaskDefinition)
             .OrderBy(d => d.Family, StringComparer.Ordinal)
-            .Select(d => (d.Family, MotoAws.Environment(d)[SiloEnvironment.NodeIndexStart],
-                MotoAws.Environment(d)[SiloEnvironment.NodeIndexEnd]));
-        Assert.Equal(
+            .Select(d => (d.Family, MotoAws.Silo(d).NodeRange));
+        Assert.Equal<(string, (int, int)?)>(
         [
-            ("nodes-0-3_inner-product_0-3_us-east-2", "0", "4"),
-            ("nodes-4-7_inner-product_0-3_us-east-2", "4", "8"),
-            ("nodes-8-9_inner-product_0-3_us-east-2", "8", "10"),
+            ("nodes-0-3_inner-product_0-3_us-east-2", (0, 3)),
+            ("nodes-4-7_inner-product_0-3_us-east-2", (4, 7)),
+            ("nodes-8-9_inner-product_0-3_us-east-2", (8, 9)),
         ], ranges);
     }
 

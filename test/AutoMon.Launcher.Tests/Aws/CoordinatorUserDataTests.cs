@@ -13,7 +13,7 @@ public sealed class CoordinatorUserDataTests
         NodeCount = 9,
         LazySyncLatency = 0.4,
         FullSyncLatency = 10.0,
-        ExtraEnvironment = new Dictionary<string, string> { ["AUTOMON_NOTE"] = "it's $HOME `x` \"q\"" },
+        ExtraEnvironment = new Dictionary<string, string> { ["RUN_NOTE"] = "it's $HOME `x` \"q\"" },
     };
 
     private static string Script(string image = "123456789012.dkr.ecr.us-east-2.amazonaws.com/automon:latest") =>
@@ -63,7 +63,7 @@ public sealed class CoordinatorUserDataTests
     [Fact]
     public void Values_with_shell_characters_are_passed_quoted()
     {
-        Assert.Contains(" -e 'AUTOMON_NOTE=it'\\''s $HOME `x` \"q\"' ", Script(), StringComparison.Ordinal);
+        Assert.Contains(" -e 'RUN_NOTE=it'\\''s $HOME `x` \"q\"' ", Script(), StringComparison.Ordinal);
     }
 
     [Fact]

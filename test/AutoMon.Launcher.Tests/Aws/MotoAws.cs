@@ -113,6 +113,14 @@ internal static class MotoAws
     public static async Task<IReadOnlyList<string>> TablesAsync(AwsSession session, string region) =>
         (await session.DynamoDb(region).ListTablesAsync()).TableNames ?? [];
 
+    /// <summary>The silo host's options that a task definition's command line gives (as the silo host parses it).</summary>
+    public static Silos.Hosting.SiloHostOptions Silo(EcsTaskDefinition definition)
+    {
+        var command = definition.ContainerDefinitions.Single().Command ?? [];
+        Assert.True(Silos.Hosting.SiloCommandLine.TryParse([.. command], out var options, out var problems), string.Join("; ", problems));
+        return options;
+    }
+
     public static Dictionary<string, string> Environment(EcsTaskDefinition definition) =>
         (definition.ContainerDefinitions[0].Environment ?? []).ToDictionary(e => e.Name, e => e.Value);
 

@@ -216,7 +216,7 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
         var templateNames = container.GetProperty("environment").EnumerateArray()
             .Select(e => e.GetProperty("name").GetString()!).Order(StringComparer.Ordinal);
         var plan = MotoAws.Plan();
-        var nodeNames = SiloEnvironment.ForNodeSilo(plan, plan.Experiments[0], plan.NodeSilos[0])
+        var nodeNames = SiloEnvironment.Environment(plan)
             .Select(p => p.Key).Order(StringComparer.Ordinal);
 
         Assert.Equal(nodeNames, templateNames);
