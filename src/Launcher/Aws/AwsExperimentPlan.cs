@@ -1,3 +1,4 @@
+using AutoMon.Grains.Runs;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AutoMon.Launcher.Experiments;
@@ -79,6 +80,13 @@ public sealed partial record AwsExperimentPlan
 
     /// <summary>Seed of the generated data and the function's parameters.</summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// The run settings the launcher was given, passed through to every coordinator's run: slack, sync, the function's
+    /// domain and range, a neighbourhood for every error bound. The plan's own properties (n, length, d, W, ...) and the
+    /// pacing override theirs.
+    /// </summary>
+    public RunDefinition Protocol { get; init; } = RunDefinition.Defaults;
 
     /// <summary>Data points per node on which the neighbourhood is tuned first; default: the preset's (0 for the paper's workloads).</summary>
     public int TuningIterations
@@ -213,7 +221,7 @@ public sealed partial record AwsExperimentPlan
     internal ExperimentPreset Preset => ExperimentPresets.Get(NodeType);
 
     /// <summary>The ADCD-X neighbourhood size of the experiment at <paramref name="errorBound"/> (the preset's; null: none).</summary>
-    public double? NeighborhoodFor(double errorBound) => Preset.NeighborhoodFor(errorBound);
+    public double? NeighborhoodFor(double errorBound) => Protocol.Neighborhood ?? Preset.NeighborhoodFor(errorBound);
 
     /// <summary>
     /// The longest the coordinator's paced experiment can take: every data point of a node one round interval apart (dnn

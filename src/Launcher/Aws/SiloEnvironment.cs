@@ -72,9 +72,11 @@ public static class SiloEnvironment
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(experiment);
-        return RunDefinition.Defaults with
+        return plan.Protocol with
         {
             Function = plan.Preset.Function,
+            DataDirectory = null,
+            Weights = null,
             Nodes = plan.NodeCount,
             Iterations = plan.Iterations,
             Dimension = plan.Dimension,

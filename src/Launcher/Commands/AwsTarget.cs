@@ -22,7 +22,7 @@ internal static class AwsTarget
     internal sealed record AwsRequest
     {
         /// <summary>What to run, as for a local run (the options that do not apply on AWS are refused before this).</summary>
-        public required ExperimentCommand.ExperimentRequest Experiment { get; init; }
+        public required ExperimentCommand.LaunchRequest Experiment { get; init; }
 
         public string CoordinatorInstanceType { get; init; } = "ec2";
 
@@ -240,12 +240,18 @@ internal static class AwsTarget
             ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId)
             : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType, NodeCount = preset.Nodes };
         var bounds = ExperimentCommand.ErrorBoundsOf(request.Experiment, preset);
+        // As a local run: the preset where nothing was given (the quick length by default: the paper's kld and dnn take
+        // hours here, a node a point a second); every other run setting given goes through to the coordinators.
+        var run = experiment.Resolve(preset);
         plan = plan with
         {
             ErrorBounds = bounds,
-            // As a local run: the quick length by default (the paper's kld and dnn take hours here, a node a point a second).
-            Iterations = experiment.IsGiven("iterations") ? experiment.Run.Iterations : experiment.Full ? preset.PaperIterations : preset.QuickIterations,
-            Seed = experiment.Run.Seed,
+            Protocol = run,
+            Iterations = run.Iterations,
+            Window = run.Window,
+            TuningIterations = run.TuningIterations,
+            SingleSampleRounds = run.SingleSampleRounds,
+            Seed = run.Seed,
             CoordinatorHost = host,
             CoordinatorImageId = request.CoordinatorImage,
             NodeCount = experiment.IsGiven("nodes") ? experiment.Run.Nodes : plan.NodeCount,

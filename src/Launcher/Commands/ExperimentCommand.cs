@@ -19,7 +19,7 @@ internal static class ExperimentCommand
     /// settings given — the rest come from the workload's preset (<see cref="ExperimentPreset.Apply"/>) — and the sweep's
     /// own options.
     /// </summary>
-    internal sealed record ExperimentRequest
+    internal sealed record LaunchRequest
     {
         /// <summary>The run as given; settings not in <see cref="Given"/> hold their defaults.</summary>
         public required RunDefinition Run { get; init; }
@@ -91,7 +91,7 @@ internal static class ExperimentCommand
         public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership];
 
         /// <summary>The request the parse result holds; the run's values parsed by the settings' one parser.</summary>
-        public ExperimentRequest Bind(ParseResult parseResult)
+        public LaunchRequest Bind(ParseResult parseResult)
         {
             var problems = new List<string>();
             var given = new HashSet<string>(StringComparer.Ordinal);
@@ -101,7 +101,7 @@ internal static class ExperimentCommand
                 throw new ArgumentException(string.Join("; ", problems) + ".");
             }
 
-            return new ExperimentRequest
+            return new LaunchRequest
             {
                 Run = run,
                 Given = given,
@@ -119,7 +119,7 @@ internal static class ExperimentCommand
 
     /// <summary>The request a command line gives (the root command's parse; for tests and tools).</summary>
     /// <exception cref="ArgumentException">A setting's value does not parse (the message names it).</exception>
-    internal static ExperimentRequest Parse(params string[] args)
+    internal static LaunchRequest Parse(params string[] args)
     {
         var root = new RootCommand();
         var options = new Options();
@@ -170,7 +170,7 @@ internal static class ExperimentCommand
         {
             var console = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            ExperimentRequest request;
+            LaunchRequest request;
             try
             {
                 request = options.Bind(parseResult);
@@ -215,7 +215,7 @@ internal static class ExperimentCommand
     }
 
     /// <summary>Runs the request; returns the exit code (0 all done, 1 bad input or a failed error bound, 130 cancelled).</summary>
-    internal static async Task<int> RunAsync(ExperimentRequest request, TextWriter output, TextWriter error,
+    internal static async Task<int> RunAsync(LaunchRequest request, TextWriter output, TextWriter error,
         Func<string, IExperimentRunner> engines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -271,7 +271,7 @@ internal static class ExperimentCommand
     /// The local cluster the request asks for with <c>--silos K</c> (K ≥ 2), its silo logs under the results folder; null for
     /// the embedded silo.
     /// </summary>
-    internal static LocalClusterOptions? LocalClusterOf(ExperimentRequest request, string outputFolder)
+    internal static LocalClusterOptions? LocalClusterOf(LaunchRequest request, string outputFolder)
     {
         if (request.Silos is < 1)
         {
@@ -308,11 +308,11 @@ internal static class ExperimentCommand
     /// The engine to use: the one named, else the default — except that centralisation (every update sent, no protocol)
     /// runs in-process, since the grains run AutoMon only.
     /// </summary>
-    internal static string EngineFor(ExperimentRequest request) =>
+    internal static string EngineFor(LaunchRequest request) =>
         request.Engine ?? (request.Centralized ? SimulationRunner.Name : ExperimentEngines.Default);
 
     /// <summary>Resolves the request against the workload's preset and loads or generates its data.</summary>
-    internal static SweepRequest Prepare(ExperimentRequest request, IExperimentRunner runner, string outputFolder)
+    internal static SweepRequest Prepare(LaunchRequest request, IExperimentRunner runner, string outputFolder)
     {
         var preset = ExperimentPresets.Get(request.NodeType);
         var bounds = ErrorBoundsOf(request, preset);
@@ -383,7 +383,7 @@ internal static class ExperimentCommand
         return outcome.Failures.Count == 0 ? 0 : 1;
     }
 
-    internal static IReadOnlyList<double> ErrorBoundsOf(ExperimentRequest request, ExperimentPreset preset)
+    internal static IReadOnlyList<double> ErrorBoundsOf(LaunchRequest request, ExperimentPreset preset)
     {
         if (request.IsGiven("error-bound") && request.ErrorBounds is not null)
         {

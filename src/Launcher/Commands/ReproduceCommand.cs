@@ -121,7 +121,7 @@ internal static class ReproduceCommand
                 length = Math.Min(length, cap);
             }
 
-            var experiment = new ExperimentCommand.ExperimentRequest
+            var experiment = new ExperimentCommand.LaunchRequest
             {
                 Run = RunDefinition.Defaults with { Function = preset.NodeType, Iterations = length, DataDirectory = request.DataDirectory, Seed = request.Seed },
                 Given = new HashSet<string>(["iterations"], StringComparer.Ordinal),

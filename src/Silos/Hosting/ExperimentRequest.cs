@@ -158,6 +158,17 @@ public sealed record ExperimentRequest
         return problems;
     }
 
+    /// <summary>This request once its S3 data folder is downloaded into <paramref name="folder"/>: a data directory from now on.</summary>
+    public ExperimentRequest WithDownloadedData(string folder) =>
+        WithoutUnusedServiceUrl(this with { Run = Run with { DataDirectory = folder }, DataS3Uri = null, DataS3Region = null });
+
+    /// <summary>This request once its S3 weights are downloaded to <paramref name="path"/>: a weights file from now on.</summary>
+    public ExperimentRequest WithDownloadedWeights(string path) =>
+        WithoutUnusedServiceUrl(this with { Run = Run with { Weights = path }, WeightsS3Uri = null, WeightsS3Region = null });
+
+    private static ExperimentRequest WithoutUnusedServiceUrl(ExperimentRequest request) =>
+        request.ResultsS3Uri is null && request.DataS3Uri is null && request.WeightsS3Uri is null ? request with { S3ServiceUrl = null } : request;
+
     /// <summary>The experiment's configuration and its data: generated, or read from <see cref="DataDirectory"/>.</summary>
     /// <exception cref="ArgumentException">Settings that do not fit the function.</exception>
     /// <exception cref="IOException">A data folder or file is missing (the message names it).</exception>

@@ -41,7 +41,7 @@ public static partial class SiloProgram
                     downloaded = Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
                     var files = await S3DataDownloader.DownloadAsync(source, downloaded, cancellationToken).ConfigureAwait(false);
                     LogDataDownloaded(log, files.Count, source.Uri);
-                    request = request with { Run = request.Run with { DataDirectory = downloaded } };
+                    request = request.WithDownloadedData(downloaded);
                     options.Experiment = request;
                 }
 
@@ -58,7 +58,7 @@ public static partial class SiloProgram
                     }
 
                     LogWeightsDownloaded(log, Path.GetFileName(npz[0]), weightsSource.Uri);
-                    request = request with { Run = request.Run with { Weights = npz[0] } };
+                    request = request.WithDownloadedWeights(npz[0]);
                     options.Experiment = request;
                 }
 

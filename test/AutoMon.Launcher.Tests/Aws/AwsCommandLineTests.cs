@@ -1,3 +1,5 @@
+using AutoMon.Protocol;
+using AutoMon.Grains.Runs;
 using Amazon.EC2.Model;
 using AutoMon.Launcher.Aws;
 using AutoMon.Numerics.Functions;
@@ -118,7 +120,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         // The container learns its public address from the instance (the silo's AdvertisedAddress setting); nothing else
         // travels in the environment but the entrypoint's switch.
         Assert.Equal("$PUBLIC_IP", script.Environment[SiloEnvironment.AdvertisedAddress]);
-        Assert.Equal([SiloEnvironment.AdvertisePublicIp, SiloEnvironment.AdvertisedAddress], script.Environment.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([SiloEnvironment.AdvertisePublicIp, SiloEnvironment.AdvertisedAddress], script.Environment.Keys.Order(StringComparer.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -182,6 +184,20 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         var script = await UserDataAsync(instance.InstanceId);
         Assert.True(SiloCommandLine.TryParse([.. script.SiloArguments, "--address", "10.0.0.9"], out var silo, out var problems), string.Join("; ", problems));
         Assert.Equal((TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(12)), (silo.Experiment!.Run.LazySyncLatency, silo.Experiment.Run.FullSyncLatency));
+    }
+
+    [Fact]
+    public async Task Run_settings_given_to_the_launcher_reach_the_coordinators_run()
+    {
+        var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
+            "--coordinator-instance-type", "fargate", "--slack", "none", "--sync", "eager", "--window", "7", "--neighborhood", "0.25",
+            "--max-f", "3", "--domain", "-2,2");
+
+        Assert.True(code == 0, error);
+        var run = (await CoordinatorTaskExperimentAsync()).Run;
+        Assert.Equal((SlackType.NoSlack, SyncType.Eager, 7, 0.25), (run.Slack, run.Sync, run.Window, run.Neighborhood));
+        Assert.Equal((3.0, new DomainBounds(-2, 2)), (run.MaxF, run.Domain));
+        Assert.Equal(Grains.Experiments.Pacing.Paced, run.Pacing);
     }
 
     [Fact]

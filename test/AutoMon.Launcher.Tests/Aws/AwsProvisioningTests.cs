@@ -151,9 +151,8 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         var script = Encoding.UTF8.GetString(Convert.FromBase64String(userData.InstanceAttribute.UserData));
         Assert.StartsWith("#!/bin/bash\n", script, StringComparison.Ordinal);
         Assert.Contains("docker run --rm --network host", script, StringComparison.Ordinal);
-        Assert.Contains("'AUTOMON_ROLE=coordinator'", script, StringComparison.Ordinal);
-        Assert.Contains("'AUTOMON_ERROR_BOUND=0.02'", script, StringComparison.Ordinal);
-        Assert.Contains("'AUTOMON_REGION=us-west-2'", script, StringComparison.Ordinal);
+        Assert.Contains("-e AUTOMON_ADVERTISEDADDRESS=\"$PUBLIC_IP\"", script, StringComparison.Ordinal);
+        Assert.Contains("'--error-bound' '0.02'", script, StringComparison.Ordinal);
         Assert.Contains("awslogs-group='inner-product_0-02'", script, StringComparison.Ordinal);
         Assert.Contains("docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-2.amazonaws.com'",
             script, StringComparison.Ordinal);

@@ -67,14 +67,15 @@ public sealed class CoordinatorUserDataTests
     }
 
     [Fact]
-    public void Coordinator_environment_has_the_seeds_dnn_latencies_and_the_experiment()
+    public void Coordinator_command_line_has_the_seeds_dnn_latencies_and_the_experiment()
     {
         var script = Script();
 
-        Assert.Contains("'AUTOMON_LAZY_SYNC_LATENCY=0.4'", script, StringComparison.Ordinal);
-        Assert.Contains("'AUTOMON_FULL_SYNC_LATENCY=10.0'", script, StringComparison.Ordinal);
-        Assert.Contains("'AUTOMON_CLUSTER_ID=dnn_0-002'", script, StringComparison.Ordinal);
-        Assert.Contains("'AUTOMON_NODE_COUNT=9'", script, StringComparison.Ordinal);
+        Assert.Contains("'--lazy-sync-latency' '400ms' '--full-sync-latency' '10s'", script, StringComparison.Ordinal);
+        Assert.Contains("'--cluster-id' 'dnn_0-002'", script, StringComparison.Ordinal);
+        Assert.Contains("'--function' 'dnn'", script, StringComparison.Ordinal);
+        Assert.Contains("'--nodes' '9'", script, StringComparison.Ordinal);
+        Assert.Contains("'--max-run-time' '28800s'", script, StringComparison.Ordinal);
         Assert.Contains("timeout 28800 docker run", script, StringComparison.Ordinal);
     }
 
