@@ -103,7 +103,16 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
 
         var wall = clock.Elapsed.TotalSeconds;
         checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken).ConfigureAwait(false));
-        return await setup.ResultAsync(wall, checkpoints).ConfigureAwait(false);
+
+        // The paper's measure: the error on every data round, from where each node was when each sync reached it.
+        var histories = await Task.WhenAll(setup.Nodes.Select(n => n.GetSyncHistory())).ConfigureAwait(false);
+        var run = setup.Config;
+        var trueValues = PacedRounds.TrueValues(setup.Evaluator, setup.Monitoring, run.StreamKind, setup.Function.Dimension,
+            run.WindowSize, run.SingleSampleRounds);
+        IReadOnlyList<IReadOnlyList<NodeSyncRecord>> perNode = [.. histories.Select(h => (IReadOnlyList<NodeSyncRecord>)h)];
+        var pointsPerRound = run.SingleSampleRounds ? 1 : setup.Nodes.Length;
+        var rounds = PacedRounds.Errors(trueValues, perNode, setup.FillRows, pointsPerRound);
+        return await setup.ResultAsync(wall, rounds, new PacedRecord(checkpoints, perNode, setup.FillRows, pointsPerRound)).ConfigureAwait(false);
     }
 
     /// <summary>The coordinator's report of a running or finished experiment (throws for an unknown experiment).</summary>
@@ -244,7 +253,7 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             return new DataRows(ImmutableCollectionsMarshal.AsImmutableArray(values), ImmutableArray.Create(rows, start, end - start));
         }
 
-        public async Task<ExperimentResult> ResultAsync(double wallSeconds, IReadOnlyList<RoundValue>? checkpoints = null)
+        public async Task<ExperimentResult> ResultAsync(double wallSeconds, IReadOnlyList<RoundValue>? rounds = null, PacedRecord? paced = null)
         {
             var report = await Coordinator.GetReport().ConfigureAwait(false);
             var statuses = await Task.WhenAll(Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
@@ -257,13 +266,13 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             }
 
             // The same assembly of results as Simulator.Run, from the grains' statistics.
-            var statistics = report.ToStatistics(checkpoints);
+            var statistics = report.ToStatistics(rounds);
             var summary = Simulator.Summarize(
                 statistics, Nodes.Length, Function.Dimension, updates,
                 timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
                 wallSeconds, report.IsHessianConstant, report.Tuning, report.NeighborhoodSize,
                 Config.SingleSampleRounds, Config.ErrorBound, Config.PeriodicBaselinePeriod);
-            return new ExperimentResult(Id, Config.Pacing, summary, report, statuses);
+            return new ExperimentResult(Id, Config.Pacing, summary, report, statuses) { Paced = paced };
         }
 
         private static int LowerBound(int[] sorted, int value)

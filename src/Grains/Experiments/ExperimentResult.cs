@@ -24,8 +24,14 @@ public sealed class ExperimentResult
     /// <summary>Lockstep or paced.</summary>
     public Pacing Pacing { get; }
 
-    /// <summary>Counters, per-round values (paced: checkpoints), sync history, reference-layout bytes, baselines, timing.</summary>
+    /// <summary>
+    /// Counters, per-round values, sync history, reference-layout bytes, baselines, timing. Paced runs' rounds are every
+    /// data round's error as the paper computes it (<see cref="PacedRounds"/>).
+    /// </summary>
     public SimulationResult Summary { get; }
+
+    /// <summary>Paced: the settled checkpoints and every node's sync history (null for lockstep runs).</summary>
+    public PacedRecord? Paced { get; init; }
 
     /// <summary>The coordinator's final report (its silo, state, estimate).</summary>
     public CoordinatorReport Coordinator { get; }
@@ -48,4 +54,16 @@ public sealed class ExperimentResult
     /// <summary>Node grains per silo.</summary>
     public IReadOnlyDictionary<string, int> NodesPerSilo =>
         Nodes.GroupBy(n => n.Silo).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+}
+
+/// <summary>What a paced run records besides its per-round errors.</summary>
+/// <param name="Checkpoints">f(x̄) of the nodes' vectors against the estimate at the pauses where no violation was in flight.</param>
+/// <param name="NodeSyncHistories">Per node, the syncs and lazy syncs it applied and where it was in its data.</param>
+/// <param name="FillRows">Rows that filled the windows (a node at a row before this was in round 0).</param>
+/// <param name="PointsPerRound">Data points a round takes: n, or 1 with single-sample rounds.</param>
+public sealed record PacedRecord(
+    IReadOnlyList<RoundValue> Checkpoints, IReadOnlyList<IReadOnlyList<NodeSyncRecord>> NodeSyncHistories, int FillRows, int PointsPerRound)
+{
+    /// <summary>The round at which node history entry <paramref name="record"/> was applied.</summary>
+    public int RoundOf(NodeSyncRecord record) => PacedRounds.RoundOf((record ?? throw new ArgumentNullException(nameof(record))).Sequence, FillRows, PointsPerRound);
 }

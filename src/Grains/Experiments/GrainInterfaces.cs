@@ -43,6 +43,10 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>The node's state, counters and hosting silo.</summary>
     [Alias("GetStatus")]
     Task<NodeStatus> GetStatus();
+
+    /// <summary>Paced: every sync and lazy sync the node applied, in order, with where it was in its data.</summary>
+    [Alias("GetSyncHistory")]
+    Task<ImmutableArray<NodeSyncRecord>> GetSyncHistory();
 }
 
 /// <summary>

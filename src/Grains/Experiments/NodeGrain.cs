@@ -27,6 +27,10 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     private PendingVectors? _pending;
     private double[] _point = [];
     private long _lastSequence = -1;
+
+    // Paced: the row taken last (rows are queued ahead of their tick), and every sync applied, where the node was.
+    private long _consumedSequence = -1;
+    private readonly List<NodeSyncRecord> _syncHistory = [];
     private bool _filled;
     private ICoordinatorGrain? _coordinator;
     private long _violationsSent;
@@ -93,6 +97,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
             _lastSequence = rows.Sequence[k];
         }
 
+        _consumedSequence = _lastSequence;
         if (!stream.IsWindowFull)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
@@ -158,6 +163,14 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
             _vectorMovedSinceSent = false;
         }
 
+        if (_config!.Pacing == Pacing.Paced && message is Sync or LazySync)
+        {
+            var full = message as Sync;
+            _syncHistory.Add(new NodeSyncRecord(
+                message is Sync s ? s.ConstraintVersion : ((LazySync)message).ConstraintVersion, full is not null,
+                node.Statistics.DataUpdates, _consumedSequence, full?.LowerThreshold ?? double.NaN, full?.UpperThreshold ?? double.NaN));
+        }
+
         // Paced: the node kept taking data while the coordinator worked, so the sync was computed from an older vector.
         // Check the current one against the new constraints now rather than at the next tick (which a pause may delay).
         if (_config!.Pacing == Pacing.Paced && message is Sync or LazySync && _vectorMovedSinceSent && _filled)
@@ -208,6 +221,8 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ViolationsSent = _violationsSent,
     });
 
+    public Task<ImmutableArray<NodeSyncRecord>> GetSyncHistory() => Task.FromResult(_syncHistory.ToImmutableArray());
+
     // One paced update: the next row into the window, the node checks it, a violation goes to the coordinator at once.
     private Task Tick(CancellationToken cancellationToken)
     {
@@ -220,6 +235,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
 
         var (node, stream) = Filled();
         stream.Update(next.Row);
+        _consumedSequence = next.Sequence;
         _vectorMovedSinceSent = true;
         Report(node.UpdateData(stream.LocalVector));
         return Task.CompletedTask;

@@ -85,6 +85,7 @@ public sealed record RunInputs(FunctionSpec Spec, MonitoredFunction Function, St
     public ExperimentConfig ToExperimentConfig(RunDefinition run)
     {
         ArgumentNullException.ThrowIfNull(run);
+        run = run.Scaled();
         var config = new ExperimentConfig
         {
             Function = Spec,

@@ -61,12 +61,14 @@ public static class RunSettings
             r => r.FullSyncLatency, (r, v) => r with { FullSyncLatency = v }, ParseDuration, SettingText.FormatDuration),
         new Setting<RunDefinition, TimeSpan>("wan-latency", "Grains: one-way delay of every message between the coordinator and a node, e.g. 35ms (default 0).",
             r => r.WanLatency, (r, v) => r with { WanLatency = v }, ParseDuration, SettingText.FormatDuration),
+        new Setting<RunDefinition, double>("time-scale", "Paced: multiply the round interval and every latency by F, e.g. 0.05 to run the paper's 1-second pace 20 times faster with the same ratios (default 1).",
+            r => r.TimeScale, (r, v) => r with { TimeScale = v }, ParseDouble, SettingText.Format),
     ];
 
     /// <summary>The settings that pace grains; the in-process simulation takes none of them.</summary>
     public static IReadOnlySet<string> PacingNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        "pacing", "round-interval", "lazy-sync-latency", "full-sync-latency", "wan-latency",
+        "pacing", "round-interval", "lazy-sync-latency", "full-sync-latency", "wan-latency", "time-scale",
     };
 
     /// <summary>The setting called <paramref name="name"/> (without dashes).</summary>

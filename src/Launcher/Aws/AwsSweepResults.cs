@@ -100,7 +100,9 @@ internal static class AwsSweepResults
         var n = summary.NodeCount ?? plan.NodeCount;
         var messages = summary.Long("total_msgs_broadcast_disabled");
         var dataUpdates = summary.Long("data_updates");
-        var perRound = summary.Pacing != "paced";
+        // Paced coordinators write every data round's error (the paper's measure) beside their checkpoints; older ones wrote
+        // the checkpoints only.
+        var perRound = summary.Pacing != "paced" || File.Exists(Path.Combine(coordinator, ResultFiles.CheckpointValues));
         var errorBound = experiment.ErrorBound;
 
         // As the simulator's summary: centralisation from the rounds; periodic with AutoMon's message budget and the oracle

@@ -61,7 +61,9 @@ internal static class ExperimentCommand
                 throw new ArgumentException("Give --iterations or --full, not both.");
             }
 
-            return preset.Apply(Run, Given, Full);
+            // The time scale is checked before it is applied (the scaled run's scale is 1).
+            var timeScale = Run.Validate().Where(p => p.StartsWith("--time-scale", StringComparison.Ordinal)).ToList();
+            return timeScale.Count == 0 ? preset.Apply(Run, Given, Full).Scaled() : throw new ArgumentException(string.Join("; ", timeScale) + ".");
         }
     }
 
@@ -152,11 +154,12 @@ internal static class ExperimentCommand
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         var location = new AwsLocationOptions();
-        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Parallel, options.Silos, options.Membership];
+        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
             ["--pacing"] = "the AWS silos always run paced, every node on its own timer",
+            ["--time-scale"] = "on AWS the pace is real (give --round-interval and the sync latencies themselves)",
         };
         Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All];
 

@@ -80,6 +80,7 @@ internal static class ExperimentSweep
     public const string ErrorVsMessagesPng = "max_error_vs_messages.png";
     public const string ErrorVsBytesPng = "max_error_vs_bytes.png";
     public const string FunctionValuesPng = "function_values.png";
+    public const string CheckpointValuesPng = "checkpoint_values.png";
 
     public static async Task<SweepOutcome> RunAsync(SweepRequest request, IExperimentRunner runner, ISweepProgress progress, CancellationToken cancellationToken)
     {
@@ -114,6 +115,12 @@ internal static class ExperimentSweep
                     var path = Path.Combine(request.OutputFolder, folder);
                     ExperimentFolder.Write(path, spec, result);
                     Figures.SaveFunctionValues(Path.Combine(path, FunctionValuesPng), FunctionTitle(request, spec, runner.Engine), result.Rounds);
+                    if (result.Paced is { } paced)
+                    {
+                        Figures.SaveFunctionValues(Path.Combine(path, CheckpointValuesPng), FunctionTitle(request, spec, runner.Engine) + ", settled checkpoints",
+                            paced.Checkpoints);
+                    }
+
                     var row = SweepRow.From(spec, result, folder);
                     lock (gate)
                     {

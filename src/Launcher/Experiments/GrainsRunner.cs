@@ -57,7 +57,7 @@ internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncD
         {
             var result = await RunOnAsync(driver, id, spec, config, progress, cancellationToken).ConfigureAwait(false);
             var placement = new GrainPlacement(result.Coordinator.Silo, result.NodesPerSilo);
-            return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes), placement);
+            return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes), placement, result.Paced);
         }
         catch (Exception e) when (e is not OperationCanceledException && _host.Diagnose() is { } cause)
         {

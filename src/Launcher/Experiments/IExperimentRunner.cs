@@ -2,6 +2,8 @@ using AutoMon.Launcher.Cluster;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Simulation;
 
+using PacedRecord = AutoMon.Grains.Experiments.PacedRecord;
+
 namespace AutoMon.Launcher.Experiments;
 
 /// <summary>Runs one experiment (one workload, one error bound) on some engine and returns what it measured.</summary>
@@ -51,8 +53,12 @@ internal sealed class ExperimentResult
     }
 
     /// <summary>An AutoMon run.</summary>
-    public static ExperimentResult ForAutoMon(string engine, SimulationResult result, WireTraffic? wire = null, GrainPlacement? placement = null) =>
-        new(engine, result ?? throw new ArgumentNullException(nameof(result)), null, wire, placement);
+    public static ExperimentResult ForAutoMon(string engine, SimulationResult result, WireTraffic? wire = null, GrainPlacement? placement = null,
+        PacedRecord? paced = null) =>
+        new(engine, result ?? throw new ArgumentNullException(nameof(result)), null, wire, placement) { Paced = paced };
+
+    /// <summary>Paced grains: the settled checkpoints and the nodes' sync histories (null otherwise).</summary>
+    public PacedRecord? Paced { get; private init; }
 
     /// <summary>A centralisation run.</summary>
     public static ExperimentResult ForCentralization(string engine, CentralizationResult result, WireTraffic? wire = null) =>

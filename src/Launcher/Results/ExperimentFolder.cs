@@ -20,6 +20,11 @@ internal static class ExperimentFolder
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, Config), SummaryJson.Render(json => WriteConfig(json, spec, result.Engine)));
+        if (result.Paced is { } paced)
+        {
+            ResultFiles.WritePaced(folder, paced);
+        }
+
         ResultFiles.Write(folder, Summary(spec, result), result.Monitoring?.Statistics.FullSyncs ?? [], result.Rounds);
     }
 

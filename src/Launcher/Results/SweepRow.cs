@@ -67,8 +67,8 @@ internal sealed record SweepRow(
         var d = result.Dimension;
         if (result.Monitoring is { } m)
         {
-            // Paced runs sample f(x̄) at checkpoints only: no per-round values to replay the periodic baseline on.
-            var perRound = spec.Network.Pacing == Pacing.Lockstep;
+            // Every round's f(x̄) is known (paced runs too: computed as the paper does), so the periodic baseline replays on it.
+            var perRound = spec.Network.Pacing == Pacing.Lockstep || result.Paced is not null;
             var oracle = perRound ? m.PeriodicOracle.Period : 0;
             var oracleMessages = perRound ? m.PeriodicOracle.Messages : 0;
             return new SweepRow(spec.ErrorBound, m.MaxError, m.MeanError, result.Messages, result.PayloadBytes, result.Wire?.Total,

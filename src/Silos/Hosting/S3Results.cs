@@ -105,14 +105,17 @@ public sealed class S3ResultsUploader : IDisposable
     /// <exception cref="IOException">The upload failed; the message names the bucket, key and cause.</exception>
     public async Task<IReadOnlyList<string>> UploadFolderAsync(string folder, CancellationToken cancellationToken)
     {
-        var files = Directory.GetFiles(folder)
-            .OrderBy(f => Path.GetFileName(f) == S3ResultsUploader.CompletionFile ? 1 : 0)
+        // Subfolders too (a paced run's nodes/), the completion file last.
+        var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(folder, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .OrderBy(f => f == S3ResultsUploader.CompletionFile ? 1 : 0)
             .ThenBy(f => f, StringComparer.Ordinal)
             .ToList();
         var keys = new List<string>();
-        foreach (var file in files)
+        foreach (var relative in files)
         {
-            var key = _destination.Prefix + Path.GetFileName(file);
+            var file = Path.Combine(folder, relative);
+            var key = _destination.Prefix + relative;
             await PutAsync(new PutObjectRequest { BucketName = _destination.Bucket, Key = key, FilePath = file }, key, cancellationToken).ConfigureAwait(false);
             keys.Add(key);
         }

@@ -120,7 +120,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         // The container learns its public address from the instance (the silo's AdvertisedAddress setting); nothing else
         // travels in the environment but the entrypoint's switch.
         Assert.Equal("$PUBLIC_IP", script.Environment[SiloEnvironment.AdvertisedAddress]);
-        Assert.Equal([SiloEnvironment.AdvertisePublicIp, SiloEnvironment.AdvertisedAddress], script.Environment.Keys.Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal([SiloEnvironment.AdvertisedAddress, SiloEnvironment.AdvertisePublicIp], script.Environment.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
