@@ -164,27 +164,10 @@ internal static class AwsSweepResults
         }
 
         var title = string.Create(CultureInfo.InvariantCulture, $"{plan.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, aws)");
-        var automon = results.OrderBy(r => r.Row.ErrorBound)
-            .Select(r => (r.Row, Label: "ε=" + r.Row.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList();
-        var first = reference.Row;
-
-        var byMessages = new CostFigure(title,
-            automon.Select(a => new CostPoint(a.Row.Messages, a.Row.MaxError, a.Label)).ToList(),
-            periodic.Select(p => new CostPoint(p.Messages, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
-            new CostPoint(first.CentralizationMessages, 0, "centralisation"));
+        var (byMessages, byBytes) = SweepCostFigures.Of(plan.NodeType, title, results.Select(r => r.Row).ToList(), periodic, reference.Row);
         var path = Path.Combine(folder, ExperimentSweep.ErrorVsMessagesPng);
         Figures.SaveErrorVsCost(path, byMessages, "messages");
         files.Add(path);
-
-        // Payload bytes (the reference's message layout) for every curve, so they compare; wire bytes as AutoMon's second curve.
-        var byBytes = new CostFigure(title,
-            automon.Select(a => new CostPoint(a.Row.PayloadBytes, a.Row.MaxError, a.Label)).ToList(),
-            periodic.Select(p => new CostPoint(p.Bytes, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
-            new CostPoint(first.CentralizationBytes, 0, "centralisation"))
-        {
-            AutoMonWire = automon.Where(a => a.Row.WireBytes is not null)
-                .Select(a => new CostPoint(a.Row.WireBytes!.Value, a.Row.MaxError, a.Label)).ToList(),
-        };
         path = Path.Combine(folder, ExperimentSweep.ErrorVsBytesPng);
         Figures.SaveErrorVsCost(path, byBytes, "bytes");
         files.Add(path);

@@ -176,28 +176,11 @@ internal static class ExperimentSweep
         var periodic = request.Network.Pacing == Pacing.Lockstep
             ? BaselineCurves.Periodic(reference.Rounds, request.Preset.PeriodicPeriods, reference.NodeCount, reference.Dimension)
             : [];
-        var first = rows[0];
         var title = $"{request.Preset.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, {engine})";
-        var automon = request.Mode == ExperimentMode.AutoMon
-            ? rows.OrderBy(r => r.ErrorBound).Select(r => (Row: r, Label: "ε=" + r.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList()
-            : [];
-
-        var byMessages = new CostFigure(title,
-            automon.Select(a => new CostPoint(a.Row.Messages, a.Row.MaxError, a.Label)).ToList(),
-            periodic.Select(p => new CostPoint(p.Messages, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
-            new CostPoint(first.CentralizationMessages, 0, "centralisation"));
+        var (byMessages, byBytes) = SweepCostFigures.Of(request.Preset.NodeType, title, request.Mode == ExperimentMode.AutoMon ? rows : [], periodic, rows[0]);
         var path = Path.Combine(request.OutputFolder, ErrorVsMessagesPng);
         Figures.SaveErrorVsCost(path, byMessages, "messages");
         files.Add(path);
-
-        // Payload bytes (the reference's message layout) for every curve, so they compare; wire bytes as AutoMon's second curve.
-        var byBytes = new CostFigure(title,
-            automon.Select(a => new CostPoint(a.Row.PayloadBytes, a.Row.MaxError, a.Label)).ToList(),
-            periodic.Select(p => new CostPoint(p.Bytes, p.MaxError, "T=" + p.Period.ToString(CultureInfo.InvariantCulture))).ToList(),
-            new CostPoint(first.CentralizationBytes, 0, "centralisation"))
-        {
-            AutoMonWire = automon.Where(a => a.Row.WireBytes is not null).Select(a => new CostPoint(a.Row.WireBytes!.Value, a.Row.MaxError, a.Label)).ToList(),
-        };
         path = Path.Combine(request.OutputFolder, ErrorVsBytesPng);
         Figures.SaveErrorVsCost(path, byBytes, "bytes");
         files.Add(path);

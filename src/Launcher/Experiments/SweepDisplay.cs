@@ -23,6 +23,9 @@ internal interface ISweepProgress
 /// </summary>
 internal sealed class SweepDisplay
 {
+    public const string PaperMaxErrorColumn = "paper AWS max error";
+    public const string PaperMessagesColumn = "paper AWS msgs";
+
     private readonly TextWriter _output;
     private readonly bool _interactive;
     private readonly IAnsiConsole _console;
@@ -84,12 +87,19 @@ internal sealed class SweepDisplay
             }).ConfigureAwait(false);
     }
 
-    /// <summary>The summary table: per error bound, errors, messages, bytes and the reductions against the baselines.</summary>
-    public void SummaryTable(string title, IReadOnlyList<SweepRow> rows, bool centralization)
+    /// <summary>
+    /// The summary table: per error bound, errors, messages, bytes and the reductions against the baselines, and the paper's
+    /// AWS max error and messages at the error bounds where it published them.
+    /// </summary>
+    /// <param name="nodeType">The workload: the table's title, and whose paper AWS points (<see cref="PaperAwsResults"/>) it shows.</param>
+    /// <param name="rows">One row per error bound.</param>
+    /// <param name="centralization">A centralisation run: rounds, messages and bytes only.</param>
+    public void SummaryTable(string nodeType, IReadOnlyList<SweepRow> rows, bool centralization)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var hasWire = rows.Any(r => r.WireBytes is not null);
-        var table = new Table { Border = _interactive ? TableBorder.Simple : TableBorder.Ascii2, Title = new TableTitle(Markup.Escape(title)) };
+        var hasPaper = !centralization && rows.Any(r => PaperAwsResults.TryGet(nodeType, r.ErrorBound, out _));
+        var table = new Table { Border = _interactive ? TableBorder.Simple : TableBorder.Ascii2, Title = new TableTitle(Markup.Escape(nodeType)) };
         if (centralization)
         {
             table.AddColumns("rounds", "messages", "payload");
@@ -118,6 +128,11 @@ internal sealed class SweepDisplay
             }
 
             table.AddColumns("full syncs", "vs central.", "vs periodic", "time (s)");
+            if (hasPaper)
+            {
+                table.AddColumns(PaperMaxErrorColumn, PaperMessagesColumn);
+            }
+
             foreach (var column in table.Columns.Skip(1))
             {
                 column.RightAligned();
@@ -135,12 +150,20 @@ internal sealed class SweepDisplay
                 cells.Add(Times(r.ReductionVsCentralization));
                 cells.Add(Times(r.ReductionVsPeriodic));
                 cells.Add(r.WallSeconds.ToString("F1", CultureInfo.InvariantCulture));
+                if (hasPaper)
+                {
+                    var published = PaperAwsResults.TryGet(nodeType, r.ErrorBound, out var paper);
+                    cells.Add(published ? G(paper.MaxError) : string.Empty);
+                    cells.Add(published ? I(paper.Messages) : string.Empty);
+                }
+
                 table.AddRow(cells.Select(Markup.Escape).ToArray());
             }
 
             table.Caption = new TableTitle(
                 "payload: bytes in the reference's message layout; wire: what the transport carried. vs central.: centralisation's messages / AutoMon's; " +
-                "vs periodic: messages of the largest period whose error stays within ε / AutoMon's");
+                "vs periodic: messages of the largest period whose error stays within ε / AutoMon's" +
+                (hasPaper ? "; paper AWS: the published AWS run at that ε (Sivan, Gabel, Schuster, AutoMon, SIGMOD 2022)" : string.Empty));
         }
 
         _console.Write(table);

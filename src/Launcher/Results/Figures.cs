@@ -17,10 +17,14 @@ internal sealed record CostFigure(string Title, IReadOnlyList<CostPoint> AutoMon
 {
     /// <summary>AutoMon's cost as the transport measured it (bytes on the wire), drawn beside the payload curve; empty: none.</summary>
     public IReadOnlyList<CostPoint> AutoMonWire { get; init; } = [];
+
+    /// <summary>The paper's published AWS points of the workload (<see cref="PaperAwsResults"/>); empty: none.</summary>
+    public IReadOnlyList<CostPoint> PaperAws { get; init; } = [];
 }
 
 /// <summary>
-/// The paper's figures with ScottPlot: max error vs messages (or bytes) for AutoMon, periodic and centralisation, and the
+/// The paper's figures with ScottPlot: max error vs messages (or bytes) for AutoMon, periodic, centralisation and the
+/// paper's AWS points, and the
 /// monitored function over time with AutoMon's estimate and its thresholds.
 /// </summary>
 internal static class Figures
@@ -28,12 +32,16 @@ internal static class Figures
     public const int Width = 1000;
     public const int Height = 650;
 
+    /// <summary>The legend entry of the paper's AWS points.</summary>
+    public const string PaperAwsLegend = "paper (AWS)";
+
     // Points beyond this are bucketed (min/max per bucket) so a 300k-round run draws quickly and keeps its spikes.
     private const int MaxPoints = 4000;
 
     private static readonly Color AutoMonColor = Color.FromHex("#1f77b4");
     private static readonly Color PeriodicColor = Color.FromHex("#ff7f0e");
     private static readonly Color CentralizationColor = Color.FromHex("#2ca02c");
+    private static readonly Color PaperAwsColor = Color.FromHex("#d62728");
     private static readonly Color TrueValueColor = Color.FromHex("#222222");
     private static readonly Color BandColor = Color.FromHex("#1f77b4").WithAlpha(0.18);
 
@@ -132,16 +140,27 @@ internal static class Figures
         Save(plot, path, Width, Height);
     }
 
-    private static Plot ErrorVsCostPlot(CostFigure figure, string costLabel)
+    /// <summary>The max-error-vs-cost plot of <paramref name="figure"/>, each curve a scatter named in the legend.</summary>
+    internal static Plot ErrorVsCostPlot(CostFigure figure, string costLabel)
     {
         var plot = new Plot();
         Style(plot, figure.Title, costLabel + " (log scale)", "max error");
 
-        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Periodic).Append(figure.Centralization).Where(p => p.Cost > 0).ToList();
+        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Periodic).Concat(figure.PaperAws).Append(figure.Centralization)
+            .Where(p => p.Cost > 0).ToList();
         if (figure.Periodic.Count > 0)
         {
             var periodic = AddPoints(plot, figure.Periodic, PeriodicColor, MarkerShape.FilledSquare, LinePattern.Dashed);
             periodic.LegendText = "periodic";
+        }
+
+        if (figure.PaperAws.Count > 0)
+        {
+            // Under AutoMon's curve, so ours stays on top where they meet.
+            var paper = AddPoints(plot, figure.PaperAws, PaperAwsColor, MarkerShape.OpenDiamond, LinePattern.DenselyDashed);
+            paper.MarkerSize = 11;
+            paper.LineWidth = 1.5f;
+            paper.LegendText = PaperAwsLegend;
         }
 
         if (figure.AutoMon.Count > 0)

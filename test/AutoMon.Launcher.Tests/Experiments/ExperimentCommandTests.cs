@@ -198,6 +198,31 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_summary_table_of_a_paper_workload_puts_the_papers_AWS_points_beside_ours()
+    {
+        var output = await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bounds", "0.02,0.07", "--output", Output());
+
+        Assert.Contains(SweepDisplay.PaperMaxErrorColumn, output, StringComparison.Ordinal);
+        Assert.Contains(SweepDisplay.PaperMessagesColumn, output, StringComparison.Ordinal);
+        Assert.Contains("SIGMOD 2022", output, StringComparison.Ordinal);
+
+        // ε = 0.02: the paper's AWS max error 0.0151157 and 10993 messages; ε = 0.07, which the paper did not run: blank.
+        var published = TableRow(output, "0.02");
+        Assert.Equal(["0.01512", "10,993"], published[^2..]);
+        var unpublished = TableRow(output, "0.07");
+        Assert.Equal(["", ""], unpublished[^2..]);
+    }
+
+    [Fact]
+    public async Task The_summary_table_of_a_workload_the_paper_did_not_run_on_AWS_has_no_paper_columns()
+    {
+        var output = await Succeeds("--engine", "simulation", "--node-type", "entropy", "--iterations", "40", "--error-bounds", "0.05,0.1", "--output", Output());
+
+        Assert.Contains("vs central.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("paper AWS", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Centralized_run_sends_every_update_and_knows_f_exactly()
     {
         var output = Output();
@@ -271,6 +296,14 @@ public sealed class ExperimentCommandTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Equal([0, 1], seen);
+    }
+
+    /// <summary>The cells of the summary table's row of error bound <paramref name="errorBound"/> (ASCII border: '|' between cells).</summary>
+    private static string[] TableRow(string output, string errorBound)
+    {
+        var line = Assert.Single(output.Split('\n'), l => l.Split('|').Length > 2 && l.Split('|')[1].Trim() == errorBound);
+        var cells = line.Split('|');
+        return cells[1..^1].Select(c => c.Trim()).ToArray();
     }
 
     private sealed class FailingAt(double errorBound) : IExperimentRunner
