@@ -89,8 +89,10 @@ public static class SiloEnvironment
             SkipIterations = plan.DataFiles.Count > 0 ? plan.SkippedDataIterations : 0,
             Pacing = Pacing.Paced,
             RoundInterval = TimeSpan.FromSeconds(plan.RoundInterval),
-            LazySyncLatency = TimeSpan.FromSeconds(plan.LazySyncLatency),
-            FullSyncLatency = TimeSpan.FromSeconds(plan.FullSyncLatency),
+            // The reference's LS_LATENCY and FS_LATENCY pace its nodes (an update every LS; a dnn node pauses FS − LS after it
+            // detects a full sync) while its coordinator answers at once: the coordinator waits only latencies given.
+            LazySyncLatency = plan.Protocol.LazySyncLatency,
+            FullSyncLatency = plan.Protocol.FullSyncLatency,
         };
     }
 

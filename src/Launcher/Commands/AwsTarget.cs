@@ -87,7 +87,7 @@ internal static class AwsTarget
             var provisioner = new AwsExperimentProvisioner(session, output);
             output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
                              $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
-                             $"sync latencies {AwsNaming.PythonFloat(plan.LazySyncLatency)} s lazy, {AwsNaming.PythonFloat(plan.FullSyncLatency)} s full; " +
+                             $"coordinator sync latencies {AwsNaming.PythonFloat(plan.Protocol.LazySyncLatency.TotalSeconds)} s lazy, {AwsNaming.PythonFloat(plan.Protocol.FullSyncLatency.TotalSeconds)} s full; " +
                              $"{plan.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.RoundInterval)} s (up to about {Hours(plan.LongestRun)} per experiment).");
             var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block, LeaveRunningExperiments = request.Block },
                 cancellationToken).ConfigureAwait(false);

@@ -201,14 +201,16 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_sync_latency_options_the_coordinator_gets_the_workloads_paper_latencies()
+    public async Task Without_sync_latency_options_the_nodes_take_the_papers_pace_and_the_coordinator_answers_at_once()
     {
         var (code, _, error) = await RunAsync("--node-type", "dnn", "--target", "aws", "--error-bound", "0.05",
             "--coordinator-instance-type", "fargate");
 
+        // The reference's LS_LATENCY (dnn 0.4 s) is a node's time between updates; its coordinator never waits.
         Assert.True(code == 0, error);
         var run = (await CoordinatorTaskExperimentAsync()).Run;
-        Assert.Equal((TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10)), (run.LazySyncLatency, run.FullSyncLatency));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), run.RoundInterval);
+        Assert.Equal((TimeSpan.Zero, TimeSpan.Zero), (run.LazySyncLatency, run.FullSyncLatency));
     }
 
     private async Task<ExperimentRequest> CoordinatorTaskExperimentAsync()
@@ -244,7 +246,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         var experiment = await CoordinatorTaskExperimentAsync();
         Assert.Equal(7, experiment.Run.Seed);
         Assert.Equal(TimeSpan.FromMilliseconds(500), experiment.Run.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), experiment.Run.LazySyncLatency);
+        Assert.Equal(TimeSpan.Zero, experiment.Run.LazySyncLatency);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using AutoMon.Grains.Results;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -150,6 +151,22 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
         var nodesPerSilo = summary.RootElement.GetProperty("nodes_per_silo").EnumerateObject().Select(p => p.Value.GetInt32()).ToList();
         Assert.Equal([1, 1], nodesPerSilo);
         Assert.Equal("paced", summary.RootElement.GetProperty("pacing").GetString());
+
+        // The paper's measure travels with the results: every node's sync history, every data round's error, and the
+        // settled checkpoints apart.
+        var coordinatorFolder = Path.GetDirectoryName(Directory.GetFiles(results, "summary.json", SearchOption.AllDirectories).Single())!;
+        foreach (var node in new[] { 0, 1 })
+        {
+            var history = File.ReadAllLines(Path.Combine(coordinatorFolder, ResultFiles.NodesFolder, ResultFiles.NodeSyncHistory(node)));
+            Assert.Equal(ResultFiles.NodeSyncHistoryHeader, history[0]);
+            var first = history[1].Split(',');
+            Assert.Equal(("sync", "0"), (first[1], first[4]));
+        }
+
+        var dataRounds = summary.RootElement.GetProperty("rounds").GetInt32();
+        Assert.True(dataRounds > 10, $"{dataRounds} rounds");
+        Assert.Equal(1 + dataRounds, File.ReadAllLines(Path.Combine(coordinatorFolder, ResultFiles.FunctionValues)).Length);
+        Assert.True(File.Exists(Path.Combine(coordinatorFolder, ResultFiles.CheckpointValues)));
         foreach (var png in new[] { "max_error_vs_messages.png", "function_values.png" })
         {
             var (width, height) = PngSize(Path.Combine(results, png));

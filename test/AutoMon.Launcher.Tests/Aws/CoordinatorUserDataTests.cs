@@ -67,11 +67,12 @@ public sealed class CoordinatorUserDataTests
     }
 
     [Fact]
-    public void Coordinator_command_line_has_the_seeds_dnn_latencies_and_the_experiment()
+    public void Coordinator_command_line_has_the_seeds_dnn_pace_and_the_experiment()
     {
         var script = Script();
 
-        Assert.Contains("'--lazy-sync-latency' '400ms' '--full-sync-latency' '10s'", script, StringComparison.Ordinal);
+        Assert.Contains("'--round-interval' '400ms'", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("--lazy-sync-latency", script, StringComparison.Ordinal);
         Assert.Contains("'--cluster-id' 'dnn_0-002'", script, StringComparison.Ordinal);
         Assert.Contains("'--function' 'dnn'", script, StringComparison.Ordinal);
         Assert.Contains("'--nodes' '9'", script, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using AutoMon.Grains.Runs;
 using AutoMon.Grains.Experiments;
 using AutoMon.Launcher.Aws;
 using AutoMon.Silos.Hosting;
@@ -98,14 +99,27 @@ public sealed class SiloArgumentsTests
     }
 
     [Fact]
-    public void Coordinator_runs_paced_with_a_node_update_every_lazy_sync_latency_and_the_seeds_latencies()
+    public void Coordinator_runs_paced_with_a_node_update_every_lazy_sync_latency_and_answers_at_once()
     {
         var request = CoordinatorExperiment(Plan("inner_product"));
 
+        // The reference's LS_LATENCY paces its nodes; its coordinator does not wait.
         Assert.Equal(Pacing.Paced, request.Run.Pacing);
         Assert.Equal(TimeSpan.FromSeconds(1), request.Run.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), request.Run.LazySyncLatency);
-        Assert.Equal(TimeSpan.FromSeconds(4), request.Run.FullSyncLatency);
+        Assert.Equal((TimeSpan.Zero, TimeSpan.Zero), (request.Run.LazySyncLatency, request.Run.FullSyncLatency));
+    }
+
+    [Fact]
+    public void Coordinator_latencies_given_to_the_launcher_reach_the_coordinator()
+    {
+        var plan = Plan("inner_product") with
+        {
+            Protocol = RunDefinition.Defaults with { LazySyncLatency = TimeSpan.FromMilliseconds(300), FullSyncLatency = TimeSpan.FromSeconds(2) },
+        };
+
+        var request = CoordinatorExperiment(plan);
+
+        Assert.Equal((TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2)), (request.Run.LazySyncLatency, request.Run.FullSyncLatency));
     }
 
     [Fact]
@@ -115,7 +129,6 @@ public sealed class SiloArgumentsTests
 
         Assert.True(request.Run.SingleSampleRounds);
         Assert.Equal(TimeSpan.FromMilliseconds(400), request.Run.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(10), request.Run.FullSyncLatency);
     }
 
     [Fact]
@@ -124,7 +137,6 @@ public sealed class SiloArgumentsTests
         var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = 0.25 });
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), request.Run.RoundInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), request.Run.LazySyncLatency);
     }
 
     [Theory]

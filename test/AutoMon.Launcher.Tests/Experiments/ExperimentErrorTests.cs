@@ -107,6 +107,14 @@ public sealed class ExperimentErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_time_scale_without_paced_pacing_is_rejected()
+    {
+        var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--time-scale", "0.1"));
+
+        Assert.Contains("--time-scale scales a paced run's interval and latencies: give it with --pacing paced", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unknown_pacing_is_rejected()
     {
         var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--pacing", "sometimes"));

@@ -26,6 +26,7 @@ public sealed class RunDefinitionAgreementTests
     private static readonly string[] Pacing =
     [
         "--pacing", "paced", "--round-interval", "1.5s", "--lazy-sync-latency", "400ms", "--full-sync-latency", "2m", "--wan-latency", "00:00:00.035",
+        "--time-scale", "0.5",
     ];
 
     private static readonly RunDefinition Expected = RunDefinition.Defaults with
@@ -50,6 +51,7 @@ public sealed class RunDefinitionAgreementTests
         LazySyncLatency = TimeSpan.FromMilliseconds(400),
         FullSyncLatency = TimeSpan.FromMinutes(2),
         WanLatency = TimeSpan.FromMilliseconds(35),
+        TimeScale = 0.5,
     };
 
     [Fact]
@@ -84,7 +86,7 @@ public sealed class RunDefinitionAgreementTests
         var simulate = SimulateCommand.Parse([.. Protocol, "--output", "out"]);
 
         Assert.Equal(Expected with { Pacing = RunDefinition.Defaults.Pacing, RoundInterval = RunDefinition.Defaults.RoundInterval,
-            LazySyncLatency = TimeSpan.Zero, FullSyncLatency = TimeSpan.Zero, WanLatency = TimeSpan.Zero }, simulate.Run);
+            LazySyncLatency = TimeSpan.Zero, FullSyncLatency = TimeSpan.Zero, WanLatency = TimeSpan.Zero, TimeScale = 1 }, simulate.Run);
         var refused = Assert.Throws<ArgumentException>(() => SimulateCommand.Parse([.. Protocol, "--lazy-sync-latency", "1s", "--output", "out"]));
         Assert.Contains("--lazy-sync-latency", refused.Message, StringComparison.Ordinal);
     }
@@ -135,6 +137,7 @@ public sealed class RunDefinitionAgreementTests
         from latency in Gen.Choose(0, 100_000).Select(ms => TimeSpan.FromMilliseconds(ms))
         from domain in Gen.Elements<DomainBounds?>(null, DomainBounds.None, new DomainBounds(-0.5, 2.25))
         from minF in Gen.Elements<double?>(null, double.NegativeInfinity, -1e-3)
+        from timeScale in Gen.Elements(1.0, 0.05, 2.5)
         select RunDefinition.Defaults with
         {
             Function = function,
@@ -154,5 +157,6 @@ public sealed class RunDefinitionAgreementTests
             WanLatency = TimeSpan.FromTicks(ticks / 7),
             Domain = domain,
             MinF = minF,
+            TimeScale = paced ? timeScale : 1,
         };
 }
