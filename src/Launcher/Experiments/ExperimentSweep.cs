@@ -171,11 +171,9 @@ internal static class ExperimentSweep
         var files = new List<string>();
         var finished = Enumerable.Range(0, specs.Count).Where(i => results[i] is not null).ToList();
 
-        // The true values do not depend on ε: any run's rounds give the periodic curve.
+        // The true values do not depend on ε: any run's rounds (paced runs too: every data round) give the periodic curve.
         var reference = results[finished[0]]!;
-        var periodic = request.Network.Pacing == Pacing.Lockstep
-            ? BaselineCurves.Periodic(reference.Rounds, request.Preset.PeriodicPeriods, reference.NodeCount, reference.Dimension)
-            : [];
+        var periodic = BaselineCurves.Periodic(reference.Rounds, request.Preset.PeriodicPeriods, reference.NodeCount, reference.Dimension);
         var title = $"{request.Preset.NodeType} (n={reference.NodeCount}, d={reference.Dimension}, {engine})";
         var (byMessages, byBytes) = SweepCostFigures.Of(request.Preset.NodeType, title, request.Mode == ExperimentMode.AutoMon ? rows : [], periodic, rows[0]);
         var path = Path.Combine(request.OutputFolder, ErrorVsMessagesPng);
