@@ -48,24 +48,51 @@ public static class FunctionCatalog
         "quadratic_inverse", "mlp", "dnn",
     ];
 
-    /// <summary>The paper's dimension for each function.</summary>
-    public static int DefaultDimension(string name) => Normalize(name) switch
+    /// <summary>
+    /// The paper's dimension for each function; for a formula (<see cref="IsFormula"/>) the smallest dimension that covers
+    /// every index and slice end it uses (<c>x[0] * x[1]</c> → 2).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name, or a formula whose length comes from the dimension (x alone, x[a:]).</exception>
+    public static int DefaultDimension(string name)
     {
-        "inner_product" or "quadratic" => 40,
-        "kld" => 20,
-        "entropy" => 10,
-        "variance" or "rozenbrock" or "quadratic_inverse" => 2,
-        "cosine_similarity" => 10,
-        "sine" => 1,
-        "mlp" => 2,
-        "dnn" => 41,
-        var other => throw UnknownFunction(other),
-    };
+        if (IsFormula(name))
+        {
+            return Formula.ImpliedDimension(name) ?? throw new ArgumentException(
+                $"a formula needs --dim: '{name}' uses x alone or a slice without an end, whose length is the dimension.");
+        }
 
-    /// <summary>Builds the function called <paramref name="name"/>.</summary>
+        return Normalize(name) switch
+        {
+            "inner_product" or "quadratic" => 40,
+            "kld" => 20,
+            "entropy" => 10,
+            "variance" or "rozenbrock" or "quadratic_inverse" => 2,
+            "cosine_similarity" => 10,
+            "sine" => 1,
+            "mlp" => 2,
+            "dnn" => 41,
+            var other => throw UnknownFunction(other),
+        };
+    }
+
+    /// <summary>
+    /// Builds the function called <paramref name="name"/>, or the formula <paramref name="name"/> is
+    /// (<see cref="IsFormula"/>; its domain is all of R^d and its range unknown).
+    /// </summary>
     public static MonitoredFunction Create(string name, FunctionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (IsFormula(name))
+        {
+            var dimension = options.Dimension ?? DefaultDimension(name);
+            if (dimension <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), dimension, "The dimension must be positive.");
+            }
+
+            return new(Formula.Parse(name, dimension), null, double.NegativeInfinity, double.PositiveInfinity);
+        }
+
         var key = Normalize(name);
         var d = options.Dimension ?? DefaultDimension(key);
         if (d <= 0)
@@ -185,6 +212,22 @@ public static class FunctionCatalog
         return canonical is not null;
     }
 
+    /// <summary>
+    /// True when <paramref name="name"/> is not a catalog name (<see cref="TryResolve"/>) but a formula over x
+    /// (docs/formulas.md): it contains an x and is not a single word, so that a misspelt name such as "inner_prodcut_x"
+    /// is still reported as an unknown function. Whether the formula is valid is <see cref="Formula.Parse"/>'s business.
+    /// </summary>
+    public static bool IsFormula([NotNullWhen(true)] string? name)
+    {
+        if (name is null || TryResolve(name, out _) || !name.Contains('x', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var text = name.Trim();
+        return text == "x" || !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+    }
+
     /// <summary>The catalog name of <paramref name="name"/> (<see cref="TryResolve"/>).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the known ones.</exception>
     public static string Resolve(string name) => TryResolve(name, out var canonical) ? canonical : throw UnknownFunction(name);
@@ -196,7 +239,7 @@ public static class FunctionCatalog
     }
 
     private static ArgumentException UnknownFunction(string name) =>
-        new($"Unknown function '{name}'. Known functions: {string.Join(", ", Names)}.");
+        new($"Unknown function '{name}'. Known functions: {string.Join(", ", Names)}; or a formula over x such as x[0] * x[1] (docs/formulas.md).");
 
     internal static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
