@@ -54,6 +54,17 @@ public sealed class DescribeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_formula_is_described_like_a_catalog_function()
+    {
+        var json = await Describe("--function", "x[0]*x[1] + sin(x[2])", "--x", "2,3,0");
+
+        Assert.Equal(6.0, json.GetProperty("value").GetDouble(), 12);
+        Assert.Equal([3.0, 2.0, 1.0], Numbers(json.GetProperty("gradient")));
+        Assert.False(json.GetProperty("constant_hessian").GetBoolean());
+        Assert.Equal("X", json.GetProperty("adcd").GetString());
+    }
+
+    [Fact]
     public async Task Dimension_defaults_to_the_length_of_x()
     {
         var json = await Describe("--function", "inner_product", "--x", "1,0,0,0,2,0,0,0");

@@ -337,6 +337,41 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_formula_monitors_like_the_catalog_function_it_spells_out()
+    {
+        var data = WriteWalkDataFile();
+        string[] shape = ["--nodes", "3", "--iterations", "40", "--window", "4", "--error-bound", "0.2", "--data-file", data];
+
+        var catalog = await Simulate("catalog", ["--function", "inner_product", "--dim", "4", .. shape]);
+        var formula = await Simulate("formula", ["--function", "dot(x[0:2], x[2:4])", .. shape]);
+
+        // Same AD graph, same protocol: the same syncs at the same rounds with the same x0, the same values every round.
+        Assert.Equal(catalog.GetProperty("total_msgs_broadcast_disabled").GetInt64(), formula.GetProperty("total_msgs_broadcast_disabled").GetInt64());
+        foreach (var file in new[] { "sync_history.csv", "function_values.csv" })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(_directory.PathOf("catalog"), file)), File.ReadAllText(Path.Combine(_directory.PathOf("formula"), file)));
+        }
+    }
+
+    [Fact]
+    public async Task A_formula_with_a_syntax_error_is_refused_naming_the_position()
+    {
+        var error = await Fails("--function", "dot(x[0:2], x[2:4]", "--nodes", "3", "--iterations", "40", "--window", "4",
+            "--data-file", WriteWalkDataFile(), "--output", _directory.PathOf("out"));
+
+        Assert.Contains("position", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory.PathOf("out")), "nothing written");
+    }
+
+    [Fact]
+    public async Task A_formula_without_a_data_file_is_refused()
+    {
+        var error = await Fails("--function", "x[0]*x[1]", "--nodes", "3", "--iterations", "40", "--window", "4", "--output", _directory.PathOf("out"));
+
+        Assert.Contains("give its data with --data-file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Iterations_shorter_than_the_window_are_refused()
     {
         var error = await Fails("--function", "inner_product", "--nodes", "3", "--iterations", "3", "--window", "4", "--dim", "4", "--error-bound", "1", "--output", _directory.PathOf("out"));

@@ -129,14 +129,19 @@ public sealed record RunDefinition
         };
     }
 
-    /// <summary>The function's catalog name; null when <see cref="Function"/> is missing or unknown.</summary>
-    public string? FunctionName => FunctionCatalog.TryResolve(Function, out var name) ? name : null;
+    /// <summary>The function's catalog name, or the formula (<see cref="IsFormula"/>); null when missing or unknown.</summary>
+    public string? FunctionName => FunctionCatalog.TryResolve(Function, out var name) ? name : IsFormula ? Function!.Trim() : null;
+
+    /// <summary>f is a formula over x (docs/formulas.md) rather than a catalog name.</summary>
+    public bool IsFormula => FunctionCatalog.IsFormula(Function);
 
     /// <summary>d: the given one or the function's default.</summary>
     public int EffectiveDimension => Dimension ?? FunctionCatalog.DefaultDimension(FunctionName ?? throw UnknownFunction());
 
     /// <summary>The workload (data generator and stream) of the function.</summary>
-    public Workload Workload => Workloads.TryParse(FunctionName ?? string.Empty, out var workload) ? workload : throw UnknownFunction();
+    public Workload Workload => Workloads.TryParse(FunctionName ?? string.Empty, out var workload) ? workload
+        : IsFormula ? throw new ArgumentException($"--function '{Function}' is a formula: it has no data generator; give its data (simulate --data-file).")
+        : throw UnknownFunction();
 
     /// <summary>True when the pacing settings are the defaults (what the in-process simulation does).</summary>
     public bool HasDefaultPacing =>
@@ -162,7 +167,19 @@ public sealed record RunDefinition
         }
         else if (FunctionName is null)
         {
-            problems.Add($"--function '{Function}' is unknown; known functions: {string.Join(", ", FunctionCatalog.Names)}");
+            problems.Add($"--function '{Function}' is unknown; known functions: {string.Join(", ", FunctionCatalog.Names)}, or a formula over x (e.g. \"x[0]*x[1]\")");
+        }
+        else if (IsFormula)
+        {
+            // Parsed here, so a syntax error is named (with its position) before anything runs.
+            try
+            {
+                _ = FunctionCatalog.Create(Function, new FunctionOptions { Dimension = Dimension });
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"--function '{Function}': {e.Message}");
+            }
         }
 
         Check(Dimension is null or > 0, string.Create(inv, $"--dim must be positive; got {Dimension}"));

@@ -14,7 +14,7 @@ public static class RunSettings
     public static IReadOnlyList<Setting<RunDefinition>> All { get; } =
     [
         new Setting<RunDefinition, string?>("function",
-            $"The monitored function: {string.Join(", ", FunctionCatalog.Names)} (also the reference's names, e.g. rosenbrock, intrusion_detection).",
+            $"The monitored function: {string.Join(", ", FunctionCatalog.Names)} (also the reference's names, e.g. rosenbrock, intrusion_detection), or a formula over x such as \"x[0]*x[1] - log(1 + sum(x^2))\" (docs/formulas.md).",
             r => r.Function, (r, v) => r with { Function = v }, ParseText, v => v!, "node-type", "experiment"),
         new Setting<RunDefinition, int?>("dim", "Vector length d (default: the function's).",
             r => r.Dimension, (r, v) => r with { Dimension = v }, Optional<int>(ParseInt), v => SettingText.Format(v!.Value)),

@@ -19,7 +19,7 @@ internal static class DescribeCommand
 
     public static Command Create()
     {
-        var function = new Option<string>("--function") { Description = $"Function name: {string.Join(", ", FunctionCatalog.Names)}.", Required = true };
+        var function = new Option<string>("--function") { Description = $"Function name: {string.Join(", ", FunctionCatalog.Names)}; or a formula over x, e.g. \"dot(x[0:3], x[3:6]) - log(1 + sum(x[0:3]^2))\" (docs/formulas.md).", Required = true };
         var dimension = new Option<int?>("--dim") { Description = "Dimension d (default: the number of values in --x)." };
         var hMatrix = new Option<string?>("--h-matrix") { Description = "quadratic: text file with the d x d matrix H (np.savetxt layout)." };
         var weights = new Option<string?>("--weights") { Description = "mlp/dnn: .npz with W0, b0, W1, b1, ..." };

@@ -174,14 +174,17 @@ internal static class SimulateCommand
         Require(request.Period is null or >= 1, $"--period must be at least 1; got {request.Period}.");
         Require(request.Repeat >= 1, $"--repeat must be at least 1; got {request.Repeat}.");
         Require(Path.Exists(request.Output) is false || Directory.Exists(request.Output), $"--output {request.Output} exists and is not a folder.");
-        var workload = request.Run.Workload;
+        // A formula has no generator: its data comes from --data-file, one point per row, averaged over the window.
+        Require(!request.Run.IsFormula || request.DataFile is not null,
+            $"--function '{request.Function}' is a formula: give its data with --data-file (one data point of {request.Run.EffectiveDimension} values per row).");
+        Workload? workload = request.Run.IsFormula ? null : request.Run.Workload;
         var sources = new[] { request.DataFile, request.AirQualityFolder, request.KddFile }.Count(s => s is not null);
         Require(sources <= 1, "Give at most one of --data-file, --air-quality and --kdd.");
         Require(request.AirQualityFolder is null || workload == Workload.AirQualityKld, "--air-quality is the data of --function kld.");
         Require(request.KddFile is null || workload == Workload.IntrusionDetection, "--kdd is the data of --function dnn.");
         Require(request.ScheduleFile is null || request.DataFile is not null, "--schedule-file goes with --data-file.");
 
-        var kind = Workloads.StreamKindOf(workload);
+        var kind = workload is { } known ? Workloads.StreamKindOf(known) : StreamKind.WindowedAverage;
         MonitoredFunction function;
         DataSet data;
         string source;
@@ -251,7 +254,7 @@ internal static class SimulateCommand
         return new SimulateOutcome(request, function, result, timing, Path.GetFullPath(request.Output));
     }
 
-    private static DataSet LoadData(SimulateRequest request, Workload workload, StreamKind kind, int d)
+    private static DataSet LoadData(SimulateRequest request, Workload? workload, StreamKind kind, int d)
     {
         var n = request.Nodes;
         var pointLength = kind switch
@@ -287,7 +290,7 @@ internal static class SimulateCommand
             return Kdd99Loader.LoadIntrusionDetection(kdd, request.TuningIterations, request.Iterations);
         }
 
-        return DataGenerators.Generate(workload, new GeneratorOptions(n, request.Iterations, d, request.Seed, request.TuningIterations));
+        return DataGenerators.Generate(workload ?? throw new ArgumentException($"--function '{request.Function}' has no data generator."), new GeneratorOptions(n, request.Iterations, d, request.Seed, request.TuningIterations));
     }
 
     // The first rows only, tuning prefix kept (the reference reads exactly num_iterations rows per node after it).
