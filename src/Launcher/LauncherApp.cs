@@ -13,6 +13,7 @@ public static class LauncherApp
         DescribeCommand.Create,
         SimulateCommand.Create,
         ReproduceCommand.Create,
+        ServeCommand.Create,
     ];
 
     /// <summary>

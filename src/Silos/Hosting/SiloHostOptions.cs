@@ -102,6 +102,9 @@ public sealed class SiloHostOptions
 
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>The monitoring service's HTTP API port on <see cref="Address"/>; null: no HTTP API.</summary>
+    public int? HttpPort { get; set; }
+
     /// <summary>
     /// Clustering; null means localhost for all-in-one silos and for silos given a <see cref="PrimarySilo"/>, DynamoDB
     /// otherwise (see <see cref="EffectiveMembership"/>).
@@ -200,6 +203,15 @@ public sealed class SiloHostOptions
 
         CheckPort(problems, "silo port", SiloPort);
         CheckPort(problems, "gateway port", GatewayPort);
+        if (HttpPort is { } http)
+        {
+            CheckPort(problems, "--http-port", http);
+            if (http == SiloPort || http == GatewayPort)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"--http-port {http} is also the silo or gateway port"));
+            }
+        }
+
         if (SiloPort == GatewayPort)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"silo port and gateway port are both {SiloPort}"));

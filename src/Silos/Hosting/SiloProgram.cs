@@ -104,7 +104,8 @@ public static partial class SiloProgram
         }
 
         cancellationToken = run.Token;
-        using var host = SiloHostBuilder.CreateHostBuilder(options, loggers).Build();
+        // With --http-port the same silo runs inside a web host that also serves the monitoring service's API.
+        using IHost host = options.HttpPort is null ? SiloHostBuilder.CreateHostBuilder(options, loggers).Build() : Service.ServiceHost.Build(options, loggers);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);

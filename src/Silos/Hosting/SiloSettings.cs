@@ -43,6 +43,8 @@ public static class SiloSettings
             o => o.AdvertisedAddress?.ToString(), (o, v) => o.AdvertisedAddress = v, ParseAddress),
         Text<int>("silo-port", "Silo-to-silo port (default 11111).", o => SettingText.Format(o.SiloPort), (o, v) => o.SiloPort = v, ParseInt),
         Text<int>("gateway-port", "Client gateway port (default 30000).", o => SettingText.Format(o.GatewayPort), (o, v) => o.GatewayPort = v, ParseInt),
+        Text<int?>("http-port", "Serve the monitoring service's HTTP API (docs/service.md) on this port of --address (default: no HTTP API).",
+            o => o.HttpPort is { } p ? SettingText.Format(p) : null, (o, v) => o.HttpPort = v, Optional<int>(ParseInt)),
         Text<MembershipKind?>("membership", "Clustering: localhost (all-in-one, or a loopback cluster around a --primary-silo) or dynamodb (default for coordinator and node).",
             o => o.Membership is { } m ? Memberships.Format(m) : null, (o, v) => o.Membership = v, Optional(Enum(Memberships))),
         Text<IPEndPoint?>("primary-silo", "Localhost membership across processes: the primary silo's address:port (silo port), e.g. 127.0.0.1:11111.",

@@ -1,0 +1,179 @@
+using System.Collections.Immutable;
+using AutoMon.Protocol;
+using Orleans.Concurrency;
+
+namespace AutoMon.Grains.Monitors;
+
+/// <summary>
+/// A monitor's coordinator (key: the monitor id): runs the protocol <see cref="Coordinator"/> over the monitor's node
+/// grains and resolves every violation they report before the report's call returns.
+/// </summary>
+[Alias("AutoMon.Grains.IMonitorGrain")]
+public interface IMonitorGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the monitor and configures its node grains; false when a monitor with this id exists.</summary>
+    [Alias("Create")]
+    Task<bool> Create(MonitorConfig config);
+
+    /// <summary>Deletes the monitor (its node grains forget their state); false when there is none.</summary>
+    [Alias("Delete")]
+    Task<bool> Delete();
+
+    /// <summary>The estimate and counters; null when there is no such monitor.</summary>
+    [Alias("GetSnapshot")]
+    Task<MonitorSnapshot?> GetSnapshot();
+
+    /// <summary>The definition; null when there is no such monitor.</summary>
+    [Alias("GetConfig")]
+    Task<MonitorConfig?> GetConfig();
+
+    /// <summary>
+    /// A node's violation: resolved (lazy or full sync with the other node grains) before the call returns, together with
+    /// the violations the syncs' re-checks raise. Dropped (and logged) when the monitor no longer exists.
+    /// </summary>
+    [Alias("Resolve")]
+    Task Resolve(Violation violation);
+}
+
+/// <summary>
+/// One node of a monitor (key <c>monitor/node</c>, see <see cref="MonitorKeys"/>): its window of points and the protocol
+/// <see cref="Node"/>. Coordinator messages and reads interleave with a push that waits for its violation's resolution.
+/// </summary>
+[Alias("AutoMon.Grains.IMonitorNodeGrain")]
+public interface IMonitorNodeGrain : IGrainWithStringKey
+{
+    /// <summary>Makes this grain node <paramref name="index"/> of <paramref name="config"/>; a configured node is rejected.</summary>
+    [Alias("Configure")]
+    Task Configure(MonitorConfig config, int index);
+
+    /// <summary>
+    /// Takes the points in order: each goes into the window, the node checks the new local vector, and a violation is
+    /// resolved by the monitor before the next point. The whole batch is validated first: a bad point rejects the batch and
+    /// changes nothing.
+    /// </summary>
+    [Alias("Push")]
+    Task<PushResult> Push(PointBatch batch);
+
+    /// <summary>A coordinator message; returns the node's reply (a local vector, or a violation its re-check after a sync found).</summary>
+    [AlwaysInterleave]
+    [Alias("Deliver")]
+    Task<INodeMessage?> Deliver(ICoordinatorMessage message);
+
+    /// <summary>The node's counters.</summary>
+    [AlwaysInterleave]
+    [Alias("GetStatus")]
+    Task<MonitorNodeSnapshot> GetStatus();
+
+    /// <summary>Forgets the monitor (a deleted monitor's nodes); the grain may then be configured again.</summary>
+    [AlwaysInterleave]
+    [Alias("Reset")]
+    Task Reset();
+}
+
+/// <summary>The list of monitors of the cluster (key <see cref="MonitorKeys.Registry"/>).</summary>
+[Alias("AutoMon.Grains.IMonitorRegistryGrain")]
+public interface IMonitorRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>Adds a monitor id.</summary>
+    [Alias("Add")]
+    Task Add(string id);
+
+    /// <summary>Removes a monitor id.</summary>
+    [Alias("Remove")]
+    Task Remove(string id);
+
+    /// <summary>The monitor ids, sorted.</summary>
+    [ReadOnly]
+    [Alias("List")]
+    Task<ImmutableArray<string>> List();
+}
+
+/// <summary>Points for one node, in the order they are taken.</summary>
+/// <param name="Points">The points; each should have d finite components.</param>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.PointBatch")]
+public sealed record PointBatch([property: Id(0)] ImmutableArray<ImmutableArray<double>> Points);
+
+/// <summary>What became of a push.</summary>
+public enum PushStatus
+{
+    /// <summary>Every point was taken and every violation resolved.</summary>
+    Accepted,
+
+    /// <summary>This grain is no node of an existing monitor.</summary>
+    UnknownNode,
+
+    /// <summary>A point is invalid (<see cref="PushResult.Index"/>); nothing was taken.</summary>
+    Rejected,
+}
+
+/// <summary>The outcome of <see cref="IMonitorNodeGrain.Push"/>.</summary>
+/// <param name="Status">Accepted, unknown node or rejected.</param>
+/// <param name="Accepted">Points taken.</param>
+/// <param name="Index">Rejected: the index of the first bad point.</param>
+/// <param name="Problem">Rejected: what is wrong with it.</param>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.PushResult")]
+public sealed record PushResult([property: Id(0)] PushStatus Status, [property: Id(1)] int Accepted, [property: Id(2)] int Index, [property: Id(3)] string? Problem);
+
+/// <summary>A node's counters.</summary>
+/// <param name="Id">The node's name.</param>
+/// <param name="Updates">Points taken.</param>
+/// <param name="Violations">Violations reported (a re-check after a sync included).</param>
+/// <param name="MessagesSent">Protocol messages sent to the coordinator (violations and local vectors).</param>
+/// <param name="HasData">True once the node has taken a point.</param>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.MonitorNodeSnapshot")]
+public sealed record MonitorNodeSnapshot(
+    [property: Id(0)] string Id, [property: Id(1)] long Updates, [property: Id(2)] long Violations, [property: Id(3)] long MessagesSent,
+    [property: Id(4)] bool HasData);
+
+/// <summary>A monitor's estimate and counters.</summary>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.MonitorSnapshot")]
+public sealed record MonitorSnapshot
+{
+    /// <summary>The monitor's id.</summary>
+    [Id(0)]
+    public required string Id { get; init; }
+
+    /// <summary>f(x0) of the last full sync; null until the first full sync (which waits for a point from every node).</summary>
+    [Id(1)]
+    public double? Estimate { get; init; }
+
+    /// <summary>ε.</summary>
+    [Id(2)]
+    public double ErrorBound { get; init; }
+
+    /// <summary>Points taken by all nodes.</summary>
+    [Id(3)]
+    public long Updates { get; init; }
+
+    /// <summary>Protocol messages between the coordinator and the nodes (violations, requests, local vectors, syncs).</summary>
+    [Id(4)]
+    public long Messages { get; init; }
+
+    /// <summary>Full syncs.</summary>
+    [Id(5)]
+    public long FullSyncs { get; init; }
+
+    /// <summary>Lazy syncs.</summary>
+    [Id(6)]
+    public long LazySyncs { get; init; }
+
+    /// <summary>Violations the coordinator received.</summary>
+    [Id(7)]
+    public long Violations { get; init; }
+
+    /// <summary>Per node, in node-index order.</summary>
+    [Id(8)]
+    public ImmutableArray<MonitorNodeSnapshot> Nodes { get; init; } = [];
+
+    /// <summary>The function's catalog name.</summary>
+    [Id(9)]
+    public string Function { get; init; } = string.Empty;
+
+    /// <summary>d.</summary>
+    [Id(10)]
+    public int Dimension { get; init; }
+
+    /// <summary>Window size (1: every point is the local vector).</summary>
+    [Id(11)]
+    public int Window { get; init; }
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using AutoMon.Launcher.Cluster;
+using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Local;
+using AutoMon.Silos.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace AutoMon.Launcher.Commands;
+
+/// <summary>
+/// <c>automon serve --port 5080</c>: an all-in-one silo in this process serving the monitoring service's HTTP API
+/// (docs/service.md) on 127.0.0.1 until Ctrl+C. On a cluster, any silo started with <c>--http-port</c> serves the same API.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "The HTTP API's port (default 5080).", DefaultValueFactory = _ => 5080 };
+        var address = new Option<string>("--address")
+        {
+            Description = "The address the API listens on (default 127.0.0.1; the silo's own ports stay on loopback).",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var command = new Command("serve", "Run the monitoring service: an embedded all-in-one silo with the HTTP API (/api/monitors) until Ctrl+C.")
+        {
+            port, address,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            if (!IPAddress.TryParse(parseResult.GetValue(address), out var ip))
+            {
+                error.WriteLine($"error: --address '{parseResult.GetValue(address)}' is not an IP address.");
+                return 1;
+            }
+
+            var options = new SiloHostOptions
+            {
+                Role = SiloRole.AllInOne,
+                Membership = MembershipKind.Localhost,
+                Address = ip,
+                SiloPort = LocalDynamoDB.FreePort(),
+                GatewayPort = LocalDynamoDB.FreePort(),
+                HttpPort = parseResult.GetValue(port),
+                ClusterId = "automon-serve-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                ResponseTimeout = LocalSiloCluster.ResponseTimeout,
+            };
+            if (options.Validate() is { Count: > 0 } problems)
+            {
+                error.WriteLine($"error: {string.Join("; ", problems)}.");
+                return 1;
+            }
+
+            var verbose = parseResult.GetValue(LauncherApp.VerboseOption);
+            using var loggers = LoggerFactory.Create(logging =>
+            {
+                logging.AddSiloConsole(LogFormat.Simple);
+                if (!verbose)
+                {
+                    logging.AddFilter("AutoMon", LogLevel.Warning);
+                }
+            });
+            await using var app = ServiceHost.Build(options, loggers);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException exception)
+            {
+                error.WriteLine($"error: cannot serve on {ip}:{options.HttpPort}: {exception.Message}");
+                return 1;
+            }
+
+            var root = string.Create(CultureInfo.InvariantCulture, $"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString())}:{options.HttpPort}");
+            output.WriteLine($"AutoMon service: {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: stop below.
+            }
+
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,284 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AutoMon.Grains.Monitors;
+using AutoMon.Grains.Runs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace AutoMon.Silos.Service;
+
+/// <summary>
+/// The monitoring service's HTTP API (docs/service.md): create, list, read and delete monitors, and push points to their
+/// nodes. Errors are RFC 9457 problem details naming the field, node or point at fault.
+/// </summary>
+public static class MonitorApi
+{
+    /// <summary>
+    /// How the API reads and writes JSON: camelCase names, and NaN / Infinity / -Infinity accepted as strings (JSON has
+    /// no such numbers; a point carrying one is then rejected by name rather than as unreadable JSON).
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Maps the endpoints under <c>/api/monitors</c>.</summary>
+    public static IEndpointRouteBuilder MapMonitorApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup("/api/monitors");
+        api.MapPost("/", CreateAsync);
+        api.MapGet("/", ListAsync);
+        api.MapGet("/{id}", GetAsync);
+        api.MapDelete("/{id}", DeleteAsync);
+        api.MapPost("/{id}/nodes/{node}/points", PushAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, unreadable) = await ReadAsync<CreateMonitorBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return unreadable!;
+        }
+
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string field, string problem)
+        {
+            if (!errors.TryGetValue(field, out var list))
+            {
+                errors[field] = list = [];
+            }
+
+            list.Add(problem);
+        }
+
+        var run = RunDefinition.Defaults with
+        {
+            Function = body.Function,
+            Dimension = body.Dimension,
+            ErrorBound = body.ErrorBound ?? double.NaN,
+            Window = body.Window ?? 1,
+            Neighborhood = body.Neighborhood,
+        };
+        if (body.ErrorBound is null)
+        {
+            Add("errorBound", "errorBound is required");
+        }
+
+        if (body.Slack is { } slack)
+        {
+            run = SettingText.Slack.TryParse(slack, out var value) ? run with { Slack = value }
+                : Problem(run, () => Add("slack", $"slack '{slack}' is not one of {string.Join(", ", SettingText.Slack.Names)}"));
+        }
+
+        if (body.Sync is { } sync)
+        {
+            run = SettingText.Sync.TryParse(sync, out var value) ? run with { Sync = value }
+                : Problem(run, () => Add("sync", $"sync '{sync}' is not one of {string.Join(", ", SettingText.Sync.Names)}"));
+        }
+
+        if (body.Domain is { } domain)
+        {
+            run = domain.Count == 2 ? run with { Domain = new DomainBounds(domain[0], domain[1]) }
+                : Problem(run, () => Add("domain", "domain must be [low, high]"));
+        }
+
+        var config = MonitorConfig.Create(body.Id, body.Nodes, run, out var problems);
+        foreach (var (field, problem) in problems)
+        {
+            if (!(field == "errorBound" && body.ErrorBound is null))
+            {
+                Add(field, problem);
+            }
+        }
+
+        if (errors.Count > 0 || config is null)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
+                detail: "The monitor definition is invalid: " + string.Join("; ", errors.SelectMany(e => e.Value)) + ".",
+                title: "Invalid monitor");
+        }
+
+        var monitor = grains.GetGrain<IMonitorGrain>(config.Id);
+        if (!await monitor.Create(config).ConfigureAwait(false))
+        {
+            return TypedResults.Problem($"A monitor with id '{config.Id}' exists; delete it first or choose another id.",
+                statusCode: StatusCodes.Status409Conflict, title: "Duplicate monitor id");
+        }
+
+        var snapshot = await monitor.GetSnapshot().ConfigureAwait(false);
+        return TypedResults.Created($"/api/monitors/{Uri.EscapeDataString(config.Id)}", MonitorView.From(snapshot!));
+    }
+
+    private static async Task<Ok<MonitorView[]>> ListAsync(IGrainFactory grains)
+    {
+        var ids = await grains.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).List().ConfigureAwait(false);
+        var snapshots = await Task.WhenAll(ids.Select(id => grains.GetGrain<IMonitorGrain>(id).GetSnapshot())).ConfigureAwait(false);
+        return TypedResults.Ok(snapshots.OfType<MonitorSnapshot>().Select(MonitorView.From).ToArray());
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+    {
+        if (!MonitorKeys.IsValidName(id))
+        {
+            return UnknownMonitor(id);
+        }
+
+        var snapshot = await grains.GetGrain<IMonitorGrain>(id).GetSnapshot().ConfigureAwait(false);
+        return snapshot is null ? UnknownMonitor(id) : TypedResults.Ok(MonitorView.From(snapshot));
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, IGrainFactory grains)
+    {
+        if (!MonitorKeys.IsValidName(id) || !await grains.GetGrain<IMonitorGrain>(id).Delete().ConfigureAwait(false))
+        {
+            return UnknownMonitor(id);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> PushAsync(string id, string node, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (!MonitorKeys.IsValidName(id))
+        {
+            return UnknownMonitor(id);
+        }
+
+        if (!MonitorKeys.IsValidName(node))
+        {
+            return UnknownNode(id, node);
+        }
+
+        var (body, unreadable) = await ReadAsync<PointsBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return unreadable!;
+        }
+
+        if (body.Points is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["points"] = ["points is required: an array of points, each an array of d numbers"] });
+        }
+
+        var batch = new PointBatch([.. body.Points.Select(p => p is null ? default : p.ToImmutableArray())]);
+        var result = await grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(id, node)).Push(batch).ConfigureAwait(false);
+        return result.Status switch
+        {
+            PushStatus.Accepted => TypedResults.Ok(new PushResponse(result.Accepted)),
+            PushStatus.Rejected => TypedResults.Problem(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Point {result.Index} for node '{node}' of monitor '{id}' {result.Problem}. No point of this request was taken."),
+                statusCode: StatusCodes.Status400BadRequest, title: "Invalid point",
+                extensions: new Dictionary<string, object?> { ["node"] = node, ["index"] = result.Index, ["accepted"] = 0 }),
+            _ => await grains.GetGrain<IMonitorGrain>(id).GetConfig().ConfigureAwait(false) is null ? UnknownMonitor(id) : UnknownNode(id, node),
+        };
+    }
+
+    // The body as T; null with the response to send when it is too large (413) or not the JSON expected (400).
+    private static async Task<(T? Body, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<T>(request.Body, JsonOptions, cancellationToken).ConfigureAwait(false);
+            return body is null ? (null, Unreadable("the body is empty or null")) : (body, null);
+        }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TypedResults.Problem(
+                string.Create(CultureInfo.InvariantCulture, $"The request body is larger than {ServiceHost.MaxRequestBodyBytes} bytes; send the points in smaller batches."),
+                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large"));
+        }
+        catch (JsonException exception)
+        {
+            return (null, Unreadable(exception.Path is { Length: > 2 } path
+                ? $"{path[2..]} is not what was expected ({exception.Message})"
+                : $"the body is not valid JSON ({exception.Message})"));
+        }
+    }
+
+    private static ProblemHttpResult Unreadable(string why) =>
+        TypedResults.Problem($"The request body cannot be read: {why}.", statusCode: StatusCodes.Status400BadRequest, title: "Unreadable request body");
+
+    private static ProblemHttpResult UnknownMonitor(string id) =>
+        TypedResults.Problem($"There is no monitor '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown monitor");
+
+    private static ProblemHttpResult UnknownNode(string id, string node) =>
+        TypedResults.Problem($"Monitor '{id}' has no node '{node}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown node");
+
+    private static RunDefinition Problem(RunDefinition run, Action add)
+    {
+        add();
+        return run;
+    }
+}
+
+/// <summary>The body of <c>POST /api/monitors</c>: only id, function, dimension, errorBound and nodes are required.</summary>
+public sealed record CreateMonitorBody
+{
+    /// <summary>The monitor's id.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>A function catalog name.</summary>
+    public string? Function { get; init; }
+
+    /// <summary>d.</summary>
+    public int? Dimension { get; init; }
+
+    /// <summary>ε.</summary>
+    public double? ErrorBound { get; init; }
+
+    /// <summary>The nodes' names.</summary>
+    public IReadOnlyList<string>? Nodes { get; init; }
+
+    /// <summary>Window size; omitted: 1 (every point is the node's local vector).</summary>
+    public int? Window { get; init; }
+
+    /// <summary>ADCD-X neighbourhood size.</summary>
+    public double? Neighborhood { get; init; }
+
+    /// <summary>drift or none.</summary>
+    public string? Slack { get; init; }
+
+    /// <summary>eager, lazy-lru or lazy-random.</summary>
+    public string? Sync { get; init; }
+
+    /// <summary>[low, high] for every coordinate.</summary>
+    public IReadOnlyList<double>? Domain { get; init; }
+}
+
+/// <summary>The body of <c>POST /api/monitors/{id}/nodes/{node}/points</c>.</summary>
+public sealed record PointsBody
+{
+    /// <summary>The points, in order; each has d numbers.</summary>
+    public IReadOnlyList<IReadOnlyList<double>?>? Points { get; init; }
+}
+
+/// <summary>The answer to a push.</summary>
+/// <param name="Accepted">Points taken.</param>
+public sealed record PushResponse(int Accepted);
+
+/// <summary>A node as <c>GET /api/monitors/{id}</c> shows it.</summary>
+public sealed record NodeView(string Id, long Updates, long Violations, long MessagesSent);
+
+/// <summary>A monitor as <c>GET /api/monitors/{id}</c> shows it.</summary>
+public sealed record MonitorView(
+    string Id, string Function, int Dimension, int Window, double? Estimate, double ErrorBound, long Updates, long Messages,
+    long FullSyncs, long LazySyncs, long Violations, IReadOnlyList<NodeView> Nodes)
+{
+    /// <summary>The view of <paramref name="snapshot"/>.</summary>
+    public static MonitorView From(MonitorSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return new MonitorView(snapshot.Id, snapshot.Function, snapshot.Dimension, snapshot.Window, snapshot.Estimate, snapshot.ErrorBound,
+            snapshot.Updates, snapshot.Messages, snapshot.FullSyncs, snapshot.LazySyncs, snapshot.Violations,
+            [.. snapshot.Nodes.Select(n => new NodeView(n.Id, n.Updates, n.Violations, n.MessagesSent))]);
+    }
+}

@@ -1,0 +1,63 @@
+using AutoMon.Silos.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AutoMon.Silos.Service;
+
+/// <summary>
+/// A silo that also serves the monitoring service's HTTP API (docs/service.md): one process, one ASP.NET Core host with
+/// Orleans in it (<c>UseOrleans</c> with <see cref="SiloHostBuilder.Configure"/>), the API's handlers on the silo's own
+/// grain factory. The API listens on <see cref="SiloHostOptions.Address"/>:<see cref="SiloHostOptions.HttpPort"/>.
+/// </summary>
+public static class ServiceHost
+{
+    /// <summary>The largest request body the API reads (1 MiB); a larger one is answered 413.</summary>
+    public const long MaxRequestBodyBytes = 1 << 20;
+
+    /// <summary>The web host of a silo with the API, logging to the console as silos do.</summary>
+    public static WebApplication Build(SiloHostOptions options) => Build(options, null);
+
+    /// <summary>
+    /// The web host of a silo with the API, logging through <paramref name="loggers"/> (owned by the caller; null: the
+    /// silo host's console logging).
+    /// </summary>
+    public static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.HttpPort is not { } port)
+        {
+            throw new ArgumentException("--http-port is required to serve the HTTP API.", nameof(options));
+        }
+
+        // Empty arguments and no content root files: the silo's settings are the only configuration.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        if (loggers is null)
+        {
+            builder.Logging.AddSiloConsole(options.LogFormat);
+        }
+        else
+        {
+            // Registered as an instance, so the host uses it without disposing it.
+            builder.Services.AddSingleton(loggers);
+        }
+
+        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.Address, port);
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapMonitorApi();
+        return app;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Net;
+using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace AutoMon.Silos.Tests.Service;
+
+/// <summary>One all-in-one silo serving the HTTP API on free loopback ports, in this process, for the whole collection.</summary>
+public sealed class ServiceFixture : IAsyncLifetime
+{
+    private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
+    private WebApplication? _app;
+
+    public HttpClient Http { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        var options = new SiloHostOptions
+        {
+            Role = SiloRole.AllInOne,
+            Membership = MembershipKind.Localhost,
+            Address = IPAddress.Loopback,
+            SiloPort = MotoServer.FreePort(),
+            GatewayPort = MotoServer.FreePort(),
+            HttpPort = MotoServer.FreePort(),
+            ClusterId = "service-tests",
+        };
+        _app = ServiceHost.Build(options, _loggers);
+        await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Http.BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await _app.DisposeAsync();
+        }
+
+        _loggers.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+{
+    public const string Name = "service";
+}
