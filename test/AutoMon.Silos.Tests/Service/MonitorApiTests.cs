@@ -91,17 +91,19 @@ public sealed class MonitorApiTests(ServiceFixture service)
     }
 
     [Theory]
-    [InlineData("guarantee-lazy", null, "lazy-lru", 1)]
-    [InlineData("guarantee-eager", null, "eager", 2)]
-    [InlineData("guarantee-window", 3, "lazy-lru", 3)]
-    public async Task After_every_push_the_estimate_is_within_the_error_bound_of_f_of_the_nodes_mean(string id, int? window, string sync, int seed)
+    [InlineData("guarantee-lazy", null, "lazy-lru", 1, "inner_product", 4)]
+    [InlineData("guarantee-eager", null, "eager", 2, "inner_product", 4)]
+    [InlineData("guarantee-window", 3, "lazy-lru", 3, "inner_product", 4)]
+    [InlineData("guarantee-formula", null, "lazy-lru", 4, "dot(x[0:3], x[3:6]) - log(1 + sum(x[0:3]^2))", 6)]
+    public async Task After_every_push_the_estimate_is_within_the_error_bound_of_f_of_the_nodes_mean(
+        string id, int? window, string sync, int seed, string function, int dimension)
     {
         string[] nodes = ["a", "b", "c"];
-        Assert.Equal(HttpStatusCode.Created, (await Create(new { id, function = "inner_product", dimension = 4, errorBound = Epsilon, nodes, window, sync })).StatusCode);
-        var f = FunctionCatalog.Create("inner_product", new FunctionOptions { Dimension = 4 }).Function.CreateEvaluator();
+        Assert.Equal(HttpStatusCode.Created, (await Create(new { id, function, dimension, errorBound = Epsilon, nodes, window, sync })).StatusCode);
+        var f = FunctionCatalog.Create(function, new FunctionOptions { Dimension = dimension }).Function.CreateEvaluator();
         var random = new Random(seed);
         var sent = nodes.ToDictionary(n => n, _ => new List<double[]>());
-        var walk = nodes.ToDictionary(n => n, _ => new[] { 1.0, 0.5, -0.5, 1.0 });
+        var walk = nodes.ToDictionary(n => n, _ => Enumerable.Range(0, dimension).Select(j => j % 2 == 0 ? 1.0 : 0.5).ToArray());
 
         for (var post = 0; post < 40; post++)
         {
