@@ -41,66 +41,16 @@ public static class MonitorApi
 
     private static async Task<IResult> CreateAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var (body, unreadable) = await ReadAsync<CreateMonitorBody>(request, cancellationToken).ConfigureAwait(false);
+        var (body, unreadable) = await ReadAsync<MonitorDefinition>(request, cancellationToken).ConfigureAwait(false);
         if (body is null)
         {
             return unreadable!;
         }
 
-        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        void Add(string field, string problem)
+        var config = body.ToConfig(out var errors);
+        if (config is null)
         {
-            if (!errors.TryGetValue(field, out var list))
-            {
-                errors[field] = list = [];
-            }
-
-            list.Add(problem);
-        }
-
-        var run = RunDefinition.Defaults with
-        {
-            Function = body.Function,
-            Dimension = body.Dimension,
-            ErrorBound = body.ErrorBound ?? double.NaN,
-            Window = body.Window ?? 1,
-            Neighborhood = body.Neighborhood,
-        };
-        if (body.ErrorBound is null)
-        {
-            Add("errorBound", "errorBound is required");
-        }
-
-        if (body.Slack is { } slack)
-        {
-            run = SettingText.Slack.TryParse(slack, out var value) ? run with { Slack = value }
-                : Problem(run, () => Add("slack", $"slack '{slack}' is not one of {string.Join(", ", SettingText.Slack.Names)}"));
-        }
-
-        if (body.Sync is { } sync)
-        {
-            run = SettingText.Sync.TryParse(sync, out var value) ? run with { Sync = value }
-                : Problem(run, () => Add("sync", $"sync '{sync}' is not one of {string.Join(", ", SettingText.Sync.Names)}"));
-        }
-
-        if (body.Domain is { } domain)
-        {
-            run = domain.Count == 2 ? run with { Domain = new DomainBounds(domain[0], domain[1]) }
-                : Problem(run, () => Add("domain", "domain must be [low, high]"));
-        }
-
-        var config = MonitorConfig.Create(body.Id, body.Nodes, run, out var problems);
-        foreach (var (field, problem) in problems)
-        {
-            if (!(field == "errorBound" && body.ErrorBound is null))
-            {
-                Add(field, problem);
-            }
-        }
-
-        if (errors.Count > 0 || config is null)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
+            return TypedResults.ValidationProblem(errors,
                 detail: "The monitor definition is invalid: " + string.Join("; ", errors.SelectMany(e => e.Value)) + ".",
                 title: "Invalid monitor");
         }
@@ -213,45 +163,6 @@ public static class MonitorApi
     private static ProblemHttpResult UnknownNode(string id, string node) =>
         TypedResults.Problem($"Monitor '{id}' has no node '{node}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown node");
 
-    private static RunDefinition Problem(RunDefinition run, Action add)
-    {
-        add();
-        return run;
-    }
-}
-
-/// <summary>The body of <c>POST /api/monitors</c>: only id, function, dimension, errorBound and nodes are required.</summary>
-public sealed record CreateMonitorBody
-{
-    /// <summary>The monitor's id.</summary>
-    public string? Id { get; init; }
-
-    /// <summary>A function catalog name.</summary>
-    public string? Function { get; init; }
-
-    /// <summary>d.</summary>
-    public int? Dimension { get; init; }
-
-    /// <summary>ε.</summary>
-    public double? ErrorBound { get; init; }
-
-    /// <summary>The nodes' names.</summary>
-    public IReadOnlyList<string>? Nodes { get; init; }
-
-    /// <summary>Window size; omitted: 1 (every point is the node's local vector).</summary>
-    public int? Window { get; init; }
-
-    /// <summary>ADCD-X neighbourhood size.</summary>
-    public double? Neighborhood { get; init; }
-
-    /// <summary>drift or none.</summary>
-    public string? Slack { get; init; }
-
-    /// <summary>eager, lazy-lru or lazy-random.</summary>
-    public string? Sync { get; init; }
-
-    /// <summary>[low, high] for every coordinate.</summary>
-    public IReadOnlyList<double>? Domain { get; init; }
 }
 
 /// <summary>The body of <c>POST /api/monitors/{id}/nodes/{node}/points</c>.</summary>
