@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using AutoMon.Grains.Monitors;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace AutoMon.Client;
+
+/// <summary>
+/// The .NET client of the monitoring service (docs/service.md, "From .NET"): create, read and delete monitors, push points
+/// to their nodes and watch their estimates, over an Orleans client connected to the silos' gateways. It calls the same
+/// grains as the HTTP API and answers the same way (exceptions instead of problem details).
+/// </summary>
+public sealed class AutoMonClient : IAsyncDisposable
+{
+    private readonly IHost? _host;
+    private readonly IGrainFactory _grains;
+    private readonly TimeSpan _watchInterval;
+
+    /// <summary>A client over an existing grain factory (a silo's, or an Orleans client the application already runs).</summary>
+    public AutoMonClient(IGrainFactory grains, TimeSpan? watchInterval = null)
+        : this(null, grains, watchInterval ?? new AutoMonClientOptions().WatchInterval)
+    {
+    }
+
+    private AutoMonClient(IHost? host, IGrainFactory grains, TimeSpan watchInterval)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        _host = host;
+        _grains = grains;
+        _watchInterval = watchInterval;
+    }
+
+    /// <summary>Connects to the silos' gateways (<see cref="AutoMonClientOptions"/>); dispose the client to disconnect.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (the message names each option).</exception>
+    public static async Task<AutoMonClient> ConnectAsync(AutoMonClientOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid AutoMon client options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        var host = new HostBuilder()
+            .UseOrleansClient(client =>
+            {
+                client.UseStaticClustering([.. options.Gateways]);
+                client.Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = options.ClusterId;
+                    cluster.ServiceId = options.ServiceId;
+                });
+            })
+            .Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>(), options.WatchInterval);
+    }
+
+    /// <summary>Creates a monitor; returns it as <see cref="GetMonitorAsync"/> shows it.</summary>
+    /// <exception cref="InvalidMonitorException">The definition is invalid (<see cref="InvalidMonitorException.Errors"/> names each field).</exception>
+    /// <exception cref="InvalidOperationException">A monitor with this id exists.</exception>
+    public async Task<MonitorSnapshot> CreateMonitorAsync(MonitorDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var config = definition.ToConfig(out var errors);
+        if (config is null)
+        {
+            throw new InvalidMonitorException(errors.AsReadOnly());
+        }
+
+        var monitor = _grains.GetGrain<IMonitorGrain>(config.Id);
+        if (!await monitor.Create(config).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"A monitor with id '{config.Id}' exists; delete it first or choose another id.");
+        }
+
+        return await monitor.GetSnapshot().ConfigureAwait(false) ?? throw new MonitorNotFoundException(config.Id, null);
+    }
+
+    /// <summary>The monitor's estimate and counters; null when there is no such monitor.</summary>
+    public async Task<MonitorSnapshot?> GetMonitorAsync(string id) =>
+        MonitorKeys.IsValidName(id) ? await _grains.GetGrain<IMonitorGrain>(id).GetSnapshot().ConfigureAwait(false) : null;
+
+    /// <summary>Deletes the monitor (its nodes forget their points; the id is free again); false when there was none.</summary>
+    public async Task<bool> DeleteMonitorAsync(string id) =>
+        MonitorKeys.IsValidName(id) && await _grains.GetGrain<IMonitorGrain>(id).Delete().ConfigureAwait(false);
+
+    /// <summary>Node <paramref name="node"/> of monitor <paramref name="monitor"/>, to push points to.</summary>
+    public MonitorNode Node(string monitor, string node)
+    {
+        ArgumentNullException.ThrowIfNull(monitor);
+        ArgumentNullException.ThrowIfNull(node);
+        return new MonitorNode(_grains, monitor, node);
+    }
+
+    /// <summary>
+    /// The monitor's estimates: its current state first, then a state whenever a full sync set the estimate again. The
+    /// client reads the monitor every <see cref="AutoMonClientOptions.WatchInterval"/> (the grains push nothing to clients
+    /// yet), so several syncs between two reads give one state. The stream ends when the monitor is deleted.
+    /// </summary>
+    /// <exception cref="MonitorNotFoundException">There is no such monitor when the stream starts.</exception>
+    public async IAsyncEnumerable<MonitorState> WatchAsync(string id, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var snapshot = await GetMonitorAsync(id).ConfigureAwait(false) ?? throw new MonitorNotFoundException(id, null);
+        var last = MonitorState.From(snapshot);
+        yield return last;
+        while (true)
+        {
+            await Task.Delay(_watchInterval, cancellationToken).ConfigureAwait(false);
+            snapshot = await GetMonitorAsync(id).ConfigureAwait(false);
+            if (snapshot is null)
+            {
+                yield break;
+            }
+
+            var state = MonitorState.From(snapshot);
+            if (state.FullSyncs != last.FullSyncs || !Nullable.Equals(state.Estimate, last.Estimate))
+            {
+                last = state;
+                yield return state;
+            }
+        }
+    }
+
+    /// <summary>Disconnects (a client over an existing grain factory has nothing to close).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            try
+            {
+                await _host.StopAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _host.Dispose();
+            }
+        }
+    }
+}

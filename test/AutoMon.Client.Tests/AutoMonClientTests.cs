@@ -1,0 +1,198 @@
+using AutoMon.Grains.Monitors;
+using AutoMon.Numerics.Functions;
+
+namespace AutoMon.Client.Tests;
+
+/// <summary>The .NET client (docs/service.md, "From .NET") against an all-in-one silo through its gateway.</summary>
+[Collection(SiloCollection.Name)]
+public sealed class AutoMonClientTests(SiloFixture silo)
+{
+    private const double Epsilon = 0.1;
+    private AutoMonClient Client => silo.Client;
+
+    private static MonitorDefinition InnerProduct(string id, params string[] nodes) =>
+        new() { Id = id, Function = "inner_product", Dimension = 4, ErrorBound = Epsilon, Nodes = nodes };
+
+    [Fact]
+    public async Task Pushes_from_two_nodes_keep_the_estimate_within_epsilon_of_f_of_the_mean()
+    {
+        var created = await Client.CreateMonitorAsync(InnerProduct("two-nodes", "a", "b") with { Sync = "lazy-lru" });
+        Assert.Equal("two-nodes", created.Id);
+        Assert.Null(created.Estimate);
+        Assert.Equal(Epsilon, created.ErrorBound);
+
+        var f = FunctionCatalog.Create("inner_product", new FunctionOptions { Dimension = 4 }).Function.CreateEvaluator();
+        var random = new Random(3);
+        var walk = new Dictionary<string, double[]> { ["a"] = [1, 0.5, 1, 0.5], ["b"] = [1, 0.5, 1, 0.5] };
+        var sent = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0 };
+        for (var push = 0; push < 30; push++)
+        {
+            var node = push < 2 ? (push == 0 ? "a" : "b") : (random.Next(2) == 0 ? "a" : "b");
+            var points = new double[1 + random.Next(4)][];
+            for (var k = 0; k < points.Length; k++)
+            {
+                var step = random.NextDouble() < 0.1 ? 0.5 : 0.03;
+                walk[node] = [.. walk[node].Select(v => v + (step * ((2 * random.NextDouble()) - 1)))];
+                points[k] = walk[node];
+            }
+
+            Assert.Equal(points.Length, await Client.Node("two-nodes", node).PushAsync(points));
+            sent[node] += points.Length;
+
+            var monitor = await Client.GetMonitorAsync("two-nodes");
+            Assert.NotNull(monitor);
+            if (sent["b"] == 0)
+            {
+                Assert.Null(monitor.Estimate);
+                continue;
+            }
+
+            // Window 1: each node's local vector is its last point; x̄ is their mean.
+            double[] mean = [.. walk["a"].Zip(walk["b"], (x, y) => (x + y) / 2)];
+            var truth = f.Value(mean);
+            Assert.NotNull(monitor.Estimate);
+            Assert.True(Math.Abs(monitor.Estimate.Value - truth) <= Epsilon, $"push {push}: |{monitor.Estimate} - {truth}| > {Epsilon}");
+        }
+
+        var final = await Client.GetMonitorAsync("two-nodes");
+        Assert.Equal(sent["a"] + sent["b"], final!.Updates);
+        Assert.True(final.FullSyncs >= 1);
+        Assert.Equal([sent["a"], sent["b"]], final.Nodes.Select(n => (int)n.Updates));
+    }
+
+    [Fact]
+    public async Task WatchAsync_yields_a_new_estimate_after_a_push_that_changes_it()
+    {
+        await Client.CreateMonitorAsync(InnerProduct("watched", "a", "b"));
+        await Client.Node("watched", "a").PushAsync([[1, 1, 1, 1]]);
+        await Client.Node("watched", "b").PushAsync([[1, 1, 1, 1]]);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var states = Client.WatchAsync("watched", timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await states.MoveNextAsync());
+        var first = states.Current;
+        Assert.Equal("watched", first.Id);
+        Assert.NotNull(first.Estimate);
+        Assert.True(Math.Abs(first.Estimate.Value - 2) <= Epsilon);
+
+        // x̄ = (2, 2, 2, 2): f = 8, far outside a's safe zone, so a full sync sets a new estimate.
+        await Client.Node("watched", "a").PushAsync([[3, 3, 3, 3]]);
+        Assert.True(await states.MoveNextAsync());
+        var next = states.Current;
+        Assert.True(next.FullSyncs > first.FullSyncs);
+        Assert.NotNull(next.Estimate);
+        Assert.True(Math.Abs(next.Estimate.Value - 8) <= Epsilon, $"|{next.Estimate} - 8| > {Epsilon}");
+        Assert.Equal(3, next.Updates);
+
+        // The stream ends when the monitor is deleted.
+        Assert.True(await Client.DeleteMonitorAsync("watched"));
+        Assert.False(await states.MoveNextAsync());
+    }
+
+    [Fact]
+    public async Task WatchAsync_of_an_unknown_monitor_throws()
+    {
+        var error = await Assert.ThrowsAsync<MonitorNotFoundException>(async () =>
+        {
+            await foreach (var state in Client.WatchAsync("never-created"))
+            {
+                Assert.Fail($"no state expected: {state}");
+            }
+        });
+        Assert.Equal("never-created", error.Monitor);
+    }
+
+    [Theory]
+    [InlineData(double.NaN, 4)]
+    [InlineData(double.PositiveInfinity, 4)]
+    [InlineData(double.NegativeInfinity, 4)]
+    [InlineData(1.0, 3)]
+    [InlineData(1.0, 5)]
+    public async Task A_bad_point_is_refused_naming_its_index_and_no_point_of_the_push_is_taken(double value, int length)
+    {
+        var id = $"bad-points-{(double.IsNaN(value) ? "nan" : value.ToString(System.Globalization.CultureInfo.InvariantCulture))}-{length}";
+        await Client.CreateMonitorAsync(InnerProduct(id, "a", "b"));
+        await Client.Node(id, "a").PushAsync([[1, 1, 1, 1]]);
+        await Client.Node(id, "b").PushAsync([[1, 1, 1, 1]]);
+        var before = await Client.GetMonitorAsync(id);
+
+        double[] bad = [.. Enumerable.Repeat(1.0, length)];
+        bad[^1] = value;
+        var error = await Assert.ThrowsAsync<InvalidPointException>(() => Client.Node(id, "a").PushAsync([[2, 2, 2, 2], [3, 3, 3, 3], bad, [4, 4, 4, 4]]));
+
+        Assert.Equal(2, error.Index);
+        Assert.Equal("a", error.Node);
+        Assert.Contains("Point 2 for node 'a'", error.Message, StringComparison.Ordinal);
+        var after = await Client.GetMonitorAsync(id);
+        Assert.Equal(before!.Updates, after!.Updates);
+        Assert.Equal(before.Estimate, after.Estimate);
+        Assert.Equal(before.Nodes.ToArray(), after.Nodes.ToArray());
+    }
+
+    [Fact]
+    public async Task Unknown_monitors_and_nodes_are_refused_by_name()
+    {
+        await Client.CreateMonitorAsync(new MonitorDefinition { Id = "known", Function = "variance", Dimension = 2, ErrorBound = 1, Nodes = ["a"] });
+
+        var noMonitor = await Assert.ThrowsAsync<MonitorNotFoundException>(() => Client.Node("unknown", "a").PushAsync([[1, 2]]));
+        Assert.Null(noMonitor.Node);
+        var noNode = await Assert.ThrowsAsync<MonitorNotFoundException>(() => Client.Node("known", "z").PushAsync([[1, 2]]));
+        Assert.Equal("z", noNode.Node);
+        Assert.Null(await Client.GetMonitorAsync("unknown"));
+        Assert.False(await Client.DeleteMonitorAsync("unknown"));
+    }
+
+    [Fact]
+    public async Task Bad_definitions_name_the_field_and_a_taken_id_is_refused_until_deleted()
+    {
+        var invalid = await Assert.ThrowsAsync<InvalidMonitorException>(() => Client.CreateMonitorAsync(InnerProduct("invalid", "a") with { ErrorBound = 0, Sync = "sometimes" }));
+        Assert.Contains("errorBound", invalid.Errors.Keys);
+        Assert.Contains("sync", invalid.Errors.Keys);
+        Assert.Null(await Client.GetMonitorAsync("invalid"));
+
+        await Client.CreateMonitorAsync(InnerProduct("taken", "a"));
+        var duplicate = await Assert.ThrowsAsync<InvalidOperationException>(() => Client.CreateMonitorAsync(InnerProduct("taken", "b")));
+        Assert.Contains("taken", duplicate.Message, StringComparison.Ordinal);
+        Assert.True(await Client.DeleteMonitorAsync("taken"));
+        Assert.Null(await Client.GetMonitorAsync("taken"));
+        Assert.Equal("taken", (await Client.CreateMonitorAsync(InnerProduct("taken", "b"))).Id);
+    }
+
+    [Fact]
+    public async Task A_second_client_sees_the_monitors_of_the_first()
+    {
+        await Client.CreateMonitorAsync(InnerProduct("shared", "a"));
+        await using var other = await AutoMonClient.ConnectAsync(silo.ClientOptions);
+        await other.Node("shared", "a").PushAsync([[1, 2, 3, 4]]);
+        Assert.Equal(1, (await Client.GetMonitorAsync("shared"))!.Updates);
+    }
+}
+
+public sealed class AutoMonClientOptionsTests
+{
+    [Fact]
+    public async Task Connecting_without_gateways_names_the_option()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => AutoMonClient.ConnectAsync(new AutoMonClientOptions()));
+        Assert.Contains("Gateways", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("localhost:30000")]
+    [InlineData("127.0.0.1")]
+    [InlineData("not an address")]
+    public void Gateways_must_be_ip_endpoints(string gateway)
+    {
+        var error = Assert.Throws<ArgumentException>(() => AutoMonClientOptions.ForGateways(gateway));
+        Assert.Contains(gateway, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gateway_text_is_parsed()
+    {
+        var options = AutoMonClientOptions.ForGateways("127.0.0.1:30000", "10.0.0.2:30001");
+        Assert.Equal(["127.0.0.1:30000", "10.0.0.2:30001"], options.Gateways.Select(g => g.ToString()));
+        Assert.Empty(options.Validate());
+        Assert.Contains((options with { ClusterId = " " }).Validate(), p => p.StartsWith("ClusterId", StringComparison.Ordinal));
+    }
+}
