@@ -24,9 +24,14 @@ internal static class ServeCommand
             Description = "The address the API listens on (default 127.0.0.1; the silo's own ports stay on loopback).",
             DefaultValueFactory = _ => "127.0.0.1",
         };
+        var gatewayPort = new Option<int>("--gateway-port")
+        {
+            Description = "The silo's Orleans gateway port on 127.0.0.1, for the .NET client (default 30000).",
+            DefaultValueFactory = _ => 30000,
+        };
         var command = new Command("serve", "Run the monitoring service: an embedded all-in-one silo with the HTTP API (/api/monitors) until Ctrl+C.")
         {
-            port, address,
+            port, address, gatewayPort,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -44,9 +49,9 @@ internal static class ServeCommand
                 Membership = MembershipKind.Localhost,
                 Address = ip,
                 SiloPort = LocalDynamoDB.FreePort(),
-                GatewayPort = LocalDynamoDB.FreePort(),
+                GatewayPort = parseResult.GetValue(gatewayPort),
                 HttpPort = parseResult.GetValue(port),
-                ClusterId = "automon-serve-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                // The silos' default cluster and service ids, which the .NET client also defaults to.
                 ResponseTimeout = LocalSiloCluster.ResponseTimeout,
             };
             if (options.Validate() is { Count: > 0 } problems)
@@ -77,6 +82,8 @@ internal static class ServeCommand
 
             var root = string.Create(CultureInfo.InvariantCulture, $"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString())}:{options.HttpPort}");
             output.WriteLine($"AutoMon service: {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Orleans gateway for the .NET client: 127.0.0.1:{options.GatewayPort} (cluster {options.ClusterId}, service {options.ServiceId})."));
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
