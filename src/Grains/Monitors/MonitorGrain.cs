@@ -4,13 +4,15 @@ using AutoMon.Grains.Placement;
 using AutoMon.Numerics.Randomness;
 using AutoMon.Protocol;
 using Microsoft.Extensions.Logging;
+using Orleans.Utilities;
 
 namespace AutoMon.Grains.Monitors;
 
 /// <summary>
 /// Hosts a monitor's protocol <see cref="Coordinator"/> (completed syncs as its clock, as in paced experiments) and resolves
 /// each violation a node grain reports before the report returns: it hands the coordinator's messages to the node grains
-/// and their replies back until the coordinator has nothing more to send.
+/// and their replies back until the coordinator has nothing more to send. It publishes each sync and estimate change to the
+/// subscribed <see cref="IMonitorObserver"/>s and counts on the <see cref="MonitorMetrics"/> instruments.
 /// </summary>
 [CoordinatorPlacement]
 internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain, IMonitorGrain
@@ -22,6 +24,9 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
     private long _fullSyncs;
     private long _lazySyncs;
     private long _violations;
+    private double? _publishedEstimate; // the estimate after the last exchange, published or not
+    private KeyValuePair<string, object?> _tag;
+    private readonly ObserverManager<IMonitorObserver> _observers = new(MonitorSubscription.Lifetime, logger);
 
     public async Task<bool> Create(MonitorConfig config)
     {
@@ -54,6 +59,7 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         _config = config;
         _coordinator = coordinator;
         _nodes = nodes;
+        _tag = MonitorMetrics.Tag(id);
         await GrainFactory.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).Add(id).ConfigureAwait(true);
         DelayDeactivation(TimeSpan.FromDays(7));
         LogCreated(logger, id, config.Run.Function.Name, config.Nodes.Length, config.Run.ErrorBound);
@@ -67,12 +73,16 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
             return false;
         }
 
+        var last = await GetSnapshot().ConfigureAwait(true);
         await Task.WhenAll(_nodes.Select(node => node.Reset())).ConfigureAwait(true);
+        _observers.Notify(observer => observer.OnEvent(new MonitorEvent(MonitorEventKind.Deleted, last!)));
+        _observers.Clear();
         await GrainFactory.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).Remove(config.Id).ConfigureAwait(true);
         _config = null;
         _coordinator = null;
         _nodes = [];
         _messages = _fullSyncs = _lazySyncs = _violations = 0;
+        _publishedEstimate = null;
         DeactivateOnIdle();
         LogDeleted(logger, config.Id);
         return true;
@@ -105,6 +115,25 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         };
     }
 
+    public async Task<MonitorSnapshot?> Subscribe(IMonitorObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var snapshot = await GetSnapshot().ConfigureAwait(true);
+        if (snapshot is not null)
+        {
+            _observers.Subscribe(observer, observer);
+        }
+
+        return snapshot;
+    }
+
+    public Task Unsubscribe(IMonitorObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
     public async Task Resolve(Violation violation)
     {
         ArgumentNullException.ThrowIfNull(violation);
@@ -132,19 +161,64 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         var coordinator = _coordinator!;
         while (batch.Count > 0)
         {
+            var violations = batch.Count(m => m is Violation);
             _messages += batch.Count;
-            _violations += batch.Count(m => m is Violation);
+            _violations += violations;
+            MonitorMetrics.Messages.Add(batch.Count, _tag);
+            MonitorMetrics.Violations.Add(violations, _tag);
             var output = coordinator.Handle(batch);
             if (output.Count == 0)
             {
                 break;
             }
 
+            var fullSync = output.Any(m => m is Sync);
+            var lazySync = output.Any(m => m is LazySync);
             _messages += output.Count;
-            _fullSyncs += output.Any(m => m is Sync) ? 1 : 0;
-            _lazySyncs += output.Any(m => m is LazySync) ? 1 : 0;
+            _fullSyncs += fullSync ? 1 : 0;
+            _lazySyncs += lazySync ? 1 : 0;
+            MonitorMetrics.Messages.Add(output.Count, _tag);
+            if (fullSync)
+            {
+                MonitorMetrics.FullSyncs.Add(1, _tag);
+            }
+
+            if (lazySync)
+            {
+                MonitorMetrics.LazySyncs.Add(1, _tag);
+            }
             var replies = await DeliverAsync(output).ConfigureAwait(true);
+            await PublishAsync(fullSync, lazySync).ConfigureAwait(true);
             batch = [.. replies.OfType<INodeMessage>()];
+        }
+    }
+
+    // After a sync has reached the nodes: the sync, then the estimate when it moved; nothing to do without observers.
+    private async Task PublishAsync(bool fullSync, bool lazySync)
+    {
+        double? estimate = _fullSyncs > 0 ? _coordinator!.Estimate : null;
+        var moved = estimate != _publishedEstimate;
+        _publishedEstimate = estimate;
+        if (_observers.Count == 0 || !(fullSync || lazySync || moved))
+        {
+            return;
+        }
+
+        var snapshot = (await GetSnapshot().ConfigureAwait(true))!;
+        void Notify(MonitorEventKind kind) => _observers.Notify(observer => observer.OnEvent(new MonitorEvent(kind, snapshot)));
+        if (fullSync)
+        {
+            Notify(MonitorEventKind.FullSync);
+        }
+
+        if (lazySync)
+        {
+            Notify(MonitorEventKind.LazySync);
+        }
+
+        if (moved)
+        {
+            Notify(MonitorEventKind.Estimate);
         }
     }
 

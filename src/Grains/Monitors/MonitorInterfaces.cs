@@ -33,6 +33,18 @@ public interface IMonitorGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Resolve")]
     Task Resolve(Violation violation);
+
+    /// <summary>
+    /// Subscribes (or renews) <paramref name="observer"/> to the monitor's events; returns the monitor's state at that
+    /// moment, or null (and does not subscribe) when there is no such monitor. A subscription not renewed within
+    /// <see cref="MonitorSubscription.Lifetime"/> lapses.
+    /// </summary>
+    [Alias("Subscribe")]
+    Task<MonitorSnapshot?> Subscribe(IMonitorObserver observer);
+
+    /// <summary>Ends <paramref name="observer"/>'s subscription.</summary>
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(IMonitorObserver observer);
 }
 
 /// <summary>

@@ -31,6 +31,7 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
     private long _updatesAtSend = -1;
     private int _checkedVersion = -1;
     private int _incarnation;
+    private KeyValuePair<string, object?> _tag;
 
     public Task Configure(MonitorConfig config, int index)
     {
@@ -54,6 +55,7 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
         _point = new double[function.Dimension];
         _monitor = GrainFactory.GetGrain<IMonitorGrain>(config.Id);
         _name = config.Nodes[index];
+        _tag = MonitorMetrics.Tag(config.Id);
         _config = config;
         DelayDeactivation(TimeSpan.FromDays(7));
         LogConfigured(logger, _name, config.Id);
@@ -170,6 +172,7 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
         }
 
         _updates++;
+        MonitorMetrics.Updates.Add(1, _tag);
     }
 
     private Violation? Check(Node node)

@@ -36,6 +36,7 @@ public static class MonitorApi
         api.MapGet("/{id}", GetAsync);
         api.MapDelete("/{id}", DeleteAsync);
         api.MapPost("/{id}/nodes/{node}/points", PushAsync);
+        api.MapGet("/{id}/events", MonitorEventStream.GetAsync);
         return endpoints;
     }
 
@@ -157,7 +158,7 @@ public static class MonitorApi
     private static ProblemHttpResult Unreadable(string why) =>
         TypedResults.Problem($"The request body cannot be read: {why}.", statusCode: StatusCodes.Status400BadRequest, title: "Unreadable request body");
 
-    private static ProblemHttpResult UnknownMonitor(string id) =>
+    internal static ProblemHttpResult UnknownMonitor(string id) =>
         TypedResults.Problem($"There is no monitor '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown monitor");
 
     private static ProblemHttpResult UnknownNode(string id, string node) =>

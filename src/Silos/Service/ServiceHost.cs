@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace AutoMon.Silos.Service;
 
@@ -16,6 +17,9 @@ public static class ServiceHost
 {
     /// <summary>The largest request body the API reads (1 MiB); a larger one is answered 413.</summary>
     public const long MaxRequestBodyBytes = 1 << 20;
+
+    /// <summary>The meter the monitor grains count on, served at <c>/metrics</c>.</summary>
+    public const string MeterName = "AutoMon";
 
     /// <summary>The web host of a silo with the API, logging to the console as silos do.</summary>
     public static WebApplication Build(SiloHostOptions options) => Build(options, null);
@@ -52,12 +56,17 @@ public static class ServiceHost
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
         });
         builder.Services.AddProblemDetails();
+        // GET /metrics: the grains' AutoMon meter as Prometheus text, read at each scrape (no cached answer).
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(MeterName)
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapMonitorApi();
+        app.MapPrometheusScrapingEndpoint();
         return app;
     }
 }
