@@ -84,13 +84,15 @@ internal static class ServeCommand
             output.WriteLine($"AutoMon service: {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Orleans gateway for the .NET client: 127.0.0.1:{options.GatewayPort} (cluster {options.ClusterId}, service {options.ServiceId})."));
+            // Until Ctrl+C reaches the command, or the host itself is told to stop (SIGTERM goes to ASP.NET's lifetime).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                // Ctrl+C: stop below.
+                // Stop below.
             }
 
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
