@@ -3,7 +3,10 @@ using AutoMon.Grains.Results;
 using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using AutoMon.Grains.Placement;
+using Orleans.Metadata;
 using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -28,7 +31,7 @@ public static partial class ExperimentRunner
         {
             if (request.WaitForSilos > 0)
             {
-                await WaitForSilosAsync(grains, request.WaitForSilos, request.SiloWaitTimeout, logger, cancellationToken).ConfigureAwait(false);
+                await WaitForSilosAsync(services, request.WaitForSilos, request.SiloWaitTimeout, logger, cancellationToken).ConfigureAwait(false);
             }
 
             LogStarting(logger, id, request.Workload, config.NodeCount, config.Pacing);
@@ -99,33 +102,40 @@ public static partial class ExperimentRunner
         return 1;
     }
 
-    private static async Task WaitForSilosAsync(IGrainFactory grains, int silos, TimeSpan wait, ILogger logger, CancellationToken cancellationToken)
+    // Placement runs on this silo and reads its own views: the membership snapshot, the cluster manifest (the silos that
+    // can host grains) and the silo metadata cache (their roles and node ranges). The membership table may list a silo
+    // before those views do; placing then would put a node on the wrong silo. So wait until all three have them.
+    private static async Task WaitForSilosAsync(IServiceProvider services, int silos, TimeSpan wait, ILogger logger, CancellationToken cancellationToken)
     {
-        var management = grains.GetGrain<IManagementGrain>(0);
+        var membership = services.GetRequiredService<IClusterMembershipService>();
+        var manifest = services.GetRequiredService<IClusterManifestProvider>();
+        var metadata = services.GetRequiredService<ISiloMetadataCache>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(wait);
         var last = -1;
         while (true)
         {
-            var active = (await management.GetHosts(onlyActive: true).ConfigureAwait(false)).Count;
-            if (active >= silos)
+            var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
+            var known = manifest.Current.Silos;
+            var ready = active.Count(s => known.ContainsKey(s) && metadata.GetSiloMetadata(s).Metadata.ContainsKey(AutoMonSiloMetadata.Role));
+            if (ready >= silos)
             {
                 return;
             }
 
-            if (active != last)
+            if (ready != last)
             {
-                LogWaitingForSilos(logger, active, silos);
-                last = active;
+                LogWaitingForSilos(logger, ready, silos);
+                last = ready;
             }
 
             try
             {
-                await Task.Delay(500, timeout.Token).ConfigureAwait(false);
+                await Task.Delay(250, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"Only {active} of {silos} silos became active within {wait.TotalMinutes:G4} minutes.");
+                throw new TimeoutException($"Only {ready} of {silos} silos became active within {wait.TotalMinutes:G4} minutes.");
             }
         }
     }
