@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Tests.Data;
 
 namespace AutoMon.Launcher.Tests;
@@ -377,6 +378,27 @@ public sealed class SimulateCommandTests : IDisposable
         var error = await Fails("--function", "inner_product", "--nodes", "3", "--iterations", "3", "--window", "4", "--dim", "4", "--error-bound", "1", "--output", _directory.PathOf("out"));
 
         Assert.Contains("--window", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dimension_whose_matrices_cannot_exist_is_refused_at_once_naming_the_limit()
+    {
+        var error = await Fails("--function", "inner_product", "--dim", "1000000", "--output", _directory.PathOf("out"));
+
+        Assert.Contains("--dim 1000000 is too large", error, StringComparison.Ordinal);
+        Assert.Contains(RunLimits.MaxDimension.ToString(CultureInfo.InvariantCulture), error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_that_needs_more_memory_than_the_machine_has_is_refused_with_the_figures()
+    {
+        // 12 matrices of 40,000² doubles: 12.8 GB each, far over any machine this runs on; refused before any is allocated.
+        var error = await Fails("--function", "inner_product", "--dim", "40000", "--nodes", "8", "--iterations", "30", "--window", "3",
+            "--output", _directory.PathOf("out"));
+
+        Assert.Contains("the run needs about", error, StringComparison.Ordinal);
+        Assert.Contains("lower --dim, --nodes or --iterations", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory.PathOf("out")) && Directory.EnumerateFileSystemEntries(_directory.PathOf("out")).Any());
     }
 
     [Fact]

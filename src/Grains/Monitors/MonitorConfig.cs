@@ -81,6 +81,14 @@ public sealed record MonitorConfig
             found.Add(("dimension", "dimension is required"));
         }
 
+        // A monitor's nodes each hold a d×d matrix: refuse one the silo could not hold before any is allocated.
+        if (found.Count == 0 && RunLimits.MemoryProblem(run, run.Dimension!.Value, RunLimits.AvailableBytes) is { } tooLarge)
+        {
+            found.Add(("dimension", Rename(tooLarge
+                .Replace(string.Create(inv, $" × --iterations {run.Iterations} rows"), " windows", StringComparison.Ordinal)
+                .Replace(", --nodes or --iterations", " or nodes", StringComparison.Ordinal))));
+        }
+
         ExperimentConfig? config = null;
         if (found.Count == 0)
         {

@@ -183,6 +183,11 @@ public sealed record RunDefinition
         }
 
         Check(Dimension is null or > 0, string.Create(inv, $"--dim must be positive; got {Dimension}"));
+        if (Dimension is { } dimension && RunLimits.DimensionProblem(dimension, "--dim") is { } tooLarge)
+        {
+            problems.Add(tooLarge);
+        }
+
         Check(Nodes >= 1, string.Create(inv, $"--nodes must be at least 1; got {Nodes}"));
         Check(Window >= 1, string.Create(inv, $"--window must be at least 1; got {Window}"));
         var minimum = SingleSampleRounds ? (Window * Nodes) + 1 : Window + 1;

@@ -29,6 +29,11 @@ public sealed record RunInputs(FunctionSpec Spec, MonitoredFunction Function, St
         var function = run.FunctionName!;
         var workload = run.Workload;
         var d = run.EffectiveDimension;
+        if (RunLimits.MemoryProblem(run, d, RunLimits.AvailableBytes) is { } tooLarge)
+        {
+            throw new ArgumentException(tooLarge + ".");
+        }
+
         string? folder = run.DataDirectory is null ? null : ReferenceDatasets.WorkloadFolder(run.DataDirectory, function);
 
         // The reference ships H with the data: the function is the one the data was made for (the generator's H otherwise).

@@ -294,6 +294,14 @@ internal static class ExperimentCommand
                 : throw new ArgumentException("--membership applies to a local cluster: give --silos K with K ≥ 2.");
         }
 
+        // One coordinator silo and at most one silo per node: more would host nothing and only slow the cluster down.
+        var nodes = request.Resolve(ExperimentPresets.Get(request.NodeType)).Nodes;
+        if (request.Silos > nodes + 1)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--silos {request.Silos} is more than the run can use: one coordinator silo and at most one silo per node, so at most {nodes + 1} for --nodes {nodes}."));
+        }
+
         var options = new LocalClusterOptions
         {
             Silos = request.Silos.Value,

@@ -140,6 +140,7 @@ public sealed class LocalClusterTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "--silos", "0" }, "--silos must be at least 1")]
+    [InlineData(new[] { "--silos", "12", "--nodes", "10" }, "--silos 12 is more than the run can use: one coordinator silo and at most one silo per node, so at most 11")]
     [InlineData(new[] { "--silos", "3", "--engine", "simulation" }, "--silos runs the grains engine")]
     [InlineData(new[] { "--membership", "localhost" }, "--membership applies to a local cluster")]
     [InlineData(new[] { "--silos", "3", "--target", "aws" }, "--silos")]
