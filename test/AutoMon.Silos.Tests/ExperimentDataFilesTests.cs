@@ -11,6 +11,7 @@ namespace AutoMon.Silos.Tests;
 /// <c>AutoMon.Silos --experiment ... --data-dir DIR</c> runs on the reference's data files (the launcher's loader, shared)
 /// instead of the seeded generators.
 /// </summary>
+[Collection(MotoCollection.Name)]
 public sealed class ExperimentDataFilesTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"automon-datafiles-{Guid.NewGuid():N}");

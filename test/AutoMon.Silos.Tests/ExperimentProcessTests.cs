@@ -6,6 +6,7 @@ using AutoMon.Silos.Hosting;
 namespace AutoMon.Silos.Tests;
 
 /// <summary>What a user runs: <c>AutoMon.Silos --role all-in-one --experiment ...</c> hosts the grains and runs an experiment end to end.</summary>
+[Collection(MotoCollection.Name)]
 public sealed class ExperimentProcessTests
 {
     [Fact]

@@ -64,7 +64,11 @@ public sealed class MotoServer : IAsyncLifetime
     public static int FreePort() => LocalDynamoDB.FreePort();
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// The tests that start moto or silo processes: one collection that runs alone (two cores shared with parallel test
+/// classes would starve the silos, whose failure detection is two seconds).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MotoCollection : ICollectionFixture<MotoServer>
 {
     public const string Name = "moto";

@@ -113,10 +113,12 @@ internal sealed class SiloProcess : IAsyncDisposable
     public static SiloProcess StartAllInOne(params string[] extraArguments) => StartAllInOne(new Dictionary<string, string>(), extraArguments);
 
     /// <summary>Starts an all-in-one silo with <paramref name="environment"/> added to its environment.</summary>
-    public static SiloProcess StartAllInOne(IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
+    public static SiloProcess StartAllInOne(IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
+        StartAllInOne(MotoServer.FreePort(), MotoServer.FreePort(), environment, extraArguments);
+
+    /// <summary>Starts an all-in-one silo on the given ports.</summary>
+    public static SiloProcess StartAllInOne(int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment, params string[] extraArguments)
     {
-        var siloPort = MotoServer.FreePort();
-        var gatewayPort = MotoServer.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,

@@ -104,6 +104,12 @@ public static partial class SiloProgram
         }
 
         cancellationToken = run.Token;
+        // Ports taken or an endpoint that refuses: one line naming them, before Orleans starts and logs its lifecycle.
+        if (await SiloStartup.CheckAsync(options, cancellationToken).ConfigureAwait(false) is { Count: > 0 } problems)
+        {
+            return await NotStartedAsync(options, string.Join("; ", problems), loggers).ConfigureAwait(false);
+        }
+
         // With --http-port the same silo runs inside a web host that also serves the monitoring service's API.
         using IHost host = options.HttpPort is null ? SiloHostBuilder.CreateHostBuilder(options, loggers).Build() : Service.ServiceHost.Build(options, loggers);
         try
@@ -116,6 +122,10 @@ public static partial class SiloProgram
                 ? await ExperimentRunner.FailAsync(unstarted, "the silo did not start within the max run time", loggers.CreateLogger(typeof(ExperimentRunner)))
                     .ConfigureAwait(false)
                 : 1;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return await NotStartedAsync(options, SiloStartup.Describe(exception, options), loggers).ConfigureAwait(false);
         }
 
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
@@ -174,6 +184,22 @@ public static partial class SiloProgram
         Message = "AutoMon silo started: {Silo} name={Name} role={Role} region={Region} cluster={ClusterId} membership={Membership} gateway={Gateway}")]
     private static partial void LogStarted(
         ILogger logger, SiloAddress silo, string name, string role, string region, string clusterId, MembershipKind membership, SiloAddress? gateway);
+
+    // An experiment's silo also uploads the problem as error.txt, so a launcher waiting in S3 learns it at once.
+    private static async Task<int> NotStartedAsync(SiloHostOptions options, string problem, ILoggerFactory loggers)
+    {
+        if (options.Experiment is { } unstarted)
+        {
+            return await ExperimentRunner.FailAsync(unstarted, $"the silo did not start: {problem}", loggers.CreateLogger(typeof(ExperimentRunner)))
+                .ConfigureAwait(false);
+        }
+
+        LogNotStarted(loggers.CreateLogger(typeof(SiloProgram)), problem);
+        return 1;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "AutoMon silo did not start: {Problem}")]
+    private static partial void LogNotStarted(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "AutoMon silo: still stopping {Seconds} s after standard input closed; exiting")]
     private static partial void LogExitingAfterGrace(ILogger logger, int seconds);
