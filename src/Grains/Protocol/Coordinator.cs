@@ -334,9 +334,10 @@ public sealed partial class Coordinator
             return 0;
         }
 
-        // Not asked (any more): the node's vector already came with its violation report.
+        // Not asked (any more): the node's vector already came with its violation report, or this is a duplicate.
         if (!_awaitedLocalVectors.Contains(node))
         {
+            Statistics.UnaskedReplies++;
             return 0;
         }
 

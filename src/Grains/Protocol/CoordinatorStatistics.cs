@@ -86,6 +86,9 @@ public sealed class CoordinatorStatistics
     /// <summary>Messages ignored because they carried an old constraint version.</summary>
     public long StaleMessages { get; internal set; }
 
+    /// <summary>Local-vector replies of the current version that nobody waited for (duplicates); ignored.</summary>
+    public long UnaskedReplies { get; internal set; }
+
     /// <summary>Rounds in which a full sync completed (the reference's cumulative fallback-to-eager count).</summary>
     public long RoundsWithFullSync { get; internal set; }
 

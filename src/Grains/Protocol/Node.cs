@@ -125,6 +125,11 @@ public sealed class Node
         {
             case GetLocalVector request:
                 return AnswerGetLocalVector(request);
+            case LazySync or Sync when message.ConstraintVersion <= ConstraintVersion && ConstraintVersion > 0:
+                // Constraints the node holds already or that a newer sync replaced: a duplicate or a late delivery.
+                // Versions only grow (the coordinator's sync iteration + 1), so applying it would roll the node back.
+                Statistics.StaleSyncs++;
+                return null;
             case LazySync lazySync:
                 ApplyLazySync(lazySync);
                 return null;
@@ -276,6 +281,9 @@ public sealed class NodeStatistics
     /// <summary>GetLocalVector requests ignored (stale version, or already waiting for a sync).</summary>
     public long IgnoredRequests { get; internal set; }
 
+    /// <summary>Syncs and lazy syncs ignored: their constraint version is not newer than the node's (duplicates, late deliveries).</summary>
+    public long StaleSyncs { get; internal set; }
+
     internal void RecordCheck(long ticks)
     {
         DataUpdates++;
@@ -301,6 +309,6 @@ public sealed class NodeStatistics
     internal void Reset()
     {
         DataUpdates = TimedChecks = CheckTicks = MessagesSent = BytesSent = MessagesReceived = BytesReceived = 0;
-        FullSyncs = LazySyncs = IgnoredRequests = 0;
+        FullSyncs = LazySyncs = IgnoredRequests = StaleSyncs = 0;
     }
 }
