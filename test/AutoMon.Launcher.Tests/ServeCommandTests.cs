@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using AutoMon.Client;
 using AutoMon.Silos.Local;
 
@@ -40,6 +41,57 @@ public sealed class ServeCommandTests
             Assert.Equal(2, (await client.GetMonitorAsync("m1"))!.Updates);
         }
 
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Serve_with_demo_hosts_the_demo_monitor_whose_updates_grow()
+    {
+        var port = LocalDynamoDB.FreePort();
+        var gateway = LocalDynamoDB.FreePort();
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        using var error = new StringWriter(CultureInfo.InvariantCulture);
+        using var stop = new CancellationTokenSource();
+        var run = LauncherApp.RunAsync(["serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--demo"], TextWriter.Synchronized(output), TextWriter.Synchronized(error), stop.Token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        while (!output.ToString().Contains("/api/monitors", StringComparison.Ordinal))
+        {
+            Assert.False(run.IsCompleted, $"serve ended early: {error}");
+            await Task.Delay(100);
+        }
+
+        // The demo monitor exists once serve is up, and says where it is.
+        Assert.Contains($"Demo monitor: http://127.0.0.1:{port}/api/monitors/demo", output.ToString(), StringComparison.Ordinal);
+        using var list = JsonDocument.Parse(await http.GetStringAsync("api/monitors"));
+        var demo = list.RootElement.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "demo");
+        var updates = demo.GetProperty("updates").GetInt64();
+
+        // The producer keeps pushing: its truth events on the monitor's stream show the updates growing past the listing's.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await http.GetAsync("api/monitors/demo/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var later = updates;
+        string? type = null;
+        while (later <= updates + 8 && await events.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("event:", StringComparison.Ordinal))
+            {
+                type = line["event:".Length..].Trim();
+            }
+            else if (line.StartsWith("data:", StringComparison.Ordinal) && type == "truth")
+            {
+                using var truth = JsonDocument.Parse(line["data:".Length..]);
+                later = truth.RootElement.GetProperty("updates").GetInt64();
+                Assert.True(double.IsFinite(truth.RootElement.GetProperty("trueValue").GetDouble()));
+            }
+            else if (line.Length == 0)
+            {
+                type = null;
+            }
+        }
+
+        Assert.True(later > updates + 8, $"updates went from {updates} to {later}");
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(60)));
     }

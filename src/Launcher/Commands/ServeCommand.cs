@@ -5,6 +5,7 @@ using AutoMon.Launcher.Cluster;
 using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Local;
 using AutoMon.Silos.Service;
+using AutoMon.Silos.Service.Demo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -13,6 +14,7 @@ namespace AutoMon.Launcher.Commands;
 /// <summary>
 /// <c>automon serve --port 5080</c>: an all-in-one silo in this process serving the monitoring service's HTTP API
 /// (docs/service.md) on 127.0.0.1 until Ctrl+C. On a cluster, any silo started with <c>--http-port</c> serves the same API.
+/// With <c>--demo</c>, also the demo monitor and its synthetic producer (<see cref="DemoProducer"/>).
 /// </summary>
 internal static class ServeCommand
 {
@@ -29,9 +31,13 @@ internal static class ServeCommand
             Description = "The silo's Orleans gateway port on 127.0.0.1, for the .NET client (default 30000).",
             DefaultValueFactory = _ => 30000,
         };
+        var demo = new Option<bool>("--demo")
+        {
+            Description = $"Also run the demo: monitor '{DemoMonitor.Id}' fed by a synthetic producer, with truth events on its event stream.",
+        };
         var command = new Command("serve", "Run the monitoring service: an embedded all-in-one silo with the HTTP API (/api/monitors) until Ctrl+C.")
         {
-            port, address, gatewayPort,
+            port, address, gatewayPort, demo,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -69,7 +75,8 @@ internal static class ServeCommand
                     logging.AddFilter("AutoMon", LogLevel.Warning);
                 }
             });
-            await using var app = ServiceHost.Build(options, loggers);
+            var withDemo = parseResult.GetValue(demo);
+            await using var app = ServiceHost.Build(options, loggers, withDemo ? new DemoOptions() : null);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -84,6 +91,11 @@ internal static class ServeCommand
             output.WriteLine($"AutoMon service: {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Orleans gateway for the .NET client: 127.0.0.1:{options.GatewayPort} (cluster {options.ClusterId}, service {options.ServiceId})."));
+            if (withDemo)
+            {
+                output.WriteLine($"Demo monitor: {root}/api/monitors/{DemoMonitor.Id}, f = {DemoMonitor.Formula}; its events: {root}/api/monitors/{DemoMonitor.Id}/events.");
+            }
+
             // Until Ctrl+C reaches the command, or the host itself is told to stop (SIGTERM goes to ASP.NET's lifetime).
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
             try

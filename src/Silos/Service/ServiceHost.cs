@@ -1,4 +1,5 @@
 using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Service.Demo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,13 @@ public static class ServiceHost
     /// The web host of a silo with the API, logging through <paramref name="loggers"/> (owned by the caller; null: the
     /// silo host's console logging).
     /// </summary>
-    public static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers)
+    public static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers) => Build(options, loggers, null);
+
+    /// <summary>
+    /// The web host of a silo with the API, and with <paramref name="demo"/> the demo monitor and its producer
+    /// (<see cref="DemoProducer"/>, <c>serve --demo</c>); null: no demo.
+    /// </summary>
+    public static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.HttpPort is not { } port)
@@ -56,6 +63,14 @@ public static class ServiceHost
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<MonitorTruthFeed>();
+        if (demo is not null)
+        {
+            // Registered after UseOrleans: started after the silo, stopped before it.
+            builder.Services.AddSingleton(demo);
+            builder.Services.AddHostedService<DemoProducer>();
+        }
+
         // GET /metrics: the grains' AutoMon meter as Prometheus text, read at each scrape (no cached answer).
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(MeterName)
