@@ -119,7 +119,7 @@
       setStatus(state.id + ": live (" + m.kind + ")");
     }
 
-    $("monitor-function").textContent = m.function + ", d = " + m.dimension + (m.window ? ", window " + m.window : "");
+    $("monitor-function").textContent = m.function + ", d = " + m.dimension + (m.window > 1 ? ", window " + m.window : "");
     showCounters(m);
     showNodes(m.nodes || []);
 
