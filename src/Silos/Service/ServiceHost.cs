@@ -80,6 +80,7 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseLivePage();
         app.MapMonitorApi();
         app.MapPrometheusScrapingEndpoint();
         return app;

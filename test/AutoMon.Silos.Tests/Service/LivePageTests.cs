@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace AutoMon.Silos.Tests.Service;
+
+/// <summary>The service's live page at <c>/</c> (docs/service.md), in a real headless chromium.</summary>
+[Collection(LivePageCollection.Name)]
+public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
+{
+    // What the page calls the true value series, in the estimate chart's legend.
+    private const string TrueValue = "true value";
+
+    private IBrowserContext? _context;
+    private IPage? _page;
+
+    private HttpClient Http => fixture.Http;
+
+    private IPage Page => _page ?? throw new InvalidOperationException("No page yet.");
+
+    public async Task InitializeAsync()
+    {
+        _context = await fixture.Browser.NewContextAsync(new() { BaseURL = Http.BaseAddress!.ToString() });
+        _context.SetDefaultTimeout(30_000);
+        _page = await _context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_page_lists_the_monitor_and_follows_its_estimate_live_without_reloading()
+    {
+        const string id = "page-live";
+        await Create(id);
+        await Page.GotoAsync("/?monitor=" + id);
+        await Expect(Page.Locator($"#monitors a[data-monitor='{id}']")).ToHaveClassAsync("chosen");
+        await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync(id);
+        // No full sync yet, so no estimate.
+        await Expect(Page.Locator("#estimate")).ToHaveTextAsync("—");
+        await Page.EvaluateAsync("() => window.livePageMarker = 'still the same page'");
+
+        // b's point completes the first full sync: x̄ = (2, 3), so f = 6.
+        await Push(id, "a", [1, 2]);
+        await Push(id, "b", [3, 4]);
+        var first = await Monitor(id);
+        await ExpectEstimateShown((double)first["estimate"]!);
+
+        // Both nodes jump to (10, 10): f(x̄) = 100, far outside 6 ± ε, so only a new full sync can satisfy the bound.
+        await Push(id, "a", [10, 10]);
+        await Push(id, "b", [10, 10]);
+        var second = await Monitor(id);
+        Assert.True(Math.Abs((double)second["estimate"]! - (double)first["estimate"]!) > 1, "the second push moved the estimate");
+        await ExpectEstimateShown((double)second["estimate"]!);
+
+        await Expect(Page.Locator("#updates")).ToHaveTextAsync("4");
+        await Expect(Page.Locator("#full-syncs")).ToHaveTextAsync(Text(second["fullSyncs"]));
+        await Expect(Page.Locator("#violations")).ToHaveTextAsync(Text(second["violations"]));
+        foreach (var node in second["nodes"]!.AsArray())
+        {
+            var row = Page.Locator($"#nodes tr[data-node='{(string?)node!["id"]}']");
+            await Expect(row.Locator(".violations")).ToHaveTextAsync(Text(node["violations"]));
+            await Expect(row.Locator(".updates")).ToHaveTextAsync("2");
+        }
+
+        // The estimate chart plots the estimate, and no true value: this monitor's stream never carries one.
+        await Expect(LegendLabel("estimate f(x0)")).ToHaveCountAsync(1);
+        await Expect(LegendLabel(TrueValue)).ToHaveCountAsync(0);
+        await Expect(Page.Locator("#true-value-counter")).ToBeHiddenAsync();
+        Assert.Equal("still the same page", await Page.EvaluateAsync<string?>("() => window.livePageMarker"));
+    }
+
+    [Fact]
+    public async Task Choosing_another_monitor_follows_its_stream_and_closes_the_old_one()
+    {
+        await Create("page-first");
+        await Create("page-second");
+        // Counts the page's open event streams.
+        await Page.AddInitScriptAsync("""
+            window.openStreams = new Set();
+            window.EventSource = class extends window.EventSource {
+              constructor(...args) { super(...args); window.openStreams.add(this); }
+              close() { window.openStreams.delete(this); super.close(); }
+            };
+            """);
+        await Page.GotoAsync("/?monitor=page-first");
+        await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync("page-first");
+        await Page.EvaluateAsync("() => window.livePageMarker = 'still the same page'");
+
+        await Page.Locator("#monitors a[data-monitor='page-second']").ClickAsync();
+
+        await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync("page-second");
+        await Expect(Page).ToHaveURLAsync(new Uri(Http.BaseAddress!, "/?monitor=page-second").ToString());
+        Assert.Equal(
+            ["/api/monitors/page-second/events"],
+            await Page.EvaluateAsync<string[]>("() => [...window.openStreams].map(s => new URL(s.url).pathname)"));
+        await Push("page-second", "a", [1, 2]);
+        await Push("page-second", "b", [3, 4]);
+        await ExpectEstimateShown((double)(await Monitor("page-second"))["estimate"]!);
+        Assert.Equal("still the same page", await Page.EvaluateAsync<string?>("() => window.livePageMarker"));
+    }
+
+    [Fact]
+    public async Task A_deleted_monitor_is_reported_as_deleted()
+    {
+        await Create("page-deleted");
+        await Page.GotoAsync("/?monitor=page-deleted");
+        await Expect(Page.Locator("#status")).ToContainTextAsync("live");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("api/monitors/page-deleted")).StatusCode);
+
+        await Expect(Page.Locator("#status")).ToHaveTextAsync("page-deleted was deleted");
+        await Expect(Page.Locator("#monitors a[data-monitor='page-deleted']")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_stream_that_carries_the_true_value_has_it_plotted_and_shown()
+    {
+        // A demo monitor's stream (serve --demo) adds "truth" events with f(x̄); here the browser is given such a stream.
+        await Create("page-truth");
+        var monitor = await Monitor("page-truth");
+        var snapshot = Event(monitor, "snapshot", trueValue: null);
+        var truth = Event(monitor, "truth", trueValue: 6.25);
+        await Page.RouteAsync("**/api/monitors/page-truth/events", route => route.FulfillAsync(new()
+        {
+            Status = 200,
+            ContentType = "text/event-stream",
+            // retry: no reconnection while the test looks.
+            Body = $"retry: 600000\n\nevent: snapshot\ndata: {snapshot}\n\nevent: truth\ndata: {truth}\n\n",
+        }));
+
+        await Page.GotoAsync("/?monitor=page-truth");
+
+        await Expect(LegendLabel(TrueValue)).ToHaveCountAsync(1);
+        await Expect(Page.Locator("#true-value")).ToHaveTextAsync("6.25");
+        await Expect(Page.Locator("#estimate")).ToHaveTextAsync("—");
+    }
+
+    [Fact]
+    public async Task Without_a_monitor_chosen_the_page_shows_the_first_one_listed()
+    {
+        await Create("page-any");
+        var first = (string?)(await Json(await Http.GetAsync("api/monitors"))).AsArray()[0]!["id"];
+
+        await Page.GotoAsync("/");
+
+        await Expect(Page.Locator("#monitors a[data-monitor='page-any']")).ToBeVisibleAsync();
+        await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync(first!);
+    }
+
+    private ILocator LegendLabel(string text) => Page.Locator("#estimate-chart .u-legend .u-label", new() { HasText = text });
+
+    // The estimate on screen (6 significant digits) is the API's.
+    private async Task ExpectEstimateShown(double expected)
+    {
+        try
+        {
+            await Page.WaitForFunctionAsync(
+                "expected => Math.abs(Number(document.getElementById('estimate').textContent) - expected) <= 1e-5 * Math.max(1, Math.abs(expected))",
+                expected);
+        }
+        catch (TimeoutException)
+        {
+            var shown = await Page.Locator("#estimate").TextContentAsync();
+            Assert.Fail($"the page shows estimate '{shown}', the API {expected.ToString("R", CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    private async Task Create(string id)
+    {
+        var response = await Http.PostAsJsonAsync("api/monitors", new { id, function = "inner_product", dimension = 2, errorBound = 0.1, nodes = new[] { "a", "b" } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private async Task Push(string id, string node, double[] point)
+    {
+        var response = await Http.PostAsJsonAsync($"api/monitors/{id}/nodes/{node}/points", new { points = new[] { point } });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task<JsonNode> Monitor(string id) => await Json(await Http.GetAsync($"api/monitors/{id}"));
+
+    private static string Event(JsonNode monitor, string kind, double? trueValue)
+    {
+        var data = monitor.DeepClone().AsObject();
+        data["kind"] = kind;
+        if (trueValue is { } value)
+        {
+            data["trueValue"] = value;
+        }
+
+        return data.ToJsonString();
+    }
+
+    private static string Text(JsonNode? count) => ((long)count!).ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<JsonNode> Json(HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new JsonException("empty body");
+}
