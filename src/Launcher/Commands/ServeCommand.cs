@@ -88,7 +88,7 @@ internal static class ServeCommand
             }
 
             var root = string.Create(CultureInfo.InvariantCulture, $"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString())}:{options.HttpPort}");
-            output.WriteLine($"AutoMon service: {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
+            output.WriteLine($"AutoMon service: the live page at {root}/, the API at {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Orleans gateway for the .NET client: 127.0.0.1:{options.GatewayPort} (cluster {options.ClusterId}, service {options.ServiceId})."));
             if (withDemo)

@@ -1,3 +1,5 @@
+using AutoMon.Silos.Service;
+using AutoMon.Silos.Service.Demo;
 using Microsoft.Playwright;
 
 namespace AutoMon.Silos.Tests.Service;
@@ -11,7 +13,8 @@ public sealed class LivePageFixture : IAsyncLifetime
     /// <summary>The chromium to drive; default <c>/usr/bin/chromium</c>.</summary>
     public const string ChromiumVariable = "AUTOMON_CHROMIUM";
 
-    private readonly ServiceFixture _service = new();
+    // With the demo on (serve --demo): its monitor carries the true value the page plots.
+    private readonly ServiceFixture _service = ServiceFixture.WithDemo(new DemoOptions { Interval = TimeSpan.FromMilliseconds(100), Seed = 3 });
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 

@@ -146,6 +146,19 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_demo_monitors_page_plots_the_true_value_its_producer_computes()
+    {
+        await Page.GotoAsync("/?monitor=demo");
+
+        // The producer's truth events reach the page: the series appears, and the value on screen is a number that moves.
+        await Expect(LegendLabel(TrueValue)).ToHaveCountAsync(1);
+        await Page.WaitForFunctionAsync("() => Number.isFinite(Number(document.getElementById('true-value').textContent))");
+        var first = await Page.Locator("#updates").TextContentAsync();
+        await Page.WaitForFunctionAsync("before => document.getElementById('updates').textContent !== before", first);
+        await Page.WaitForFunctionAsync("() => Number.isFinite(Number(document.getElementById('estimate').textContent))");
+    }
+
+    [Fact]
     public async Task Without_a_monitor_chosen_the_page_shows_the_first_one_listed()
     {
         await Create("page-any");

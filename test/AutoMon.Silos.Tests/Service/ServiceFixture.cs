@@ -1,6 +1,7 @@
 using System.Net;
 using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Service;
+using AutoMon.Silos.Service.Demo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -9,10 +10,21 @@ namespace AutoMon.Silos.Tests.Service;
 /// <summary>One all-in-one silo serving the HTTP API on free loopback ports, in this process, for the whole collection.</summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
+    private readonly DemoOptions? _demo;
+
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
     private WebApplication? _app;
 
     public HttpClient Http { get; } = new();
+
+    /// <summary>A service with the demo on (<c>serve --demo</c>); the collection fixture has none.</summary>
+    public static ServiceFixture WithDemo(DemoOptions demo) => new(demo);
+
+    public ServiceFixture()
+    {
+    }
+
+    private ServiceFixture(DemoOptions demo) => _demo = demo;
 
     public async Task InitializeAsync()
     {
@@ -26,7 +38,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             HttpPort = MotoServer.FreePort(),
             ClusterId = "service-tests",
         };
-        _app = ServiceHost.Build(options, _loggers);
+        _app = ServiceHost.Build(options, _loggers, _demo);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Http.BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/");
     }
