@@ -72,7 +72,10 @@ internal static class ServeCommand
                 logging.AddSiloConsole(LogFormat.Simple);
                 if (!verbose)
                 {
+                    // Orleans' start-up notes (server GC, watchdog) are for operators of big silos, not for serve's user.
                     logging.AddFilter("AutoMon", LogLevel.Warning);
+                    logging.AddFilter("Orleans", LogLevel.Error);
+                    logging.AddFilter("Microsoft", LogLevel.Error);
                 }
             });
             var withDemo = parseResult.GetValue(demo);
