@@ -90,6 +90,84 @@ public sealed class AutoMonClientTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task WatchAsync_yields_every_full_sync_of_a_series_of_pushes_in_order()
+    {
+        // Eager sync: every violation is resolved by a full sync.
+        await Client.CreateMonitorAsync(InnerProduct("every-sync", "a", "b") with { Sync = "eager" });
+        await Client.Node("every-sync", "a").PushAsync([[1, 1, 1, 1]]);
+        await Client.Node("every-sync", "b").PushAsync([[1, 1, 1, 1]]);
+
+        await using var states = Client.WatchAsync("every-sync").GetAsyncEnumerator();
+        Assert.True(await states.MoveNextAsync());
+        var first = states.Current;
+        Assert.True(first.FullSyncs >= 1);
+
+        // Twenty pushes, each far from the last estimate, all before the watcher reads: none may be lost between reads.
+        for (var k = 2; k <= 21; k++)
+        {
+            await Client.Node("every-sync", k % 2 == 0 ? "a" : "b").PushAsync([[k, k, k, k]]);
+        }
+
+        var last = await Client.GetMonitorAsync("every-sync");
+        Assert.True(last!.FullSyncs - first.FullSyncs >= 20, $"{last.FullSyncs - first.FullSyncs} full syncs");
+        var seen = new List<MonitorState>();
+        while (seen.Count == 0 || seen[^1].FullSyncs < last.FullSyncs)
+        {
+            Assert.True(await states.MoveNextAsync());
+            seen.Add(states.Current);
+        }
+
+        Assert.Equal(last.FullSyncs - first.FullSyncs, seen.Count);
+        Assert.Equal(Enumerable.Range(1, seen.Count).Select(k => first.FullSyncs + k), seen.Select(s => s.FullSyncs));
+        Assert.Equal(last.Estimate, seen[^1].Estimate);
+        Assert.Equal(last.Updates, seen[^1].Updates);
+
+        // Buffered states are still delivered after the monitor is deleted; then the stream ends.
+        await Client.Node("every-sync", "a").PushAsync([[50, 50, 50, 50]]);
+        Assert.True(await Client.DeleteMonitorAsync("every-sync"));
+        Assert.True(await states.MoveNextAsync());
+        Assert.Equal(last.FullSyncs + 1, states.Current.FullSyncs);
+        Assert.False(await states.MoveNextAsync());
+    }
+
+    [Fact]
+    public async Task Stopping_a_watch_by_break_or_cancellation_unsubscribes_it()
+    {
+        await Client.CreateMonitorAsync(InnerProduct("unsubscribed", "a", "b"));
+        var monitor = silo.Grains.GetGrain<IMonitorGrain>("unsubscribed");
+        Assert.Equal(0, await monitor.GetSubscriberCount());
+
+        await foreach (var state in Client.WatchAsync("unsubscribed"))
+        {
+            Assert.Equal(1, await monitor.GetSubscriberCount());
+            break;
+        }
+
+        Assert.Equal(0, await monitor.GetSubscriberCount());
+
+        using var cancel = new CancellationTokenSource();
+        await using var cancelled = Client.WatchAsync("unsubscribed", cancel.Token).GetAsyncEnumerator();
+        await using var kept = Client.WatchAsync("unsubscribed").GetAsyncEnumerator();
+        Assert.True(await cancelled.MoveNextAsync());
+        Assert.True(await kept.MoveNextAsync());
+        Assert.Equal(2, await monitor.GetSubscriberCount());
+
+        // Cancelled while waiting for the next state: the watch ends with the cancellation, its subscription with it.
+        var waiting = cancelled.MoveNextAsync().AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(1, await monitor.GetSubscriberCount());
+
+        // The other watch still gets the monitor's full syncs.
+        await Client.Node("unsubscribed", "a").PushAsync([[1, 1, 1, 1]]);
+        await Client.Node("unsubscribed", "b").PushAsync([[1, 1, 1, 1]]);
+        Assert.True(await kept.MoveNextAsync());
+        Assert.Equal(1, kept.Current.FullSyncs);
+        Assert.True(await Client.DeleteMonitorAsync("unsubscribed"));
+        Assert.False(await kept.MoveNextAsync());
+    }
+
+    [Fact]
     public async Task WatchAsync_of_an_unknown_monitor_throws()
     {
         var error = await Assert.ThrowsAsync<MonitorNotFoundException>(async () =>

@@ -45,6 +45,10 @@ public interface IMonitorGrain : IGrainWithStringKey
     /// <summary>Ends <paramref name="observer"/>'s subscription.</summary>
     [Alias("Unsubscribe")]
     Task Unsubscribe(IMonitorObserver observer);
+
+    /// <summary>How many observers are subscribed (lapsed ones included until the next event clears them); 0 when there is no such monitor.</summary>
+    [Alias("GetSubscriberCount")]
+    Task<int> GetSubscriberCount();
 }
 
 /// <summary>
