@@ -117,8 +117,9 @@ public sealed class AutoMonClientTests(SiloFixture silo)
             seen.Add(states.Current);
         }
 
-        Assert.Equal(last.FullSyncs - first.FullSyncs, seen.Count);
-        Assert.Equal(Enumerable.Range(1, seen.Count).Select(k => first.FullSyncs + k), seen.Select(s => s.FullSyncs));
+        var shown = $"first {first}; then {string.Join("; ", seen)}";
+        Assert.True(last.FullSyncs - first.FullSyncs == seen.Count, shown);
+        Assert.True(Enumerable.Range(1, seen.Count).Select(k => first.FullSyncs + k).SequenceEqual(seen.Select(s => s.FullSyncs)), shown);
         Assert.Equal(last.Estimate, seen[^1].Estimate);
         Assert.Equal(last.Updates, seen[^1].Updates);
 
@@ -272,5 +273,81 @@ public sealed class AutoMonClientOptionsTests
         Assert.Equal(["127.0.0.1:30000", "10.0.0.2:30001"], options.Gateways.Select(g => g.ToString()));
         Assert.Empty(options.Validate());
         Assert.Contains((options with { ClusterId = " " }).Validate(), p => p.StartsWith("ClusterId", StringComparison.Ordinal));
+    }
+}
+
+public sealed class PointBatchWireTests
+{
+    [Fact]
+    public void The_surrogate_keeps_every_point_missing_points_and_non_finite_components()
+    {
+        var converter = new PointBatchConverter();
+        System.Collections.Immutable.ImmutableArray<double> missing = default;
+        var batch = new PointBatch([[1, 2, 3], missing, [], [double.NaN, double.PositiveInfinity, -0.0, double.Epsilon]]);
+
+        var back = converter.ConvertFromSurrogate(converter.ConvertToSurrogate(batch));
+
+        Assert.Equal(4, back.Points.Length);
+        Assert.Equal([1.0, 2.0, 3.0], back.Points[0].ToArray());
+        Assert.True(back.Points[1].IsDefault);
+        Assert.False(back.Points[2].IsDefault);
+        Assert.Empty(back.Points[2]);
+        Assert.Equal(
+            batch.Points[3].Select(BitConverter.DoubleToInt64Bits),
+            back.Points[3].Select(BitConverter.DoubleToInt64Bits));
+        Assert.True(converter.ConvertFromSurrogate(converter.ConvertToSurrogate(new PointBatch(default))).Points.IsDefault);
+    }
+}
+
+public sealed class MonitorWatcherTests
+{
+    private static MonitorEvent Event(MonitorEventKind kind, long fullSyncs) =>
+        new(kind, new MonitorSnapshot { Id = "m", Estimate = fullSyncs * 10.0, FullSyncs = fullSyncs, Updates = fullSyncs });
+
+    private static async Task<List<long>> ReadAllAsync(MonitorWatcher watcher)
+    {
+        var read = new List<long>();
+        while (true)
+        {
+            var (state, deleted) = await watcher.ReadAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+            if (deleted)
+            {
+                return read;
+            }
+
+            read.Add(state!.FullSyncs);
+        }
+    }
+
+    [Fact]
+    public async Task Notifications_out_of_order_are_released_in_full_sync_order_once_each_and_the_deletion_last()
+    {
+        var watcher = new MonitorWatcher(16);
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3)); // before Start: kept
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 1)); // before Start, not after the first state: dropped
+        watcher.Start(new MonitorState("m", 10, 0.1, 1, 1, 0, 0, 0));
+        watcher.OnEvent(Event(MonitorEventKind.Deleted, 5));
+        watcher.OnEvent(Event(MonitorEventKind.Estimate, 3));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 5));
+        watcher.OnEvent(Event(MonitorEventKind.LazySync, 2));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 4));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2));
+
+        Assert.Equal([2, 3, 4, 5], await ReadAllAsync(watcher));
+    }
+
+    [Fact]
+    public async Task A_state_missing_for_a_whole_renewal_is_given_up_and_a_gone_monitor_ends_the_stream()
+    {
+        var watcher = new MonitorWatcher(16);
+        watcher.Start(new MonitorState("m", 0, 0.1, 0, 0, 0, 0, 0));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2));
+        watcher.Renewed(gone: false); // 1 may still come
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3));
+        watcher.Renewed(gone: false); // 1 did not come within a renewal: 2 and 3 go out
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 4));
+        watcher.Renewed(gone: true);
+
+        Assert.Equal([2, 3, 4], await ReadAllAsync(watcher));
     }
 }

@@ -103,9 +103,9 @@ public sealed class AutoMonClient : IAsyncDisposable
 
     /// <summary>
     /// The monitor's estimates: its current state first, then one state per full sync (each sets the estimate again), in
-    /// order, and one when the estimate changes otherwise; lazy syncs alone give none. The client subscribes a grain
-    /// observer to the monitor (renewed every <see cref="MonitorSubscription.Renewal"/>), so no sync is lost between two
-    /// reads; a consumer more than <see cref="WatchBufferCapacity"/> states behind loses the oldest pending ones, never
+    /// order of the full-sync count even when notifications arrive out of order; lazy syncs alone give none. The client
+    /// subscribes a grain observer to the monitor (renewed every <see cref="MonitorSubscription.Renewal"/>), so no sync is
+    /// lost between two reads; a consumer more than <see cref="WatchBufferCapacity"/> states behind loses the oldest pending ones, never
     /// the newest. The stream ends when the monitor is deleted (after the states still pending); stopping the enumeration
     /// (break, dispose or <paramref name="cancellationToken"/>, which throws <see cref="OperationCanceledException"/>)
     /// ends the subscription.
@@ -146,28 +146,24 @@ public sealed class AutoMonClient : IAsyncDisposable
             var renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
             while (true)
             {
-                var (state, deleted) = await watcher.ReadAsync(renewal - DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
-                if (state is not null)
+                if (DateTime.UtcNow >= renewal)
                 {
-                    if (MonitorWatcher.Changes(state, last))
-                    {
-                        last = state;
-                        yield return state;
-                    }
+                    // Renew by the clock (a busy monitor's events do not renew the subscription). No monitor any more:
+                    // the stream ends after the states still pending.
+                    renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
+                    watcher.Renewed(gone: await monitor.Subscribe(observer).ConfigureAwait(false) is null);
                 }
-                else if (deleted)
+
+                var (state, deleted) = await watcher.ReadAsync(renewal - DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
+                if (deleted)
                 {
                     yield break;
                 }
-                else
+
+                if (state is not null && state.FullSyncs > last.FullSyncs)
                 {
-                    // Time to renew (a busy monitor's events do not renew it). No monitor any more: the stream ends (its
-                    // last states, if any, have been read).
-                    renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
-                    if (await monitor.Subscribe(observer).ConfigureAwait(false) is null && watcher.IsEmpty)
-                    {
-                        yield break;
-                    }
+                    last = state;
+                    yield return state;
                 }
             }
         }
