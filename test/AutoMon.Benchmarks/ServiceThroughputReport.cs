@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -9,7 +10,9 @@ using AutoMon.Grains.Monitors;
 using AutoMon.Protocol.Data;
 using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Service;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
 
 namespace AutoMon.Benchmarks;
 
@@ -19,7 +22,7 @@ namespace AutoMon.Benchmarks;
 /// and one producer per node pushing pre-generated points in batches through (a) <see cref="AutoMonClient"/> over the
 /// silo's gateway and (b) <c>POST /api/monitors/{id}/nodes/{node}/points</c>. Every push returns once its violations are
 /// resolved. Goal: ≥ 200,000 points/s through the client, ≥ 50,000 points/s through HTTP.
-/// <c>dotnet run -c Release --project test/AutoMon.Benchmarks -- service [--mode client|http|both] [--nodes N] [--dim D]
+/// <c>dotnet run -c Release --project test/AutoMon.Benchmarks -- service [--mode client|http|codec|both] [--nodes N] [--dim D]
 /// [--batch B] [--error-bound E] [--window W] [--warmup S] [--seconds S] [--pool P]</c>
 /// </summary>
 internal static class ServiceThroughputReport
@@ -93,6 +96,11 @@ internal static class ServiceThroughputReport
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"service push throughput: inner_product d={dim}, {nodes} nodes, window {window}, error bound {errorBound}, lazy-lru; batches of {batch}, one producer per node; " +
             $"{batches[0].Length} batches per node cycled; warm-up {warmup} s, measured {seconds} s; one process (silo, gateway, HTTP, producers), server GC {System.Runtime.GCSettings.IsServerGC}, {Environment.ProcessorCount} cores; load {LoadAverage()}"));
+
+        if (mode is "codec" or "both")
+        {
+            WireCost(app.Services.GetRequiredService<Serializer>(), batches[0][0]);
+        }
 
         MonitorDefinition Definition(string id) => new()
         {
@@ -185,6 +193,38 @@ internal static class ServiceThroughputReport
             $"allocated {allocated / 1e6:F0} MB = {(double)allocated / points:F0} B per point, GCs {gc.Item1}/{gc.Item2}/{gc.Item3} (gen 0/1/2), pauses {pause.TotalMilliseconds:F0} ms; load {LoadAverage()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label}: in all {total:N0} points pushed, monitor counts {final!.Updates:N0} updates, {final.FullSyncs:N0} full / {final.LazySyncs:N0} lazy syncs, estimate {final.Estimate:F4}{(final.Updates == total ? string.Empty : "  MISMATCH")}"));
+    }
+
+    // What one batch costs Orleans' serializer (a push through the gateway serializes it once each way): PointBatch as it
+    // goes on the wire, and the same points as ImmutableArray<ImmutableArray<double>> with Orleans' own codecs (one field
+    // per number, as PointBatch was sent before its surrogate).
+    private static void WireCost(Serializer serializer, double[][] points)
+    {
+        var nested = points.Select(p => ImmutableArray.Create(p)).ToImmutableArray();
+        var batch = new PointBatch(nested);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wire, one batch of {points.Length} points: PointBatch {RoundTrip(serializer, batch)}; ImmutableArray<ImmutableArray<double>> {RoundTrip(serializer, nested)}"));
+    }
+
+    private static string RoundTrip<T>(Serializer serializer, T value)
+    {
+        const int Rounds = 2000;
+        var bytes = serializer.SerializeToArray(value);
+        for (var k = 0; k < Rounds / 4; k++)
+        {
+            _ = serializer.Deserialize<T>(serializer.SerializeToArray(value));
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        for (var k = 0; k < Rounds; k++)
+        {
+            _ = serializer.Deserialize<T>(serializer.SerializeToArray(value));
+        }
+
+        var perRound = clock.Elapsed.TotalMicroseconds / Rounds;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{bytes.Length:N0} B, {perRound:F1} µs and {(GC.GetAllocatedBytesForCurrentThread() - allocated) / Rounds:N0} B allocated per serialize + deserialize");
     }
 
     private static string LoadAverage() =>
