@@ -90,6 +90,85 @@ public sealed class AutoMonClientTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task WatchAsync_yields_every_full_sync_of_a_series_of_pushes_in_order()
+    {
+        // Eager sync: every violation is resolved by a full sync.
+        await Client.CreateMonitorAsync(InnerProduct("every-sync", "a", "b") with { Sync = "eager" });
+        await Client.Node("every-sync", "a").PushAsync([[1, 1, 1, 1]]);
+        await Client.Node("every-sync", "b").PushAsync([[1, 1, 1, 1]]);
+
+        await using var states = Client.WatchAsync("every-sync").GetAsyncEnumerator();
+        Assert.True(await states.MoveNextAsync());
+        var first = states.Current;
+        Assert.True(first.FullSyncs >= 1);
+
+        // Twenty pushes, each far from the last estimate, all before the watcher reads: none may be lost between reads.
+        for (var k = 2; k <= 21; k++)
+        {
+            await Client.Node("every-sync", k % 2 == 0 ? "a" : "b").PushAsync([[k, k, k, k]]);
+        }
+
+        var last = await Client.GetMonitorAsync("every-sync");
+        Assert.True(last!.FullSyncs - first.FullSyncs >= 20, $"{last.FullSyncs - first.FullSyncs} full syncs");
+        var seen = new List<MonitorState>();
+        while (seen.Count == 0 || seen[^1].FullSyncs < last.FullSyncs)
+        {
+            Assert.True(await states.MoveNextAsync());
+            seen.Add(states.Current);
+        }
+
+        var shown = $"first {first}; then {string.Join("; ", seen)}";
+        Assert.True(last.FullSyncs - first.FullSyncs == seen.Count, shown);
+        Assert.True(Enumerable.Range(1, seen.Count).Select(k => first.FullSyncs + k).SequenceEqual(seen.Select(s => s.FullSyncs)), shown);
+        Assert.Equal(last.Estimate, seen[^1].Estimate);
+        Assert.Equal(last.Updates, seen[^1].Updates);
+
+        // Buffered states are still delivered after the monitor is deleted; then the stream ends.
+        await Client.Node("every-sync", "a").PushAsync([[50, 50, 50, 50]]);
+        Assert.True(await Client.DeleteMonitorAsync("every-sync"));
+        Assert.True(await states.MoveNextAsync());
+        Assert.Equal(last.FullSyncs + 1, states.Current.FullSyncs);
+        Assert.False(await states.MoveNextAsync());
+    }
+
+    [Fact]
+    public async Task Stopping_a_watch_by_break_or_cancellation_unsubscribes_it()
+    {
+        await Client.CreateMonitorAsync(InnerProduct("unsubscribed", "a", "b"));
+        var monitor = silo.Grains.GetGrain<IMonitorGrain>("unsubscribed");
+        Assert.Equal(0, await monitor.GetSubscriberCount());
+
+        await foreach (var state in Client.WatchAsync("unsubscribed"))
+        {
+            Assert.Equal(1, await monitor.GetSubscriberCount());
+            break;
+        }
+
+        Assert.Equal(0, await monitor.GetSubscriberCount());
+
+        using var cancel = new CancellationTokenSource();
+        await using var cancelled = Client.WatchAsync("unsubscribed", cancel.Token).GetAsyncEnumerator();
+        await using var kept = Client.WatchAsync("unsubscribed").GetAsyncEnumerator();
+        Assert.True(await cancelled.MoveNextAsync());
+        Assert.True(await kept.MoveNextAsync());
+        Assert.Equal(2, await monitor.GetSubscriberCount());
+
+        // Cancelled while waiting for the next state: the watch ends with the cancellation, its subscription with it.
+        var waiting = cancelled.MoveNextAsync().AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(1, await monitor.GetSubscriberCount());
+
+        // The other watch still gets the monitor's full syncs.
+        await Client.Node("unsubscribed", "a").PushAsync([[1, 1, 1, 1]]);
+        await Client.Node("unsubscribed", "b").PushAsync([[1, 1, 1, 1]]);
+        Assert.True(await kept.MoveNextAsync());
+        Assert.Equal(1, kept.Current.FullSyncs);
+        Assert.True(await Client.DeleteMonitorAsync("unsubscribed"));
+        Assert.False(await kept.MoveNextAsync());
+    }
+
+    [Fact]
     public async Task WatchAsync_of_an_unknown_monitor_throws()
     {
         var error = await Assert.ThrowsAsync<MonitorNotFoundException>(async () =>
@@ -194,5 +273,81 @@ public sealed class AutoMonClientOptionsTests
         Assert.Equal(["127.0.0.1:30000", "10.0.0.2:30001"], options.Gateways.Select(g => g.ToString()));
         Assert.Empty(options.Validate());
         Assert.Contains((options with { ClusterId = " " }).Validate(), p => p.StartsWith("ClusterId", StringComparison.Ordinal));
+    }
+}
+
+public sealed class PointBatchWireTests
+{
+    [Fact]
+    public void The_surrogate_keeps_every_point_missing_points_and_non_finite_components()
+    {
+        var converter = new PointBatchConverter();
+        System.Collections.Immutable.ImmutableArray<double> missing = default;
+        var batch = new PointBatch([[1, 2, 3], missing, [], [double.NaN, double.PositiveInfinity, -0.0, double.Epsilon]]);
+
+        var back = converter.ConvertFromSurrogate(converter.ConvertToSurrogate(batch));
+
+        Assert.Equal(4, back.Points.Length);
+        Assert.Equal([1.0, 2.0, 3.0], back.Points[0].ToArray());
+        Assert.True(back.Points[1].IsDefault);
+        Assert.False(back.Points[2].IsDefault);
+        Assert.Empty(back.Points[2]);
+        Assert.Equal(
+            batch.Points[3].Select(BitConverter.DoubleToInt64Bits),
+            back.Points[3].Select(BitConverter.DoubleToInt64Bits));
+        Assert.True(converter.ConvertFromSurrogate(converter.ConvertToSurrogate(new PointBatch(default))).Points.IsDefault);
+    }
+}
+
+public sealed class MonitorWatcherTests
+{
+    private static MonitorEvent Event(MonitorEventKind kind, long fullSyncs) =>
+        new(kind, new MonitorSnapshot { Id = "m", Estimate = fullSyncs * 10.0, FullSyncs = fullSyncs, Updates = fullSyncs });
+
+    private static async Task<List<long>> ReadAllAsync(MonitorWatcher watcher)
+    {
+        var read = new List<long>();
+        while (true)
+        {
+            var (state, deleted) = await watcher.ReadAsync(TimeSpan.FromMinutes(1), CancellationToken.None);
+            if (deleted)
+            {
+                return read;
+            }
+
+            read.Add(state!.FullSyncs);
+        }
+    }
+
+    [Fact]
+    public async Task Notifications_out_of_order_are_released_in_full_sync_order_once_each_and_the_deletion_last()
+    {
+        var watcher = new MonitorWatcher(16);
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3)); // before Start: kept
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 1)); // before Start, not after the first state: dropped
+        watcher.Start(new MonitorState("m", 10, 0.1, 1, 1, 0, 0, 0));
+        watcher.OnEvent(Event(MonitorEventKind.Deleted, 5));
+        watcher.OnEvent(Event(MonitorEventKind.Estimate, 3));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 5));
+        watcher.OnEvent(Event(MonitorEventKind.LazySync, 2));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 4));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2));
+
+        Assert.Equal([2, 3, 4, 5], await ReadAllAsync(watcher));
+    }
+
+    [Fact]
+    public async Task A_state_missing_for_a_whole_renewal_is_given_up_and_a_gone_monitor_ends_the_stream()
+    {
+        var watcher = new MonitorWatcher(16);
+        watcher.Start(new MonitorState("m", 0, 0.1, 0, 0, 0, 0, 0));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2));
+        watcher.Renewed(gone: false); // 1 may still come
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3));
+        watcher.Renewed(gone: false); // 1 did not come within a renewal: 2 and 3 go out
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 4));
+        watcher.Renewed(gone: true);
+
+        Assert.Equal([2, 3, 4], await ReadAllAsync(watcher));
     }
 }

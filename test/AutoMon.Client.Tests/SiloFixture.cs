@@ -3,6 +3,7 @@ using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Local;
 using AutoMon.Silos.Service;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Client.Tests;
@@ -20,6 +21,9 @@ public sealed class SiloFixture : IAsyncLifetime
     public AutoMonClient Client => _client ?? throw new InvalidOperationException("The fixture has not started.");
 
     public AutoMonClientOptions ClientOptions { get; private set; } = new();
+
+    /// <summary>The silo's own grain factory, to look at grains beside the client.</summary>
+    public IGrainFactory Grains => _app?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("The fixture has not started.");
 
     public async Task InitializeAsync()
     {
@@ -40,7 +44,6 @@ public sealed class SiloFixture : IAsyncLifetime
         {
             ClusterId = options.ClusterId,
             ServiceId = options.ServiceId,
-            WatchInterval = TimeSpan.FromMilliseconds(20),
         };
         _client = await AutoMonClient.ConnectAsync(ClientOptions).WaitAsync(TimeSpan.FromSeconds(60));
     }

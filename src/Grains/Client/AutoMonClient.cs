@@ -15,20 +15,18 @@ public sealed class AutoMonClient : IAsyncDisposable
 {
     private readonly IHost? _host;
     private readonly IGrainFactory _grains;
-    private readonly TimeSpan _watchInterval;
 
     /// <summary>A client over an existing grain factory (a silo's, or an Orleans client the application already runs).</summary>
-    public AutoMonClient(IGrainFactory grains, TimeSpan? watchInterval = null)
-        : this(null, grains, watchInterval ?? new AutoMonClientOptions().WatchInterval)
+    public AutoMonClient(IGrainFactory grains)
+        : this(null, grains)
     {
     }
 
-    private AutoMonClient(IHost? host, IGrainFactory grains, TimeSpan watchInterval)
+    private AutoMonClient(IHost? host, IGrainFactory grains)
     {
         ArgumentNullException.ThrowIfNull(grains);
         _host = host;
         _grains = grains;
-        _watchInterval = watchInterval;
     }
 
     /// <summary>Connects to the silos' gateways (<see cref="AutoMonClientOptions"/>); dispose the client to disconnect.</summary>
@@ -63,7 +61,7 @@ public sealed class AutoMonClient : IAsyncDisposable
             throw;
         }
 
-        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>(), options.WatchInterval);
+        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>());
     }
 
     /// <summary>Creates a monitor; returns it as <see cref="GetMonitorAsync"/> shows it.</summary>
@@ -104,33 +102,90 @@ public sealed class AutoMonClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// The monitor's estimates: its current state first, then a state whenever a full sync set the estimate again. The
-    /// client reads the monitor every <see cref="AutoMonClientOptions.WatchInterval"/> (the grains push nothing to clients
-    /// yet), so several syncs between two reads give one state. The stream ends when the monitor is deleted.
+    /// The monitor's estimates: its current state first, then one state per full sync (each sets the estimate again), in
+    /// order of the full-sync count even when notifications arrive out of order; lazy syncs alone give none. The client
+    /// subscribes a grain observer to the monitor (renewed every <see cref="MonitorSubscription.Renewal"/>), so no sync is
+    /// lost between two reads; a consumer more than <see cref="WatchBufferCapacity"/> states behind loses the oldest pending ones, never
+    /// the newest. The stream ends when the monitor is deleted (after the states still pending); stopping the enumeration
+    /// (break, dispose or <paramref name="cancellationToken"/>, which throws <see cref="OperationCanceledException"/>)
+    /// ends the subscription.
     /// </summary>
     /// <exception cref="MonitorNotFoundException">There is no such monitor when the stream starts.</exception>
     public async IAsyncEnumerable<MonitorState> WatchAsync(string id, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var snapshot = await GetMonitorAsync(id).ConfigureAwait(false) ?? throw new MonitorNotFoundException(id, null);
-        var last = MonitorState.From(snapshot);
-        yield return last;
-        while (true)
+        if (!MonitorKeys.IsValidName(id))
         {
-            await Task.Delay(_watchInterval, cancellationToken).ConfigureAwait(false);
-            snapshot = await GetMonitorAsync(id).ConfigureAwait(false);
-            if (snapshot is null)
-            {
-                yield break;
-            }
+            throw new MonitorNotFoundException(id, null);
+        }
 
-            var state = MonitorState.From(snapshot);
-            if (state.FullSyncs != last.FullSyncs || !Nullable.Equals(state.Estimate, last.Estimate))
+        var monitor = _grains.GetGrain<IMonitorGrain>(id);
+        var watcher = new MonitorWatcher(WatchBufferCapacity);
+        var observer = _grains.CreateObjectReference<IMonitorObserver>(watcher);
+        MonitorSnapshot? snapshot;
+        try
+        {
+            snapshot = await monitor.Subscribe(observer).ConfigureAwait(false);
+        }
+        catch
+        {
+            _grains.DeleteObjectReference<IMonitorObserver>(observer);
+            throw;
+        }
+
+        if (snapshot is null)
+        {
+            _grains.DeleteObjectReference<IMonitorObserver>(observer);
+            throw new MonitorNotFoundException(id, null);
+        }
+
+        try
+        {
+            var last = MonitorState.From(snapshot);
+            watcher.Start(last);
+            yield return last;
+            var renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
+            while (true)
             {
-                last = state;
-                yield return state;
+                if (DateTime.UtcNow >= renewal)
+                {
+                    // Renew by the clock (a busy monitor's events do not renew the subscription). No monitor any more:
+                    // the stream ends after the states still pending.
+                    renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
+                    watcher.Renewed(gone: await monitor.Subscribe(observer).ConfigureAwait(false) is null);
+                }
+
+                var (state, deleted) = await watcher.ReadAsync(renewal - DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
+                if (deleted)
+                {
+                    yield break;
+                }
+
+                if (state is not null && state.FullSyncs > last.FullSyncs)
+                {
+                    last = state;
+                    yield return state;
+                }
             }
         }
+        finally
+        {
+            // Unsubscribe before the reference goes, so that the coordinator stops notifying it at once; a failure here
+            // (the cluster is gone) only leaves a subscription that lapses by itself.
+            try
+            {
+                await monitor.Unsubscribe(observer).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+            }
+
+            _grains.DeleteObjectReference<IMonitorObserver>(observer);
+            GC.KeepAlive(watcher);
+        }
     }
+
+    /// <summary>How many states a <see cref="WatchAsync"/> consumer may fall behind before the oldest pending one is dropped.</summary>
+    public const int WatchBufferCapacity = 1024;
 
     /// <summary>Disconnects (a client over an existing grain factory has nothing to close).</summary>
     public async ValueTask DisposeAsync()

@@ -17,9 +17,6 @@ public sealed record AutoMonClientOptions
     /// <summary>The silos' service id (default <c>automon</c>, the silos' default).</summary>
     public string ServiceId { get; init; } = "automon";
 
-    /// <summary>How often <see cref="AutoMonClient.WatchAsync"/> reads the monitor (default 100 ms).</summary>
-    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-
     /// <summary>Options for the gateways <paramref name="gateways"/> (<c>host:port</c> with an IP address, e.g. <c>127.0.0.1:30000</c>).</summary>
     public static AutoMonClientOptions ForGateways(params string[] gateways)
     {
@@ -59,11 +56,6 @@ public sealed record AutoMonClientOptions
         if (string.IsNullOrWhiteSpace(ServiceId))
         {
             problems.Add("ServiceId: the service id is required");
-        }
-
-        if (WatchInterval <= TimeSpan.Zero)
-        {
-            problems.Add("WatchInterval: must be positive");
         }
 
         return problems;

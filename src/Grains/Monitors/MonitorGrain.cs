@@ -134,6 +134,8 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         return Task.CompletedTask;
     }
 
+    public Task<int> GetSubscriberCount() => Task.FromResult(_observers.Count);
+
     public async Task Resolve(Violation violation)
     {
         ArgumentNullException.ThrowIfNull(violation);

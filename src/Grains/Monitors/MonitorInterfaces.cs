@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using AutoMon.Protocol;
 using Orleans.Concurrency;
 
@@ -45,6 +46,10 @@ public interface IMonitorGrain : IGrainWithStringKey
     /// <summary>Ends <paramref name="observer"/>'s subscription.</summary>
     [Alias("Unsubscribe")]
     Task Unsubscribe(IMonitorObserver observer);
+
+    /// <summary>How many observers are subscribed (lapsed ones included until the next event clears them); 0 when there is no such monitor.</summary>
+    [Alias("GetSubscriberCount")]
+    Task<int> GetSubscriberCount();
 }
 
 /// <summary>
@@ -102,8 +107,91 @@ public interface IMonitorRegistryGrain : IGrainWithStringKey
 
 /// <summary>Points for one node, in the order they are taken.</summary>
 /// <param name="Points">The points; each should have d finite components.</param>
-[GenerateSerializer, Immutable, Alias("AutoMon.Grains.PointBatch")]
-public sealed record PointBatch([property: Id(0)] ImmutableArray<ImmutableArray<double>> Points);
+/// <remarks>
+/// On the wire as <see cref="PointBatchSurrogate"/>: the components as one block of bytes instead of one Orleans field per
+/// number (docs/performance.md, "Service").
+/// </remarks>
+[Immutable, Alias("AutoMon.Grains.PointBatch")]
+public sealed record PointBatch(ImmutableArray<ImmutableArray<double>> Points);
+
+/// <summary>
+/// <see cref="PointBatch"/> on the wire: each point's length (-1 for a missing point; <see cref="Lengths"/> null for a
+/// missing list) and all components, in order, as raw little-endian doubles.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.PointBatchSurrogate")]
+public struct PointBatchSurrogate
+{
+    /// <summary>Each point's number of components; -1: no point (default); null: no list.</summary>
+    [Id(0)]
+    public int[]? Lengths;
+
+    /// <summary>All components of all points, in order, as doubles' bytes.</summary>
+    [Id(1)]
+    public byte[]? Values;
+}
+
+/// <summary>Converts <see cref="PointBatch"/> to and from <see cref="PointBatchSurrogate"/>, losslessly (NaN and infinities included).</summary>
+[RegisterConverter]
+public sealed class PointBatchConverter : IConverter<PointBatch, PointBatchSurrogate>
+{
+    /// <inheritdoc/>
+    public PointBatch ConvertFromSurrogate(in PointBatchSurrogate surrogate)
+    {
+        if (surrogate.Lengths is not { } lengths)
+        {
+            return new PointBatch(default);
+        }
+
+        ReadOnlySpan<double> values = MemoryMarshal.Cast<byte, double>(surrogate.Values ?? []);
+        var points = new ImmutableArray<double>[lengths.Length];
+        var offset = 0;
+        for (var k = 0; k < lengths.Length; k++)
+        {
+            if (lengths[k] < 0)
+            {
+                continue;
+            }
+
+            var point = values.Slice(offset, lengths[k]).ToArray();
+            offset += point.Length;
+            points[k] = ImmutableCollectionsMarshal.AsImmutableArray(point);
+        }
+
+        return new PointBatch(ImmutableCollectionsMarshal.AsImmutableArray(points));
+    }
+
+    /// <inheritdoc/>
+    public PointBatchSurrogate ConvertToSurrogate(in PointBatch value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Points.IsDefault)
+        {
+            return default;
+        }
+
+        var points = value.Points;
+        var lengths = new int[points.Length];
+        var total = 0;
+        for (var k = 0; k < points.Length; k++)
+        {
+            lengths[k] = points[k].IsDefault ? -1 : points[k].Length;
+            total += Math.Max(lengths[k], 0);
+        }
+
+        var bytes = new byte[total * sizeof(double)];
+        var values = MemoryMarshal.Cast<byte, double>(bytes.AsSpan());
+        foreach (var point in points)
+        {
+            if (!point.IsDefault)
+            {
+                point.AsSpan().CopyTo(values);
+                values = values[point.Length..];
+            }
+        }
+
+        return new PointBatchSurrogate { Lengths = lengths, Values = bytes };
+    }
+}
 
 /// <summary>What became of a push.</summary>
 public enum PushStatus
