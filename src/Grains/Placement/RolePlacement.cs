@@ -142,17 +142,40 @@ internal abstract partial class RolePlacementDirector(ISiloMetadataCache metadat
     private static partial void LogPlaced(ILogger logger, GrainId grain, SiloAddress silo);
 }
 
-/// <summary>Coordinator silos first, then all-in-one silos; one per experiment (by key hash when there are several).</summary>
-internal sealed class CoordinatorPlacementDirector(ISiloMetadataCache metadata, ILogger<CoordinatorPlacementDirector> logger)
+/// <summary>
+/// Coordinator silos first, the oldest of them (later ones are standbys: they take over when it dies), then all-in-one
+/// silos; with neither left, a node silo rather than no coordinator at all (logged as a warning).
+/// </summary>
+internal sealed partial class CoordinatorPlacementDirector(ISiloMetadataCache metadata, ILogger<CoordinatorPlacementDirector> logger)
     : RolePlacementDirector(metadata, logger)
 {
     protected override SiloAddress[] Choose(IReadOnlyList<(SiloAddress Silo, string Role)> roles)
     {
         var coordinators = WithRole(roles, AutoMonSiloMetadata.CoordinatorRole);
-        return coordinators.Length > 0 ? coordinators : WithRole(roles, AutoMonSiloMetadata.AllInOneRole);
+        if (coordinators.Length > 0)
+        {
+            return [coordinators.MinBy(s => s.Generation)!];
+        }
+
+        var allInOne = WithRole(roles, AutoMonSiloMetadata.AllInOneRole);
+        if (allInOne.Length > 0)
+        {
+            return allInOne;
+        }
+
+        var nodes = WithRole(roles, AutoMonSiloMetadata.NodeRole);
+        if (nodes.Length > 0)
+        {
+            LogFallback(logger, nodes[0]);
+        }
+
+        return nodes;
     }
 
     protected override int Pick(GrainId grain, int count) => (int)(grain.Key.GetUniformHashCode() % (uint)count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No coordinator silo is active: placing a coordinator grain on node silo {Silo} (start a standby coordinator silo to avoid this)")]
+    private static partial void LogFallback(ILogger logger, SiloAddress silo);
 }
 
 /// <summary>Node silos first, then all-in-one silos; the silo whose node range holds the index, else round-robin by node index.</summary>
@@ -171,7 +194,14 @@ internal sealed class NodePlacementDirector(ISiloMetadataCache metadata, ILogger
     protected override SiloAddress[] Choose(IReadOnlyList<(SiloAddress Silo, string Role)> roles)
     {
         var nodes = WithRole(roles, AutoMonSiloMetadata.NodeRole);
-        return nodes.Length > 0 ? nodes : WithRole(roles, AutoMonSiloMetadata.AllInOneRole);
+        if (nodes.Length > 0)
+        {
+            return nodes;
+        }
+
+        // No node silo left (all died): the coordinator silos host the nodes rather than the run ending.
+        var allInOne = WithRole(roles, AutoMonSiloMetadata.AllInOneRole);
+        return allInOne.Length > 0 ? allInOne : WithRole(roles, AutoMonSiloMetadata.CoordinatorRole);
     }
 
     protected override int Pick(GrainId grain, int count) =>

@@ -35,7 +35,9 @@ public static class SummaryJson
     }
 
     /// <summary>A sweep's AutoMon run: the engine, the run's fields, the wire bytes and placement when measured, the config.</summary>
-    public static string ForAutoMonRun(string engine, SimulationResult result, RunConfig config, WireSummary? wire, PlacementSummary? placement)
+    /// <remarks>A run that lost silos lists them in <c>faults</c> (absent when none was lost).</remarks>
+    public static string ForAutoMonRun(string engine, SimulationResult result, RunConfig config, WireSummary? wire, PlacementSummary? placement,
+        IReadOnlyList<SiloFault>? faults = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(config);
@@ -45,6 +47,22 @@ public static class SummaryJson
             json.WriteString("engine", engine);
             WriteMonitoringFields(json, result, result.WallSeconds, repeats: 1, double.NaN);
             WriteSweepExtras(json, wire, placement);
+            if (faults is { Count: > 0 })
+            {
+                json.WriteStartArray("faults");
+                foreach (var fault in faults)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("silo", fault.Silo);
+                    json.WriteNumber("round", fault.Round);
+                    WriteNumber(json, "detection_seconds", Math.Round(fault.DetectionSeconds, 3));
+                    WriteNumber(json, "recovery_seconds", Math.Round(fault.RecoverySeconds, 3));
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             WriteConfig(json, config);
             json.WriteEndObject();
         });

@@ -43,6 +43,12 @@ internal sealed record LocalClusterOptions
     /// <summary>The Python that runs moto for DynamoDB membership.</summary>
     public string Python { get; init; } = Environment.GetEnvironmentVariable("AUTOMON_PYTHON") is { Length: > 0 } python ? python : "python3";
 
+    /// <summary>Start a second coordinator silo that takes the coordinator grains over when the first dies.</summary>
+    public bool CoordinatorStandby { get; init; }
+
+    /// <summary>How fast the silos declare a dead silo dead (Orleans' defaults: tens of seconds; fast: seconds).</summary>
+    public FailureDetectionProfile FailureDetection { get; init; } = FailureDetectionProfile.Default;
+
     /// <summary>How long the silos may take to start and join (several .NET processes share the machine's cores).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
@@ -69,7 +75,7 @@ internal sealed record LocalClusterOptions
 /// spread round-robin over the node silos by the grains' role placement. Every process watches the launcher (stdin, pid)
 /// and stops when it goes; dispose stops them all.
 /// </summary>
-internal sealed class LocalSiloCluster : IGrainHost
+internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
 {
     /// <summary>How long a grain call may take (client and silos): full syncs of the DNN take seconds, more on a busy machine.</summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromHours(2);
@@ -81,6 +87,10 @@ internal sealed class LocalSiloCluster : IGrainHost
     private readonly LocalClusterOptions _options;
     private readonly SemaphoreSlim _start = new(1, 1);
     private readonly List<ChildProcess> _silos = [];
+    private readonly Dictionary<string, int> _siloPorts = new(StringComparer.Ordinal);
+    private readonly List<SiloExit> _exits = [];
+    private TaskCompletionSource _exitsChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _disposing;
     private readonly string _clusterId = "automon-local-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
     private LocalDynamoDB? _dynamo;
     private IHost? _client;
@@ -94,7 +104,7 @@ internal sealed class LocalSiloCluster : IGrainHost
     }
 
     public string Description => string.Create(CultureInfo.InvariantCulture,
-        $"{_options.Silos} local silo processes (1 coordinator, {_options.Silos - 1} node; " +
+        $"{_options.Silos + (_options.CoordinatorStandby ? 1 : 0)} local silo processes (1 coordinator{(_options.CoordinatorStandby ? " + 1 standby" : "")}, {_options.Silos - 1} node; " +
         $"{(_options.Membership == LocalMembership.DynamoDB ? "DynamoDB membership on moto" : "localhost membership")})");
 
     /// <summary>The silo processes once started (coordinator first).</summary>
@@ -153,6 +163,15 @@ internal sealed class LocalSiloCluster : IGrainHost
         var coordinatorPort = coordinator.SiloPort;
         await coordinator.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
         var gateways = new List<int> { coordinator.GatewayPort };
+        if (_options.CoordinatorStandby)
+        {
+            // Started after the first: the coordinator grains go to the oldest coordinator silo, so this one stands by.
+            var standby = StartSilo("coordinator-standby", "coordinator", _options.CoordinatorRegion, dynamoUrl,
+                _options.Membership == LocalMembership.Localhost ? coordinatorPort : null);
+            await standby.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            gateways.Add(standby.GatewayPort);
+        }
+
         var nodes = new List<(ChildProcess Process, int SiloPort, int GatewayPort)>();
         for (var i = 1; i < _options.Silos; i++)
         {
@@ -187,6 +206,7 @@ internal sealed class LocalSiloCluster : IGrainHost
             GatewayPort = gatewayPort,
             ExitWhenStdinCloses = true,
             ResponseTimeout = ResponseTimeout,
+            FailureDetection = _options.FailureDetection,
         };
         if (dynamoUrl is not null)
         {
@@ -219,6 +239,8 @@ internal sealed class LocalSiloCluster : IGrainHost
         start.Environment["DOTNET_gcServer"] = "0";
         var process = ChildProcess.Start(name + " silo", start, LogPath(name), line => line.Contains(ReadyPrefix, StringComparison.Ordinal));
         _silos.Add(process);
+        _siloPorts[name] = siloPort;
+        _ = WatchExitAsync(process);
         return (process, siloPort, gatewayPort);
     }
 
@@ -301,7 +323,7 @@ internal sealed class LocalSiloCluster : IGrainHost
         while (true)
         {
             var active = (await management.GetHosts(onlyActive: true).ConfigureAwait(false)).Count;
-            if (active >= _options.Silos)
+            if (active >= _silos.Count)
             {
                 return;
             }
@@ -314,7 +336,7 @@ internal sealed class LocalSiloCluster : IGrainHost
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
-                    $"only {active} of {_options.Silos} silos joined the local cluster within {_options.StartTimeout.TotalSeconds:F0} s") +
+                    $"only {active} of {_silos.Count} silos joined the local cluster within {_options.StartTimeout.TotalSeconds:F0} s") +
                     (_options.LogDirectory is { } logs ? $"; silo logs: {logs}" : ""));
             }
 
@@ -322,10 +344,108 @@ internal sealed class LocalSiloCluster : IGrainHost
         }
     }
 
+    public IReadOnlyList<string> SiloNames => [.. _siloPorts.Keys];
+
+    public int ExitCount
+    {
+        get
+        {
+            lock (_exits)
+            {
+                return _exits.Count;
+            }
+        }
+    }
+
+    public async Task<SiloExit> ExitAsync(int index, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_exits)
+            {
+                if (index < _exits.Count)
+                {
+                    return _exits[index];
+                }
+
+                changed = _exitsChanged.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<TimeSpan> WaitUntilDeclaredDeadAsync(SiloExit exit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exit);
+        if (exit.Silo == "coordinator" && _options.Membership == LocalMembership.Localhost)
+        {
+            throw new InvalidOperationException(
+                "the coordinator silo died, and with --membership localhost it held the cluster's membership: use DynamoDB membership (the default) with --coordinator-standby to survive it.");
+        }
+
+        var port = _siloPorts[exit.Silo];
+        var management = (_client ?? throw new InvalidOperationException("the local cluster is not running")).Services
+            .GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var hosts = await management.GetHosts(onlyActive: true).ConfigureAwait(false);
+                if (!hosts.Keys.Any(s => s.Endpoint.Port == port))
+                {
+                    return DateTime.UtcNow - exit.ExitedAt;
+                }
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException)
+            {
+                // The silo that answered the management call may be the dead one: ask again.
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Kill(string silo)
+    {
+        var index = _siloPorts.Keys.ToList().IndexOf(silo);
+        if (index < 0)
+        {
+            throw new ArgumentException($"--inject-fault names silo '{silo}'; this cluster's silos are {string.Join(", ", _siloPorts.Keys)}.");
+        }
+
+        _silos[index].Kill();
+    }
+
+    // Every silo exit while the cluster runs (not while it is being stopped) is a fault the runners recover from.
+    private async Task WatchExitAsync(ChildProcess process)
+    {
+        var exitedAt = await process.Exited.ConfigureAwait(false);
+        lock (_exits)
+        {
+            if (_disposing)
+            {
+                return;
+            }
+
+            _exits.Add(new SiloExit(process.Name.Replace(" silo", "", StringComparison.Ordinal), exitedAt));
+            var changed = _exitsChanged;
+            _exitsChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed.SetResult();
+        }
+    }
+
     private string? LogPath(string name) => _options.LogDirectory is { } folder ? Path.Combine(folder, name + ".log") : null;
 
     public async ValueTask DisposeAsync()
     {
+        lock (_exits)
+        {
+            _disposing = true;
+        }
+
         if (_client is { } client)
         {
             _client = null;

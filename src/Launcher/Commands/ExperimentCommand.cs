@@ -49,6 +49,15 @@ internal static class ExperimentCommand
         /// <summary>How a local cluster's silos find each other: dynamodb (default) or localhost.</summary>
         public string? Membership { get; init; }
 
+        /// <summary>A local cluster with a second coordinator silo that takes over when the first dies.</summary>
+        public bool CoordinatorStandby { get; init; }
+
+        /// <summary>How fast a local cluster declares a dead silo dead: default or fast.</summary>
+        public string? FailureDetection { get; init; }
+
+        /// <summary><c>SILO@ROUND</c>: kill that silo of the local cluster once the run reaches that round.</summary>
+        public string? InjectFault { get; init; }
+
         /// <summary>True when the run setting <paramref name="name"/> (e.g. <c>iterations</c>) was given.</summary>
         public bool IsGiven(string name) => Given.Contains(name);
 
@@ -88,9 +97,19 @@ internal static class ExperimentCommand
 
         public Option<string?> Membership { get; } = new("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
 
-        public Options() => Membership.AcceptOnlyFromAmong("dynamodb", "localhost");
+        public Option<bool> CoordinatorStandby { get; } = new("--coordinator-standby") { Description = "--silos: start a standby coordinator silo; when the coordinator silo dies, the coordinator grains move to it and the run replays there." };
 
-        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership];
+        public Option<string?> FailureDetection { get; } = new("--failure-detection") { Description = "--silos: how fast a dead silo is declared dead: default (Orleans': tens of seconds) or fast (seconds)." };
+
+        public Option<string?> InjectFault { get; } = new("--inject-fault") { Description = "--silos: kill -9 silo SILO once the run reaches round ROUND (SILO@ROUND, e.g. node-1@300), to watch a lockstep run recover." };
+
+        public Options()
+        {
+            Membership.AcceptOnlyFromAmong("dynamodb", "localhost");
+            FailureDetection.AcceptOnlyFromAmong("default", "fast");
+        }
+
+        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership, CoordinatorStandby, FailureDetection, InjectFault];
 
         /// <summary>The request the parse result holds; the run's values parsed by the settings' one parser.</summary>
         public LaunchRequest Bind(ParseResult parseResult)
@@ -115,6 +134,9 @@ internal static class ExperimentCommand
                 Parallel = parseResult.GetValue(Parallel),
                 Silos = parseResult.GetValue(Silos),
                 Membership = parseResult.GetValue(Membership),
+                CoordinatorStandby = parseResult.GetValue(CoordinatorStandby),
+                FailureDetection = parseResult.GetValue(FailureDetection),
+                InjectFault = parseResult.GetValue(InjectFault),
             };
         }
     }
@@ -154,7 +176,7 @@ internal static class ExperimentCommand
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         var location = new AwsLocationOptions();
-        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership];
+        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.CoordinatorStandby, options.FailureDetection, options.InjectFault];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
@@ -232,7 +254,7 @@ internal static class ExperimentCommand
         {
             folder = DefaultOutput(request.Output, ExperimentPresets.Get(request.NodeType).NodeType);
             runner = LocalClusterOf(request, folder) is { } cluster
-                ? ExperimentEngines.CreateOnLocalCluster(EngineFor(request), cluster)
+                ? ExperimentEngines.CreateOnLocalCluster(EngineFor(request), cluster, request.InjectFault is { } fault ? FaultInjection.Parse(fault) : null)
                 : engines(EngineFor(request));
         }
         catch (Exception e) when (IsInputError(e))
@@ -289,9 +311,14 @@ internal static class ExperimentCommand
         };
         if (request.Silos is null or 1)
         {
-            return request.Membership is null
+            var clusterOnly = request.Membership is not null ? "--membership"
+                : request.CoordinatorStandby ? "--coordinator-standby"
+                : request.FailureDetection is not null ? "--failure-detection"
+                : request.InjectFault is not null ? "--inject-fault"
+                : null;
+            return clusterOnly is null
                 ? null
-                : throw new ArgumentException("--membership applies to a local cluster: give --silos K with K ≥ 2.");
+                : throw new ArgumentException($"{clusterOnly} applies to a local cluster: give --silos K with K ≥ 2.");
         }
 
         // One coordinator silo and at most one silo per node: more would host nothing and only slow the cluster down.
@@ -302,10 +329,23 @@ internal static class ExperimentCommand
                 $"--silos {request.Silos} is more than the run can use: one coordinator silo and at most one silo per node, so at most {nodes + 1} for --nodes {nodes}."));
         }
 
+        if (request.InjectFault is { } injected)
+        {
+            var fault = FaultInjection.Parse(injected);
+            string[] names = ["coordinator", .. request.CoordinatorStandby ? ["coordinator-standby"] : Array.Empty<string>(),
+                .. Enumerable.Range(1, request.Silos.Value - 1).Select(i => string.Create(CultureInfo.InvariantCulture, $"node-{i}"))];
+            if (!names.Contains(fault.Silo, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"--inject-fault names silo '{fault.Silo}'; this cluster's silos are {string.Join(", ", names)}.");
+            }
+        }
+
         var options = new LocalClusterOptions
         {
             Silos = request.Silos.Value,
             Membership = membership,
+            CoordinatorStandby = request.CoordinatorStandby,
+            FailureDetection = request.FailureDetection == "fast" ? FailureDetectionProfile.Fast : FailureDetectionProfile.Default,
             LogDirectory = Path.Combine(outputFolder, SiloLogsFolder),
         };
         options.Validate();

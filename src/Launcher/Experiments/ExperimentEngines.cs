@@ -38,13 +38,13 @@ internal static class ExperimentEngines
 
     /// <summary>The engine called <paramref name="name"/> on a local multi-process cluster (only the grains engine has silos).</summary>
     /// <exception cref="ArgumentException">Another engine, or invalid cluster options; the message names the option.</exception>
-    public static IExperimentRunner CreateOnLocalCluster(string name, LocalClusterOptions cluster)
+    public static IExperimentRunner CreateOnLocalCluster(string name, LocalClusterOptions cluster, FaultInjection? injection = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(cluster);
         return name.Trim().ToLowerInvariant() switch
         {
-            GrainsRunner.Name or "orleans" => new GrainsRunner(new LocalSiloCluster(cluster)),
+            GrainsRunner.Name or "orleans" => new GrainsRunner(new LocalSiloCluster(cluster), injection),
             SimulationRunner.Name or "sim" => throw new ArgumentException(
                 "--silos runs the grains engine on a local cluster; the simulation engine runs in this process (drop --silos or --engine simulation)."),
             _ => throw new ArgumentException($"Unknown --engine '{name}'. Engines: {string.Join(", ", Names)}."),

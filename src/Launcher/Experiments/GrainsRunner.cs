@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Results;
 using AutoMon.Protocol.Simulation;
 using AutoMon.Launcher.Cluster;
 using GrainsPacing = AutoMon.Grains.Experiments.Pacing;
@@ -13,7 +14,7 @@ namespace AutoMon.Launcher.Experiments;
 /// runs each experiment on them. Lockstep runs equal the in-process simulation exactly; paced runs put every node on its
 /// own timer, with the given latencies.
 /// </summary>
-internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncDisposable
+internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = null) : IExperimentRunner, IAsyncDisposable
 {
     public const string Name = "grains";
 
@@ -22,6 +23,7 @@ internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncD
 
     private readonly IGrainHost _host = host ?? throw new ArgumentNullException(nameof(host));
     private int _experiments;
+    private int _injected;
 
     /// <summary>The engine on an embedded all-in-one silo; its log goes to <paramref name="siloLog"/> when given (else nowhere).</summary>
     public GrainsRunner(TextWriter? siloLog = null)
@@ -49,15 +51,24 @@ internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncD
         Validate(spec);
         var grains = await _host.StartAsync(cancellationToken).ConfigureAwait(false);
         var config = ToConfig(spec);
-        var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { CheckpointInterval = CheckpointInterval(spec, config) });
-        var id = string.Create(CultureInfo.InvariantCulture,
-            $"{spec.NodeType}-{spec.ErrorBound:R}-{Interlocked.Increment(ref _experiments)}-{Guid.NewGuid():N}");
-
         try
         {
-            var result = await RunOnAsync(driver, id, spec, config, progress, cancellationToken).ConfigureAwait(false);
+            AutoMon.Grains.Experiments.ExperimentResult result;
+            IReadOnlyList<SiloFault> faults = [];
+            if (config.Pacing == GrainsPacing.Lockstep && _host is ISiloFaults silos)
+            {
+                (result, faults) = await new LockstepRecovery(grains, silos, NextId(spec), TakeInjection()).RunAsync(spec, config, progress, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            else
+            {
+                var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { CheckpointInterval = CheckpointInterval(spec, config) });
+                result = await RunOnAsync(driver, NextId(spec)(), spec, config, progress, cancellationToken).ConfigureAwait(false);
+            }
+
             var placement = new GrainPlacement(result.Coordinator.Silo, result.NodesPerSilo);
-            return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes), placement, result.Paced);
+            return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes), placement, result.Paced,
+                faults);
         }
         catch (Exception e) when (e is not OperationCanceledException && _host.Diagnose() is { } cause)
         {
@@ -65,6 +76,13 @@ internal sealed class GrainsRunner(IGrainHost host) : IExperimentRunner, IAsyncD
             throw new InvalidOperationException(cause, e);
         }
     }
+
+    // Every attempt of a run gets fresh grains: a replay never meets the state of the attempt it replaces.
+    private Func<string> NextId(ExperimentSpec spec) => () => string.Create(CultureInfo.InvariantCulture,
+        $"{spec.NodeType}-{spec.ErrorBound:R}-{Interlocked.Increment(ref _experiments)}-{Guid.NewGuid():N}");
+
+    // --inject-fault applies once per launch: to the first run that reaches its round.
+    private FaultInjection? TakeInjection() => injection is not null && Interlocked.Exchange(ref _injected, 1) == 0 ? injection : null;
 
     private static async Task<AutoMon.Grains.Experiments.ExperimentResult> RunOnAsync(ExperimentDriver driver, string id, ExperimentSpec spec,
         ExperimentConfig config, IProgress<ExperimentProgress>? progress, CancellationToken cancellationToken)

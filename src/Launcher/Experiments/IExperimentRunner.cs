@@ -1,3 +1,4 @@
+using AutoMon.Grains.Results;
 using AutoMon.Launcher.Cluster;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Simulation;
@@ -54,11 +55,14 @@ internal sealed class ExperimentResult
 
     /// <summary>An AutoMon run.</summary>
     public static ExperimentResult ForAutoMon(string engine, SimulationResult result, WireTraffic? wire = null, GrainPlacement? placement = null,
-        PacedRecord? paced = null) =>
-        new(engine, result ?? throw new ArgumentNullException(nameof(result)), null, wire, placement) { Paced = paced };
+        PacedRecord? paced = null, IReadOnlyList<SiloFault>? faults = null) =>
+        new(engine, result ?? throw new ArgumentNullException(nameof(result)), null, wire, placement) { Paced = paced, Faults = faults ?? [] };
 
     /// <summary>Paced grains: the settled checkpoints and the nodes' sync histories (null otherwise).</summary>
     public PacedRecord? Paced { get; private init; }
+
+    /// <summary>Silos lost under the run and recovered from (empty when none was lost).</summary>
+    public IReadOnlyList<SiloFault> Faults { get; private init; } = [];
 
     /// <summary>A centralisation run.</summary>
     public static ExperimentResult ForCentralization(string engine, CentralizationResult result, WireTraffic? wire = null) =>

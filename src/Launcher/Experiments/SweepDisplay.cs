@@ -172,7 +172,9 @@ internal sealed class SweepDisplay
     internal static string Describe(SweepRow row) => double.IsNaN(row.ErrorBound)
         ? string.Create(CultureInfo.InvariantCulture, $"{row.Messages} messages, {row.PayloadBytes} bytes, {row.Rounds} rounds ({row.WallSeconds:F1} s)")
         : string.Create(CultureInfo.InvariantCulture,
-            $"max error {G(row.MaxError)}, {row.Messages} messages (centralisation: {row.CentralizationMessages}), {row.FullSyncs} full syncs ({row.WallSeconds:F1} s)");
+            $"max error {G(row.MaxError)}, {row.Messages} messages (centralisation: {row.CentralizationMessages}), {row.FullSyncs} full syncs ({row.WallSeconds:F1} s)")
+          + string.Concat(row.Faults.Select(f => string.Create(CultureInfo.InvariantCulture,
+            $"; lost silo {f.Silo} at round {f.Round}: detected in {f.DetectionSeconds:F1} s, recovered in {f.RecoverySeconds:F1} s")));
 
     private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 

@@ -54,7 +54,7 @@ internal static class ExperimentFolder
         if (result.Monitoring is { } monitoring)
         {
             var placement = result.Placement is { } p ? new PlacementSummary(p.CoordinatorSilo, p.NodesPerSilo) : null;
-            return SummaryJson.ForAutoMonRun(result.Engine, monitoring, config, wire, placement);
+            return SummaryJson.ForAutoMonRun(result.Engine, monitoring, config, wire, placement, result.Faults);
         }
 
         var centralization = result.Centralization!;

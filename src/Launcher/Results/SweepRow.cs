@@ -1,3 +1,4 @@
+using AutoMon.Grains.Results;
 using Pacing = AutoMon.Grains.Experiments.Pacing;
 using System.Globalization;
 using System.Text;
@@ -52,6 +53,9 @@ internal sealed record SweepRow(
         "centralization_messages,centralization_bytes,periodic_period,periodic_max_error,periodic_oracle_period," +
         "periodic_oracle_messages,reduction_vs_centralization,reduction_vs_periodic,wall_seconds,folder";
 
+    /// <summary>Silos lost under the run and recovered from (summary.json's <c>faults</c>; not a results.csv column).</summary>
+    public IReadOnlyList<SiloFault> Faults { get; init; } = [];
+
     /// <summary>Centralisation's messages over AutoMon's (∞ when AutoMon sent none).</summary>
     public double ReductionVsCentralization => Ratio(CentralizationMessages, Messages);
 
@@ -74,7 +78,7 @@ internal sealed record SweepRow(
             return new SweepRow(spec.ErrorBound, m.MaxError, m.MeanError, result.Messages, result.PayloadBytes, result.Wire?.Total,
                 m.Rounds, m.Statistics.FullSyncs.Count, m.Statistics.LazySyncs, m.NeighborhoodSize < 0 ? double.NaN : m.NeighborhoodSize,
                 m.Centralization.Messages, m.Centralization.Bytes, perRound ? m.Periodic.Period : 0, perRound ? m.Periodic.MaxError : double.NaN,
-                oracle, oracleMessages, m.WallSeconds, folder);
+                oracle, oracleMessages, m.WallSeconds, folder) { Faults = result.Faults };
         }
 
         var c = result.Centralization!;

@@ -17,6 +17,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly StreamWriter? _log;
     private readonly Func<string, bool>? _readyLine;
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<DateTime> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
 
     private ChildProcess(string name, Process process, StreamWriter? log, Func<string, bool>? readyLine)
@@ -35,6 +36,9 @@ public sealed class ChildProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Completes with the time (UTC) the process exited, however it ended.</summary>
+    public Task<DateTime> Exited => _exited.Task;
 
     /// <summary>The log file, when output is kept.</summary>
     public string? LogPath { get; private init; }
@@ -70,11 +74,16 @@ public sealed class ChildProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => child.Append(e.Data);
         process.ErrorDataReceived += (_, e) => child.Append(e.Data);
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => child._ready.TrySetException(new InvalidOperationException(child.Describe("exited before it was ready")));
+        process.Exited += (_, _) =>
+        {
+            child._exited.TrySetResult(DateTime.UtcNow);
+            child._ready.TrySetException(new InvalidOperationException(child.Describe("exited before it was ready")));
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (process.HasExited)
         {
+            child._exited.TrySetResult(DateTime.UtcNow);
             child._ready.TrySetException(new InvalidOperationException(child.Describe("exited before it was ready")));
         }
 
