@@ -79,6 +79,10 @@ public sealed class SiloHostOptions
     public const string DefaultServiceId = "automon";
     public const string DefaultRegion = "us-west-2";
 
+    private const string MissingKey =
+        "--http-port serves the HTTP API, which requires an API key: give --api-key-file PATH (a file holding the key), " +
+        "or --no-auth to serve it without authentication (local demos only)";
+
     public SiloRole Role { get; set; } = SiloRole.AllInOne;
 
     /// <summary>Region label published as silo metadata (placement and WAN-latency emulation use it).</summary>
@@ -204,10 +208,6 @@ public sealed class SiloHostOptions
 
         return ApiKeys.TryRead(ApiKeyFile, out var key, out var unreadable) ? key : throw new ArgumentException(unreadable);
     }
-
-    private const string MissingKey =
-        "--http-port serves the HTTP API, which requires an API key: give --api-key-file PATH (a file holding the key), " +
-        "or --no-auth to serve it without authentication (local demos only)";
 
     public MembershipKind EffectiveMembership =>
         Membership ?? (Role == SiloRole.AllInOne || PrimarySilo is not null ? MembershipKind.Localhost : MembershipKind.DynamoDB);
