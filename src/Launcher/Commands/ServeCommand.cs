@@ -14,7 +14,8 @@ namespace AutoMon.Launcher.Commands;
 /// <summary>
 /// <c>automon serve --port 5080</c>: an all-in-one silo in this process serving the monitoring service's HTTP API
 /// (docs/service.md) on 127.0.0.1 until Ctrl+C. On a cluster, any silo started with <c>--http-port</c> serves the same API.
-/// With <c>--demo</c>, also the demo monitor and its synthetic producer (<see cref="DemoProducer"/>).
+/// With <c>--demo</c>, also the demo monitor and its synthetic producer (<see cref="DemoProducer"/>). The API requires a key:
+/// <c>--api-key-file</c>'s, or one generated and printed at start; <c>--no-auth</c> turns that off.
 /// </summary>
 internal static class ServeCommand
 {
@@ -35,9 +36,17 @@ internal static class ServeCommand
         {
             Description = $"Also run the demo: monitor '{DemoMonitor.Id}' fed by a synthetic producer, with truth events on its event stream.",
         };
+        var apiKeyFile = new Option<string>("--api-key-file")
+        {
+            Description = "The file holding the API key (Authorization: Bearer KEY; its trimmed content, at least 16 characters). Default: a key generated and printed at start.",
+        };
+        var noAuth = new Option<bool>("--no-auth")
+        {
+            Description = "Serve the API without a key (local demos only: anyone who reaches the port may create, read and push).",
+        };
         var command = new Command("serve", "Run the monitoring service: an embedded all-in-one silo with the HTTP API (/api/monitors) until Ctrl+C.")
         {
-            port, address, gatewayPort, demo,
+            port, address, gatewayPort, demo, apiKeyFile, noAuth,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -59,7 +68,16 @@ internal static class ServeCommand
                 HttpPort = parseResult.GetValue(port),
                 // The silos' default cluster and service ids, which the .NET client also defaults to.
                 ResponseTimeout = LocalSiloCluster.ResponseTimeout,
+                ApiKeyFile = parseResult.GetValue(apiKeyFile),
+                NoAuth = parseResult.GetValue(noAuth),
             };
+            // Neither a key file nor --no-auth: a key of this run's own, printed below.
+            var generated = options.ApiKeyFile is null && !options.NoAuth;
+            if (generated)
+            {
+                options.ApiKey = ApiKeys.Generate();
+            }
+
             if (options.Validate() is { Count: > 0 } problems)
             {
                 error.WriteLine($"error: {string.Join("; ", problems)}.");
@@ -91,7 +109,24 @@ internal static class ServeCommand
             }
 
             var root = string.Create(CultureInfo.InvariantCulture, $"http://{(ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString())}:{options.HttpPort}");
-            output.WriteLine($"AutoMon service: the live page at {root}/, the API at {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
+            // The page takes the key from the URL's fragment, which browsers never send to the server (so no log has it).
+            var page = $"{root}/";
+            if (generated)
+            {
+                output.WriteLine($"API key (generated for this run): {options.ApiKey}");
+                output.WriteLine("  send it as 'Authorization: Bearer KEY'; --api-key-file PATH sets your own, --no-auth turns it off.");
+                page = $"{root}/#key={options.ApiKey}";
+            }
+            else if (options.NoAuth)
+            {
+                output.WriteLine($"Authentication is off (--no-auth): anyone who reaches {root} can create, read, push to and delete monitors.");
+            }
+            else
+            {
+                output.WriteLine($"API key: the one in {options.ApiKeyFile} (send it as 'Authorization: Bearer KEY'; the live page asks for it).");
+            }
+
+            output.WriteLine($"AutoMon service: the live page at {page}, the API at {root}/api/monitors (docs/service.md); Ctrl+C stops it.");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Orleans gateway for the .NET client: 127.0.0.1:{options.GatewayPort} (cluster {options.ClusterId}, service {options.ServiceId})."));
             if (withDemo)

@@ -79,6 +79,10 @@ public sealed class SiloHostOptions
     public const string DefaultServiceId = "automon";
     public const string DefaultRegion = "us-west-2";
 
+    private const string MissingKey =
+        "--http-port serves the HTTP API, which requires an API key: give --api-key-file PATH (a file holding the key), " +
+        "or --no-auth to serve it without authentication (local demos only)";
+
     public SiloRole Role { get; set; } = SiloRole.AllInOne;
 
     /// <summary>Region label published as silo metadata (placement and WAN-latency emulation use it).</summary>
@@ -104,6 +108,23 @@ public sealed class SiloHostOptions
 
     /// <summary>The monitoring service's HTTP API port on <see cref="Address"/>; null: no HTTP API.</summary>
     public int? HttpPort { get; set; }
+
+    /// <summary>
+    /// The file holding the key the HTTP API requires (<c>Authorization: Bearer KEY</c>): its trimmed content, at least
+    /// <see cref="ApiKeys.MinimumLength"/> visible ASCII characters. With <see cref="HttpPort"/>, one of this,
+    /// <see cref="ApiKey"/> or <see cref="NoAuth"/> is required.
+    /// </summary>
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>
+    /// The HTTP API's key itself, for a host that makes its own (<c>serve</c> generates one, tests set one); not a setting
+    /// (never on a command line or in a file) and not written by <see cref="SiloSettings.ToArguments"/>. Wins over
+    /// <see cref="ApiKeyFile"/>.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Serve the HTTP API without authentication (local demos): the explicit opt-out of the API key.</summary>
+    public bool NoAuth { get; set; }
 
     /// <summary>
     /// Clustering; null means localhost for all-in-one silos and for silos given a <see cref="PrimarySilo"/>, DynamoDB
@@ -163,6 +184,31 @@ public sealed class SiloHostOptions
     /// <summary>An experiment to run on the cluster once this silo is up; the silo stops when it is done.</summary>
     public ExperimentRequest? Experiment { get; set; }
 
+    /// <summary>
+    /// The key the HTTP API requires: <see cref="ApiKey"/>, else the content of <see cref="ApiKeyFile"/>; null when
+    /// there is no HTTP API or <see cref="NoAuth"/> turns authentication off. Throws <see cref="ArgumentException"/>
+    /// naming the setting when the key is missing or unfit (what <see cref="Validate"/> reports).
+    /// </summary>
+    public string? ReadApiKey()
+    {
+        if (HttpPort is null || NoAuth)
+        {
+            return null;
+        }
+
+        if (ApiKey is not null)
+        {
+            return ApiKeys.Check(ApiKey, "the API key") is { } problem ? throw new ArgumentException(problem) : ApiKey;
+        }
+
+        if (ApiKeyFile is null)
+        {
+            throw new ArgumentException(MissingKey);
+        }
+
+        return ApiKeys.TryRead(ApiKeyFile, out var key, out var unreadable) ? key : throw new ArgumentException(unreadable);
+    }
+
     public MembershipKind EffectiveMembership =>
         Membership ?? (Role == SiloRole.AllInOne || PrimarySilo is not null ? MembershipKind.Localhost : MembershipKind.DynamoDB);
 
@@ -209,6 +255,26 @@ public sealed class SiloHostOptions
             if (http == SiloPort || http == GatewayPort)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"--http-port {http} is also the silo or gateway port"));
+            }
+        }
+
+        if (HttpPort is null && (ApiKeyFile is not null || NoAuth))
+        {
+            problems.Add($"{(NoAuth ? "--no-auth" : "--api-key-file")} applies to the HTTP API: give --http-port too, or leave it out");
+        }
+        else if (NoAuth && (ApiKeyFile is not null || ApiKey is not null))
+        {
+            problems.Add("--no-auth turns the API key off, yet a key is given (--api-key-file): choose one");
+        }
+        else
+        {
+            try
+            {
+                _ = ReadApiKey();
+            }
+            catch (ArgumentException problem)
+            {
+                problems.Add(problem.Message);
             }
         }
 

@@ -45,6 +45,10 @@ public static class SiloSettings
         Text<int>("gateway-port", "Client gateway port (default 30000).", o => SettingText.Format(o.GatewayPort), (o, v) => o.GatewayPort = v, ParseInt),
         Text<int?>("http-port", "Serve the monitoring service's HTTP API (docs/service.md) on this port of --address (default: no HTTP API).",
             o => o.HttpPort is { } p ? SettingText.Format(p) : null, (o, v) => o.HttpPort = v, Optional<int>(ParseInt)),
+        Text<string?>("api-key-file", "With --http-port: the file holding the API key the HTTP API requires (Authorization: Bearer KEY; its trimmed content, at least 16 characters).",
+            o => o.ApiKeyFile, (o, v) => o.ApiKeyFile = v, ParseText),
+        Flag("no-auth", "With --http-port: serve the HTTP API without an API key (local demos only; anyone who reaches the port may create and push).",
+            o => o.NoAuth, (o, v) => o.NoAuth = v),
         Text<MembershipKind?>("membership", "Clustering: localhost (all-in-one, or a loopback cluster around a --primary-silo) or dynamodb (default for coordinator and node).",
             o => o.Membership is { } m ? Memberships.Format(m) : null, (o, v) => o.Membership = v, Optional(Enum(Memberships))),
         Text<IPEndPoint?>("primary-silo", "Localhost membership across processes: the primary silo's address:port (silo port), e.g. 127.0.0.1:11111.",
@@ -107,6 +111,8 @@ public static class SiloSettings
         }
 
         target.Experiment = source.Experiment;
+        // Not a setting (a key is never written out), but the same options.
+        target.ApiKey = source.ApiKey;
     }
 
     // A setting written as its text (what equals the default's text is left out).

@@ -26,8 +26,8 @@ public static class MonitorApi
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Maps the endpoints under <c>/api/monitors</c>.</summary>
-    public static IEndpointRouteBuilder MapMonitorApi(this IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the endpoints under <c>/api/monitors</c>; their group, to require authorization of.</summary>
+    public static RouteGroupBuilder MapMonitorApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var api = endpoints.MapGroup("/api/monitors");
@@ -36,8 +36,9 @@ public static class MonitorApi
         api.MapGet("/{id}", GetAsync);
         api.MapDelete("/{id}", DeleteAsync);
         api.MapPost("/{id}/nodes/{node}/points", PushAsync);
-        api.MapGet("/{id}/events", MonitorEventStream.GetAsync);
-        return endpoints;
+        // A browser's EventSource cannot send an Authorization header: this one endpoint also takes ?access_token=KEY.
+        api.MapGet("/{id}/events", MonitorEventStream.GetAsync).AllowAccessTokenQuery();
+        return api;
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)

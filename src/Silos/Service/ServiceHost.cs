@@ -12,7 +12,9 @@ namespace AutoMon.Silos.Service;
 /// <summary>
 /// A silo that also serves the monitoring service's HTTP API (docs/service.md): one process, one ASP.NET Core host with
 /// Orleans in it (<c>UseOrleans</c> with <see cref="SiloHostBuilder.Configure"/>), the API's handlers on the silo's own
-/// grain factory. The API listens on <see cref="SiloHostOptions.Address"/>:<see cref="SiloHostOptions.HttpPort"/>.
+/// grain factory. The API listens on <see cref="SiloHostOptions.Address"/>:<see cref="SiloHostOptions.HttpPort"/> and
+/// requires the options' API key (<see cref="SiloHostOptions.ReadApiKey"/>, <see cref="ApiKeyAuthentication"/>) unless
+/// <see cref="SiloHostOptions.NoAuth"/>.
 /// </summary>
 public static class ServiceHost
 {
@@ -43,6 +45,9 @@ public static class ServiceHost
             throw new ArgumentException("--http-port is required to serve the HTTP API.", nameof(options));
         }
 
+        // The key the API requires; null only with NoAuth. Missing or unfit: the silo does not start (naming the settings).
+        var apiKey = options.ReadApiKey();
+
         // Empty arguments and no content root files: the silo's settings are the only configuration.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -63,6 +68,11 @@ public static class ServiceHost
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
         });
         builder.Services.AddProblemDetails();
+        if (apiKey is not null)
+        {
+            builder.Services.AddApiKeyAuthentication(apiKey);
+        }
+
         builder.Services.AddSingleton<MonitorTruthFeed>();
         if (demo is not null)
         {
@@ -80,9 +90,23 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The page's files hold no data: public (served before authentication). The API and /metrics require the key when
+        // there is one.
         app.UseLivePage();
-        app.MapMonitorApi();
-        app.MapPrometheusScrapingEndpoint();
+        if (apiKey is not null)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
+        var api = app.MapMonitorApi();
+        var metrics = app.MapPrometheusScrapingEndpoint();
+        if (apiKey is not null)
+        {
+            api.RequireAuthorization();
+            metrics.RequireAuthorization();
+        }
+
         return app;
     }
 }

@@ -241,10 +241,13 @@ public sealed class DemoFixture : IAsyncLifetime
             GatewayPort = MotoServer.FreePort(),
             HttpPort = MotoServer.FreePort(),
             ClusterId = "demo-tests-" + Guid.NewGuid().ToString("N")[..8],
+            ApiKey = ApiKeys.Generate(),
         };
         var app = ServiceHost.Build(options, loggers, new DemoOptions { Interval = TimeSpan.FromMilliseconds(20), Seed = Seed });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/") });
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.ApiKey);
+        return (app, http);
     }
 
     public async Task InitializeAsync()

@@ -20,6 +20,9 @@ public sealed class LivePageFixture : IAsyncLifetime
 
     public HttpClient Http => _service.Http;
 
+    /// <summary>The key the service's API requires (the page takes it from <c>#key=</c>).</summary>
+    public string ApiKey => _service.ApiKey;
+
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("The fixture is not initialised.");
 
     public async Task InitializeAsync()

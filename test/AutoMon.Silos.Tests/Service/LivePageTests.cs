@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -42,7 +43,7 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
     {
         const string id = "page-live";
         await Create(id);
-        await Page.GotoAsync("/?monitor=" + id);
+        await Open("/?monitor=" + id);
         await Expect(Page.Locator($"#monitors a[data-monitor='{id}']")).ToHaveClassAsync("chosen");
         await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync(id);
         // No full sync yet, so no estimate.
@@ -92,7 +93,7 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
               close() { window.openStreams.delete(this); super.close(); }
             };
             """);
-        await Page.GotoAsync("/?monitor=page-first");
+        await Open("/?monitor=page-first");
         await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync("page-first");
         await Page.EvaluateAsync("() => window.livePageMarker = 'still the same page'");
 
@@ -113,7 +114,7 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
     public async Task A_deleted_monitor_is_reported_as_deleted()
     {
         await Create("page-deleted");
-        await Page.GotoAsync("/?monitor=page-deleted");
+        await Open("/?monitor=page-deleted");
         await Expect(Page.Locator("#status")).ToContainTextAsync("live");
 
         Assert.Equal(HttpStatusCode.NoContent, (await Http.DeleteAsync("api/monitors/page-deleted")).StatusCode);
@@ -130,7 +131,8 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
         var monitor = await Monitor("page-truth");
         var snapshot = Event(monitor, "snapshot", trueValue: null);
         var truth = Event(monitor, "truth", trueValue: 6.25);
-        await Page.RouteAsync("**/api/monitors/page-truth/events", route => route.FulfillAsync(new()
+        // Whatever the query (the page adds ?access_token=KEY).
+        await Page.RouteAsync(new Regex("/api/monitors/page-truth/events(\\?.*)?$"), route => route.FulfillAsync(new()
         {
             Status = 200,
             ContentType = "text/event-stream",
@@ -138,7 +140,7 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
             Body = $"retry: 600000\n\nevent: snapshot\ndata: {snapshot}\n\nevent: truth\ndata: {truth}\n\n",
         }));
 
-        await Page.GotoAsync("/?monitor=page-truth");
+        await Open("/?monitor=page-truth");
 
         await Expect(LegendLabel(TrueValue)).ToHaveCountAsync(1);
         await Expect(Page.Locator("#true-value")).ToHaveTextAsync("6.25");
@@ -148,7 +150,7 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task The_demo_monitors_page_plots_the_true_value_its_producer_computes()
     {
-        await Page.GotoAsync("/?monitor=demo");
+        await Open("/?monitor=demo");
 
         // The producer's truth events reach the page: the series appears, and the value on screen is a number that moves.
         await Expect(LegendLabel(TrueValue)).ToHaveCountAsync(1);
@@ -164,11 +166,65 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
         await Create("page-any");
         var first = (string?)(await Json(await Http.GetAsync("api/monitors"))).AsArray()[0]!["id"];
 
-        await Page.GotoAsync("/");
+        await Open("/");
 
         await Expect(Page.Locator("#monitors a[data-monitor='page-any']")).ToBeVisibleAsync();
         await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync(first!);
     }
+
+    [Fact]
+    public async Task The_key_leaves_the_address_bar_and_goes_with_every_request()
+    {
+        await Create("page-key");
+        var streams = new List<string>();
+        Page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/events", StringComparison.Ordinal))
+            {
+                streams.Add(request.Url);
+            }
+        };
+
+        await Open("/?monitor=page-key");
+
+        await Expect(Page.Locator("#status")).ToContainTextAsync("live");
+        // The fragment is gone from the address bar (and history); the tab keeps the key.
+        await Expect(Page).ToHaveURLAsync(new Uri(Http.BaseAddress!, "/?monitor=page-key").ToString());
+        Assert.Equal(fixture.ApiKey, await Page.EvaluateAsync<string?>("() => sessionStorage.getItem('automon-api-key')"));
+        Assert.Contains(streams, url => url.EndsWith("/api/monitors/page-key/events?access_token=" + Uri.EscapeDataString(fixture.ApiKey), StringComparison.Ordinal));
+        await Expect(Page.Locator("#key-form")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task Without_the_key_the_page_asks_for_it_and_then_works()
+    {
+        await Create("page-ask");
+        await Page.GotoAsync("/?monitor=page-ask");
+
+        // The API answers 401: the page asks, and shows nothing of the monitor.
+        await Expect(Page.Locator("#key-form")).ToBeVisibleAsync();
+        await Expect(Page.Locator("#status")).ToContainTextAsync("requires a key");
+        await Expect(Page.Locator("#monitors a")).ToHaveCountAsync(0);
+
+        // A wrong key is refused, and asked for again.
+        await Page.Locator("#key-input").FillAsync("not-the-key-not-the-key");
+        await Page.Locator("#key-form button").ClickAsync();
+        await Expect(Page.Locator("#status")).ToContainTextAsync("refused");
+        await Expect(Page.Locator("#key-form")).ToBeVisibleAsync();
+
+        await Page.Locator("#key-input").FillAsync(fixture.ApiKey);
+        await Page.Locator("#key-form button").ClickAsync();
+
+        await Expect(Page.Locator("#key-form")).ToBeHiddenAsync();
+        await Expect(Page.Locator("#monitors a[data-monitor='page-ask']")).ToHaveClassAsync("chosen");
+        await Expect(Page.Locator("#status")).ToContainTextAsync("live");
+        await Push("page-ask", "a", [1, 2]);
+        await Push("page-ask", "b", [3, 4]);
+        await ExpectEstimateShown((double)(await Monitor("page-ask"))["estimate"]!);
+    }
+
+    // The page with the key in its URL's fragment, as serve prints it.
+    private async Task Open(string pathAndQuery) => await Page.GotoAsync(pathAndQuery + "#key=" + Uri.EscapeDataString(fixture.ApiKey));
 
     private ILocator LegendLabel(string text) => Page.Locator("#estimate-chart .u-legend .u-label", new() { HasText = text });
 

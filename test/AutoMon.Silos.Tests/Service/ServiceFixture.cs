@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Service;
 using AutoMon.Silos.Service.Demo;
@@ -7,7 +8,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Silos.Tests.Service;
 
-/// <summary>One all-in-one silo serving the HTTP API on free loopback ports, in this process, for the whole collection.</summary>
+/// <summary>
+/// One all-in-one silo serving the HTTP API on free loopback ports, in this process, for the whole collection. The API
+/// requires <see cref="ApiKey"/>, which <see cref="Http"/> sends: every API test goes through authentication.
+/// </summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
     private readonly DemoOptions? _demo;
@@ -15,7 +19,14 @@ public sealed class ServiceFixture : IAsyncLifetime
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
     private WebApplication? _app;
 
+    /// <summary>The key the API requires.</summary>
+    public string ApiKey { get; } = ApiKeys.Generate();
+
+    /// <summary>A client of the API that sends <see cref="ApiKey"/>.</summary>
     public HttpClient Http { get; } = new();
+
+    /// <summary>The API's root, e.g. <c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri BaseAddress => Http.BaseAddress ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>A service with the demo on (<c>serve --demo</c>); the collection fixture has none.</summary>
     public static ServiceFixture WithDemo(DemoOptions demo) => new(demo);
@@ -37,10 +48,12 @@ public sealed class ServiceFixture : IAsyncLifetime
             GatewayPort = MotoServer.FreePort(),
             HttpPort = MotoServer.FreePort(),
             ClusterId = "service-tests",
+            ApiKey = ApiKey,
         };
         _app = ServiceHost.Build(options, _loggers, _demo);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Http.BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/");
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
     }
 
     public async Task DisposeAsync()

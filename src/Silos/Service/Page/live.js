@@ -1,5 +1,8 @@
 // The live page of the monitoring service (docs/service.md): the monitors, and for the chosen one its estimate ± ε,
 // syncs, messages and nodes as its event stream (GET /api/monitors/{id}/events) reports them, without reloading.
+// The API's key comes in the URL's fragment (#key=..., which the browser never sends to the server) or from the prompt
+// shown when the API answers 401; it is kept in sessionStorage (this tab only) and sent as a Bearer header, and as
+// access_token on the event stream's URL (EventSource cannot send headers).
 "use strict";
 (() => {
   // The stream's event names; one without a name (type "message") is read from its "kind" alike.
@@ -9,8 +12,11 @@
   const MAX_POINTS = 5000;
   const TRUE_VALUE = "true value f(x̄)";
 
+  const KEY_STORAGE = "automon-api-key";
+
   const $ = id => document.getElementById(id);
   let chosen = null;
+  let pollTimer = 0;
 
   // The API writes NaN and ±Infinity as strings (JSON has no such numbers).
   const num = v => (v === null || v === undefined ? null : Number(v));
@@ -22,16 +28,60 @@
 
   function setStatus(text) { $("status").textContent = text; }
 
+  // ---- the API key -----------------------------------------------------------------------------------------------
+
+  function takeKeyFromFragment() {
+    const key = new URLSearchParams(location.hash.slice(1)).get("key");
+    if (!key) return;
+    sessionStorage.setItem(KEY_STORAGE, key);
+    // Out of the address bar (and so out of bookmarks, history and screenshots).
+    history.replaceState(history.state, "", location.pathname + location.search);
+  }
+
+  const apiKey = () => sessionStorage.getItem(KEY_STORAGE);
+
+  function apiFetch(path) {
+    const key = apiKey();
+    return fetch(path, { cache: "no-store", headers: key ? { Authorization: "Bearer " + key } : {} });
+  }
+
+  function askForKey() {
+    const form = $("key-form");
+    const rejected = apiKey() !== null;
+    setStatus(rejected ? "the API key was refused: enter the right one" : "the API requires a key: enter it");
+    if (!form.hidden) return;
+    form.hidden = false;
+    $("key-input").focus();
+  }
+
+  $("key-form").addEventListener("submit", e => {
+    e.preventDefault();
+    const key = $("key-input").value.trim();
+    if (!key) return;
+    sessionStorage.setItem(KEY_STORAGE, key);
+    $("key-input").value = "";
+    $("key-form").hidden = true;
+    setStatus("loading…");
+    // Again with the key: the list now, and the chosen monitor's stream.
+    if (chosen) {
+      chosen.source.close();
+      chosen.source = listen(chosen);
+    }
+    clearTimeout(pollTimer);
+    poll();
+  });
+
   // ---- the monitor list -------------------------------------------------------------------------------------------
 
   async function poll() {
     try {
-      const response = await fetch("api/monitors", { cache: "no-store" });
-      if (response.ok) showList(await response.json());
+      const response = await apiFetch("api/monitors");
+      if (response.status === 401) askForKey();
+      else if (response.ok) showList(await response.json());
     } catch {
       setStatus("service unreachable");
     }
-    setTimeout(poll, POLL_MS);
+    pollTimer = setTimeout(poll, POLL_MS);
   }
 
   function showList(monitors) {
@@ -95,12 +145,15 @@
   }
 
   function listen(state) {
-    const source = new EventSource("api/monitors/" + encodeURIComponent(state.id) + "/events");
+    const key = apiKey();
+    const source = new EventSource("api/monitors/" + encodeURIComponent(state.id) + "/events"
+      + (key ? "?access_token=" + encodeURIComponent(key) : ""));
     const handle = e => { if (chosen === state) onEvent(state, JSON.parse(e.data)); };
     source.onmessage = handle;
     for (const kind of KINDS) source.addEventListener(kind, handle);
     source.onerror = () => {
-      if (chosen !== state) return;
+      // While the key is asked for, the prompt says why the stream failed.
+      if (chosen !== state || !$("key-form").hidden) return;
       if (source.readyState === EventSource.CLOSED) {
         setStatus(state.id + ": stream closed (no such monitor?)");
       } else {
@@ -243,6 +296,7 @@
 
   // ---- start -----------------------------------------------------------------------------------------------------
 
+  takeKeyFromFragment();
   const requested = new URLSearchParams(location.search).get("monitor");
   if (requested) choose(requested);
   poll();
