@@ -3,6 +3,7 @@ using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Service;
 using AutoMon.Silos.Service.Demo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Silos.Tests.Service;
@@ -11,6 +12,7 @@ namespace AutoMon.Silos.Tests.Service;
 public sealed class ServiceFixture : IAsyncLifetime
 {
     private readonly DemoOptions? _demo;
+    private readonly TimeProvider? _subscriptionClock;
 
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
     private WebApplication? _app;
@@ -26,6 +28,12 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     private ServiceFixture(DemoOptions demo) => _demo = demo;
 
+    /// <summary>A service whose monitor subscriptions lapse and renew by <paramref name="clock"/>.</summary>
+    internal ServiceFixture(TimeProvider clock) => _subscriptionClock = clock;
+
+    /// <summary>The silo's grains.</summary>
+    public IGrainFactory Grains => _app?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("not started");
+
     public async Task InitializeAsync()
     {
         var options = new SiloHostOptions
@@ -38,7 +46,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             HttpPort = MotoServer.FreePort(),
             ClusterId = "service-tests",
         };
-        _app = ServiceHost.Build(options, _loggers, _demo);
+        _app = ServiceHost.Build(options, _loggers, _demo, _subscriptionClock);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Http.BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/");
     }
