@@ -302,7 +302,7 @@ public sealed class PointBatchWireTests
 public sealed class MonitorWatcherTests
 {
     private static MonitorEvent Event(MonitorEventKind kind, long fullSyncs) =>
-        new(kind, new MonitorSnapshot { Id = "m", Estimate = fullSyncs * 10.0, FullSyncs = fullSyncs, Updates = fullSyncs });
+        new(kind, new MonitorSnapshot { Id = "m", Estimate = fullSyncs * 10.0, FullSyncs = fullSyncs, Updates = fullSyncs }, Sequence: 0);
 
     private static async Task<List<long>> ReadAllAsync(MonitorWatcher watcher)
     {

@@ -5,7 +5,8 @@ namespace AutoMon.Grains.Monitors;
 /// <summary>
 /// Watches a monitor (<see cref="IMonitorGrain.Subscribe"/>): the coordinator grain calls it once per estimate change and per
 /// sync, and a last time when the monitor is deleted. Calls are one-way and may be run out of the order the grain made them
-/// (seen on an Orleans client): order them by the snapshot's counters (each full sync k has FullSyncs = k).
+/// (seen on an Orleans client): order them by <see cref="MonitorEvent.Sequence"/> (<see cref="MonitorEventOrder"/>), or by the
+/// snapshot's counters (each full sync k has FullSyncs = k).
 /// </summary>
 [Alias("AutoMon.Grains.IMonitorObserver")]
 public interface IMonitorObserver : IGrainObserver
@@ -23,6 +24,12 @@ public static class MonitorSubscription
 
     /// <summary>How often a watcher renews its subscription (well within <see cref="Lifetime"/>).</summary>
     public static TimeSpan Renewal { get; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The key of an optional keyed <see cref="TimeProvider"/> service that times subscriptions (their lapse in the grain,
+    /// their renewal in the service's event stream); the system clock when none is registered (tests set one).
+    /// </summary>
+    public const string ClockKey = "AutoMon.MonitorSubscriptionClock";
 }
 
 /// <summary>What a <see cref="MonitorEvent"/> reports.</summary>
@@ -44,8 +51,89 @@ public enum MonitorEventKind
 /// <summary>One event of a monitor, with its estimate and counters right after it.</summary>
 /// <param name="Kind">What happened.</param>
 /// <param name="Snapshot">The monitor's state (for <see cref="MonitorEventKind.Deleted"/>: its last state).</param>
+/// <param name="Sequence">The event's number: the monitor's events are numbered 1, 2, 3, … in the order the grain publishes
+/// them (<see cref="MonitorSnapshot.LastEvent"/> is the number of the last one before a state was read).</param>
 [GenerateSerializer, Immutable, Alias("AutoMon.Grains.MonitorEvent")]
-public sealed record MonitorEvent([property: Id(0)] MonitorEventKind Kind, [property: Id(1)] MonitorSnapshot Snapshot);
+public sealed record MonitorEvent(
+    [property: Id(0)] MonitorEventKind Kind, [property: Id(1)] MonitorSnapshot Snapshot, [property: Id(2)] long Sequence);
+
+/// <summary>
+/// Puts a monitor's events back in the order the grain published them (<see cref="MonitorEvent.Sequence"/>): an event is
+/// released once every event before it was; one older than an event already released (or a duplicate) is dropped. A missing
+/// event holds back the ones after it until <see cref="SkipGap"/> gives it up (the caller's bounded wait) or more than the
+/// capacity wait. A caller that shows other states among the events (their <see cref="MonitorSnapshot.LastEvent"/>) shows
+/// one once <see cref="LastReleased"/> reached its LastEvent. Not thread-safe: one reader feeds it.
+/// </summary>
+public sealed class MonitorEventOrder
+{
+    private readonly SortedDictionary<long, MonitorEvent> _pending = [];
+    private readonly int _capacity;
+    private long _next;
+
+    /// <summary>An order that releases the events after <paramref name="lastEvent"/> (the subscription's
+    /// <see cref="MonitorSnapshot.LastEvent"/>), holding at most <paramref name="capacity"/> behind a missing one.</summary>
+    public MonitorEventOrder(long lastEvent, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lastEvent);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _next = lastEvent + 1;
+        _capacity = capacity;
+    }
+
+    /// <summary>True while events wait for a missing one.</summary>
+    public bool HasGap => _pending.Count > 0;
+
+    /// <summary>Takes an arrival; returns the events it releases, in order (none when it is older or must wait).</summary>
+    public IReadOnlyList<MonitorEvent> Add(MonitorEvent monitorEvent)
+    {
+        ArgumentNullException.ThrowIfNull(monitorEvent);
+        if (monitorEvent.Sequence < _next)
+        {
+            return [];
+        }
+
+        _pending.TryAdd(monitorEvent.Sequence, monitorEvent);
+        var released = new List<MonitorEvent>();
+        Release(released);
+        if (_pending.Count > _capacity)
+        {
+            released.AddRange(SkipGap());
+        }
+
+        return released;
+    }
+
+    /// <summary>The sequence number of the last event released or given up.</summary>
+    public long LastReleased => _next - 1;
+
+    /// <summary>Gives up the missing events before the first waiting one; returns the events that releases, in order.</summary>
+    public IReadOnlyList<MonitorEvent> SkipGap() => _pending.Count > 0 ? SkipTo(_pending.Keys.First() - 1) : [];
+
+    /// <summary>Gives up every missing event up to <paramref name="sequence"/> (an arrival up to it is then dropped);
+    /// returns the waiting events that releases, in order.</summary>
+    public IReadOnlyList<MonitorEvent> SkipTo(long sequence)
+    {
+        var released = new List<MonitorEvent>();
+        while (_pending.Count > 0 && _pending.Keys.First() <= sequence)
+        {
+            _next = _pending.Keys.First();
+            Release(released);
+        }
+
+        _next = Math.Max(_next, sequence + 1);
+        Release(released);
+        return released;
+    }
+
+    private void Release(List<MonitorEvent> released)
+    {
+        while (_pending.Remove(_next, out var next))
+        {
+            released.Add(next);
+            _next++;
+        }
+    }
+}
 
 /// <summary>
 /// The monitors' instruments (meter <c>AutoMon</c>), counted where the grains count: each tagged <c>monitor</c> with the

@@ -3,6 +3,7 @@ using System.Globalization;
 using AutoMon.Grains.Placement;
 using AutoMon.Numerics.Randomness;
 using AutoMon.Protocol;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
 
@@ -25,8 +26,16 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
     private long _lazySyncs;
     private long _violations;
     private double? _publishedEstimate; // the estimate after the last exchange, published or not
+    private long _lastEvent; // the sequence number of the last event published
     private KeyValuePair<string, object?> _tag;
     private readonly ObserverManager<IMonitorObserver> _observers = new(MonitorSubscription.Lifetime, logger);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var clock = ServiceProvider.GetKeyedService<TimeProvider>(MonitorSubscription.ClockKey) ?? TimeProvider.System;
+        _observers.GetDateTime = () => clock.GetUtcNow().UtcDateTime;
+        return base.OnActivateAsync(cancellationToken);
+    }
 
     public async Task<bool> Create(MonitorConfig config)
     {
@@ -75,7 +84,8 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
 
         var last = await GetSnapshot().ConfigureAwait(true);
         await Task.WhenAll(_nodes.Select(node => node.Reset())).ConfigureAwait(true);
-        _observers.Notify(observer => observer.OnEvent(new MonitorEvent(MonitorEventKind.Deleted, last!)));
+        var deleted = new MonitorEvent(MonitorEventKind.Deleted, last!, ++_lastEvent);
+        _observers.Notify(observer => observer.OnEvent(deleted));
         _observers.Clear();
         await GrainFactory.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).Remove(config.Id).ConfigureAwait(true);
         _config = null;
@@ -83,6 +93,7 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         _nodes = [];
         _messages = _fullSyncs = _lazySyncs = _violations = 0;
         _publishedEstimate = null;
+        _lastEvent = 0;
         DeactivateOnIdle();
         LogDeleted(logger, config.Id);
         return true;
@@ -112,6 +123,7 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
             Function = config.Run.Function.Name,
             Dimension = config.Dimension,
             Window = config.Run.WindowSize,
+            LastEvent = _lastEvent,
         };
     }
 
@@ -207,7 +219,12 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         }
 
         var snapshot = (await GetSnapshot().ConfigureAwait(true))!;
-        void Notify(MonitorEventKind kind) => _observers.Notify(observer => observer.OnEvent(new MonitorEvent(kind, snapshot)));
+        void Notify(MonitorEventKind kind)
+        {
+            var monitorEvent = new MonitorEvent(kind, snapshot, ++_lastEvent);
+            _observers.Notify(observer => observer.OnEvent(monitorEvent));
+        }
+
         if (fullSync)
         {
             Notify(MonitorEventKind.FullSync);

@@ -276,4 +276,9 @@ public sealed record MonitorSnapshot
     /// <summary>Window size (1: every point is the local vector).</summary>
     [Id(11)]
     public int Window { get; init; }
+
+    /// <summary>The <see cref="MonitorEvent.Sequence"/> of the last event published before this state was read (0: none):
+    /// a subscriber gets the events after it.</summary>
+    [Id(12)]
+    public long LastEvent { get; init; }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using AutoMon.Grains.Monitors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AutoMon.Silos.Service;
 
@@ -14,13 +15,26 @@ namespace AutoMon.Silos.Service;
 /// publishes to the <see cref="MonitorTruthFeed"/> for the monitor comes as <c>truth</c> events (SSE event type <c>truth</c>),
 /// the monitor's state plus <c>trueValue</c>.
 /// </summary>
+/// <remarks>
+/// Orleans may run the grain's one-way notifications out of order: the stream relays them in the order of their
+/// <see cref="MonitorEvent.Sequence"/> (<see cref="MonitorEventOrder"/>), holding the ones after a missing event for at most
+/// <see cref="GapWait"/>, and never one older than an event already relayed; a truth comes after the events published
+/// before its state (<see cref="MonitorSnapshot.LastEvent"/>). It renews its subscription every
+/// <see cref="MonitorSubscription.Renewal"/> by the clock, however busy the monitor is.
+/// </remarks>
 internal sealed class MonitorEventStream : IMonitorObserver
 {
-    // A client that reads slower than the monitor syncs loses the oldest events, never the newest (so never "deleted").
+    // A client that reads slower than the monitor syncs loses the oldest events, never the newest (so never "deleted":
+    // nothing is queued after it).
     private const int Capacity = 1024;
 
-    private readonly Channel<Pending> _events = Channel.CreateBounded<Pending>(
+    /// <summary>How long events wait for a missing one before it is given up.</summary>
+    internal static readonly TimeSpan GapWait = TimeSpan.FromSeconds(2);
+
+    private readonly Channel<Arrival> _arrivals = Channel.CreateBounded<Arrival>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private volatile bool _deleted;
 
     private MonitorEventStream()
     {
@@ -29,21 +43,33 @@ internal sealed class MonitorEventStream : IMonitorObserver
     public void OnEvent(MonitorEvent monitorEvent)
     {
         ArgumentNullException.ThrowIfNull(monitorEvent);
-        _events.Writer.TryWrite(new Pending(MonitorEventView.KindName(monitorEvent.Kind), monitorEvent.Snapshot, null,
-            monitorEvent.Kind == MonitorEventKind.Deleted));
+        if (monitorEvent.Kind == MonitorEventKind.Deleted)
+        {
+            _deleted = true;
+        }
+
+        _arrivals.Writer.TryWrite(new Arrival(monitorEvent, null));
     }
 
-    private void OnTruth(MonitorTruth truth) =>
-        _events.Writer.TryWrite(new Pending(MonitorEventView.Truth, truth.Snapshot, truth.TrueValue, false));
+    private void OnTruth(MonitorTruth truth)
+    {
+        if (!_deleted)
+        {
+            _arrivals.Writer.TryWrite(new Arrival(null, truth));
+        }
+    }
 
     /// <summary>The event stream of monitor <paramref name="id"/>; 404 when there is none (nothing is streamed then).</summary>
-    public static async Task<IResult> GetAsync(string id, IGrainFactory grains, MonitorTruthFeed truths, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAsync(
+        string id, IGrainFactory grains, MonitorTruthFeed truths, HttpContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (!MonitorKeys.IsValidName(id))
         {
             return MonitorApi.UnknownMonitor(id);
         }
 
+        var clock = context.RequestServices.GetKeyedService<TimeProvider>(MonitorSubscription.ClockKey) ?? TimeProvider.System;
         var stream = new MonitorEventStream();
         var observer = grains.CreateObjectReference<IMonitorObserver>(stream);
         var monitor = grains.GetGrain<IMonitorGrain>(id);
@@ -65,43 +91,95 @@ internal sealed class MonitorEventStream : IMonitorObserver
         }
 
         var truthSubscription = truths.Subscribe(id, stream.OnTruth);
-        IAsyncEnumerable<SseItem<MonitorEventView>> events = stream.RelayAsync(grains, monitor, observer, truthSubscription, snapshot, cancellationToken);
+        IAsyncEnumerable<SseItem<MonitorEventView>> events =
+            stream.RelayAsync(grains, monitor, observer, truthSubscription, snapshot, clock, cancellationToken);
         return TypedResults.ServerSentEvents(events);
     }
 
     private async IAsyncEnumerable<SseItem<MonitorEventView>> RelayAsync(
         IGrainFactory grains, IMonitorGrain monitor, IMonitorObserver observer, IDisposable truthSubscription, MonitorSnapshot snapshot,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         try
         {
-            yield return Item(new Pending(MonitorEventView.Snapshot, snapshot, null, false));
+            var order = new MonitorEventOrder(snapshot.LastEvent, Capacity);
+            var latest = snapshot; // the state of the last event relayed
+            var renewal = clock.GetUtcNow() + MonitorSubscription.Renewal;
+            DateTimeOffset? gapSince = null;
+            IReadOnlyList<MonitorEvent> ready = [];
+            var truths = new Queue<MonitorTruth>(); // waiting for the events published before their state
+            yield return Item(MonitorEventView.Snapshot, snapshot, null);
             while (true)
             {
-                Pending? next = null;
-                using (var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                // By the clock, however many events come: a busy monitor's subscription must not lapse. No monitor any
+                // more: its "deleted" event is on its way.
+                if (clock.GetUtcNow() >= renewal)
                 {
-                    renewal.CancelAfter(MonitorSubscription.Renewal);
+                    await monitor.Subscribe(observer).ConfigureAwait(false);
+                    renewal = clock.GetUtcNow() + MonitorSubscription.Renewal;
+                }
+
+                foreach (var monitorEvent in ready)
+                {
+                    latest = monitorEvent.Snapshot;
+                    yield return Item(MonitorEventView.KindName(monitorEvent.Kind), monitorEvent.Snapshot, null);
+                    if (monitorEvent.Kind == MonitorEventKind.Deleted)
+                    {
+                        yield break;
+                    }
+                }
+
+                // A truth after the events published before its state, unless an event relayed since is newer.
+                while (truths.TryPeek(out var truth) && truth.Snapshot.LastEvent <= order.LastReleased)
+                {
+                    truths.Dequeue();
+                    if (!IsOlder(truth.Snapshot, latest))
+                    {
+                        latest = truth.Snapshot;
+                        yield return Item(MonitorEventView.Truth, truth.Snapshot, truth.TrueValue);
+                    }
+                }
+
+                ready = [];
+                gapSince = order.HasGap || truths.Count > 0 ? gapSince ?? clock.GetUtcNow() : null;
+                var now = clock.GetUtcNow();
+                var wait = renewal - now;
+                if (gapSince is { } gap && gap + GapWait - now < wait)
+                {
+                    wait = gap + GapWait - now;
+                }
+
+                Arrival? arrival = null;
+                if (wait > TimeSpan.Zero)
+                {
+                    using var timeout = new CancellationTokenSource(wait, clock);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
                     try
                     {
-                        next = await _events.Reader.ReadAsync(renewal.Token).ConfigureAwait(false);
+                        arrival = await _arrivals.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
-                        // Nothing for a while: renew the subscription. No monitor any more: its "deleted" event is queued.
-                        await monitor.Subscribe(observer).ConfigureAwait(false);
                     }
                 }
 
-                if (next is null)
+                if (arrival is { Event: { } received })
                 {
-                    continue;
+                    ready = order.Add(received);
                 }
-
-                yield return Item(next);
-                if (next.Last)
+                else if (arrival is { Truth: { } truthReceived })
                 {
-                    yield break;
+                    truths.Enqueue(truthReceived);
+                    if (truths.Count > Capacity)
+                    {
+                        truths.Dequeue();
+                    }
+                }
+                else if (gapSince is { } since && clock.GetUtcNow() >= since + GapWait)
+                {
+                    // A notification lost (or slower than GapWait): relay what waits for it.
+                    ready = truths.TryPeek(out var waiting) ? order.SkipTo(waiting.Snapshot.LastEvent) : order.SkipGap();
+                    gapSince = null;
                 }
             }
         }
@@ -115,13 +193,17 @@ internal sealed class MonitorEventStream : IMonitorObserver
         }
     }
 
-    // Truths are their own SSE event type, so EventSource.onmessage sees the monitor's events only.
-    private static SseItem<MonitorEventView> Item(Pending pending) =>
-        new(MonitorEventView.From(pending.Kind, MonitorView.From(pending.Snapshot), pending.TrueValue),
-            pending.TrueValue is null ? null : MonitorEventView.Truth);
+    // A truth's state older than the last relayed: some counter is behind (the counters only grow).
+    private static bool IsOlder(MonitorSnapshot state, MonitorSnapshot than) =>
+        state.FullSyncs < than.FullSyncs || state.LazySyncs < than.LazySyncs || state.Messages < than.Messages
+        || state.Violations < than.Violations || state.Updates < than.Updates;
 
-    // An event to relay: its kind, the monitor's state, the true value (truth events only), and whether it is the last.
-    private sealed record Pending(string Kind, MonitorSnapshot Snapshot, double? TrueValue, bool Last);
+    // Truths are their own SSE event type, so EventSource.onmessage sees the monitor's events only.
+    private static SseItem<MonitorEventView> Item(string kind, MonitorSnapshot snapshot, double? trueValue) =>
+        new(MonitorEventView.From(kind, MonitorView.From(snapshot), trueValue), trueValue is null ? null : MonitorEventView.Truth);
+
+    // What the grain or the truth feed handed over.
+    private sealed record Arrival(MonitorEvent? Event, MonitorTruth? Truth);
 }
 
 /// <summary>An event of <c>GET /api/monitors/{id}/events</c>: the monitor as <c>GET /api/monitors/{id}</c> shows it, and what happened.</summary>

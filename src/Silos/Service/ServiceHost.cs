@@ -1,3 +1,4 @@
+using AutoMon.Grains.Monitors;
 using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Service.Demo;
 using Microsoft.AspNetCore.Builder;
@@ -37,7 +38,12 @@ public static class ServiceHost
     /// The web host of a silo with the API, and with <paramref name="demo"/> the demo monitor and its producer
     /// (<see cref="DemoProducer"/>, <c>serve --demo</c>); null: no demo.
     /// </summary>
-    public static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo)
+    public static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo) =>
+        Build(options, loggers, demo, null);
+
+    /// <summary>As <see cref="Build(SiloHostOptions, ILoggerFactory?, DemoOptions?)"/>, with <paramref name="subscriptionClock"/>
+    /// timing the monitors' subscriptions (<see cref="MonitorSubscription.ClockKey"/>; tests); null: the system clock.</summary>
+    internal static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo, TimeProvider? subscriptionClock)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.HttpPort is not { } port)
@@ -74,6 +80,10 @@ public static class ServiceHost
         }
 
         builder.Services.AddSingleton<MonitorTruthFeed>();
+        if (subscriptionClock is not null)
+        {
+            builder.Services.AddKeyedSingleton(MonitorSubscription.ClockKey, subscriptionClock);
+        }
         if (demo is not null)
         {
             // Registered after UseOrleans: started after the silo, stopped before it.

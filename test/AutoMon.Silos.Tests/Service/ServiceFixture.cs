@@ -4,6 +4,7 @@ using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Service;
 using AutoMon.Silos.Service.Demo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Silos.Tests.Service;
@@ -15,6 +16,7 @@ namespace AutoMon.Silos.Tests.Service;
 public sealed class ServiceFixture : IAsyncLifetime
 {
     private readonly DemoOptions? _demo;
+    private readonly TimeProvider? _subscriptionClock;
 
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
     private WebApplication? _app;
@@ -37,6 +39,12 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     private ServiceFixture(DemoOptions demo) => _demo = demo;
 
+    /// <summary>A service whose monitor subscriptions lapse and renew by <paramref name="clock"/>.</summary>
+    internal ServiceFixture(TimeProvider clock) => _subscriptionClock = clock;
+
+    /// <summary>The silo's grains.</summary>
+    public IGrainFactory Grains => _app?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("not started");
+
     public async Task InitializeAsync()
     {
         var options = new SiloHostOptions
@@ -50,7 +58,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             ClusterId = "service-tests",
             ApiKey = ApiKey,
         };
-        _app = ServiceHost.Build(options, _loggers, _demo);
+        _app = ServiceHost.Build(options, _loggers, _demo, _subscriptionClock);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Http.BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/");
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
