@@ -393,7 +393,8 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var hosts = await management.GetHosts(onlyActive: true).ConfigureAwait(false);
+                // A call to a grain on the dead silo may never be answered to a client: ask again after a while.
+                var hosts = await management.GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
                 if (!hosts.Keys.Any(s => s.Endpoint.Port == port))
                 {
                     return DateTime.UtcNow - exit.ExitedAt;

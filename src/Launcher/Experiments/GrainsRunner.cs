@@ -70,7 +70,7 @@ internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = 
             return ExperimentResult.ForAutoMon(Engine, result.Summary, new WireTraffic(result.Wire.Messages, result.Wire.TotalBytes), placement, result.Paced,
                 faults);
         }
-        catch (Exception e) when (e is not OperationCanceledException && _host.Diagnose() is { } cause)
+        catch (Exception e) when (e is not OperationCanceledException and not SiloLossException && _host.Diagnose() is { } cause)
         {
             // A silo process died under the run: say which and why, rather than the grain call's timeout or broken link.
             throw new InvalidOperationException(cause, e);

@@ -31,6 +31,8 @@ internal sealed record FaultInjection(string Silo, int Round)
 /// </summary>
 internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, Func<string> nextId, FaultInjection? injection)
 {
+    private static readonly TimeSpan ExitNoticeWait = TimeSpan.FromSeconds(5);
+
     private readonly List<SiloFault> _faults = [];
     private readonly List<(string Silo, int Round, double Detection, long DetectedAt)> _recovering = [];
 
@@ -62,9 +64,14 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
                     CompleteRecoveries(int.MaxValue);
                     return (result, _faults);
                 }
-                catch (Exception e) when (e is not OperationCanceledException && silos.ExitCount > handled)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The attempt failed because a silo died (Orleans answered before the process-exit notice): recover.
+                    // A silo that died may fail the attempt before its process-exit notice arrives: give the notice a
+                    // moment, then recover from the death, or report the failure when no silo died.
+                    if (await Task.WhenAny(exit, Task.Delay(ExitNoticeWait, cancellationToken)).ConfigureAwait(false) != exit)
+                    {
+                        throw;
+                    }
                 }
             }
 
@@ -76,10 +83,19 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
             Observe(injector);
             if (attempt >= silos.SiloNames.Count)
             {
-                throw new InvalidOperationException($"silo {lost.Silo} died and the run has been replayed {attempt} times; no silos are left to run it.");
+                throw new SiloLossException($"silo {lost.Silo} died and the run has been replayed {attempt} times; no silos are left to run it.");
             }
 
-            var detection = await silos.WaitUntilDeclaredDeadAsync(lost, cancellationToken).ConfigureAwait(false);
+            TimeSpan detection;
+            try
+            {
+                detection = await silos.WaitUntilDeclaredDeadAsync(lost, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new SiloLossException($"silo {lost.Silo} died at round {round}: {e.Message}", e);
+            }
+
             _recovering.Add((lost.Silo, round, detection.TotalSeconds, Stopwatch.GetTimestamp()));
         }
     }
@@ -141,3 +157,6 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
         public T Value = default!;
     }
 }
+
+/// <summary>A silo loss the run cannot recover from; its message says why (not rewritten into a generic "silo stopped").</summary>
+internal sealed class SiloLossException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

@@ -16,7 +16,7 @@ public sealed class SiloFaultTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static readonly string[] Sweep = ["--node-type", "inner_product", "--error-bounds", "0.3", "--parallel", "1", "--failure-detection", "fast"];
+    private static readonly string[] Sweep = ["--node-type", "inner_product", "--error-bounds", "0.3", "--parallel", "1"];
 
     [Theory]
     [InlineData("localhost", "node-1", false)]
@@ -28,7 +28,7 @@ public sealed class SiloFaultTests : IDisposable
         var faulted = Path.Combine(_directory, "faulted");
         var reference = Path.Combine(_directory, "simulation");
 
-        var output = await Succeeds([.. Sweep, "--silos", "3", "--membership", membership, .. standby ? ["--coordinator-standby"] : Array.Empty<string>(),
+        var output = await Succeeds([.. Sweep, "--silos", "3", "--failure-detection", "fast", "--membership", membership, .. standby ? ["--coordinator-standby"] : Array.Empty<string>(),
             "--inject-fault", $"{silo}@{FaultRound}", "--output", faulted]);
         // The grains' lockstep run equals the simulation exactly (LocalClusterTests): the simulation stands in for the fault-free run.
         await Succeeds([.. Sweep, "--engine", "simulation", "--output", reference]);
@@ -58,7 +58,7 @@ public sealed class SiloFaultTests : IDisposable
     [Fact]
     public async Task With_localhost_membership_a_killed_coordinator_silo_is_a_clear_error_not_a_hang()
     {
-        var (exitCode, _, error) = await LauncherRun.Run([.. Sweep, "--silos", "2", "--membership", "localhost", "--inject-fault", $"coordinator@{FaultRound}",
+        var (exitCode, _, error) = await LauncherRun.Run([.. Sweep, "--silos", "2", "--failure-detection", "fast", "--membership", "localhost", "--inject-fault", $"coordinator@{FaultRound}",
             "--output", Path.Combine(_directory, "lost")]);
 
         Assert.NotEqual(0, exitCode);
