@@ -157,6 +157,16 @@ public sealed class SiloHostOptions
     /// <summary>Stop after this long whatever happens (a hung experiment must not run, and cost, forever); null: no limit.</summary>
     public TimeSpan? MaxRunTime { get; set; }
 
+    /// <summary>
+    /// The cluster's certificate with its private key (a PKCS#12 .pfx; <c>AutoMon.Grains.Hosting.ClusterCertificate</c>): when
+    /// set, silo-to-silo and gateway connections are mutual TLS, and only peers presenting this same certificate are
+    /// accepted; null: plain TCP.
+    /// </summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>The password of <see cref="TlsCertificate"/>, if it has one (prefer <c>AUTOMON_TLSCERTIFICATEPASSWORD</c> to the command line).</summary>
+    public string? TlsCertificatePassword { get; set; }
+
     /// <summary>How the silo writes its console log: simple lines (the default) or JSON lines (cloud log collectors).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Simple;
 
@@ -265,6 +275,11 @@ public sealed class SiloHostOptions
         if (StopWhenCoordinatorLeaves && Role == SiloRole.Coordinator)
         {
             problems.Add("--stop-when-coordinator-leaves is for node silos; a coordinator silo stops when its experiment is done");
+        }
+
+        if (TlsCertificatePassword is not null && TlsCertificate is null)
+        {
+            problems.Add("--tls-certificate-password needs --tls-certificate (the .pfx it opens)");
         }
 
         if (ResponseTimeout is { } timeout && timeout <= TimeSpan.Zero)
