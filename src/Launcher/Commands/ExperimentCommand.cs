@@ -49,6 +49,9 @@ internal static class ExperimentCommand
         /// <summary>How a local cluster's silos find each other: dynamodb (default) or localhost.</summary>
         public string? Membership { get; init; }
 
+        /// <summary>A local cluster's silos and the launcher talk mutual TLS with a generated cluster certificate.</summary>
+        public bool Tls { get; init; }
+
         /// <summary>True when the run setting <paramref name="name"/> (e.g. <c>iterations</c>) was given.</summary>
         public bool IsGiven(string name) => Given.Contains(name);
 
@@ -88,9 +91,11 @@ internal static class ExperimentCommand
 
         public Option<string?> Membership { get; } = new("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
 
+        public Option<bool> Tls { get; } = new("--tls") { Description = $"--silos: mutual TLS between the silos and the launcher, with a self-signed cluster certificate generated into the results' {SiloLogsFolder}/{ClusterCertificateFile} (docs/silo-host.md, TLS)." };
+
         public Options() => Membership.AcceptOnlyFromAmong("dynamodb", "localhost");
 
-        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership];
+        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership, Tls];
 
         /// <summary>The request the parse result holds; the run's values parsed by the settings' one parser.</summary>
         public LaunchRequest Bind(ParseResult parseResult)
@@ -115,6 +120,7 @@ internal static class ExperimentCommand
                 Parallel = parseResult.GetValue(Parallel),
                 Silos = parseResult.GetValue(Silos),
                 Membership = parseResult.GetValue(Membership),
+                Tls = parseResult.GetValue(Tls),
             };
         }
     }
@@ -154,7 +160,7 @@ internal static class ExperimentCommand
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         var location = new AwsLocationOptions();
-        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership];
+        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.Tls];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
@@ -289,9 +295,9 @@ internal static class ExperimentCommand
         };
         if (request.Silos is null or 1)
         {
-            return request.Membership is null
-                ? null
-                : throw new ArgumentException("--membership applies to a local cluster: give --silos K with K ≥ 2.");
+            return request.Membership is not null ? throw new ArgumentException("--membership applies to a local cluster: give --silos K with K ≥ 2.")
+                : request.Tls ? throw new ArgumentException("--tls applies to a local cluster: give --silos K with K ≥ 2 (the embedded silo has no network connections).")
+                : null;
         }
 
         // One coordinator silo and at most one silo per node: more would host nothing and only slow the cluster down.
@@ -307,6 +313,7 @@ internal static class ExperimentCommand
             Silos = request.Silos.Value,
             Membership = membership,
             LogDirectory = Path.Combine(outputFolder, SiloLogsFolder),
+            Tls = request.Tls,
         };
         options.Validate();
         return options;
@@ -314,6 +321,9 @@ internal static class ExperimentCommand
 
     /// <summary>The folder under the results where a local cluster's processes log.</summary>
     internal const string SiloLogsFolder = "silo-logs";
+
+    /// <summary>The cluster certificate a local cluster with <c>--tls</c> generates into its logs folder.</summary>
+    internal const string ClusterCertificateFile = LocalSiloCluster.CertificateFile;
 
     /// <summary>
     /// The engine to use: the one named, else the default — except that centralisation (every update sent, no protocol)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Hosting;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using Microsoft.Extensions.DependencyInjection;
@@ -128,6 +129,12 @@ public static partial class SiloProgram
             return await NotStartedAsync(options, SiloStartup.Describe(exception, options), loggers).ConfigureAwait(false);
         }
 
+        if (options.TlsCertificate is { } tls)
+        {
+            using var certificate = ClusterCertificate.Load(tls, options.TlsCertificatePassword, "--tls-certificate");
+            LogTls(log, ClusterCertificate.Hash(certificate), certificate.NotAfter.ToUniversalTime());
+        }
+
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         // One stable line for operators and supervising processes.
         LogStarted(log, silo.SiloAddress, silo.Name, SiloMetadataKeys.RoleName(options.Role), options.Region, options.ClusterId,
@@ -179,6 +186,10 @@ public static partial class SiloProgram
 
     [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment: downloaded the weights {File} from {Source}")]
     private static partial void LogWeightsDownloaded(ILogger logger, string file, string source);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "AutoMon silo: mutual TLS; only silos and clients holding the cluster certificate {Sha256} connect (valid until {NotAfter:u})")]
+    private static partial void LogTls(ILogger logger, string sha256, DateTime notAfter);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "AutoMon silo started: {Silo} name={Name} role={Role} region={Region} cluster={ClusterId} membership={Membership} gateway={Gateway}")]
