@@ -158,6 +158,7 @@ internal static class ExperimentCommand
         var nodesPerSilo = new Option<int?>("--nodes-per-silo") { Description = "aws: node grains per node silo task (default 1, as in the paper)." };
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
+        var noTls = new Option<bool>("--no-tls") { Description = "aws: plain TCP between the silos (default: mutual TLS with a certificate the launcher generates per experiment and the silos download from the results bucket)." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         var location = new AwsLocationOptions();
         Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.Tls];
@@ -167,10 +168,10 @@ internal static class ExperimentCommand
             ["--pacing"] = "the AWS silos always run paced, every node on its own timer",
             ["--time-scale"] = "on AWS the pace is real (give --round-interval and the sync latencies themselves)",
         };
-        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All];
+        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, noTls, credentialsCsv, awsEndpoint, .. location.All];
 
         options.Run.AddTo(root);
-        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All]))
+        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, noTls, credentialsCsv, awsEndpoint, .. location.All]))
         {
             root.Options.Add(option);
         }
@@ -213,6 +214,7 @@ internal static class ExperimentCommand
                     CoordinatorImage = parseResult.GetValue(coordinatorImage),
                     NodesPerSilo = parseResult.GetValue(nodesPerSilo),
                     Block = parseResult.GetValue(block),
+                    NoTls = parseResult.GetValue(noTls),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),
                     Location = location.Read(parseResult),
