@@ -15,7 +15,7 @@ public static class S3DataDownloader
     /// </summary>
     /// <exception cref="IOException">Nothing is there, a key is not a safe relative path, or S3 fails; the message names the bucket and key.</exception>
     public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, CancellationToken cancellationToken) =>
-        await DownloadAsync(source, folder, "data files (the launcher uploads them with --target aws --data-dir)", cancellationToken,
+        await DownloadAsync(source, folder, "data files", "the launcher uploads them with --target aws --data-dir", cancellationToken,
             skip: relative => relative.StartsWith(CertificatesFolder + "/", StringComparison.Ordinal)).ConfigureAwait(false);
 
     /// <summary>
@@ -26,9 +26,9 @@ public static class S3DataDownloader
 
     /// <summary>
     /// As <see cref="DownloadAsync(S3Folder, string, CancellationToken)"/>, leaving out the keys whose path below the prefix
-    /// <paramref name="skip"/> picks; <paramref name="what"/> names the files expected (and who uploads them) when there are none.
+    /// <paramref name="skip"/> picks; <paramref name="what"/> names the files expected and <paramref name="hint"/> who uploads them, when there are none.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, string what, CancellationToken cancellationToken,
+    public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, string what, string hint, CancellationToken cancellationToken,
         Func<string, bool>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -73,7 +73,7 @@ public static class S3DataDownloader
 
         return files.Count > 0
             ? files
-            : throw new IOException($"no {what} in {source.Uri}.");
+            : throw new IOException($"no {what} in {source.Uri} ({hint}).");
     }
 
     private static Task<T> CallAsync<T>(S3Folder source, string key, Func<Task<T>> call) =>

@@ -39,7 +39,7 @@ public static partial class SiloProgram
             try
             {
                 var files = await S3DataDownloader.DownloadAsync(certificateSource, Path.Combine(downloaded, "tls"),
-                    "certificate (the launcher uploads the experiment's there unless --no-tls)", cancellationToken).ConfigureAwait(false);
+                    "certificate", "the launcher uploads the experiment's there unless --no-tls", cancellationToken).ConfigureAwait(false);
                 var pfx = files.Where(f => f.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase)).ToList();
                 if (pfx.Count != 1)
                 {
