@@ -14,6 +14,7 @@ public static class LauncherApp
         SimulateCommand.Create,
         ReproduceCommand.Create,
         ServeCommand.Create,
+        CertificateCommand.Create,
     ];
 
     /// <summary>

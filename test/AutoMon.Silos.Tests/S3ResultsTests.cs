@@ -172,6 +172,36 @@ public sealed class S3ResultsTests(MotoServer moto) : IDisposable
     }
 
     [Fact]
+    public async Task A_silo_downloads_its_tls_certificate_and_one_that_finds_none_says_so_in_one_line()
+    {
+        await CreateBucketAsync();
+        var certificate = Path.Combine(Path.GetTempPath(), $"automon-s3-tls-{Guid.NewGuid():N}.pfx");
+        var hash = AutoMon.Grains.Hosting.ClusterCertificate.CreateFile(certificate);
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "run/datasets/tls/exp/cluster.pfx", FilePath = certificate });
+        File.Delete(certificate);
+        string[] From(string prefix) =>
+            ["--tls-certificate-s3-uri", $"s3://{_bucket}/{prefix}", "--tls-certificate-s3-region", MotoServer.Region, "--tls-certificate-s3-service-url", moto.ServiceUrl];
+
+        await using (var silo = SiloProcess.StartAllInOne(Credentials, From("run/datasets/tls/exp/")))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!silo.Output.Contains("AutoMon silo started", StringComparison.Ordinal) && !silo.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.Contains($"downloaded the cluster certificate from s3://{_bucket}/run/datasets/tls/exp/", silo.Output, StringComparison.Ordinal);
+            Assert.Contains($"holding the cluster certificate {hash} connect", silo.Output, StringComparison.Ordinal);
+            Assert.Contains("AutoMon silo started", silo.Output, StringComparison.Ordinal);
+        }
+
+        await using var missing = SiloProcess.StartAllInOne(Credentials, From("run/datasets/tls/other/"));
+        Assert.Equal(1, await missing.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var line = Assert.Single(missing.Output.Split('\n'), l => l.Contains("did not start", StringComparison.Ordinal));
+        Assert.Contains($"--tls-certificate-s3-uri s3://{_bucket}/run/datasets/tls/other/: no certificate in s3://{_bucket}/run/datasets/tls/other/", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_node_silo_whose_coordinator_never_joins_stops_after_the_join_timeout()
     {
         var clusterId = "alone-" + Guid.NewGuid().ToString("N")[..8];

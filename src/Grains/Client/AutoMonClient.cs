@@ -1,8 +1,13 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
+using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Monitors;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime.Messaging;
 
 namespace AutoMon.Client;
 
@@ -14,6 +19,7 @@ namespace AutoMon.Client;
 public sealed class AutoMonClient : IAsyncDisposable
 {
     private readonly IHost? _host;
+    private readonly X509Certificate2? _ownedCertificate;
     private readonly IGrainFactory _grains;
 
     /// <summary>A client over an existing grain factory (a silo's, or an Orleans client the application already runs).</summary>
@@ -22,15 +28,20 @@ public sealed class AutoMonClient : IAsyncDisposable
     {
     }
 
-    private AutoMonClient(IHost? host, IGrainFactory grains)
+    private AutoMonClient(IHost? host, IGrainFactory grains, X509Certificate2? ownedCertificate = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         _host = host;
+        _ownedCertificate = ownedCertificate;
         _grains = grains;
     }
 
     /// <summary>Connects to the silos' gateways (<see cref="AutoMonClientOptions"/>); dispose the client to disconnect.</summary>
-    /// <exception cref="ArgumentException">The options are invalid (the message names each option).</exception>
+    /// <exception cref="ArgumentException">The options are invalid (the message names each option), or the certificate file cannot be read.</exception>
+    /// <exception cref="ConnectionFailedException">
+    /// No gateway accepted the connection: none listens there, or the cluster uses TLS and this client holds no certificate
+    /// or another one (the message says which it may be).
+    /// </exception>
     public static async Task<AutoMonClient> ConnectAsync(AutoMonClientOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,6 +51,10 @@ public sealed class AutoMonClient : IAsyncDisposable
             throw new ArgumentException("Invalid AutoMon client options: " + string.Join("; ", problems), nameof(options));
         }
 
+        var owned = options.TlsCertificateFile is { } file
+            ? ClusterCertificate.Load(file, options.TlsCertificatePassword, nameof(AutoMonClientOptions.TlsCertificateFile))
+            : null;
+        var certificate = options.TlsCertificate ?? owned;
         var host = new HostBuilder()
             .UseOrleansClient(client =>
             {
@@ -49,19 +64,44 @@ public sealed class AutoMonClient : IAsyncDisposable
                     cluster.ClusterId = options.ClusterId;
                     cluster.ServiceId = options.ServiceId;
                 });
+                if (certificate is not null)
+                {
+                    client.UseTls(certificate, tls => ClusterCertificate.Configure(tls, certificate));
+                }
             })
             .Build();
+        var gateways = string.Join(", ", options.Gateways);
+        var tls = certificate is null
+            ? "If the silos use TLS (--tls-certificate), set TlsCertificate or TlsCertificateFile to their certificate"
+            : "Check that the silos use TLS with this same certificate (--tls-certificate)";
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var start = host.StartAsync(timeout.Token);
         try
         {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            await start.WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
+            // Stop the start still under way (bounded), then release everything.
+            await timeout.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
             host.Dispose();
-            throw;
+            owned?.Dispose();
+            if (e is TimeoutException)
+            {
+                throw new ConnectionFailedException(string.Create(CultureInfo.InvariantCulture,
+                    $"Could not connect to the AutoMon gateways {gateways} within {options.ConnectTimeout.TotalSeconds:0.#} s (ConnectTimeout). Are the silos running? {tls}."), e);
+            }
+
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new ConnectionFailedException($"Could not connect to the AutoMon gateways {gateways}: {e.Message.ReplaceLineEndings(" ")} Are the silos running? {tls}.", e);
         }
 
-        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>());
+        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>(), owned);
     }
 
     /// <summary>Creates a monitor; returns it as <see cref="GetMonitorAsync"/> shows it.</summary>
@@ -199,6 +239,7 @@ public sealed class AutoMonClient : IAsyncDisposable
             finally
             {
                 _host.Dispose();
+                _ownedCertificate?.Dispose();
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace AutoMon.Client;
 
@@ -16,6 +17,26 @@ public sealed record AutoMonClientOptions
 
     /// <summary>The silos' service id (default <c>automon</c>, the silos' default).</summary>
     public string ServiceId { get; init; } = "automon";
+
+    /// <summary>
+    /// The cluster's certificate with its private key, for silos started with <c>--tls-certificate</c>: the client then
+    /// connects over mutual TLS and accepts only gateways presenting this same certificate
+    /// (<see cref="AutoMon.Grains.Hosting.ClusterCertificate"/>). Null, with no <see cref="TlsCertificateFile"/>: plain TCP,
+    /// which a TLS cluster refuses. The caller keeps owning it.
+    /// </summary>
+    public X509Certificate2? TlsCertificate { get; init; }
+
+    /// <summary>The cluster's certificate as a PKCS#12 (.pfx) file, the silos' <c>--tls-certificate</c>; instead of <see cref="TlsCertificate"/>.</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary>The password of <see cref="TlsCertificateFile"/>, if it has one.</summary>
+    public string? TlsCertificatePassword { get; init; }
+
+    /// <summary>
+    /// How long <see cref="AutoMonClient.ConnectAsync"/> may take before it fails (default 30 s): a TLS cluster refuses a
+    /// client without its certificate by closing the connection, which the Orleans client would otherwise retry for ever.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Options for the gateways <paramref name="gateways"/> (<c>host:port</c> with an IP address, e.g. <c>127.0.0.1:30000</c>).</summary>
     public static AutoMonClientOptions ForGateways(params string[] gateways)
@@ -56,6 +77,25 @@ public sealed record AutoMonClientOptions
         if (string.IsNullOrWhiteSpace(ServiceId))
         {
             problems.Add("ServiceId: the service id is required");
+        }
+
+        if (TlsCertificate is not null && TlsCertificateFile is not null)
+        {
+            problems.Add("TlsCertificate, TlsCertificateFile: give the certificate one way, not both");
+        }
+        else if (TlsCertificate is { HasPrivateKey: false })
+        {
+            problems.Add("TlsCertificate: the certificate has no private key (load the .pfx with its key)");
+        }
+
+        if (TlsCertificatePassword is not null && TlsCertificateFile is null)
+        {
+            problems.Add("TlsCertificatePassword: applies to TlsCertificateFile only");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("ConnectTimeout: must be positive");
         }
 
         return problems;

@@ -203,6 +203,23 @@ public sealed partial record AwsExperimentPlan
     /// <summary>The key of <see cref="WeightsFile"/> below <see cref="DataPrefix"/> is <c>weights/&lt;file name&gt;</c>.</summary>
     public const string WeightsFolder = "weights";
 
+    /// <summary>
+    /// Mutual TLS between each experiment's silos (on by default; <c>--no-tls</c> turns it off): the launcher generates a
+    /// cluster certificate per experiment, uploads it under <see cref="TlsCertificatePrefix"/> and every silo downloads it
+    /// before it starts (<c>--tls-certificate-s3-uri</c>).
+    /// </summary>
+    public bool Tls { get; init; } = true;
+
+    /// <summary>
+    /// Where <paramref name="experiment"/>'s certificate goes: <c>&lt;run id&gt;/datasets/tls/&lt;experiment&gt;/cluster.pfx</c>,
+    /// below <see cref="DataPrefix"/> so the silos' role reads it as it reads the data and cleanup removes it with the data.
+    /// </summary>
+    public string TlsCertificatePrefix(AwsExperiment experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return DataPrefix + AutoMon.Silos.Hosting.S3DataDownloader.CertificatesFolder + "/" + experiment.Name + "/";
+    }
+
     /// <summary>Data files of kld and dnn: hours per station or rows per node the coordinator skips (the preset's).</summary>
     public int SkippedDataIterations => Preset.SkippedDataIterations;
 

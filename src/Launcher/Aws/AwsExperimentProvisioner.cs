@@ -135,6 +135,11 @@ public sealed class AwsExperimentProvisioner
         await _resources.EnsureMembershipTableAsync(plan.EffectiveMembershipRegion, experiment.MembershipTable, tags, options,
             cancellationToken).ConfigureAwait(false);
         await _results.ClearErrorMarkerAsync(plan, experiment, cancellationToken).ConfigureAwait(false);
+        if (plan.Tls)
+        {
+            // Before any silo starts: each downloads it first (--tls-certificate-s3-uri).
+            await _results.UploadClusterCertificateAsync(plan, experiment, cancellationToken).ConfigureAwait(false);
+        }
 
         var coordinator = await _coordinators.StartAsync(plan, experiment, roles, coordinatorNetwork, imageId, tags, options,
             cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Security.Cryptography.X509Certificates;
 using Amazon.S3.Model;
+using AutoMon.Grains.Hosting;
 
 namespace AutoMon.Launcher.Aws;
 
@@ -54,6 +56,22 @@ internal sealed class AwsResultsStore(AwsSession session, TextWriter log, TimePr
                 new PutObjectRequest { BucketName = plan.ResultsBucket, Key = key, FilePath = file.LocalPath }, cancellationToken)).ConfigureAwait(false);
         }
         log.WriteLine($"Uploaded {uploads.Count} data file(s) to s3://{plan.ResultsBucket}/{plan.DataPrefix}");
+    }
+
+    /// <summary>
+    /// A new cluster certificate for <paramref name="experiment"/> (<see cref="ClusterCertificate"/>), uploaded as
+    /// <c>cluster.pfx</c> under <see cref="AwsExperimentPlan.TlsCertificatePrefix"/> (replacing an earlier attempt's):
+    /// generated in memory, never written on this machine.
+    /// </summary>
+    public async Task UploadClusterCertificateAsync(AwsExperimentPlan plan, AwsExperiment experiment, CancellationToken cancellationToken)
+    {
+        var region = plan.EffectiveResultsRegion;
+        var key = plan.TlsCertificatePrefix(experiment) + "cluster.pfx";
+        using var certificate = ClusterCertificate.Create();
+        using var pfx = new MemoryStream(certificate.Export(X509ContentType.Pkcs12));
+        await AwsSdkCall.RunAsync(session, "s3", "PutObject", region, () => session.S3(region).PutObjectAsync(
+            new PutObjectRequest { BucketName = plan.ResultsBucket, Key = key, InputStream = pfx, AutoCloseStream = false }, cancellationToken)).ConfigureAwait(false);
+        log.WriteLine($"  cluster certificate {ClusterCertificate.Hash(certificate)[..16]}… (mutual TLS) in s3://{plan.ResultsBucket}/{key}");
     }
 
     /// <summary>An earlier attempt's failure report would end this attempt's <c>--block</c> wait at once: it goes.</summary>

@@ -117,6 +117,9 @@ public static class SiloEnvironment
 
     private static SiloHostOptions Silo(AwsExperimentPlan plan, AwsExperiment experiment, SiloRole role, string region, string siloName) => new()
     {
+        // Mutual TLS with the experiment's certificate, which the silo downloads before it starts (unless --no-tls).
+        TlsCertificateS3Uri = plan.Tls ? $"s3://{plan.ResultsBucket}/{plan.TlsCertificatePrefix(experiment)}" : null,
+        TlsCertificateS3Region = plan.Tls ? plan.EffectiveResultsRegion : null,
         Role = role,
         Region = region,
         ClusterId = experiment.Name,

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using AutoMon.Grains.Hosting;
 using AutoMon.Silos.Hosting;
 using AutoMon.Silos.Local;
 using AutoMon.Silos.Membership;
@@ -9,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Runtime;
 
 namespace AutoMon.Launcher.Cluster;
@@ -49,6 +52,12 @@ internal sealed record LocalClusterOptions
     /// <summary>How fast the silos declare a dead silo dead (Orleans' defaults: tens of seconds; fast: seconds).</summary>
     public FailureDetectionProfile FailureDetection { get; init; } = FailureDetectionProfile.Default;
 
+    /// <summary>
+    /// Mutual TLS between the silos and the launcher's client, with a self-signed cluster certificate generated at start
+    /// into <see cref="LogDirectory"/> (or a temporary folder, deleted at the end) and given to every silo.
+    /// </summary>
+    public bool Tls { get; init; }
+
     /// <summary>How long the silos may take to start and join (several .NET processes share the machine's cores).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
@@ -84,6 +93,9 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
     private const string ReadyPrefix = "AutoMon silo started:";
     private const string MembershipTable = "automon-local-membership";
 
+    /// <summary>The file name of the cluster certificate a <see cref="LocalClusterOptions.Tls"/> cluster generates.</summary>
+    internal const string CertificateFile = "cluster.pfx";
+
     private readonly LocalClusterOptions _options;
     private readonly SemaphoreSlim _start = new(1, 1);
     private readonly List<ChildProcess> _silos = [];
@@ -94,6 +106,9 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
     private readonly string _clusterId = "automon-local-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
     private LocalDynamoDB? _dynamo;
     private IHost? _client;
+    private X509Certificate2? _certificate;
+    private string? _certificatePath;
+    private string? _temporaryFolder;
     private string? _startFailure;
 
     public LocalSiloCluster(LocalClusterOptions options)
@@ -105,7 +120,7 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
 
     public string Description => string.Create(CultureInfo.InvariantCulture,
         $"{_options.Silos + (_options.CoordinatorStandby ? 1 : 0)} local silo processes (1 coordinator{(_options.CoordinatorStandby ? " + 1 standby" : "")}, {_options.Silos - 1} node; " +
-        $"{(_options.Membership == LocalMembership.DynamoDB ? "DynamoDB membership on moto" : "localhost membership")})");
+        $"{(_options.Membership == LocalMembership.DynamoDB ? "DynamoDB membership on moto" : "localhost membership")}{(_options.Tls ? ", mutual TLS" : "")})");
 
     /// <summary>The silo processes once started (coordinator first).</summary>
     internal IReadOnlyList<ChildProcess> Silos => _silos;
@@ -151,6 +166,15 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
 
     private async Task StartClusterAsync(CancellationToken cancellationToken)
     {
+        if (_options.Tls)
+        {
+            // One certificate for the whole cluster: every silo and the launcher's client hold it (ClusterCertificate's pin).
+            var folder = _options.LogDirectory ?? (_temporaryFolder = Path.Combine(Path.GetTempPath(), "automon-cluster-" + Guid.NewGuid().ToString("N")));
+            _certificatePath = Path.Combine(folder, CertificateFile);
+            ClusterCertificate.CreateFile(_certificatePath);
+            _certificate = ClusterCertificate.Load(_certificatePath, null, "--tls");
+        }
+
         var dynamoUrl = (string?)null;
         if (_options.Membership == LocalMembership.DynamoDB)
         {
@@ -207,6 +231,7 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
             ExitWhenStdinCloses = true,
             ResponseTimeout = ResponseTimeout,
             FailureDetection = _options.FailureDetection,
+            TlsCertificate = _certificatePath,
         };
         if (dynamoUrl is not null)
         {
@@ -287,6 +312,11 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
                 cluster.ServiceId = SiloHostOptions.DefaultServiceId;
             });
             client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = ResponseTimeout);
+            if (_certificate is { } certificate)
+            {
+                client.UseTls(certificate, tls => ClusterCertificate.Configure(tls, certificate));
+            }
+
             if (dynamoUrl is not null)
             {
                 client.UseDynamoDBClustering(options =>
@@ -475,6 +505,12 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
         {
             _dynamo = null;
             await dynamo.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _certificate?.Dispose();
+        if (_temporaryFolder is not null && Directory.Exists(_temporaryFolder))
+        {
+            Directory.Delete(_temporaryFolder, recursive: true);
         }
 
         _start.Dispose();

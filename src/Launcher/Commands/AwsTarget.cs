@@ -33,6 +33,9 @@ internal static class AwsTarget
 
         public bool Block { get; init; }
 
+        /// <summary>Plain TCP between the silos instead of the default mutual TLS with a per-experiment certificate.</summary>
+        public bool NoTls { get; init; }
+
         public string? CredentialsCsv { get; init; }
 
         public string? AwsEndpoint { get; init; }
@@ -259,6 +262,7 @@ internal static class AwsTarget
             LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
+            Tls = !request.NoTls,
         };
         plan = request.Location.Place(plan);
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;

@@ -58,6 +58,9 @@ internal static class ExperimentCommand
         /// <summary><c>SILO@ROUND</c>: kill that silo of the local cluster once the run reaches that round.</summary>
         public string? InjectFault { get; init; }
 
+        /// <summary>A local cluster's silos and the launcher talk mutual TLS with a generated cluster certificate.</summary>
+        public bool Tls { get; init; }
+
         /// <summary>True when the run setting <paramref name="name"/> (e.g. <c>iterations</c>) was given.</summary>
         public bool IsGiven(string name) => Given.Contains(name);
 
@@ -103,13 +106,15 @@ internal static class ExperimentCommand
 
         public Option<string?> InjectFault { get; } = new("--inject-fault") { Description = "--silos: kill -9 silo SILO once the run reaches round ROUND (SILO@ROUND, e.g. node-1@300), to watch a lockstep run recover." };
 
+        public Option<bool> Tls { get; } = new("--tls") { Description = $"--silos: mutual TLS between the silos and the launcher, with a self-signed cluster certificate generated into the results' {SiloLogsFolder}/{ClusterCertificateFile} (docs/silo-host.md, TLS)." };
+
         public Options()
         {
             Membership.AcceptOnlyFromAmong("dynamodb", "localhost");
             FailureDetection.AcceptOnlyFromAmong("default", "fast");
         }
 
-        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership, CoordinatorStandby, FailureDetection, InjectFault];
+        public IEnumerable<Option> Sweep => [ErrorBounds, Full, Engine, Centralized, Output, Parallel, Silos, Membership, CoordinatorStandby, FailureDetection, InjectFault, Tls];
 
         /// <summary>The request the parse result holds; the run's values parsed by the settings' one parser.</summary>
         public LaunchRequest Bind(ParseResult parseResult)
@@ -137,6 +142,7 @@ internal static class ExperimentCommand
                 CoordinatorStandby = parseResult.GetValue(CoordinatorStandby),
                 FailureDetection = parseResult.GetValue(FailureDetection),
                 InjectFault = parseResult.GetValue(InjectFault),
+                Tls = parseResult.GetValue(Tls),
             };
         }
     }
@@ -174,19 +180,20 @@ internal static class ExperimentCommand
         var nodesPerSilo = new Option<int?>("--nodes-per-silo") { Description = "aws: node grains per node silo task (default 1, as in the paper)." };
         var block = new Option<bool>("--block") { Description = "aws: skip error bounds whose results are in S3, start the rest, wait for all and download them into the results folder." };
         var credentialsCsv = new Option<string?>("--credentials-csv") { Description = "aws: IAM access-key file (new_user_credentials.csv); default: the standard AWS credential chain." };
+        var noTls = new Option<bool>("--no-tls") { Description = "aws: plain TCP between the silos (default: mutual TLS with a certificate the launcher generates per experiment and the silos download from the results bucket)." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         var location = new AwsLocationOptions();
-        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.CoordinatorStandby, options.FailureDetection, options.InjectFault];
+        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.CoordinatorStandby, options.FailureDetection, options.InjectFault, options.Tls];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
             ["--pacing"] = "the AWS silos always run paced, every node on its own timer",
             ["--time-scale"] = "on AWS the pace is real (give --round-interval and the sync latencies themselves)",
         };
-        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All];
+        Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, noTls, credentialsCsv, awsEndpoint, .. location.All];
 
         options.Run.AddTo(root);
-        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, credentialsCsv, awsEndpoint, .. location.All]))
+        foreach (var option in options.Sweep.Concat([target, coordinatorType, coordinatorImage, nodesPerSilo, block, noTls, credentialsCsv, awsEndpoint, .. location.All]))
         {
             root.Options.Add(option);
         }
@@ -229,6 +236,7 @@ internal static class ExperimentCommand
                     CoordinatorImage = parseResult.GetValue(coordinatorImage),
                     NodesPerSilo = parseResult.GetValue(nodesPerSilo),
                     Block = parseResult.GetValue(block),
+                    NoTls = parseResult.GetValue(noTls),
                     CredentialsCsv = parseResult.GetValue(credentialsCsv),
                     AwsEndpoint = parseResult.GetValue(awsEndpoint),
                     Location = location.Read(parseResult),
@@ -315,6 +323,7 @@ internal static class ExperimentCommand
                 : request.CoordinatorStandby ? "--coordinator-standby"
                 : request.FailureDetection is not null ? "--failure-detection"
                 : request.InjectFault is not null ? "--inject-fault"
+                : request.Tls ? "--tls"
                 : null;
             return clusterOnly is null
                 ? null
@@ -347,6 +356,7 @@ internal static class ExperimentCommand
             CoordinatorStandby = request.CoordinatorStandby,
             FailureDetection = request.FailureDetection == "fast" ? FailureDetectionProfile.Fast : FailureDetectionProfile.Default,
             LogDirectory = Path.Combine(outputFolder, SiloLogsFolder),
+            Tls = request.Tls,
         };
         options.Validate();
         return options;
@@ -354,6 +364,9 @@ internal static class ExperimentCommand
 
     /// <summary>The folder under the results where a local cluster's processes log.</summary>
     internal const string SiloLogsFolder = "silo-logs";
+
+    /// <summary>The cluster certificate a local cluster with <c>--tls</c> generates into its logs folder.</summary>
+    internal const string ClusterCertificateFile = LocalSiloCluster.CertificateFile;
 
     /// <summary>
     /// The engine to use: the one named, else the default — except that centralisation (every update sent, no protocol)

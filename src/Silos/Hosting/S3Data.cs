@@ -14,7 +14,22 @@ public static class S3DataDownloader
     /// prefix (e.g. <c>inner_product/data_file.txt</c>); the files written.
     /// </summary>
     /// <exception cref="IOException">Nothing is there, a key is not a safe relative path, or S3 fails; the message names the bucket and key.</exception>
-    public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, CancellationToken cancellationToken) =>
+        await DownloadAsync(source, folder, "data files", "the launcher uploads them with --target aws --data-dir", cancellationToken,
+            skip: relative => relative.StartsWith(CertificatesFolder + "/", StringComparison.Ordinal)).ConfigureAwait(false);
+
+    /// <summary>
+    /// The folder below a run's <c>datasets/</c> prefix where the launcher puts each experiment's cluster certificate
+    /// (<c>tls/&lt;experiment&gt;/cluster.pfx</c>): readable by the silos' role as the data is, never downloaded as data.
+    /// </summary>
+    public const string CertificatesFolder = "tls";
+
+    /// <summary>
+    /// As <see cref="DownloadAsync(S3Folder, string, CancellationToken)"/>, leaving out the keys whose path below the prefix
+    /// <paramref name="skip"/> picks; <paramref name="what"/> names the files expected and <paramref name="hint"/> who uploads them, when there are none.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> DownloadAsync(S3Folder source, string folder, string what, string hint, CancellationToken cancellationToken,
+        Func<string, bool>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(folder);
@@ -31,9 +46,9 @@ public static class S3DataDownloader
             foreach (var item in page.S3Objects ?? [])
             {
                 var relative = item.Key[source.Prefix.Length..];
-                if (relative.Length == 0 || relative.EndsWith('/'))
+                if (relative.Length == 0 || relative.EndsWith('/') || skip?.Invoke(relative) == true)
                 {
-                    continue;   // folder markers
+                    continue;   // folder markers, and what the caller leaves out
                 }
 
                 var path = Path.GetFullPath(Path.Combine(root, relative));
@@ -58,7 +73,7 @@ public static class S3DataDownloader
 
         return files.Count > 0
             ? files
-            : throw new IOException($"no data files in {source.Uri} (the launcher uploads them with --target aws --data-dir).");
+            : throw new IOException($"no {what} in {source.Uri} ({hint}).");
     }
 
     private static Task<T> CallAsync<T>(S3Folder source, string key, Func<Task<T>> call) =>

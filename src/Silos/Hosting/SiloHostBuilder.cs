@@ -15,7 +15,7 @@ namespace AutoMon.Silos.Hosting;
 
 /// <summary>
 /// Applies <see cref="SiloHostOptions"/> to an Orleans silo: cluster ids, endpoints, clustering, role and region
-/// metadata, failure-detection timing, and AutoMon's grains with their placement.
+/// metadata, failure-detection timing, TLS (<see cref="ClusterCertificate"/>), and AutoMon's grains with their placement.
 /// </summary>
 public static class SiloHostBuilder
 {
@@ -78,6 +78,13 @@ public static class SiloHostBuilder
         if (options.ResponseTimeout is { } timeout)
         {
             silo.Configure<SiloMessagingOptions>(messaging => messaging.ResponseTimeout = timeout);
+        }
+
+        if (options.TlsCertificate is { } path)
+        {
+            // Held for the silo's lifetime (the TLS middleware presents it on every connection).
+            var certificate = ClusterCertificate.Load(path, options.TlsCertificatePassword, "--tls-certificate");
+            silo.UseTls(certificate, tls => ClusterCertificate.Configure(tls, certificate));
         }
 
         // The grains: role placement (reads the metadata above), WAN-latency emulation, wire-byte counting.

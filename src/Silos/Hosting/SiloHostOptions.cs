@@ -178,6 +178,34 @@ public sealed class SiloHostOptions
     /// <summary>Stop after this long whatever happens (a hung experiment must not run, and cost, forever); null: no limit.</summary>
     public TimeSpan? MaxRunTime { get; set; }
 
+    /// <summary>
+    /// The cluster's certificate with its private key (a PKCS#12 .pfx; <c>AutoMon.Grains.Hosting.ClusterCertificate</c>): when
+    /// set, silo-to-silo and gateway connections are mutual TLS, and only peers presenting this same certificate are
+    /// accepted; null: plain TCP.
+    /// </summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>The password of <see cref="TlsCertificate"/>, if it has one (prefer <c>AUTOMON_TLSCERTIFICATEPASSWORD</c> to the command line).</summary>
+    public string? TlsCertificatePassword { get; set; }
+
+    /// <summary>
+    /// Download the cluster's certificate from this S3 folder (<c>s3://bucket/prefix/</c>, holding one .pfx) before the host
+    /// is built, and use it as <see cref="TlsCertificate"/>: how the AWS deployment hands every silo its experiment's key.
+    /// </summary>
+    public string? TlsCertificateS3Uri { get; set; }
+
+    /// <summary>The AWS region of <see cref="TlsCertificateS3Uri"/>'s bucket.</summary>
+    public string? TlsCertificateS3Region { get; set; }
+
+    /// <summary>Another S3 endpoint for <see cref="TlsCertificateS3Uri"/> (e.g. a local emulator).</summary>
+    public string? TlsCertificateS3ServiceUrl { get; set; }
+
+    /// <summary>Where <see cref="TlsCertificateS3Uri"/> points; null when not set (or not an s3:// URI: see <see cref="Validate"/>).</summary>
+    public S3Folder? TlsCertificateS3 =>
+        TlsCertificateS3Uri is { } uri && S3Folder.TryParse(uri, out var folder, out _, "--tls-certificate-s3-uri")
+            ? folder with { Region = TlsCertificateS3Region, ServiceUrl = TlsCertificateS3ServiceUrl }
+            : null;
+
     /// <summary>How the silo writes its console log: simple lines (the default) or JSON lines (cloud log collectors).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Simple;
 
@@ -331,6 +359,26 @@ public sealed class SiloHostOptions
         if (StopWhenCoordinatorLeaves && Role == SiloRole.Coordinator)
         {
             problems.Add("--stop-when-coordinator-leaves is for node silos; a coordinator silo stops when its experiment is done");
+        }
+
+        if (TlsCertificatePassword is not null && TlsCertificate is null && TlsCertificateS3Uri is null)
+        {
+            problems.Add("--tls-certificate-password needs --tls-certificate (the .pfx it opens)");
+        }
+
+        if (TlsCertificate is not null && TlsCertificateS3Uri is not null)
+        {
+            problems.Add("give --tls-certificate or --tls-certificate-s3-uri, not both");
+        }
+
+        if (TlsCertificateS3Uri is { } certificateUri && !S3Folder.TryParse(certificateUri, out _, out var uriProblem, "--tls-certificate-s3-uri"))
+        {
+            problems.Add(uriProblem!);
+        }
+
+        if ((TlsCertificateS3Region is not null || TlsCertificateS3ServiceUrl is not null) && TlsCertificateS3Uri is null)
+        {
+            problems.Add("--tls-certificate-s3-region and --tls-certificate-s3-service-url go with --tls-certificate-s3-uri");
         }
 
         if (ResponseTimeout is { } timeout && timeout <= TimeSpan.Zero)

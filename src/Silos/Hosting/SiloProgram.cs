@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Hosting;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,31 @@ public static partial class SiloProgram
         // An experiment that cannot run (unknown workload, settings that do not fit it, data missing) fails before the silo starts.
         (ExperimentConfig Config, DataSet Data)? experiment = null;
         string? downloaded = null;
+        if (options.TlsCertificateS3 is { } certificateSource)
+        {
+            // The cluster's key first: without it this silo could not join (or, for a coordinator, report its failure to nobody).
+            downloaded = Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                var files = await S3DataDownloader.DownloadAsync(certificateSource, Path.Combine(downloaded, "tls"),
+                    "certificate", "the launcher uploads the experiment's there unless --no-tls", cancellationToken).ConfigureAwait(false);
+                var pfx = files.Where(f => f.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase)).ToList();
+                if (pfx.Count != 1)
+                {
+                    throw new IOException($"it must hold exactly one .pfx; it holds {pfx.Count}");
+                }
+
+                LogCertificateDownloaded(log, certificateSource.Uri);
+                options.TlsCertificate = pfx[0];
+                options.TlsCertificateS3Uri = options.TlsCertificateS3Region = options.TlsCertificateS3ServiceUrl = null;
+            }
+            catch (IOException exception)
+            {
+                DeleteFolder(downloaded);
+                return await NotStartedAsync(options, $"--tls-certificate-s3-uri {certificateSource.Uri}: {exception.Message}", loggers).ConfigureAwait(false);
+            }
+        }
+
         if (options.Experiment is { } request)
         {
             try
@@ -38,10 +64,10 @@ public static partial class SiloProgram
                 if (request.DataS3 is { } source)
                 {
                     // Only this coordinator reads the data: the driver hands every node grain its rows.
-                    downloaded = Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
-                    var files = await S3DataDownloader.DownloadAsync(source, downloaded, cancellationToken).ConfigureAwait(false);
+                    downloaded ??= Path.Combine(Path.GetTempPath(), "automon-data-" + Guid.NewGuid().ToString("N"));
+                    var files = await S3DataDownloader.DownloadAsync(source, Path.Combine(downloaded, "downloaded-data"), cancellationToken).ConfigureAwait(false);
                     LogDataDownloaded(log, files.Count, source.Uri);
-                    request = request.WithDownloadedData(downloaded);
+                    request = request.WithDownloadedData(Path.Combine(downloaded, "downloaded-data"));
                     options.Experiment = request;
                 }
 
@@ -128,6 +154,12 @@ public static partial class SiloProgram
             return await NotStartedAsync(options, SiloStartup.Describe(exception, options), loggers).ConfigureAwait(false);
         }
 
+        if (options.TlsCertificate is { } tls)
+        {
+            using var certificate = ClusterCertificate.Load(tls, options.TlsCertificatePassword, "--tls-certificate");
+            LogTls(log, ClusterCertificate.Hash(certificate), certificate.NotAfter.ToUniversalTime());
+        }
+
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         // One stable line for operators and supervising processes.
         LogStarted(log, silo.SiloAddress, silo.Name, SiloMetadataKeys.RoleName(options.Role), options.Region, options.ClusterId,
@@ -177,8 +209,15 @@ public static partial class SiloProgram
     [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment: downloaded {Count} data file(s) from {Source}")]
     private static partial void LogDataDownloaded(ILogger logger, int count, string source);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon silo: downloaded the cluster certificate from {Source}")]
+    private static partial void LogCertificateDownloaded(ILogger logger, string source);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "AutoMon experiment: downloaded the weights {File} from {Source}")]
     private static partial void LogWeightsDownloaded(ILogger logger, string file, string source);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "AutoMon silo: mutual TLS; only silos and clients holding the cluster certificate {Sha256} connect (valid until {NotAfter:u})")]
+    private static partial void LogTls(ILogger logger, string sha256, DateTime notAfter);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "AutoMon silo started: {Silo} name={Name} role={Role} region={Region} cluster={ClusterId} membership={Membership} gateway={Gateway}")]

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using AutoMon.Grains.Hosting;
 
 namespace AutoMon.Silos.Hosting;
 
 /// <summary>
 /// Start-up problems in one line that names the port, endpoint or setting: checked before the silo starts where that can be
-/// done cheaply (ports free, the DynamoDB endpoint reachable), and read out of the exception when the start fails anyway —
+/// done cheaply (ports free, the DynamoDB endpoint reachable, the TLS certificate readable), and read out of the exception when the start fails anyway —
 /// instead of Orleans' lifecycle logs and a stack trace.
 /// </summary>
 public static class SiloStartup
@@ -38,6 +39,18 @@ public static class SiloStartup
             && await EndpointProblemAsync(url, "--dynamodb-service-url", cancellationToken).ConfigureAwait(false) is { } refused)
         {
             problems.Add(refused);
+        }
+
+        if (options.TlsCertificate is { } certificate)
+        {
+            try
+            {
+                ClusterCertificate.Load(certificate, options.TlsCertificatePassword, "--tls-certificate").Dispose();
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(e.Message);
+            }
         }
 
         return problems;

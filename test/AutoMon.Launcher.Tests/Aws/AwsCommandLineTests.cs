@@ -280,8 +280,26 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         {
             BucketName = AwsNaming.DefaultResultsBucket,
         });
+        var tls = $"{runId}/datasets/{S3DataDownloader.CertificatesFolder}/";
         Assert.Equal([$"{runId}/datasets/quadratic/H_matrix.txt", $"{runId}/datasets/quadratic/data_file.txt"],
-            listing.S3Objects.Select(o => o.Key).Order(StringComparer.Ordinal));
+            listing.S3Objects.Select(o => o.Key).Where(k => !k.StartsWith(tls, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+
+        // Mutual TLS by default: one certificate per experiment (two error bounds), each silo told where its experiment's is.
+        var certificates = listing.S3Objects.Select(o => o.Key).Where(k => k.StartsWith(tls, StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, certificates.Count);
+        Assert.All(certificates, k => Assert.EndsWith("/cluster.pfx", k, StringComparison.Ordinal));
+        foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
+        {
+            foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, region))
+            {
+                string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
+                Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
+                var folder = silo.TlsCertificateS3!;
+                Assert.Equal((AwsNaming.DefaultResultsBucket, MotoAws.NodesRegion), (folder.Bucket, folder.Region));
+                Assert.Contains(folder.Prefix + "cluster.pfx", certificates);
+            }
+        }
+
         foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion))
         {
             string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
@@ -291,6 +309,29 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
                 (AwsNaming.DefaultResultsBucket, $"{runId}/datasets/", MotoAws.NodesRegion),
                 (experiment.DataS3!.Bucket, experiment.DataS3.Prefix, experiment.DataS3.Region));
             Assert.Equal(0, experiment.Run.SkipIterations);
+        }
+    }
+
+    [Fact]
+    public async Task No_tls_uploads_no_certificate_and_the_silos_run_plain_tcp()
+    {
+        var (code, output, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.1",
+            "--coordinator-instance-type", "fargate", "--iterations", "30", "--no-tls");
+
+        Assert.True(code == 0, error);
+        var runId = output.Split(' ', ':')[1];
+        var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        {
+            BucketName = AwsNaming.DefaultResultsBucket,
+            Prefix = runId + "/",
+        });
+        Assert.Empty(listing.S3Objects ?? []);
+        foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
+        {
+            foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, region))
+            {
+                Assert.DoesNotContain(definition.TaskDefinition.ContainerDefinitions[0].Command!, a => a.StartsWith("--tls", StringComparison.Ordinal));
+            }
         }
     }
 
@@ -309,7 +350,8 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         {
             BucketName = AwsNaming.DefaultResultsBucket,
         });
-        Assert.Equal([$"{runId}/datasets/weights/mlp_net.npz"], listing.S3Objects.Select(o => o.Key));
+        Assert.Equal([$"{runId}/datasets/weights/mlp_net.npz"],
+            listing.S3Objects.Select(o => o.Key).Where(k => !k.StartsWith($"{runId}/datasets/{S3DataDownloader.CertificatesFolder}/", StringComparison.Ordinal)));
         var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
         string[] command = [.. coordinator.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
         Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));

@@ -133,6 +133,17 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
                 });
         }
 
+        // Mutual TLS by default: every silo downloaded its experiment's certificate and ran with it (one certificate for all).
+        var hashes = nodes.Append(coordinator).Select(definition =>
+        {
+            var log = ReadLog(definition.TaskDefinition.Family);
+            Assert.Contains("downloaded the cluster certificate from s3://automon-experiment-results/", log, StringComparison.Ordinal);
+            var at = log.IndexOf("holding the cluster certificate ", StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{definition.TaskDefinition.Family} did not run with TLS");
+            return log.Substring(at + "holding the cluster certificate ".Length, 64);
+        }).ToList();
+        Assert.Single(hashes.Distinct());
+
         // The task registered for node i hosted node i (its --node-range), as the seed's node tasks did.
         foreach (var node in nodes)
         {
@@ -197,6 +208,11 @@ public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
         if (arguments.Contains("--results-s3-uri") || arguments.Contains("--data-s3-uri"))
         {
             arguments.AddRange(["--s3-service-url", Endpoint.TrimEnd('/')]);
+        }
+
+        if (arguments.Contains("--tls-certificate-s3-uri"))
+        {
+            arguments.AddRange(["--tls-certificate-s3-service-url", Endpoint.TrimEnd('/')]);
         }
 
         var (host, hostArguments) = LocalSiloCluster.SiloHostCommand();

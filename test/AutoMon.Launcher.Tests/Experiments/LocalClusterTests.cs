@@ -100,6 +100,26 @@ public sealed class LocalClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task Tls_gives_every_silo_and_the_launcher_one_generated_certificate()
+    {
+        var output = Path.Combine(_directory, "tls");
+
+        await Succeeds("--node-type", "inner_product", "--iterations", "30", "--error-bound", "0.3", "--silos", "2", "--membership", "localhost", "--tls", "--output", output);
+
+        // The run needs the launcher's client on the silos' TLS gateways; each silo says it holds the generated certificate.
+        var logs = Path.Combine(output, ExperimentCommand.SiloLogsFolder);
+        using var certificate = AutoMon.Grains.Hosting.ClusterCertificate.Load(Path.Combine(logs, ExperimentCommand.ClusterCertificateFile), null, "test");
+        Assert.Equal("CN=automon-cluster", certificate.Subject);
+        foreach (var silo in new[] { "coordinator.log", "node-1.log" })
+        {
+            Assert.Contains($"mutual TLS; only silos and clients holding the cluster certificate {AutoMon.Grains.Hosting.ClusterCertificate.Hash(certificate)} connect",
+                File.ReadAllText(Path.Combine(logs, silo)), StringComparison.Ordinal);
+        }
+
+        Assert.True(File.Exists(Path.Combine(output, "error_bound_0.3", "summary.json")));
+    }
+
+    [Fact]
     public async Task A_node_silo_that_died_before_the_run_is_waited_out_and_the_run_goes_on_the_silos_left()
     {
         var request = ExperimentCommand.Parse("--node-type", "inner_product", "--iterations", "30", "--error-bound", "0.3");
@@ -147,6 +167,7 @@ public sealed class LocalClusterTests : IDisposable
     [InlineData(new[] { "--silos", "12", "--nodes", "10" }, "--silos 12 is more than the run can use: one coordinator silo and at most one silo per node, so at most 11")]
     [InlineData(new[] { "--silos", "3", "--engine", "simulation" }, "--silos runs the grains engine")]
     [InlineData(new[] { "--membership", "localhost" }, "--membership applies to a local cluster")]
+    [InlineData(new[] { "--tls" }, "--tls applies to a local cluster")]
     [InlineData(new[] { "--silos", "3", "--target", "aws" }, "--silos")]
     public async Task Local_cluster_options_that_do_not_fit_are_rejected(string[] options, string expected)
     {
