@@ -39,6 +39,8 @@ public sealed class TlsClientTests : IAsyncLifetime
             HttpPort = LocalDynamoDB.FreePort(),
             ClusterId = "tls-client-tests",
             TlsCertificate = Certificate,
+            // The client goes through the Orleans gateway, not the HTTP API.
+            NoAuth = true,
         };
         _app = ServiceHost.Build(options, _loggers);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
