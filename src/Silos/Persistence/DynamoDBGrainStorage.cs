@@ -78,9 +78,10 @@ public sealed class GrainStateTooLargeException : OrleansException
     {
     }
 
-    public GrainStateTooLargeException(string stateName, GrainId grainId, int itemBytes, int limitBytes)
+    public GrainStateTooLargeException(string stateName, GrainId grainId, int itemBytes, int limitBytes, Exception? refusal = null)
         : base(string.Create(CultureInfo.InvariantCulture,
-            $"The state '{stateName}' of grain {grainId} is {itemBytes} bytes as a DynamoDB item, over DynamoDB's limit of {limitBytes} bytes: it was not written. Keep large data out of grain state (e.g. in S3)."))
+            $"The state '{stateName}' of grain {grainId} is {itemBytes} bytes as a DynamoDB item, {(refusal is null ? "over" : "refused by DynamoDB at")} its limit of {limitBytes} bytes: it was not written. Keep large data out of grain state (e.g. in S3)."),
+            refusal!)
     {
         StateName = stateName;
         GrainId = grainId.ToString();
@@ -111,6 +112,9 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
     private const string KeyName = "#key";
     private const string ETagName = "#etag";
     private const string ExpectedValue = ":expected";
+
+    // DynamoDB's ValidationException for an item over 400 KB: "Item size has exceeded the maximum allowed size".
+    private const string ItemTooLargeMessage = "Item size has exceeded";
 
     private readonly string _name;
     private readonly DynamoDBGrainStorageOptions _options;
@@ -251,6 +255,11 @@ public sealed partial class DynamoDBGrainStorage : IGrainStorage, ILifecyclePart
         catch (ConditionalCheckFailedException conflict)
         {
             throw await InconsistentAsync(client, "write", stateName, grainId, grainState.ETag, conflict, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonDynamoDBException refused) when (refused.Message.Contains(ItemTooLargeMessage, StringComparison.OrdinalIgnoreCase))
+        {
+            // The service counts a little differently than we do (an emulator may count binary as base64): same refusal.
+            throw new GrainStateTooLargeException(stateName, grainId, size, GrainStateSchema.MaxItemBytes, refused);
         }
 
         grainState.ETag = newETag;
