@@ -4,11 +4,13 @@ using System.Net;
 using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Placement;
 using AutoMon.Silos.Membership;
+using AutoMon.Silos.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Storage;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace AutoMon.Silos.Hosting;
@@ -85,6 +87,20 @@ public static class SiloHostBuilder
             // Held for the silo's lifetime (the TLS middleware presents it on every connection).
             var certificate = ClusterCertificate.Load(path, options.TlsCertificatePassword, "--tls-certificate");
             silo.UseTls(certificate, tls => ClusterCertificate.Configure(tls, certificate));
+        }
+
+        // Grain state, under the one provider name the grains persist with, serialized by Orleans' binary serializer
+        // whichever the backend (both providers take the serializer registered under their name), so switching
+        // --grain-storage never changes what a state type must support.
+        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(AutoMonGrainStorage.Name,
+            (services, _) => ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services));
+        if (options.GrainStorage == GrainStorageKind.DynamoDB)
+        {
+            silo.AddDynamoDBGrainStorage(AutoMonGrainStorage.Name, options.ConfigureGrainStorage);
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(AutoMonGrainStorage.Name);
         }
 
         // The grains: role placement (reads the metadata above), WAN-latency emulation, wire-byte counting.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using AutoMon.Grains.Placement;
 using AutoMon.Silos.Membership;
+using AutoMon.Silos.Persistence;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -28,6 +29,16 @@ public enum MembershipKind
     Localhost,
 
     /// <summary>Our DynamoDB membership table: a multi-silo cluster across processes and machines.</summary>
+    DynamoDB,
+}
+
+/// <summary>Where grain state is persisted (the <see cref="AutoMon.Grains.Hosting.AutoMonGrainStorage.Name"/> provider).</summary>
+public enum GrainStorageKind
+{
+    /// <summary>Orleans' in-memory storage: lost with the silo that holds it (local runs, tests).</summary>
+    Memory,
+
+    /// <summary>Our DynamoDB grain storage (<see cref="Persistence.DynamoDBGrainStorage"/>), in <see cref="SiloHostOptions.GrainStorageTable"/>.</summary>
     DynamoDB,
 }
 
@@ -155,6 +166,15 @@ public sealed class SiloHostOptions
     /// </summary>
     public string? DynamoDBRegion { get; set; }
 
+    /// <summary>Where grain state is persisted; DynamoDB reuses <see cref="DynamoDBServiceUrl"/> and <see cref="DynamoDBRegion"/>.</summary>
+    public GrainStorageKind GrainStorage { get; set; } = GrainStorageKind.Memory;
+
+    /// <summary>The DynamoDB table of grain state (with <see cref="GrainStorageKind.DynamoDB"/>).</summary>
+    public string GrainStorageTable { get; set; } = DynamoDBGrainStorageOptions.DefaultTableName;
+
+    /// <summary>True when this silo reaches DynamoDB (for membership, grain state or both).</summary>
+    public bool UsesDynamoDB => EffectiveMembership == MembershipKind.DynamoDB || GrainStorage == GrainStorageKind.DynamoDB;
+
     public FailureDetectionProfile FailureDetection { get; set; } = FailureDetectionProfile.Default;
 
     /// <summary>Stop the silo when standard input reaches end of file (a supervising process died or closed the pipe).</summary>
@@ -251,6 +271,15 @@ public sealed class SiloHostOptions
         options.Region = DynamoDBRegion;
     }
 
+    /// <summary>The DynamoDB grain storage options these settings imply (the membership table's endpoint and region).</summary>
+    public void ConfigureGrainStorage(DynamoDBGrainStorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.TableName = GrainStorageTable;
+        options.ServiceUrl = DynamoDBServiceUrl;
+        options.Region = DynamoDBRegion;
+    }
+
     /// <summary>Every problem with these settings, each naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -329,6 +358,24 @@ public sealed class SiloHostOptions
             var dynamo = new DynamoDBClusteringOptions();
             ConfigureDynamoDB(dynamo);
             problems.AddRange(DynamoDBClusteringOptionsValidator.Validate(dynamo));
+        }
+
+        if (!Enum.IsDefined(GrainStorage))
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"grain storage {(int)GrainStorage} is not a grain storage kind"));
+        }
+        else if (GrainStorage == GrainStorageKind.DynamoDB)
+        {
+            var storage = new DynamoDBGrainStorageOptions();
+            ConfigureGrainStorage(storage);
+            // Endpoint and region are checked once, with the membership table's, when both use DynamoDB.
+            problems.AddRange(DynamoDBTableOptionsValidator.Validate(storage)
+                .Where(p => EffectiveMembership != MembershipKind.DynamoDB || p.StartsWith(nameof(storage.TableName), StringComparison.Ordinal))
+                .Select(p => "--grain-storage-table: " + p));
+            if (EffectiveMembership == MembershipKind.DynamoDB && string.Equals(GrainStorageTable, DynamoDBTable, StringComparison.Ordinal))
+            {
+                problems.Add($"--grain-storage-table and --dynamodb-table are both '{DynamoDBTable}': grain state needs a table of its own");
+            }
         }
 
         if (PrimarySilo is { } primary && primary.Port == SiloPort && (primary.Address.Equals(Address) || (IPAddress.IsLoopback(primary.Address) && IPAddress.IsLoopback(Address))))

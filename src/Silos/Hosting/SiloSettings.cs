@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using AutoMon.Grains.Placement;
 using AutoMon.Grains.Runs;
+using AutoMon.Grains.Hosting;
 using AutoMon.Silos.Membership;
+using AutoMon.Silos.Persistence;
 using static AutoMon.Grains.Runs.SettingBinder;
 
 namespace AutoMon.Silos.Hosting;
@@ -21,6 +23,9 @@ public static class SiloSettings
 
     /// <summary>The membership names.</summary>
     public static readonly EnumNames<MembershipKind> Memberships = new(("localhost", MembershipKind.Localhost), ("dynamodb", MembershipKind.DynamoDB));
+
+    /// <summary>The grain storage names.</summary>
+    public static readonly EnumNames<GrainStorageKind> GrainStorages = new(("memory", GrainStorageKind.Memory), ("dynamodb", GrainStorageKind.DynamoDB));
 
     /// <summary>The failure-detection profile names.</summary>
     public static readonly EnumNames<FailureDetectionProfile> FailureDetections = new(("default", FailureDetectionProfile.Default), ("fast", FailureDetectionProfile.Fast));
@@ -56,8 +61,12 @@ public static class SiloSettings
         Text<string?>("dynamodb-table", "DynamoDB membership table name.", o => o.DynamoDBTable, (o, v) => o.DynamoDBTable = v!, ParseText),
         Text<string?>("dynamodb-service-url", "DynamoDB endpoint URL, e.g. http://127.0.0.1:5000 for a local emulator.",
             o => o.DynamoDBServiceUrl, (o, v) => o.DynamoDBServiceUrl = v, ParseText),
-        Text<string?>("dynamodb-region", "AWS region of the membership table (required unless --dynamodb-service-url is given; not taken from --region).",
+        Text<string?>("dynamodb-region", "AWS region of the DynamoDB tables, membership and grain state (required unless --dynamodb-service-url is given; not taken from --region).",
             o => o.DynamoDBRegion, (o, v) => o.DynamoDBRegion = v, ParseText),
+        Text<GrainStorageKind>("grain-storage", $"Where grain state is persisted (the '{AutoMonGrainStorage.Name}' storage provider): memory (default; lost with the silo) or dynamodb (--grain-storage-table, at --dynamodb-service-url / --dynamodb-region).",
+            o => GrainStorages.Format(o.GrainStorage), (o, v) => o.GrainStorage = v, Enum(GrainStorages)),
+        Text<string?>("grain-storage-table", $"With --grain-storage dynamodb: the DynamoDB table of grain state (default {DynamoDBGrainStorageOptions.DefaultTableName}; created on first use).",
+            o => o.GrainStorageTable, (o, v) => o.GrainStorageTable = v!, ParseText),
         Text<TimeSpan?>("response-timeout", "How long a grain call may take (e.g. 30s, 120m; default Orleans' 30s). Long ADCD-X full syncs need more.",
             o => o.ResponseTimeout is { } t ? SettingText.FormatDuration(t) : null, (o, v) => o.ResponseTimeout = v, Optional<TimeSpan>(ParseDuration)),
         Text<string?>("tls-certificate", "Mutual TLS for silo-to-silo and client connections with this PKCS#12 (.pfx) certificate and key: only silos and clients holding the same certificate connect (default: plain TCP).",

@@ -35,7 +35,7 @@ public static class SiloStartup
             }
         }
 
-        if (options.EffectiveMembership == MembershipKind.DynamoDB && options.DynamoDBServiceUrl is { } url
+        if (options.UsesDynamoDB && options.DynamoDBServiceUrl is { } url
             && await EndpointProblemAsync(url, "--dynamodb-service-url", cancellationToken).ConfigureAwait(false) is { } refused)
         {
             problems.Add(refused);
@@ -61,7 +61,7 @@ public static class SiloStartup
     {
         ArgumentNullException.ThrowIfNull(exception);
         ArgumentNullException.ThrowIfNull(options);
-        var dynamo = options.EffectiveMembership == MembershipKind.DynamoDB;
+        var dynamo = options.UsesDynamoDB;
         var endpoint = options.DynamoDBServiceUrl is { } url ? $"the DynamoDB endpoint {url} (--dynamodb-service-url)" : "DynamoDB";
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -73,9 +73,9 @@ public static class SiloStartup
                 case HttpRequestException when dynamo:
                     return $"cannot reach {endpoint}: {e.Message}";
                 case AmazonClientException when dynamo && e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase):
-                    return "no AWS credentials for the DynamoDB membership table: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on AWS with a task role";
+                    return "no AWS credentials for DynamoDB (membership or grain state tables): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on AWS with a task role";
                 case AmazonServiceException service when dynamo:
-                    return $"{endpoint} refused the membership table: {service.ErrorCode}: {service.Message}";
+                    return $"{endpoint} refused a table of this silo (membership or grain state): {service.ErrorCode}: {service.Message}";
             }
         }
 

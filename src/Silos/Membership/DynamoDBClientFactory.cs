@@ -4,16 +4,16 @@ using Amazon.Runtime;
 
 namespace AutoMon.Silos.Membership;
 
-/// <summary>Builds the DynamoDB client from validated <see cref="DynamoDBClusteringOptions"/>.</summary>
+/// <summary>Builds the DynamoDB client from validated <see cref="DynamoDBTableOptions"/> (membership or grain state).</summary>
 internal static class DynamoDBClientFactory
 {
-    public static AmazonDynamoDBClient Create(DynamoDBClusteringOptions options)
+    public static AmazonDynamoDBClient Create(DynamoDBTableOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = DynamoDBClusteringOptionsValidator.Validate(options);
+        var problems = DynamoDBTableOptionsValidator.Validate(options);
         if (problems.Count > 0)
         {
-            throw new ArgumentException("Invalid DynamoDB clustering options: " + string.Join("; ", problems), nameof(options));
+            throw new ArgumentException("Invalid DynamoDB options: " + string.Join("; ", problems), nameof(options));
         }
 
         var config = new AmazonDynamoDBConfig();
@@ -22,7 +22,7 @@ internal static class DynamoDBClientFactory
             // An explicit endpoint still signs requests for a region; setting RegionEndpoint too would replace the URL.
             config.ServiceURL = options.ServiceUrl;
             config.AuthenticationRegion = string.IsNullOrWhiteSpace(options.Region)
-                ? DynamoDBClusteringOptions.DefaultSigningRegion
+                ? DynamoDBTableOptions.DefaultSigningRegion
                 : options.Region;
         }
         else

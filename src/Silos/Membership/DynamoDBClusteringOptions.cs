@@ -1,30 +1,32 @@
 namespace AutoMon.Silos.Membership;
 
-/// <summary>How a membership table that this provider creates is billed.</summary>
+/// <summary>How a table that one of our DynamoDB providers creates is billed.</summary>
 public enum DynamoDBCapacityMode
 {
     /// <summary>Pay per request: no read throttling at a fixed low capacity (a known pain of provisioned membership tables).</summary>
     OnDemand,
 
-    /// <summary>Provisioned throughput with <see cref="DynamoDBClusteringOptions.ReadCapacityUnits"/> and <see cref="DynamoDBClusteringOptions.WriteCapacityUnits"/>.</summary>
+    /// <summary>Provisioned throughput with <see cref="DynamoDBTableOptions.ReadCapacityUnits"/> and <see cref="DynamoDBTableOptions.WriteCapacityUnits"/>.</summary>
     Provisioned,
 }
 
 /// <summary>
-/// Where the DynamoDB membership table lives and how to reach it. Used by silos (membership table) and clients
-/// (gateway list). Region and service URL are separate settings: the region is the AWS region name (also the signing
-/// region when a service URL is given), the service URL an endpoint such as a local emulator's.
+/// Where a DynamoDB table of ours lives, how to reach it and how a table this process creates is billed: the one
+/// definition of the DynamoDB client settings, shared by the membership table (<see cref="DynamoDBClusteringOptions"/>)
+/// and the grain state table (<c>DynamoDBGrainStorageOptions</c>). Region and service URL are separate settings: the
+/// region is the AWS region name (also the signing region when a service URL is given), the service URL an endpoint such
+/// as a local emulator's.
 /// </summary>
-public sealed class DynamoDBClusteringOptions
+public abstract class DynamoDBTableOptions
 {
-    /// <summary>The table name used when none is configured.</summary>
-    public const string DefaultTableName = "AutoMonMembership";
-
     /// <summary>The signing region used with a <see cref="ServiceUrl"/> when <see cref="Region"/> is not set.</summary>
     public const string DefaultSigningRegion = "us-east-1";
 
+    /// <summary>Options whose <see cref="TableName"/> starts as <paramref name="defaultTableName"/>.</summary>
+    protected DynamoDBTableOptions(string defaultTableName) => TableName = defaultTableName;
+
     /// <summary>DynamoDB table name (3 to 255 characters of a-z, A-Z, 0-9, '_', '-', '.').</summary>
-    public string TableName { get; set; } = DefaultTableName;
+    public string TableName { get; set; }
 
     /// <summary>AWS region name, e.g. <c>us-west-2</c>. Required unless <see cref="ServiceUrl"/> is set.</summary>
     public string? Region { get; set; }
@@ -55,4 +57,25 @@ public sealed class DynamoDBClusteringOptions
 
     /// <summary>How long to wait for the table to become ACTIVE (after creating it, or while someone else creates it).</summary>
     public TimeSpan TableReadyTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Copies the client settings (endpoint, region, credentials) of <paramref name="source"/> into these options.</summary>
+    public void CopyConnectionFrom(DynamoDBTableOptions source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Region = source.Region;
+        ServiceUrl = source.ServiceUrl;
+        AccessKey = source.AccessKey;
+        SecretKey = source.SecretKey;
+        SessionToken = source.SessionToken;
+    }
+}
+
+/// <summary>
+/// Where the DynamoDB membership table lives and how to reach it. Used by silos (membership table) and clients
+/// (gateway list).
+/// </summary>
+public sealed class DynamoDBClusteringOptions() : DynamoDBTableOptions(DefaultTableName)
+{
+    /// <summary>The table name used when none is configured.</summary>
+    public const string DefaultTableName = "AutoMonMembership";
 }

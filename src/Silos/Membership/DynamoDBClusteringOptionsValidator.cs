@@ -10,7 +10,7 @@ namespace AutoMon.Silos.Membership;
 /// Checks <see cref="DynamoDBClusteringOptions"/> when a silo or client starts, so a region typed as a URL, half a key
 /// pair or a bad table name fails at start with a message naming the setting, not later inside the AWS SDK.
 /// </summary>
-public sealed partial class DynamoDBClusteringOptionsValidator(IOptions<DynamoDBClusteringOptions> options) : IConfigurationValidator
+public sealed class DynamoDBClusteringOptionsValidator(IOptions<DynamoDBClusteringOptions> options) : IConfigurationValidator
 {
     private readonly DynamoDBClusteringOptions _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
 
@@ -26,7 +26,14 @@ public sealed partial class DynamoDBClusteringOptionsValidator(IOptions<DynamoDB
     }
 
     /// <summary>Every problem with <paramref name="options"/>, each naming the setting; empty when valid.</summary>
-    public static IReadOnlyList<string> Validate(DynamoDBClusteringOptions options)
+    public static IReadOnlyList<string> Validate(DynamoDBClusteringOptions options) => DynamoDBTableOptionsValidator.Validate(options);
+}
+
+/// <summary>The checks of <see cref="DynamoDBTableOptions"/> every DynamoDB provider of ours runs when it starts.</summary>
+public static partial class DynamoDBTableOptionsValidator
+{
+    /// <summary>Every problem with <paramref name="options"/>, each naming the setting; empty when valid.</summary>
+    public static IReadOnlyList<string> Validate(DynamoDBTableOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();

@@ -5,14 +5,32 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoMon.Silos.Membership;
 
+/// <summary>The key schema of one of our tables and what to call it in messages ("membership", "grain state").</summary>
+/// <param name="Kind">The table's purpose, in messages: <c>DynamoDB {Kind} table 'name'</c>.</param>
+/// <param name="HashKey">The partition key attribute (a string).</param>
+/// <param name="RangeKey">The sort key attribute (a string).</param>
+public sealed record DynamoDBTableSchema(string Kind, string HashKey, string RangeKey);
+
+/// <summary>The membership table's provisioner: a <see cref="DynamoDBTableProvisioner"/> with the membership key schema.</summary>
+public sealed class MembershipTableProvisioner(IAmazonDynamoDB client, DynamoDBTableOptions options, ILogger logger,
+    IReadOnlyDictionary<string, string>? tags = null)
+{
+    /// <summary>The membership table's keys: cluster id (HASH), silo identity (RANGE).</summary>
+    public static readonly DynamoDBTableSchema Schema = new("membership", MembershipSchema.ClusterId, MembershipSchema.SiloIdentity);
+
+    /// <summary>Creates the table unless it exists, waits until it is ACTIVE, and checks its key schema.</summary>
+    public Task EnsureTableAsync(CancellationToken cancellationToken) =>
+        new DynamoDBTableProvisioner(client, options, Schema, logger, tags).EnsureTableAsync(cancellationToken);
+}
+
 /// <summary>
-/// Makes sure the membership table exists and is ACTIVE. Several silos may start at once: a create that fails with
+/// Makes sure one of our tables (membership, grain state) exists and is ACTIVE. Several silos may start at once: a create that fails with
 /// <see cref="ResourceInUseException"/> means another silo created the table, so we wait for ACTIVE like everyone else.
 /// An existing table is never updated (its billing mode and capacity are the owner's choice), only checked for our key schema.
-/// The silos' provider and the AWS launcher (which tags the tables of a run, <paramref name="tags"/>) both create it here.
+/// The silos' providers and the AWS launcher (which tags the tables of a run, <paramref name="tags"/>) create them here.
 /// </summary>
-public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, DynamoDBClusteringOptions options, ILogger logger,
-    IReadOnlyDictionary<string, string>? tags = null)
+public sealed partial class DynamoDBTableProvisioner(IAmazonDynamoDB client, DynamoDBTableOptions options, DynamoDBTableSchema schema,
+    ILogger logger, IReadOnlyDictionary<string, string>? tags = null)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -25,7 +43,7 @@ public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, D
             if (!options.CreateIfNotExists)
             {
                 throw new InvalidOperationException(
-                    $"DynamoDB membership table '{options.TableName}' does not exist and {nameof(options.CreateIfNotExists)} is false.");
+                    $"DynamoDB {schema.Kind} table '{options.TableName}' does not exist and {nameof(options.CreateIfNotExists)} is false.");
             }
 
             await CreateAsync(cancellationToken).ConfigureAwait(false);
@@ -42,13 +60,13 @@ public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, D
             TableName = options.TableName,
             KeySchema =
             [
-                new KeySchemaElement { AttributeName = MembershipSchema.ClusterId, KeyType = KeyType.HASH },
-                new KeySchemaElement { AttributeName = MembershipSchema.SiloIdentity, KeyType = KeyType.RANGE },
+                new KeySchemaElement { AttributeName = schema.HashKey, KeyType = KeyType.HASH },
+                new KeySchemaElement { AttributeName = schema.RangeKey, KeyType = KeyType.RANGE },
             ],
             AttributeDefinitions =
             [
-                new AttributeDefinition { AttributeName = MembershipSchema.ClusterId, AttributeType = ScalarAttributeType.S },
-                new AttributeDefinition { AttributeName = MembershipSchema.SiloIdentity, AttributeType = ScalarAttributeType.S },
+                new AttributeDefinition { AttributeName = schema.HashKey, AttributeType = ScalarAttributeType.S },
+                new AttributeDefinition { AttributeName = schema.RangeKey, AttributeType = ScalarAttributeType.S },
             ],
         };
         if (tags is { Count: > 0 })
@@ -69,11 +87,11 @@ public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, D
         try
         {
             await client.CreateTableAsync(request, cancellationToken).ConfigureAwait(false);
-            LogCreatingTable(options.TableName, options.CapacityMode);
+            LogCreatingTable(schema.Kind, options.TableName, options.CapacityMode);
         }
         catch (ResourceInUseException)
         {
-            LogTableCreatedConcurrently(options.TableName);
+            LogTableCreatedConcurrently(schema.Kind, options.TableName);
         }
     }
 
@@ -89,16 +107,16 @@ public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, D
 
             if (table?.TableStatus == TableStatus.DELETING)
             {
-                throw new InvalidOperationException($"DynamoDB membership table '{options.TableName}' is being deleted.");
+                throw new InvalidOperationException($"DynamoDB {schema.Kind} table '{options.TableName}' is being deleted.");
             }
 
             if (clock.Elapsed > options.TableReadyTimeout)
             {
                 throw new TimeoutException(
-                    $"DynamoDB membership table '{options.TableName}' did not become ACTIVE within {options.TableReadyTimeout} (last status: {table?.TableStatus?.Value ?? "not found"}).");
+                    $"DynamoDB {schema.Kind} table '{options.TableName}' did not become ACTIVE within {options.TableReadyTimeout} (last status: {table?.TableStatus?.Value ?? "not found"}).");
             }
 
-            LogWaitingForTable(options.TableName, table?.TableStatus?.Value ?? "not visible yet");
+            LogWaitingForTable(schema.Kind, options.TableName, table?.TableStatus?.Value ?? "not visible yet");
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
 
             // Right after CreateTable the table may briefly not be visible to DescribeTable: keep polling.
@@ -125,21 +143,21 @@ public sealed partial class MembershipTableProvisioner(IAmazonDynamoDB client, D
         var keys = table.KeySchema ?? [];
         var hash = keys.FirstOrDefault(k => k.KeyType == KeyType.HASH)?.AttributeName;
         var range = keys.FirstOrDefault(k => k.KeyType == KeyType.RANGE)?.AttributeName;
-        if (hash != MembershipSchema.ClusterId || range != MembershipSchema.SiloIdentity || keys.Count != 2)
+        if (hash != schema.HashKey || range != schema.RangeKey || keys.Count != 2)
         {
             var found = string.Join(", ", keys.Select(k => $"{k.AttributeName} ({k.KeyType?.Value})"));
             throw new InvalidOperationException(
-                $"DynamoDB table '{options.TableName}' exists but is not a membership table: its key schema is [{found}], " +
-                $"expected [{MembershipSchema.ClusterId} (HASH), {MembershipSchema.SiloIdentity} (RANGE)]. Choose another table name.");
+                $"DynamoDB table '{options.TableName}' exists but is not a {schema.Kind} table: its key schema is [{found}], " +
+                $"expected [{schema.HashKey} (HASH), {schema.RangeKey} (RANGE)]. Choose another table name.");
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Creating DynamoDB membership table {TableName} ({CapacityMode})")]
-    private partial void LogCreatingTable(string tableName, DynamoDBCapacityMode capacityMode);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Creating DynamoDB {Kind} table {TableName} ({CapacityMode})")]
+    private partial void LogCreatingTable(string kind, string tableName, DynamoDBCapacityMode capacityMode);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "DynamoDB membership table {TableName} is being created by another process; waiting for it")]
-    private partial void LogTableCreatedConcurrently(string tableName);
+    [LoggerMessage(Level = LogLevel.Information, Message = "DynamoDB {Kind} table {TableName} is being created by another process; waiting for it")]
+    private partial void LogTableCreatedConcurrently(string kind, string tableName);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Waiting for DynamoDB membership table {TableName} to become ACTIVE (status: {Status})")]
-    private partial void LogWaitingForTable(string tableName, string status);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Waiting for DynamoDB {Kind} table {TableName} to become ACTIVE (status: {Status})")]
+    private partial void LogWaitingForTable(string kind, string tableName, string status);
 }
