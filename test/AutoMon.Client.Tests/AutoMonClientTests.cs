@@ -301,8 +301,11 @@ public sealed class PointBatchWireTests
 
 public sealed class MonitorWatcherTests
 {
-    private static MonitorEvent Event(MonitorEventKind kind, long fullSyncs) =>
-        new(kind, new MonitorSnapshot { Id = "m", Estimate = fullSyncs * 10.0, FullSyncs = fullSyncs, Updates = fullSyncs }, Sequence: 0);
+    private static MonitorSnapshot State(long fullSyncs, long lazySyncs = 0, long lastEvent = 0) =>
+        new() { Id = "m", Estimate = fullSyncs * 10.0, FullSyncs = fullSyncs, LazySyncs = lazySyncs, Updates = fullSyncs, LastEvent = lastEvent };
+
+    private static MonitorEvent Event(MonitorEventKind kind, long sequence, long fullSyncs, long lazySyncs = 0) =>
+        new(kind, State(fullSyncs, lazySyncs), sequence);
 
     private static async Task<List<long>> ReadAllAsync(MonitorWatcher watcher)
     {
@@ -319,35 +322,50 @@ public sealed class MonitorWatcherTests
         }
     }
 
-    [Fact]
-    public async Task Notifications_out_of_order_are_released_in_full_sync_order_once_each_and_the_deletion_last()
+    // Only the time it reads moves, by hand (waits run on the system's timers).
+    private sealed class ManualClock : TimeProvider
     {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task Notifications_out_of_order_are_released_in_published_order_one_state_per_full_sync_and_the_deletion_last()
+    {
+        // The grain published: 1 full sync 1, 2 estimate (1), 3 full sync 2, 4 lazy sync (2), 5 full sync 3, 6 estimate (3),
+        // 7 full sync 4, 8 full sync 5, 9 deleted; the subscription's snapshot was read after event 2.
         var watcher = new MonitorWatcher(16);
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3)); // before Start: kept
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 1)); // before Start, not after the first state: dropped
-        watcher.Start(new MonitorState("m", 10, 0.1, 1, 1, 0, 0, 0));
-        watcher.OnEvent(Event(MonitorEventKind.Deleted, 5));
-        watcher.OnEvent(Event(MonitorEventKind.Estimate, 3));
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 5));
-        watcher.OnEvent(Event(MonitorEventKind.LazySync, 2));
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 4));
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 5, 3)); // before Start: kept
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 1, 1)); // before Start, not after the first state: dropped
+        watcher.Start(State(1, lastEvent: 2));
+        watcher.OnEvent(Event(MonitorEventKind.Deleted, 9, 5));
+        watcher.OnEvent(Event(MonitorEventKind.Estimate, 6, 3));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 8, 5));
+        watcher.OnEvent(Event(MonitorEventKind.LazySync, 4, 2, 1));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 7, 4));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 5, 3)); // a duplicate: dropped
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3, 2));
 
         Assert.Equal([2, 3, 4, 5], await ReadAllAsync(watcher));
     }
 
     [Fact]
-    public async Task A_state_missing_for_a_whole_renewal_is_given_up_and_a_gone_monitor_ends_the_stream()
+    public async Task A_notification_missing_for_the_gap_wait_is_given_up_and_a_gone_monitor_ends_the_stream()
     {
-        var watcher = new MonitorWatcher(16);
-        watcher.Start(new MonitorState("m", 0, 0.1, 0, 0, 0, 0, 0));
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2));
-        watcher.Renewed(gone: false); // 1 may still come
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3));
-        watcher.Renewed(gone: false); // 1 did not come within a renewal: 2 and 3 go out
-        watcher.OnEvent(Event(MonitorEventKind.FullSync, 4));
-        watcher.Renewed(gone: true);
+        var clock = new ManualClock();
+        var watcher = new MonitorWatcher(16, clock);
+        watcher.Start(State(0));
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 2, 2)); // 1 is missing
+        clock.Now += MonitorWatcher.GapWait / 2;
+        Assert.Equal((null, false), await watcher.ReadAsync(TimeSpan.Zero, CancellationToken.None)); // 1 may still come
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 3, 3));
+        clock.Now += MonitorWatcher.GapWait / 2;
+        Assert.Equal(2, (await watcher.ReadAsync(TimeSpan.Zero, CancellationToken.None)).State?.FullSyncs); // 1 given up
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 1, 1)); // too late: dropped
+        watcher.OnEvent(Event(MonitorEventKind.FullSync, 5, 4)); // 4 is missing
+        watcher.Gone();
 
-        Assert.Equal([2, 3, 4], await ReadAllAsync(watcher));
+        Assert.Equal([3, 4], await ReadAllAsync(watcher));
     }
 }

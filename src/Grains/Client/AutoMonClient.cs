@@ -143,7 +143,8 @@ public sealed class AutoMonClient : IAsyncDisposable
 
     /// <summary>
     /// The monitor's estimates: its current state first, then one state per full sync (each sets the estimate again), in
-    /// order of the full-sync count even when notifications arrive out of order; lazy syncs alone give none. The client
+    /// the order the monitor published them even when notifications arrive out of order (one missing for 2 s
+    /// is given up); lazy syncs alone give none. The client
     /// subscribes a grain observer to the monitor (renewed every <see cref="MonitorSubscription.Renewal"/>), so no sync is
     /// lost between two reads; a consumer more than <see cref="WatchBufferCapacity"/> states behind loses the oldest pending ones, never
     /// the newest. The stream ends when the monitor is deleted (after the states still pending); stopping the enumeration
@@ -180,9 +181,8 @@ public sealed class AutoMonClient : IAsyncDisposable
 
         try
         {
-            var last = MonitorState.From(snapshot);
-            watcher.Start(last);
-            yield return last;
+            watcher.Start(snapshot);
+            yield return MonitorState.From(snapshot);
             var renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
             while (true)
             {
@@ -191,7 +191,10 @@ public sealed class AutoMonClient : IAsyncDisposable
                     // Renew by the clock (a busy monitor's events do not renew the subscription). No monitor any more:
                     // the stream ends after the states still pending.
                     renewal = DateTime.UtcNow + MonitorSubscription.Renewal;
-                    watcher.Renewed(gone: await monitor.Subscribe(observer).ConfigureAwait(false) is null);
+                    if (await monitor.Subscribe(observer).ConfigureAwait(false) is null)
+                    {
+                        watcher.Gone();
+                    }
                 }
 
                 var (state, deleted) = await watcher.ReadAsync(renewal - DateTime.UtcNow, cancellationToken).ConfigureAwait(false);
@@ -200,9 +203,8 @@ public sealed class AutoMonClient : IAsyncDisposable
                     yield break;
                 }
 
-                if (state is not null && state.FullSyncs > last.FullSyncs)
+                if (state is not null)
                 {
-                    last = state;
                     yield return state;
                 }
             }

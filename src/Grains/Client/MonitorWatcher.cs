@@ -4,25 +4,32 @@ using AutoMon.Grains.Monitors;
 namespace AutoMon.Client;
 
 /// <summary>
-/// The grain observer behind <see cref="AutoMonClient.WatchAsync"/>. The coordinator publishes one event per full sync k
-/// with the state right after it (FullSyncs = k; the estimate changes only there), but the client may run the one-way
-/// notifications out of order: the watcher keeps one state per full-sync count, releases them in order of that count into a
-/// bounded buffer that drops the oldest when full, and ends with the deletion once every state before it is released.
+/// The grain observer behind <see cref="AutoMonClient.WatchAsync"/>. The client may run the coordinator's one-way
+/// notifications out of order: the watcher puts them back in the order the grain published them (<see cref="MonitorEventOrder"/>,
+/// from the subscription's <see cref="MonitorSnapshot.LastEvent"/> on), gives up a missing one after <see cref="GapWait"/>
+/// (or when the monitor is gone), and keeps one state per full sync: a released event's state when its full-sync count grew
+/// or its estimate changed since the last state kept (a lazy sync alone gives none). The states go into a bounded buffer
+/// that drops the oldest when full; the deletion ends it.
 /// </summary>
 internal sealed class MonitorWatcher : IMonitorObserver
 {
+    /// <summary>How long events wait for a missing one before it is given up (as the service's event stream does).</summary>
+    internal static readonly TimeSpan GapWait = TimeSpan.FromSeconds(2);
+
     private readonly Channel<Entry> _entries;
     private readonly int _capacity;
+    private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<long, MonitorState> _pending = [];
-    private long _next = -1; // the full-sync count of the next state to release; -1 before Start
-    private long? _end; // the full-sync count at deletion
-    private long _nextAtLastRenewal = -1;
+    private List<MonitorEvent>? _early = []; // arrivals before Start; null after
+    private MonitorEventOrder? _order;
+    private MonitorState? _last; // the last state released
+    private DateTimeOffset? _gapSince; // since when released events wait for a missing one
     private bool _completed;
 
-    public MonitorWatcher(int capacity)
+    public MonitorWatcher(int capacity, TimeProvider? clock = null)
     {
         _capacity = capacity;
+        _clock = clock ?? TimeProvider.System;
         _entries = Channel.CreateBounded<Entry>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
@@ -31,26 +38,66 @@ internal sealed class MonitorWatcher : IMonitorObserver
         });
     }
 
-    /// <summary>Sets the state the stream started with: only later full syncs are released.</summary>
-    public void Start(MonitorState first)
+    /// <summary>Sets the state the stream started with (the subscription's snapshot): only the events after it count.</summary>
+    public void Start(MonitorSnapshot first)
     {
+        ArgumentNullException.ThrowIfNull(first);
         lock (_gate)
         {
-            _next = first.FullSyncs + 1;
-            foreach (var k in _pending.Keys.Where(k => k < _next).ToList())
+            _order = new MonitorEventOrder(first.LastEvent, _capacity);
+            _last = MonitorState.From(first);
+            var early = _early!;
+            _early = null;
+            foreach (var monitorEvent in early)
             {
-                _pending.Remove(k);
+                Emit(_order.Add(monitorEvent));
             }
-
-            Release();
         }
     }
 
     public void OnEvent(MonitorEvent monitorEvent)
     {
         ArgumentNullException.ThrowIfNull(monitorEvent);
-        var state = MonitorState.From(monitorEvent.Snapshot);
         lock (_gate)
+        {
+            if (_completed)
+            {
+                return;
+            }
+
+            if (_order is null)
+            {
+                _early!.Add(monitorEvent);
+                return;
+            }
+
+            Emit(_order.Add(monitorEvent));
+        }
+    }
+
+    /// <summary>The monitor no longer exists (its deletion got lost): every waiting event is released and the stream ends.</summary>
+    public void Gone()
+    {
+        lock (_gate)
+        {
+            if (_completed || _order is null)
+            {
+                return;
+            }
+
+            while (_order.HasGap && !_completed)
+            {
+                Emit(_order.SkipGap());
+            }
+
+            Complete();
+        }
+    }
+
+    // Under _gate, after Start: the released events' states, one per full sync; the deletion ends the stream.
+    private void Emit(IReadOnlyList<MonitorEvent> released)
+    {
+        foreach (var monitorEvent in released)
         {
             if (_completed)
             {
@@ -59,113 +106,97 @@ internal sealed class MonitorWatcher : IMonitorObserver
 
             if (monitorEvent.Kind == MonitorEventKind.Deleted)
             {
-                _end = state.FullSyncs;
-            }
-            else if (state.FullSyncs > 0 && (_next < 0 || state.FullSyncs >= _next))
-            {
-                // Several events per sync (full sync, estimate) carry the same state: one is kept.
-                _pending.TryAdd(state.FullSyncs, state);
-            }
-
-            if (_next >= 0)
-            {
-                Release();
-            }
-        }
-    }
-
-    /// <summary>
-    /// At each renewal: a state missing since the last renewal (a lost notification) is given up and the states after it
-    /// released; when <paramref name="gone"/> (the monitor no longer exists), every pending state is released and the
-    /// stream ends after them.
-    /// </summary>
-    public void Renewed(bool gone)
-    {
-        lock (_gate)
-        {
-            if (_completed || _next < 0)
-            {
+                Complete();
                 return;
             }
 
-            if (gone || _end is not null || _next == _nextAtLastRenewal)
+            var state = MonitorState.From(monitorEvent.Snapshot);
+            if (state.FullSyncs > _last!.FullSyncs || state.Estimate != _last.Estimate)
             {
-                while (_pending.Count > 0)
-                {
-                    _next = _pending.Keys.First();
-                    Release();
-                }
+                _last = state;
+                _entries.Writer.TryWrite(new Entry(state, false));
             }
-
-            if (gone || _end is not null)
-            {
-                _end = Math.Min(_end ?? _next - 1, _next - 1);
-                Release();
-            }
-
-            _nextAtLastRenewal = _next;
         }
+
+        _gapSince = _order!.HasGap ? _gapSince ?? _clock.GetUtcNow() : null;
     }
 
-    // Under _gate, after Start: the pending states from _next on, in order, as long as none is missing.
-    private void Release()
+    // Under _gate.
+    private void Complete()
     {
-        while (true)
-        {
-            while (_pending.Remove(_next, out var state))
-            {
-                _entries.Writer.TryWrite(new Entry(state, false));
-                _next++;
-            }
-
-            if (_pending.Count <= _capacity)
-            {
-                break;
-            }
-
-            // Too many states wait for a missing one: give it up.
-            _next = _pending.Keys.First();
-        }
-
-        if (_end is { } end && _next > end && !_completed)
+        if (!_completed)
         {
             _completed = true;
-            _pending.Clear();
+            _gapSince = null;
             _entries.Writer.TryWrite(new Entry(null, true));
             _entries.Writer.TryComplete();
         }
     }
 
+    // Under _gate: a gap waited GapWait by now gives up the missing events; the deadline of the one still waiting, if any.
+    private DateTimeOffset? GiveUpGap(DateTimeOffset now)
+    {
+        if (_gapSince is { } since && now >= since + GapWait)
+        {
+            _gapSince = null;
+            Emit(_order!.SkipGap());
+        }
+
+        return _gapSince + GapWait;
+    }
+
     /// <summary>
     /// The next state, or (null, true) once the monitor was deleted and every state before was read, or (null, false) when
-    /// nothing came within <paramref name="wait"/>.
+    /// nothing came within <paramref name="wait"/>. Gives up a missing event that held the ones after it for <see cref="GapWait"/>.
     /// </summary>
     public async ValueTask<(MonitorState? State, bool Deleted)> ReadAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
-        if (_entries.Reader.TryRead(out var ready))
+        var deadline = _clock.GetUtcNow() + (wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+        while (true)
         {
-            return (ready.State, ready.Deleted);
-        }
+            if (_entries.Reader.TryRead(out var ready))
+            {
+                return (ready.State, ready.Deleted);
+            }
 
-        if (wait <= TimeSpan.Zero)
-        {
-            return (null, false);
-        }
+            if (_entries.Reader.Completion.IsCompleted)
+            {
+                return (null, true);
+            }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(wait);
-        try
-        {
-            var entry = await _entries.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-            return (entry.State, entry.Deleted);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (null, false);
-        }
-        catch (ChannelClosedException)
-        {
-            return (null, true);
+            var now = _clock.GetUtcNow();
+            DateTimeOffset? gapDeadline;
+            lock (_gate)
+            {
+                gapDeadline = GiveUpGap(now);
+            }
+
+            if (_entries.Reader.TryPeek(out _))
+            {
+                continue;
+            }
+
+            var until = gapDeadline is { } gap && gap < deadline ? gap : deadline;
+            if (until <= now)
+            {
+                return (null, false);
+            }
+
+            using var timeout = new CancellationTokenSource(until - now, _clock);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                var entry = await _entries.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+                return (entry.State, entry.Deleted);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The gap's or the caller's wait is over: look again.
+            }
+            catch (ChannelClosedException)
+            {
+                return (null, true);
+            }
         }
     }
 

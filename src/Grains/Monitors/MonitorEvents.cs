@@ -5,8 +5,7 @@ namespace AutoMon.Grains.Monitors;
 /// <summary>
 /// Watches a monitor (<see cref="IMonitorGrain.Subscribe"/>): the coordinator grain calls it once per estimate change and per
 /// sync, and a last time when the monitor is deleted. Calls are one-way and may be run out of the order the grain made them
-/// (seen on an Orleans client): order them by <see cref="MonitorEvent.Sequence"/> (<see cref="MonitorEventOrder"/>), or by the
-/// snapshot's counters (each full sync k has FullSyncs = k).
+/// (seen on an Orleans client): order them by <see cref="MonitorEvent.Sequence"/> (<see cref="MonitorEventOrder"/>).
 /// </summary>
 [Alias("AutoMon.Grains.IMonitorObserver")]
 public interface IMonitorObserver : IGrainObserver
