@@ -55,3 +55,13 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "AutoMon cluster";
 }
+
+/// <summary>
+/// A cluster of its own for tests that read Orleans' process-wide meters: it runs alone, after the parallel collections,
+/// so no other cluster in the test process adds to the counts.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class IsolatedClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "AutoMon cluster, alone in the process";
+}

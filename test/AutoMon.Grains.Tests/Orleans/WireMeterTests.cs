@@ -8,9 +8,10 @@ namespace AutoMon.Grains.Tests.Orleans;
 
 /// <summary>
 /// The wire-byte estimate checked against what Orleans itself measures on its connections (meter "Microsoft.Orleans"):
-/// the estimated header of a protocol message is the size Orleans' headers really have, within a small factor.
+/// the estimated header of a protocol message is the size Orleans' headers really have, within a small factor. Orleans'
+/// instruments are process-wide, so the test runs on a cluster alone in the process.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(IsolatedClusterCollection.Name)]
 public sealed class WireMeterTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     [Fact]
