@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
@@ -21,19 +22,22 @@ public sealed class AutoMonClient : IAsyncDisposable
     private readonly IHost? _host;
     private readonly X509Certificate2? _ownedCertificate;
     private readonly IGrainFactory _grains;
+    private readonly TimeSpan _pushRetryTimeout;
+    private readonly ConcurrentDictionary<(string Monitor, string Node), MonitorNode> _nodes = new();
 
     /// <summary>A client over an existing grain factory (a silo's, or an Orleans client the application already runs).</summary>
-    public AutoMonClient(IGrainFactory grains)
-        : this(null, grains)
+    public AutoMonClient(IGrainFactory grains, TimeSpan? pushRetryTimeout = null)
+        : this(null, grains, pushRetryTimeout ?? new AutoMonClientOptions().PushRetryTimeout)
     {
     }
 
-    private AutoMonClient(IHost? host, IGrainFactory grains, X509Certificate2? ownedCertificate = null)
+    private AutoMonClient(IHost? host, IGrainFactory grains, TimeSpan pushRetryTimeout, X509Certificate2? ownedCertificate = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         _host = host;
         _ownedCertificate = ownedCertificate;
         _grains = grains;
+        _pushRetryTimeout = pushRetryTimeout;
     }
 
     /// <summary>Connects to the silos' gateways (<see cref="AutoMonClientOptions"/>); dispose the client to disconnect.</summary>
@@ -101,7 +105,7 @@ public sealed class AutoMonClient : IAsyncDisposable
             throw new ConnectionFailedException($"Could not connect to the AutoMon gateways {gateways}: {e.Message.ReplaceLineEndings(" ")} Are the silos running? {tls}.", e);
         }
 
-        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>(), owned);
+        return new AutoMonClient(host, host.Services.GetRequiredService<IClusterClient>(), options.PushRetryTimeout, owned);
     }
 
     /// <summary>Creates a monitor; returns it as <see cref="GetMonitorAsync"/> shows it.</summary>
@@ -122,6 +126,8 @@ public sealed class AutoMonClient : IAsyncDisposable
             throw new InvalidOperationException($"A monitor with id '{config.Id}' exists; delete it first or choose another id.");
         }
 
+        Forget(config.Id);
+
         return await monitor.GetSnapshot().ConfigureAwait(false) ?? throw new MonitorNotFoundException(config.Id, null);
     }
 
@@ -130,15 +136,28 @@ public sealed class AutoMonClient : IAsyncDisposable
         MonitorKeys.IsValidName(id) ? await _grains.GetGrain<IMonitorGrain>(id).GetSnapshot().ConfigureAwait(false) : null;
 
     /// <summary>Deletes the monitor (its nodes forget their points; the id is free again); false when there was none.</summary>
-    public async Task<bool> DeleteMonitorAsync(string id) =>
-        MonitorKeys.IsValidName(id) && await _grains.GetGrain<IMonitorGrain>(id).Delete().ConfigureAwait(false);
+    public async Task<bool> DeleteMonitorAsync(string id)
+    {
+        Forget(id);
+        return MonitorKeys.IsValidName(id) && await _grains.GetGrain<IMonitorGrain>(id).Delete().ConfigureAwait(false);
+    }
 
-    /// <summary>Node <paramref name="node"/> of monitor <paramref name="monitor"/>, to push points to.</summary>
+    // The producers' positions in a monitor's node streams end with the monitor.
+    private void Forget(string? monitor)
+    {
+        foreach (var key in _nodes.Keys.Where(k => k.Monitor == monitor))
+        {
+            _nodes.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>Node <paramref name="node"/> of monitor <paramref name="monitor"/>, to push points to (the same object
+    /// for the same names: it holds the producer's position and the points the node has not yet stored).</summary>
     public MonitorNode Node(string monitor, string node)
     {
         ArgumentNullException.ThrowIfNull(monitor);
         ArgumentNullException.ThrowIfNull(node);
-        return new MonitorNode(_grains, monitor, node);
+        return _nodes.GetOrAdd((monitor, node), key => new MonitorNode(_grains, key.Monitor, key.Node, _pushRetryTimeout));
     }
 
     /// <summary>

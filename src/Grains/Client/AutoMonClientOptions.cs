@@ -38,6 +38,12 @@ public sealed record AutoMonClientOptions
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a push keeps trying while a silo of the cluster is being replaced (default 60 s: fast failure detection
+    /// needs seconds, Orleans' default about 15 s, and the monitor's recovery a little more).
+    /// </summary>
+    public TimeSpan PushRetryTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Options for the gateways <paramref name="gateways"/> (<c>host:port</c> with an IP address, e.g. <c>127.0.0.1:30000</c>).</summary>
     public static AutoMonClientOptions ForGateways(params string[] gateways)
     {
@@ -67,6 +73,11 @@ public sealed record AutoMonClientOptions
         else if (Gateways.Any(g => g is null || g.Port == 0))
         {
             problems.Add("Gateways: every gateway needs an address and a non-zero port");
+        }
+
+        if (PushRetryTimeout < TimeSpan.Zero)
+        {
+            problems.Add("PushRetryTimeout: must not be negative");
         }
 
         if (string.IsNullOrWhiteSpace(ClusterId))

@@ -27,6 +27,13 @@ public sealed record MonitorConfig
     [Id(2)]
     public required ExperimentConfig Run { get; init; }
 
+    /// <summary>The most points a node grain takes between two writes of its state (it also writes at every sync).</summary>
+    [Id(3)]
+    public int CheckpointInterval { get; init; } = DefaultCheckpointInterval;
+
+    /// <summary>The <see cref="CheckpointInterval"/> of a definition that gives none.</summary>
+    public const int DefaultCheckpointInterval = 100;
+
     /// <summary>d.</summary>
     public int Dimension => Run.Function.Dimension ?? 0;
 

@@ -38,6 +38,9 @@ public sealed record MonitorDefinition
     /// <summary>[low, high] for every coordinate.</summary>
     public IReadOnlyList<double>? Domain { get; init; }
 
+    /// <summary>The most points a node takes between two writes of its state; omitted: 100.</summary>
+    public int? CheckpointInterval { get; init; }
+
     /// <summary>The monitor's config, or null with the problems by field (id, function, dimension, errorBound, nodes, ...).</summary>
     public MonitorConfig? ToConfig(out IDictionary<string, string[]> errors)
     {
@@ -101,6 +104,11 @@ public sealed record MonitorDefinition
             }
         }
 
+        if (CheckpointInterval is < 1)
+        {
+            Add("checkpointInterval", $"checkpointInterval must be at least 1 (points between two writes of a node's state); got {CheckpointInterval}");
+        }
+
         var config = MonitorConfig.Create(Id, Nodes, run, out var problems);
         foreach (var (field, problem) in problems)
         {
@@ -111,6 +119,6 @@ public sealed record MonitorDefinition
         }
 
         errors = found.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
-        return found.Count > 0 ? null : config;
+        return found.Count > 0 ? null : config! with { CheckpointInterval = CheckpointInterval ?? MonitorConfig.DefaultCheckpointInterval };
     }
 }

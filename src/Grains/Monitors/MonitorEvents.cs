@@ -45,6 +45,9 @@ public enum MonitorEventKind
 
     /// <summary>The monitor was deleted: the last event an observer gets.</summary>
     Deleted,
+
+    /// <summary>The monitor recovered from a lost silo (<see cref="MonitorSnapshot.LastRecovery"/>): the guarantee holds again.</summary>
+    Recovered,
 }
 
 /// <summary>One event of a monitor, with its estimate and counters right after it.</summary>
@@ -162,6 +165,12 @@ internal static class MonitorMetrics
 
     /// <summary>Lazy syncs.</summary>
     public static readonly Counter<long> LazySyncs = Meter.CreateCounter<long>("automon.lazy_syncs", null, "Lazy syncs of the monitor");
+
+    /// <summary>Writes of node and coordinator state to grain storage.</summary>
+    public static readonly Counter<long> StateWrites = Meter.CreateCounter<long>("automon.state_writes", null, "Writes of the monitor's grain state to grain storage");
+
+    /// <summary>Recoveries (full syncs with every node after a lost silo).</summary>
+    public static readonly Counter<long> Recoveries = Meter.CreateCounter<long>("automon.recoveries", null, "Recoveries of the monitor after a lost silo");
 
     /// <summary>The tag of monitor <paramref name="id"/>.</summary>
     public static KeyValuePair<string, object?> Tag(string id) => new(MonitorTag, id);

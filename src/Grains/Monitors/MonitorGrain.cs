@@ -1,10 +1,12 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Placement;
 using AutoMon.Numerics.Randomness;
 using AutoMon.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 
 namespace AutoMon.Grains.Monitors;
@@ -15,9 +17,21 @@ namespace AutoMon.Grains.Monitors;
 /// and their replies back until the coordinator has nothing more to send. It publishes each sync and estimate change to the
 /// subscribed <see cref="IMonitorObserver"/>s and counts on the <see cref="MonitorMetrics"/> instruments.
 /// </summary>
+/// <remarks>
+/// The definition and counters are stored (<see cref="MonitorState"/>), the protocol coordinator is not: a grain that
+/// activates from storage (its silo died, or shut down) or whose exchange with a node failed has lost it, and recovers
+/// before resolving anything else (<see cref="MonitorRecovery"/>): every node grain restarts under a new epoch and
+/// reports its current vector, and a fresh coordinator runs the full sync. A recovery that cannot reach every node yet
+/// is tried again every second until it can.
+/// </remarks>
 [CoordinatorPlacement]
-internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain, IMonitorGrain
+internal sealed partial class MonitorGrain(
+    [PersistentState("monitor", AutoMonGrainStorage.Name)] IPersistentState<MonitorState> state,
+    IOptions<AutoMonGrainStorageOptions> storage,
+    ILogger<MonitorGrain> logger) : Grain, IMonitorGrain
 {
+    private static readonly TimeSpan RecoveryRetry = TimeSpan.FromSeconds(1);
+
     private MonitorConfig? _config;
     private Coordinator? _coordinator;
     private IMonitorNodeGrain[] _nodes = [];
@@ -29,12 +43,37 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
     private long _lastEvent; // the sequence number of the last event published
     private KeyValuePair<string, object?> _tag;
     private readonly ObserverManager<IMonitorObserver> _observers = new(MonitorSubscription.Lifetime, logger);
+    private int _epoch;
+    private long _recoveries;
+    private MonitorRecovery? _lastRecovery;
+    private (DateTimeOffset Since, string Reason)? _lost; // set while the coordinator's state is lost
+    private IGrainTimer? _recoveryTimer;
+    private MonitorNodeSnapshot?[] _nodeStatus = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var clock = ServiceProvider.GetKeyedService<TimeProvider>(MonitorSubscription.ClockKey) ?? TimeProvider.System;
         _observers.GetDateTime = () => clock.GetUtcNow().UtcDateTime;
+        if (state.State.Config is { } config)
+        {
+            var stored = state.State;
+            Open(config);
+            (_epoch, _messages, _fullSyncs, _lazySyncs, _violations, _lastEvent, _recoveries, _lastRecovery) =
+                (stored.Epoch, stored.Messages, stored.FullSyncs, stored.LazySyncs, stored.Violations, stored.LastEvent, stored.Recoveries, stored.LastRecovery);
+            Lost($"the monitor was activated again (on {RuntimeIdentity}) and its coordinator state is gone");
+        }
+
         return base.OnActivateAsync(cancellationToken);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_config is not null && state.RecordExists && storage.Value.OutlivesSilo)
+        {
+            await WriteAsync().ConfigureAwait(true);
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken).ConfigureAwait(true);
     }
 
     public async Task<bool> Create(MonitorConfig config)
@@ -65,12 +104,10 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
             throw;
         }
 
-        _config = config;
+        Open(config);
         _coordinator = coordinator;
-        _nodes = nodes;
-        _tag = MonitorMetrics.Tag(id);
+        await WriteAsync().ConfigureAwait(true);
         await GrainFactory.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).Add(id).ConfigureAwait(true);
-        DelayDeactivation(TimeSpan.FromDays(7));
         LogCreated(logger, id, config.Run.Function.Name, config.Nodes.Length, config.Run.ErrorBound);
         return true;
     }
@@ -91,9 +128,13 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
         _config = null;
         _coordinator = null;
         _nodes = [];
-        _messages = _fullSyncs = _lazySyncs = _violations = 0;
+        _messages = _fullSyncs = _lazySyncs = _violations = _recoveries = 0;
         _publishedEstimate = null;
         _lastEvent = 0;
+        _lastRecovery = null;
+        _lost = null;
+        _recoveryTimer?.Dispose();
+        await state.ClearStateAsync().ConfigureAwait(true);
         DeactivateOnIdle();
         LogDeleted(logger, config.Id);
         return true;
@@ -103,16 +144,17 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
 
     public async Task<MonitorSnapshot?> GetSnapshot()
     {
-        if (_config is not { } config || _coordinator is not { } coordinator)
+        if (_config is not { } config)
         {
             return null;
         }
 
-        var nodes = await Task.WhenAll(_nodes.Select(node => node.GetStatus())).ConfigureAwait(true);
+        var coordinator = _lost is null ? _coordinator : null;
+        var nodes = await Task.WhenAll(_nodes.Select(StatusOf)).ConfigureAwait(true);
         return new MonitorSnapshot
         {
             Id = config.Id,
-            Estimate = _fullSyncs > 0 ? coordinator.Estimate : null,
+            Estimate = _fullSyncs > 0 && coordinator is not null ? coordinator.Estimate : null,
             ErrorBound = config.Run.ErrorBound,
             Updates = nodes.Sum(n => n.Updates),
             Messages = _messages,
@@ -124,7 +166,23 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
             Dimension = config.Dimension,
             Window = config.Run.WindowSize,
             LastEvent = _lastEvent,
+            Recovering = _lost is not null,
+            Recoveries = _recoveries,
+            LastRecovery = _lastRecovery,
         };
+    }
+
+    // A node's counters; while its silo is being replaced, the last ones read.
+    private async Task<MonitorNodeSnapshot> StatusOf(IMonitorNodeGrain node, int index)
+    {
+        try
+        {
+            return _nodeStatus[index] = await node.GetStatus().ConfigureAwait(true);
+        }
+        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        {
+            return _nodeStatus[index] ?? new MonitorNodeSnapshot(_config!.Nodes[index], 0, 0, 0, false);
+        }
     }
 
     public async Task<MonitorSnapshot?> Subscribe(IMonitorObserver observer)
@@ -148,16 +206,28 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
 
     public Task<int> GetSubscriberCount() => Task.FromResult(_observers.Count);
 
-    public async Task Resolve(Violation violation)
+    public async Task<ResolveOutcome> Resolve(Violation violation, int epoch)
     {
         ArgumentNullException.ThrowIfNull(violation);
-        if (_coordinator is null)
+        if (_config is null)
         {
             LogDropped(logger, this.GetPrimaryKeyString(), violation.NodeIndex);
-            return;
+            return ResolveOutcome.UnknownMonitor;
         }
 
-        var d = _coordinator.Function.Dimension;
+        if (_lost is not null)
+        {
+            // The recovery restarts the reporting node too: its current vector goes into the full sync.
+            return await RecoverAsync().ConfigureAwait(true) ? ResolveOutcome.Superseded : ResolveOutcome.Unavailable;
+        }
+
+        if (epoch != _epoch)
+        {
+            // Reported before the node's last restart; the node re-checks its vector against the recovery's constraints.
+            return ResolveOutcome.Superseded;
+        }
+
+        var d = _coordinator!.Function.Dimension;
         var length = violation.LocalVector.IsDefault ? 0 : violation.LocalVector.Length;
         if ((uint)violation.NodeIndex >= (uint)_nodes.Length || length != d || violation.LocalVector.Any(v => !double.IsFinite(v)))
         {
@@ -165,7 +235,19 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
                 $"Monitor '{_config!.Id}' has nodes 0..{_nodes.Length - 1} and dimension {d}; a violation from node {violation.NodeIndex} carries {length} components or a non-finite one."));
         }
 
-        await ExchangeAsync([violation]).ConfigureAwait(true);
+        try
+        {
+            await ExchangeAsync([violation]).ConfigureAwait(true);
+        }
+        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        {
+            // A node did not answer mid-exchange: which messages it applied is unknown, so start over from a full sync.
+            Lost($"a node could not be reached while a violation was resolved: {exception.Message}");
+            return await RecoverAsync().ConfigureAwait(true) ? ResolveOutcome.Superseded : ResolveOutcome.Unavailable;
+        }
+
+        await WriteAsync().ConfigureAwait(true);
+        return ResolveOutcome.Resolved;
     }
 
     // As the experiments' coordinator grain: messages to the coordinator until it has nothing more to send. A node's reply
@@ -205,6 +287,87 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
             await PublishAsync(fullSync, lazySync).ConfigureAwait(true);
             batch = [.. replies.OfType<INodeMessage>()];
         }
+    }
+
+    private void Open(MonitorConfig config)
+    {
+        _config = config;
+        _nodes = config.Nodes.Select(name => GrainFactory.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(config.Id, name))).ToArray();
+        _nodeStatus = new MonitorNodeSnapshot?[_nodes.Length];
+        _tag = MonitorMetrics.Tag(config.Id);
+        DelayDeactivation(TimeSpan.FromDays(7));
+    }
+
+    private void Lost(string reason)
+    {
+        _lost ??= (TimeProvider.System.GetUtcNow(), reason);
+        LogLost(logger, _config!.Id, reason);
+        _recoveryTimer ??= this.RegisterGrainTimer(async _ =>
+        {
+            if (_lost is null || await RecoverAsync().ConfigureAwait(true))
+            {
+                _recoveryTimer?.Dispose();
+                _recoveryTimer = null;
+            }
+        }, RecoveryRetry, RecoveryRetry);
+    }
+
+    // Every node restarts under a new epoch and reports its vector; a fresh coordinator resolves the reports with a full
+    // sync. False when a node cannot be reached yet (its silo is not declared dead yet): tried again later.
+    private async Task<bool> RecoverAsync()
+    {
+        var (since, reason) = _lost!.Value;
+        var config = _config!;
+        var function = config.Run.Function.Create();
+        var coordinator = new Coordinator(function, config.Run.ToCoordinatorOptions(function), new NumpyLegacyRandom(config.Run.RandomSeed));
+        var epoch = _epoch + 1;
+        var messagesBefore = _messages;
+        try
+        {
+            var reports = await Task.WhenAll(_nodes.Select(node => node.Restart(epoch))).ConfigureAwait(true);
+            _epoch = epoch;
+            _coordinator = coordinator;
+            var violations = reports.OfType<Violation>().ToList<INodeMessage>();
+            _violations -= violations.Count; // restart reports are messages, not violations of the data
+            await ExchangeAsync(violations).ConfigureAwait(true);
+        }
+        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        {
+            LogRecoveryFailed(logger, config.Id, exception.Message);
+            return false;
+        }
+
+        _lost = null;
+        _recoveries++;
+        _lastRecovery = new MonitorRecovery(since, reason, (TimeProvider.System.GetUtcNow() - since).TotalSeconds, _messages - messagesBefore);
+        MonitorMetrics.Recoveries.Add(1, _tag);
+        await WriteAsync().ConfigureAwait(true);
+        LogRecovered(logger, config.Id, _lastRecovery.UnguardedSeconds, _lastRecovery.Messages);
+        if (_observers.Count > 0)
+        {
+            var recovered = new MonitorEvent(MonitorEventKind.Recovered, (await GetSnapshot().ConfigureAwait(true))!, ++_lastEvent);
+            _observers.Notify(observer => observer.OnEvent(recovered));
+        }
+
+        return true;
+    }
+
+    private async Task WriteAsync()
+    {
+        state.State = new MonitorState
+        {
+            Config = _config,
+            Epoch = _epoch,
+            Messages = _messages,
+            FullSyncs = _fullSyncs,
+            LazySyncs = _lazySyncs,
+            Violations = _violations,
+            LastEvent = _lastEvent,
+            Recoveries = _recoveries,
+            LastRecovery = _lastRecovery,
+        };
+        await state.WriteStateAsync().ConfigureAwait(true);
+        MonitorMetrics.StateWrites.Add(1, _tag);
     }
 
     // After a sync has reached the nodes: the sync, then the estimate when it moved; nothing to do without observers.
@@ -263,27 +426,40 @@ internal sealed partial class MonitorGrain(ILogger<MonitorGrain> logger) : Grain
     [LoggerMessage(Level = LogLevel.Information, Message = "Monitor {Monitor} deleted")]
     private static partial void LogDeleted(ILogger logger, string monitor);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Monitor {Monitor} lost its coordinator state and recovers with a full sync: {Reason}")]
+    private static partial void LogLost(ILogger logger, string monitor, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monitor {Monitor} cannot recover yet (retrying every second): {Reason}")]
+    private static partial void LogRecoveryFailed(ILogger logger, string monitor, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Monitor {Monitor} recovered: {Seconds:F1} s without the guarantee, {Messages} messages for the full sync")]
+    private static partial void LogRecovered(ILogger logger, string monitor, double seconds, long messages);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Monitor {Monitor}: dropped a violation of node {Node}: the monitor does not exist (deleted?)")]
     private static partial void LogDropped(ILogger logger, string monitor, int node);
 }
 
-/// <summary>The cluster's list of monitor ids (in memory: the embedded silo's monitors live as long as the silo).</summary>
-internal sealed class MonitorRegistryGrain : Grain, IMonitorRegistryGrain
+/// <summary>The cluster's list of monitor ids, stored in the silo's grain storage.</summary>
+internal sealed class MonitorRegistryGrain(
+    [PersistentState("registry", AutoMonGrainStorage.Name)] IPersistentState<MonitorRegistryState> state) : Grain, IMonitorRegistryGrain
 {
-    private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);
-
-    public Task Add(string id)
+    public async Task Add(string id)
     {
-        _ids.Add(id);
-        DelayDeactivation(TimeSpan.FromDays(7));
-        return Task.CompletedTask;
+        if (!state.State.Ids.Contains(id))
+        {
+            state.State.Ids = [.. state.State.Ids.Append(id).Order(StringComparer.Ordinal)];
+            await state.WriteStateAsync().ConfigureAwait(true);
+        }
     }
 
-    public Task Remove(string id)
+    public async Task Remove(string id)
     {
-        _ids.Remove(id);
-        return Task.CompletedTask;
+        if (state.State.Ids.Contains(id))
+        {
+            state.State.Ids = state.State.Ids.Remove(id);
+            await state.WriteStateAsync().ConfigureAwait(true);
+        }
     }
 
-    public Task<ImmutableArray<string>> List() => Task.FromResult(_ids.ToImmutableArray());
+    public Task<ImmutableArray<string>> List() => Task.FromResult(state.State.Ids);
 }

@@ -29,11 +29,13 @@ public interface IMonitorGrain : IGrainWithStringKey
     Task<MonitorConfig?> GetConfig();
 
     /// <summary>
-    /// A node's violation: resolved (lazy or full sync with the other node grains) before the call returns, together with
-    /// the violations the syncs' re-checks raise. Dropped (and logged) when the monitor no longer exists.
+    /// A node's violation, reported under the recovery <paramref name="epoch"/> the node was last restarted in: resolved
+    /// (lazy or full sync with the other node grains) before the call returns, together with the violations the syncs'
+    /// re-checks raise. A monitor that lost its protocol state (its silo, or a node during an exchange) recovers first: it
+    /// restarts every node grain and runs a full sync with their current vectors, which supersedes the violation.
     /// </summary>
     [Alias("Resolve")]
-    Task Resolve(Violation violation);
+    Task<ResolveOutcome> Resolve(Violation violation, int epoch);
 
     /// <summary>
     /// Subscribes (or renews) <paramref name="observer"/> to the monitor's events; returns the monitor's state at that
@@ -85,6 +87,15 @@ public interface IMonitorNodeGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("Reset")]
     Task Reset();
+
+    /// <summary>
+    /// A recovery of the monitor: the node forgets its constraints (keeping its window and counters), takes
+    /// <paramref name="epoch"/>, and returns the violation its current vector now is (every vector is one before a first
+    /// sync), or null when it has no point yet.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Restart")]
+    Task<Violation?> Restart(int epoch);
 }
 
 /// <summary>The list of monitors of the cluster (key <see cref="MonitorKeys.Registry"/>).</summary>
@@ -112,7 +123,11 @@ public interface IMonitorRegistryGrain : IGrainWithStringKey
 /// number (docs/performance.md, "Service").
 /// </remarks>
 [Immutable, Alias("AutoMon.Grains.PointBatch")]
-public sealed record PointBatch(ImmutableArray<ImmutableArray<double>> Points);
+/// <param name="Points">The points, in order.</param>
+/// <param name="From">The node's update count the first point continues from (the producer's position), or null to append
+/// wherever the node is. With it a push is idempotent: points the node has taken already are skipped, and a node that
+/// holds fewer points (it lost some with its silo) answers <see cref="PushStatus.Behind"/> instead of taking any.</param>
+public sealed record PointBatch(ImmutableArray<ImmutableArray<double>> Points, long? From = null);
 
 /// <summary>
 /// <see cref="PointBatch"/> on the wire: each point's length (-1 for a missing point; <see cref="Lengths"/> null for a
@@ -128,6 +143,9 @@ public struct PointBatchSurrogate
     /// <summary>All components of all points, in order, as doubles' bytes.</summary>
     [Id(1)]
     public byte[]? Values;
+
+    [Id(2)]
+    public long? From;
 }
 
 /// <summary>Converts <see cref="PointBatch"/> to and from <see cref="PointBatchSurrogate"/>, losslessly (NaN and infinities included).</summary>
@@ -139,7 +157,7 @@ public sealed class PointBatchConverter : IConverter<PointBatch, PointBatchSurro
     {
         if (surrogate.Lengths is not { } lengths)
         {
-            return new PointBatch(default);
+            return new PointBatch(default, surrogate.From);
         }
 
         ReadOnlySpan<double> values = MemoryMarshal.Cast<byte, double>(surrogate.Values ?? []);
@@ -157,7 +175,7 @@ public sealed class PointBatchConverter : IConverter<PointBatch, PointBatchSurro
             points[k] = ImmutableCollectionsMarshal.AsImmutableArray(point);
         }
 
-        return new PointBatch(ImmutableCollectionsMarshal.AsImmutableArray(points));
+        return new PointBatch(ImmutableCollectionsMarshal.AsImmutableArray(points), surrogate.From);
     }
 
     /// <inheritdoc/>
@@ -166,7 +184,7 @@ public sealed class PointBatchConverter : IConverter<PointBatch, PointBatchSurro
         ArgumentNullException.ThrowIfNull(value);
         if (value.Points.IsDefault)
         {
-            return default;
+            return new PointBatchSurrogate { From = value.From };
         }
 
         var points = value.Points;
@@ -189,7 +207,7 @@ public sealed class PointBatchConverter : IConverter<PointBatch, PointBatchSurro
             }
         }
 
-        return new PointBatchSurrogate { Lengths = lengths, Values = bytes };
+        return new PointBatchSurrogate { Lengths = lengths, Values = bytes, From = value.From };
     }
 }
 
@@ -204,15 +222,28 @@ public enum PushStatus
 
     /// <summary>A point is invalid (<see cref="PushResult.Index"/>); nothing was taken.</summary>
     Rejected,
+
+    /// <summary>The batch starts after the node's last point (<see cref="PushResult.Updates"/>): the node lost the points
+    /// in between with its silo. Nothing was taken; send them again from there.</summary>
+    Behind,
+
+    /// <summary>The monitor cannot resolve the node's violation now (its silo or another node's is being replaced):
+    /// <see cref="PushResult.Accepted"/> points were taken; push the rest again shortly.</summary>
+    Unavailable,
 }
 
 /// <summary>The outcome of <see cref="IMonitorNodeGrain.Push"/>.</summary>
-/// <param name="Status">Accepted, unknown node or rejected.</param>
-/// <param name="Accepted">Points taken.</param>
+/// <param name="Status">What became of the push.</param>
+/// <param name="Accepted">Points of the batch the node now holds (a retry's points it had already included).</param>
 /// <param name="Index">Rejected: the index of the first bad point.</param>
-/// <param name="Problem">Rejected: what is wrong with it.</param>
+/// <param name="Problem">Rejected or unavailable: what is wrong.</param>
+/// <param name="Updates">The node's update count after the push (the next point's position).</param>
+/// <param name="Durable">Points the node has written to grain storage: those survive the loss of its silo; a producer keeps
+/// the ones after them to send again.</param>
 [GenerateSerializer, Immutable, Alias("AutoMon.Grains.PushResult")]
-public sealed record PushResult([property: Id(0)] PushStatus Status, [property: Id(1)] int Accepted, [property: Id(2)] int Index, [property: Id(3)] string? Problem);
+public sealed record PushResult(
+    [property: Id(0)] PushStatus Status, [property: Id(1)] int Accepted, [property: Id(2)] int Index, [property: Id(3)] string? Problem,
+    [property: Id(4)] long Updates = 0, [property: Id(5)] long Durable = 0);
 
 /// <summary>A node's counters.</summary>
 /// <param name="Id">The node's name.</param>
@@ -220,10 +251,11 @@ public sealed record PushResult([property: Id(0)] PushStatus Status, [property: 
 /// <param name="Violations">Violations reported (a re-check after a sync included).</param>
 /// <param name="MessagesSent">Protocol messages sent to the coordinator (violations and local vectors).</param>
 /// <param name="HasData">True once the node has taken a point.</param>
+/// <param name="Durable">Points written to grain storage (see <see cref="PushResult.Durable"/>).</param>
 [GenerateSerializer, Immutable, Alias("AutoMon.Grains.MonitorNodeSnapshot")]
 public sealed record MonitorNodeSnapshot(
     [property: Id(0)] string Id, [property: Id(1)] long Updates, [property: Id(2)] long Violations, [property: Id(3)] long MessagesSent,
-    [property: Id(4)] bool HasData);
+    [property: Id(4)] bool HasData, [property: Id(5)] long Durable = 0);
 
 /// <summary>A monitor's estimate and counters.</summary>
 [GenerateSerializer, Immutable, Alias("AutoMon.Grains.MonitorSnapshot")]
@@ -281,4 +313,16 @@ public sealed record MonitorSnapshot
     /// a subscriber gets the events after it.</summary>
     [Id(12)]
     public long LastEvent { get; init; }
+
+    /// <summary>True while the monitor recovers (its estimate is then null: no guarantee holds until the full sync).</summary>
+    [Id(13)]
+    public bool Recovering { get; init; }
+
+    /// <summary>Recoveries so far.</summary>
+    [Id(14)]
+    public long Recoveries { get; init; }
+
+    /// <summary>The last recovery, or null.</summary>
+    [Id(15)]
+    public MonitorRecovery? LastRecovery { get; init; }
 }

@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Placement;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AutoMon.Grains.Monitors;
 
@@ -13,17 +15,28 @@ namespace AutoMon.Grains.Monitors;
 /// before the next point. A node with no point yet has no local vector: it does not answer the coordinator's requests, so
 /// the first full sync waits until every node has taken a point.
 /// </summary>
+/// <remarks>
+/// The node's state (<see cref="MonitorNodeState"/>) is written to the silo's grain storage when it is configured, after
+/// every sync it applies (before the sync's call returns, so the monitor never goes on with constraints a restored node
+/// would not have), every <see cref="MonitorConfig.CheckpointInterval"/> points, and when the grain deactivates (a silo
+/// shutting down). A grain that lost its silo reactivates from the last write and goes on with no sync at all.
+/// </remarks>
 [NodePlacement]
-internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger) : Grain, IMonitorNodeGrain
+internal sealed partial class MonitorNodeGrain(
+    [PersistentState("node", AutoMonGrainStorage.Name)] IPersistentState<MonitorNodeState> state,
+    IOptions<AutoMonGrainStorageOptions> storage,
+    ILogger<MonitorNodeGrain> logger) : Grain, IMonitorNodeGrain
 {
     // A violation resolved, and the node's vector re-checked against the new constraints, this many times for one point
     // means the protocol is not converging: stop rather than spin.
     private const int MaxResolutionsPerPoint = 64;
 
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private MonitorConfig? _config;
+    private int _index;
     private string _name = string.Empty;
     private Node? _node;
-    private ILocalVectorStream? _stream;
+    private WindowedAverageStream? _stream;
     private double[] _point = [];
     private IMonitorGrain? _monitor;
     private long _updates;
@@ -31,9 +44,35 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
     private long _updatesAtSend = -1;
     private int _checkedVersion = -1;
     private int _incarnation;
+    private int _epoch;
+    private Violation? _pending;
+    private long _durable;
     private KeyValuePair<string, object?> _tag;
 
-    public Task Configure(MonitorConfig config, int index)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Config is { } config)
+        {
+            Build(config, state.State.Index);
+            RestoreFrom(state.State);
+            LogRestored(logger, _name, config.Id, _updates, _node!.ConstraintVersion);
+        }
+
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A silo shutting down (or the grain collected) hands the node over with nothing lost.
+        if (_config is not null && state.RecordExists && storage.Value.OutlivesSilo)
+        {
+            await WriteAsync().ConfigureAwait(true);
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken).ConfigureAwait(true);
+    }
+
+    public async Task Configure(MonitorConfig config, int index)
     {
         ArgumentNullException.ThrowIfNull(config);
         var key = this.GetPrimaryKeyString();
@@ -48,18 +87,9 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
         }
 
         config.Run.ThrowIfInvalid();
-        var function = config.Run.Function.Create();
-        _node = new Node(index, function);
-        // Window 1: the point is the local vector itself (no stream needed).
-        _stream = config.Run.WindowSize > 1 ? LocalVectorStreams.Create(StreamKind.WindowedAverage, function.Dimension, config.Run.WindowSize) : null;
-        _point = new double[function.Dimension];
-        _monitor = GrainFactory.GetGrain<IMonitorGrain>(config.Id);
-        _name = config.Nodes[index];
-        _tag = MonitorMetrics.Tag(config.Id);
-        _config = config;
-        DelayDeactivation(TimeSpan.FromDays(7));
+        Build(config, index);
+        await WriteAsync().ConfigureAwait(true);
         LogConfigured(logger, _name, config.Id);
-        return Task.CompletedTask;
     }
 
     public async Task<PushResult> Push(PointBatch batch)
@@ -76,12 +106,26 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
         {
             if (PointProblem(points[k], node.Dimension) is { } problem)
             {
-                return new PushResult(PushStatus.Rejected, 0, k, problem);
+                return Result(PushStatus.Rejected, 0, k, problem);
             }
         }
 
+        var from = batch.From ?? _updates;
+        if (from > _updates || from < 0)
+        {
+            return Result(PushStatus.Behind, 0, -1, string.Create(CultureInfo.InvariantCulture,
+                $"the batch starts at point {from}; {Describe()} holds {_updates} (points after {_durable} were lost with its silo unless the producer kept them)"));
+        }
+
+        // A retry of points taken already: skip those.
+        var skip = (int)Math.Min(_updates - from, points.Length);
         var incarnation = _incarnation;
-        for (var k = 0; k < points.Length; k++)
+        if (_pending is { } pending && await ResolveAsync(pending, incarnation).ConfigureAwait(true) is { } stopped)
+        {
+            return stopped(skip);
+        }
+
+        for (var k = skip; k < points.Length; k++)
         {
             Take(points[k].AsSpan());
             var violation = Check(node);
@@ -93,11 +137,9 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
                         $"{Describe()}: point {k} still violates after {MaxResolutionsPerPoint} resolutions."));
                 }
 
-                await _monitor!.Resolve(violation).ConfigureAwait(true);
-                if (incarnation != _incarnation)
+                if (await ResolveAsync(violation, incarnation).ConfigureAwait(true) is { } halted)
                 {
-                    // The monitor was deleted while this push waited.
-                    return new PushResult(PushStatus.UnknownNode, k, -1, null);
+                    return halted(k + 1);
                 }
 
                 // A sync that arrived after the report may have been computed from an older vector of this node: check the
@@ -107,22 +149,65 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
             }
         }
 
-        return new PushResult(PushStatus.Accepted, points.Length, -1, null);
+        if (_updates - _durable >= _config!.CheckpointInterval)
+        {
+            await WriteAsync().ConfigureAwait(true);
+        }
+
+        return Result(PushStatus.Accepted, points.Length, -1, null);
     }
 
-    public Task<INodeMessage?> Deliver(ICoordinatorMessage message)
+    // Hands a violation to the monitor; null when the push goes on, else how it ends given the points taken. A violation
+    // the monitor cannot resolve now stays pending (and stored): the next push reports it first.
+    private async Task<Func<int, PushResult>?> ResolveAsync(Violation violation, int incarnation)
+    {
+        _pending = violation;
+        ResolveOutcome outcome;
+        try
+        {
+            outcome = await _monitor!.Resolve(violation, _epoch).ConfigureAwait(true);
+        }
+        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        {
+            LogUnresolved(logger, _name, _config!.Id, exception.Message);
+            outcome = ResolveOutcome.Unavailable;
+        }
+
+        if (incarnation != _incarnation || outcome == ResolveOutcome.UnknownMonitor)
+        {
+            // The monitor was deleted while this push waited.
+            return taken => Result(PushStatus.UnknownNode, taken, -1, null);
+        }
+
+        if (outcome == ResolveOutcome.Unavailable)
+        {
+            await WriteAsync().ConfigureAwait(true);
+            return taken => Result(PushStatus.Unavailable, taken, -1,
+                $"monitor '{_config!.Id}' is recovering from a lost silo and cannot resolve {Describe()}'s violation yet");
+        }
+
+        // Resolved, or superseded by a recovery that restarted this node (which cleared it already).
+        if (ReferenceEquals(_pending, violation))
+        {
+            _pending = null;
+        }
+
+        return null;
+    }
+
+    public async Task<INodeMessage?> Deliver(ICoordinatorMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (_node is not { } node)
         {
-            return Task.FromResult<INodeMessage?>(null);
+            return null;
         }
 
         if (message is GetLocalVector && _updates == 0)
         {
             // No point yet, no local vector: the node's first point will come as a violation (every point before the
             // first sync is one), and that completes the coordinator's request.
-            return Task.FromResult<INodeMessage?>(null);
+            return null;
         }
 
         INodeMessage? reply = node.Handle(message);
@@ -131,20 +216,52 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
             _updatesAtSend = _updates;
         }
 
-        // Points taken since the node last sent its vector were not part of this sync: check them now, and let the
-        // coordinator resolve a violation in the same exchange.
-        if (message is Sync or LazySync && _updates > 0 && _updates != _updatesAtSend)
+        if (message is Sync or LazySync)
         {
-            reply = Check(node);
+            // The coordinator goes on once this returns: the constraints must be what a restored node would have.
+            _pending = null;
+            await WriteAsync().ConfigureAwait(true);
+
+            // Points taken since the node last sent its vector were not part of this sync: check them now, and let the
+            // coordinator resolve a violation in the same exchange.
+            if (_updates > 0 && _updates != _updatesAtSend)
+            {
+                reply = Check(node);
+            }
         }
 
-        return Task.FromResult(reply);
+        return reply;
+    }
+
+    public async Task<Violation?> Restart(int epoch)
+    {
+        if (_node is not { } node)
+        {
+            return null;
+        }
+
+        _epoch = epoch;
+        _pending = null;
+        node.Restart();
+        _checkedVersion = -1;
+        _updatesAtSend = -1;
+        Violation? violation = null;
+        if (_updates > 0)
+        {
+            // Before a first sync every vector violates: this is the node's report for the recovery's full sync.
+            _checkedVersion = node.ConstraintVersion;
+            violation = node.UpdateData(_point);
+            _updatesAtSend = _updates;
+        }
+
+        await WriteAsync().ConfigureAwait(true);
+        return violation;
     }
 
     public Task<MonitorNodeSnapshot> GetStatus() =>
-        Task.FromResult(new MonitorNodeSnapshot(_name, _updates, _violations, _node?.Statistics.MessagesSent ?? 0, _updates > 0));
+        Task.FromResult(new MonitorNodeSnapshot(_name, _updates, _violations, _node?.Statistics.MessagesSent ?? 0, _updates > 0, _durable));
 
-    public Task Reset()
+    public async Task Reset()
     {
         _config = null;
         _node = null;
@@ -154,10 +271,95 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
         _violations = 0;
         _updatesAtSend = -1;
         _checkedVersion = -1;
+        _pending = null;
+        _durable = 0;
         _incarnation++;
+        await _writing.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            await state.ClearStateAsync().ConfigureAwait(true);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+
         DeactivateOnIdle();
-        return Task.CompletedTask;
     }
+
+    private void Build(MonitorConfig config, int index)
+    {
+        var function = config.Run.Function.Create();
+        _node = new Node(index, function);
+        // Window 1: the point is the local vector itself (no stream needed).
+        _stream = config.Run.WindowSize > 1 ? new WindowedAverageStream(function.Dimension, config.Run.WindowSize) : null;
+        _point = new double[function.Dimension];
+        _monitor = GrainFactory.GetGrain<IMonitorGrain>(config.Id);
+        _index = index;
+        _name = config.Nodes[index];
+        _tag = MonitorMetrics.Tag(config.Id);
+        _config = config;
+        DelayDeactivation(TimeSpan.FromDays(7));
+    }
+
+    private void RestoreFrom(MonitorNodeState stored)
+    {
+        _epoch = stored.Epoch;
+        _updates = _durable = stored.Updates;
+        _violations = stored.Violations;
+        _pending = stored.Pending;
+        _updatesAtSend = stored.UpdatesAtSend;
+        _checkedVersion = stored.CheckedVersion;
+        if (!stored.Point.IsDefaultOrEmpty)
+        {
+            stored.Point.AsSpan().CopyTo(_point);
+        }
+
+        _stream?.Restore(stored.Window.AsSpan(), _point);
+        if (stored.Protocol is { } protocol)
+        {
+            _node!.Restore(protocol);
+        }
+    }
+
+    // One write at a time (interleaved calls write too); each writes the state as it is when its turn comes.
+    private async Task WriteAsync()
+    {
+        await _writing.WaitAsync().ConfigureAwait(true);
+        try
+        {
+            if (_config is not { } config || _node is not { } node)
+            {
+                return;
+            }
+
+            var updates = _updates;
+            state.State = new MonitorNodeState
+            {
+                Config = config,
+                Index = _index,
+                Epoch = _epoch,
+                Updates = updates,
+                Violations = _violations,
+                Window = _stream is { } stream ? ImmutableArray.Create(stream.CopyWindow()) : [],
+                Point = ImmutableArray.Create(_point),
+                Protocol = node.Checkpoint(),
+                Pending = _pending,
+                UpdatesAtSend = _updatesAtSend,
+                CheckedVersion = _checkedVersion,
+            };
+            await state.WriteStateAsync().ConfigureAwait(true);
+            _durable = updates;
+            MonitorMetrics.StateWrites.Add(1, _tag);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private PushResult Result(PushStatus status, int accepted, int index, string? problem) =>
+        new(status, accepted, index, problem, _updates, _durable);
 
     private void Take(ReadOnlySpan<double> point)
     {
@@ -212,4 +414,10 @@ internal sealed partial class MonitorNodeGrain(ILogger<MonitorNodeGrain> logger)
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} of monitor {Monitor} configured")]
     private static partial void LogConfigured(ILogger logger, string node, string monitor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} of monitor {Monitor} restored from grain storage: {Updates} points, constraint version {Version}")]
+    private static partial void LogRestored(ILogger logger, string node, string monitor, long updates, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} of monitor {Monitor}: its violation waits, the monitor is unreachable: {Reason}")]
+    private static partial void LogUnresolved(ILogger logger, string node, string monitor, string reason);
 }

@@ -15,7 +15,7 @@ namespace AutoMon.Protocol;
 /// The check of a data update allocates nothing when it passes: x is copied into a preallocated buffer, x − slack is
 /// formed in another and <see cref="SafeZone.Check"/> runs on it. Only a violation allocates (its message).
 /// </remarks>
-public sealed class Node
+public sealed partial class Node
 {
     private readonly MonitoredFunction _function;
     private readonly BoxDomain? _domain;
@@ -149,6 +149,7 @@ public sealed class Node
         State = NodeState.Monitoring;
         ConstraintVersion = 0;
         LastViolationOrigin = null;
+        _lastSync = _lastMatrixSync = null;
         _safeZone = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
         Statistics.Reset();
     }
@@ -226,6 +227,11 @@ public sealed class Node
         message.Slack.AsSpan().CopyTo(_slack);
         State = NodeState.Monitoring;
         Statistics.FullSyncs++;
+        _lastSync = message;
+        if (message.DcArgumentKind == DcArgumentKind.SignedHessian)
+        {
+            _lastMatrixSync = message;
+        }
     }
 
     private void RequireLength(ImmutableArray<double> values, string what)
@@ -298,6 +304,12 @@ public sealed class NodeStatistics
     {
         MessagesSent++;
         BytesSent += bytes;
+    }
+
+    internal void RestoreSent(long messages, long bytes)
+    {
+        MessagesSent = messages;
+        BytesSent = bytes;
     }
 
     internal void RecordReceived(int bytes)

@@ -119,11 +119,31 @@ public static class MonitorApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["points"] = ["points is required: an array of points, each an array of d numbers"] });
         }
 
-        var batch = new PointBatch([.. body.Points.Select(p => p is null ? default : p.ToImmutableArray())]);
-        var result = await grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(id, node)).Push(batch).ConfigureAwait(false);
+        var batch = new PointBatch([.. body.Points.Select(p => p is null ? default : p.ToImmutableArray())], body.From);
+        PushResult result;
+        try
+        {
+            result = await grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(id, node)).Push(batch).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        {
+            // The node's silo is gone and not yet replaced: nothing of this request is known to be taken.
+            return Unavailable($"Node '{node}' of monitor '{id}' cannot be reached now ({exception.Message}); push again shortly, with \"from\" so that no point is taken twice.",
+                new Dictionary<string, object?> { ["node"] = node });
+        }
+
+        var position = new Dictionary<string, object?> { ["node"] = node, ["accepted"] = result.Accepted, ["updates"] = result.Updates, ["durable"] = result.Durable };
         return result.Status switch
         {
-            PushStatus.Accepted => TypedResults.Ok(new PushResponse(result.Accepted)),
+            PushStatus.Accepted => TypedResults.Ok(new PushResponse(result.Accepted, result.Updates, result.Durable)),
+            PushStatus.Behind => TypedResults.Problem(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Node '{node}' of monitor '{id}' holds {result.Updates} points and this request starts at {body.From}: {result.Problem}. Push the points from {result.Updates} on again."),
+                statusCode: StatusCodes.Status409Conflict, title: "Points missing", extensions: position),
+            PushStatus.Unavailable => Unavailable(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Node '{node}' of monitor '{id}' took {result.Accepted} points of this request; {result.Problem}. Push the rest again shortly (from {result.Updates})."),
+                position),
             PushStatus.Rejected => TypedResults.Problem(
                 string.Create(CultureInfo.InvariantCulture,
                     $"Point {result.Index} for node '{node}' of monitor '{id}' {result.Problem}. No point of this request was taken."),
@@ -156,6 +176,19 @@ public static class MonitorApi
         }
     }
 
+    // 503 with Retry-After: a silo is being replaced (failure detection, then the monitor's recovery).
+    private static IResult Unavailable(string detail, Dictionary<string, object?> extensions) =>
+        new RetryAfter(TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Monitor recovering", extensions: extensions));
+
+    private sealed class RetryAfter(ProblemHttpResult problem) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+            return problem.ExecuteAsync(httpContext);
+        }
+    }
+
     private static ProblemHttpResult Unreadable(string why) =>
         TypedResults.Problem($"The request body cannot be read: {why}.", statusCode: StatusCodes.Status400BadRequest, title: "Unreadable request body");
 
@@ -172,19 +205,29 @@ public sealed record PointsBody
 {
     /// <summary>The points, in order; each has d numbers.</summary>
     public IReadOnlyList<IReadOnlyList<double>?>? Points { get; init; }
+
+    /// <summary>Optional: the node's update count the first point continues from (the producer's position; the last
+    /// answer's <c>updates</c>). With it a repeated request takes no point twice, and a node that lost points answers 409.</summary>
+    public long? From { get; init; }
 }
 
 /// <summary>The answer to a push.</summary>
-/// <param name="Accepted">Points taken.</param>
-public sealed record PushResponse(int Accepted);
+/// <param name="Accepted">Points of the request the node holds.</param>
+/// <param name="Updates">The node's update count now (the next request's <c>from</c>).</param>
+/// <param name="Durable">Points the node has written to grain storage; a producer keeps the later ones to send again.</param>
+public sealed record PushResponse(int Accepted, long Updates, long Durable);
 
 /// <summary>A node as <c>GET /api/monitors/{id}</c> shows it.</summary>
 public sealed record NodeView(string Id, long Updates, long Violations, long MessagesSent);
 
 /// <summary>A monitor as <c>GET /api/monitors/{id}</c> shows it.</summary>
+/// <param name="Recovering">True while the monitor recovers from a lost silo (estimate null meanwhile).</param>
+/// <param name="Recoveries">Recoveries so far.</param>
+/// <param name="LastRecovery">The last one: when it was detected, why, the seconds without the guarantee, its messages.</param>
 public sealed record MonitorView(
     string Id, string Function, int Dimension, int Window, double? Estimate, double ErrorBound, long Updates, long Messages,
-    long FullSyncs, long LazySyncs, long Violations, IReadOnlyList<NodeView> Nodes)
+    long FullSyncs, long LazySyncs, long Violations, IReadOnlyList<NodeView> Nodes, bool Recovering = false, long Recoveries = 0,
+    MonitorRecovery? LastRecovery = null)
 {
     /// <summary>The view of <paramref name="snapshot"/>.</summary>
     public static MonitorView From(MonitorSnapshot snapshot)
@@ -192,6 +235,7 @@ public sealed record MonitorView(
         ArgumentNullException.ThrowIfNull(snapshot);
         return new MonitorView(snapshot.Id, snapshot.Function, snapshot.Dimension, snapshot.Window, snapshot.Estimate, snapshot.ErrorBound,
             snapshot.Updates, snapshot.Messages, snapshot.FullSyncs, snapshot.LazySyncs, snapshot.Violations,
-            [.. snapshot.Nodes.Select(n => new NodeView(n.Id, n.Updates, n.Violations, n.MessagesSent))]);
+            [.. snapshot.Nodes.Select(n => new NodeView(n.Id, n.Updates, n.Violations, n.MessagesSent))], snapshot.Recovering, snapshot.Recoveries,
+            snapshot.LastRecovery);
     }
 }

@@ -208,13 +208,13 @@ internal sealed class MonitorEventStream : IMonitorObserver
 
 /// <summary>An event of <c>GET /api/monitors/{id}/events</c>: the monitor as <c>GET /api/monitors/{id}</c> shows it, and what happened.</summary>
 /// <param name="Kind"><c>snapshot</c> (the first event), <c>full_sync</c>, <c>lazy_sync</c>, <c>estimate</c>, <c>truth</c> or
-/// <c>deleted</c> (the last).</param>
+/// <c>deleted</c> (the last), or <c>recovered</c> (after a lost silo; <c>lastRecovery</c> of the monitor says more).</param>
 /// <param name="TrueValue">Truth events only: f(x̄) as the producer computed it when the monitor was in this state; omitted
 /// from the JSON of every other event.</param>
 public sealed record MonitorEventView(
     string Kind, string Id, string Function, int Dimension, int Window, double? Estimate, double ErrorBound, long Updates, long Messages,
     long FullSyncs, long LazySyncs, long Violations, IReadOnlyList<NodeView> Nodes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TrueValue = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TrueValue = null, bool Recovering = false, long Recoveries = 0)
 {
     /// <summary>The first event: the monitor when the stream opened.</summary>
     public const string Snapshot = "snapshot";
@@ -229,6 +229,7 @@ public sealed record MonitorEventView(
         MonitorEventKind.FullSync => "full_sync",
         MonitorEventKind.LazySync => "lazy_sync",
         MonitorEventKind.Deleted => "deleted",
+        MonitorEventKind.Recovered => "recovered",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -237,6 +238,6 @@ public sealed record MonitorEventView(
     {
         ArgumentNullException.ThrowIfNull(view);
         return new MonitorEventView(kind, view.Id, view.Function, view.Dimension, view.Window, view.Estimate, view.ErrorBound, view.Updates,
-            view.Messages, view.FullSyncs, view.LazySyncs, view.Violations, view.Nodes, trueValue);
+            view.Messages, view.FullSyncs, view.LazySyncs, view.Violations, view.Nodes, trueValue, view.Recovering, view.Recoveries);
     }
 }

@@ -36,6 +36,16 @@ internal sealed class SlidingWindow
         }
     }
 
+    /// <summary>Copies the points, oldest first, to <paramref name="destination"/> (Count × PointLength values).</summary>
+    public void CopyTo(Span<double> destination)
+    {
+        var start = Count < Capacity ? 0 : _writeIndex;
+        for (var k = 0; k < Count; k++)
+        {
+            _buffer.AsSpan(((start + k) % Capacity) * PointLength, PointLength).CopyTo(destination[(k * PointLength)..]);
+        }
+    }
+
     public void Clear()
     {
         Array.Clear(_buffer);

@@ -94,6 +94,36 @@ public sealed class WindowedAverageStream : ILocalVectorStream
     /// <inheritdoc/>
     public void CopyLocalVector(Span<double> destination) => _localVector.CopyTo(destination);
 
+    /// <summary>The points in the window, oldest first, one after the other (<see cref="Count"/> × d values).</summary>
+    public double[] CopyWindow()
+    {
+        var points = new double[_window.Count * _localVector.Length];
+        _window.CopyTo(points);
+        return points;
+    }
+
+    /// <summary>
+    /// Puts the stream back in the state <see cref="CopyWindow"/> and <see cref="LocalVector"/> recorded. The local vector
+    /// is restored as it was, not recomputed: the running average's rounding depends on every point it has seen.
+    /// </summary>
+    /// <exception cref="ArgumentException">The points do not fit the window or the vector has the wrong length.</exception>
+    public void Restore(ReadOnlySpan<double> points, ReadOnlySpan<double> localVector)
+    {
+        var d = _localVector.Length;
+        if (localVector.Length != d || points.Length % d != 0 || points.Length / d > _window.Capacity)
+        {
+            throw new ArgumentException($"A window of {_window.Capacity} points of dimension {d} cannot hold {points.Length} values with a local vector of {localVector.Length}.");
+        }
+
+        _window.Clear();
+        for (var offset = 0; offset < points.Length; offset += d)
+        {
+            _window.Add(points.Slice(offset, d));
+        }
+
+        localVector.CopyTo(_localVector);
+    }
+
     /// <inheritdoc/>
     public void Reset()
     {

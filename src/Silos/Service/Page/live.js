@@ -6,7 +6,7 @@
 "use strict";
 (() => {
   // The stream's event names; one without a name (type "message") is read from its "kind" alike.
-  const KINDS = ["snapshot", "full_sync", "lazy_sync", "estimate", "truth", "deleted"];
+  const KINDS = ["snapshot", "full_sync", "lazy_sync", "estimate", "truth", "deleted", "recovered"];
   const POLL_MS = 2000;
   // The charts keep the latest points only, so that a long-lived page stays light.
   const MAX_POINTS = 5000;
