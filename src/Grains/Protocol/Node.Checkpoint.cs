@@ -4,8 +4,8 @@ namespace AutoMon.Protocol;
 
 /// <summary>
 /// What a <see cref="Node"/> needs to continue exactly where it stopped: its protocol state, local vector and slack, and
-/// the syncs its safe zone was built from (the last one, and the last that carried the ADCD-E matrix, which later syncs
-/// only refer to). A host stores it so a node that lost its process resumes with the constraints the coordinator gave it.
+/// the syncs its safe zone was built from (the last one, and the last that carried a DC argument, the ADCD-E matrix or
+/// the ADCD-X eigenvalue, which later syncs may only refer to). A host stores it so a node that lost its process resumes with the constraints the coordinator gave it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("AutoMon.Protocol.NodeCheckpoint")]
 public sealed record NodeCheckpoint(
@@ -14,7 +14,7 @@ public sealed record NodeCheckpoint(
     [property: Id(2)] ImmutableArray<double> LocalVector,
     [property: Id(3)] ImmutableArray<double> Slack,
     [property: Id(4)] Sync? LastSync,
-    [property: Id(5)] Sync? LastMatrixSync,
+    [property: Id(5)] Sync? LastArgumentSync,
     [property: Id(6)] ViolationOrigin? LastViolationOrigin,
     [property: Id(7)] long MessagesSent,
     [property: Id(8)] long BytesSent);
@@ -22,12 +22,12 @@ public sealed record NodeCheckpoint(
 public sealed partial class Node
 {
     private Sync? _lastSync;
-    private Sync? _lastMatrixSync;
+    private Sync? _lastArgumentSync;
 
     /// <summary>The node's state now, to <see cref="Restore"/> a node from later.</summary>
     public NodeCheckpoint Checkpoint() => new(
         State, ConstraintVersion, ImmutableArray.Create<double>(_x), ImmutableArray.Create<double>(_slack), _lastSync,
-        ReferenceEquals(_lastMatrixSync, _lastSync) ? null : _lastMatrixSync, LastViolationOrigin,
+        ReferenceEquals(_lastArgumentSync, _lastSync) ? null : _lastArgumentSync, LastViolationOrigin,
         Statistics.MessagesSent, Statistics.BytesSent);
 
     /// <summary>
@@ -42,9 +42,9 @@ public sealed partial class Node
         RequireLength(checkpoint.LocalVector, "checkpoint's local vector");
         RequireLength(checkpoint.Slack, "checkpoint's slack");
         Reset();
-        if (checkpoint.LastMatrixSync is { } matrix)
+        if (checkpoint.LastArgumentSync is { } argument)
         {
-            ApplySync(matrix);
+            ApplySync(argument);
         }
 
         if (checkpoint.LastSync is { } sync)

@@ -149,7 +149,7 @@ public sealed partial class Node
         State = NodeState.Monitoring;
         ConstraintVersion = 0;
         LastViolationOrigin = null;
-        _lastSync = _lastMatrixSync = null;
+        _lastSync = _lastArgumentSync = null;
         _safeZone = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
         Statistics.Reset();
     }
@@ -228,9 +228,9 @@ public sealed partial class Node
         State = NodeState.Monitoring;
         Statistics.FullSyncs++;
         _lastSync = message;
-        if (message.DcArgumentKind == DcArgumentKind.SignedHessian)
+        if (message.DcArgumentKind != DcArgumentKind.None)
         {
-            _lastMatrixSync = message;
+            _lastArgumentSync = message;
         }
     }
 
