@@ -40,6 +40,9 @@ public sealed class AutoMonClient : IAsyncDisposable
         _pushRetryTimeout = pushRetryTimeout;
     }
 
+    /// <summary>The grain factory underneath, for an application that also calls grains (e.g. Orleans' management grain).</summary>
+    public IGrainFactory Grains => _grains;
+
     /// <summary>Connects to the silos' gateways (<see cref="AutoMonClientOptions"/>); dispose the client to disconnect.</summary>
     /// <exception cref="ArgumentException">The options are invalid (the message names each option), or the certificate file cannot be read.</exception>
     /// <exception cref="ConnectionFailedException">

@@ -47,6 +47,7 @@ public sealed class MonitorApiTests(ServiceFixture service)
     [InlineData("""{"id": "bad", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a", "a"]}""", "nodes")]
     [InlineData("""{"id": "bad", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a"], "sync": "sometimes"}""", "sync")]
     [InlineData("""{"id": "a/b", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a"]}""", "id")]
+    [InlineData("""{"id": "bad", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a"], "checkpointInterval": 0}""", "checkpointInterval")]
     public async Task A_bad_definition_is_a_400_problem_naming_the_field(string body, string field)
     {
         var response = await Http.PostAsync("api/monitors", new StringContent(body, Encoding.UTF8, "application/json"));
@@ -207,6 +208,26 @@ public sealed class MonitorApiTests(ServiceFixture service)
         Assert.Equal(2, (int)problem["index"]!);
         Assert.Contains("Point 2 for node 'a'", (string?)problem["detail"], StringComparison.Ordinal);
         Assert.Equal(before, (await Json(await Http.GetAsync($"api/monitors/{id}"))).ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_push_with_its_position_is_idempotent_and_one_past_the_node_is_a_409_naming_where_to_resume()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await Create(new { id = "positions", function = "inner_product", dimension = 4, errorBound = Epsilon, nodes = new[] { "a" }, checkpointInterval = 2 })).StatusCode);
+        var body = new { points = new[] { new[] { 1.0, 2, 3, 4 }, [2.0, 3, 4, 5], [3.0, 4, 5, 6] }, from = 0 };
+
+        var first = await Json(await Http.PostAsJsonAsync("api/monitors/positions/nodes/a/points", body));
+        var repeated = await Http.PostAsJsonAsync("api/monitors/positions/nodes/a/points", body);
+        var ahead = await Http.PostAsJsonAsync("api/monitors/positions/nodes/a/points", new { points = new[] { new[] { 9.0, 9, 9, 9 } }, from = 5 });
+
+        Assert.Equal((3, 3L, 3L), ((int)first["accepted"]!, (long)first["updates"]!, (long)first["durable"]!));
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
+        Assert.Equal(3L, (long)(await Json(repeated))["updates"]!);
+        Assert.Equal(HttpStatusCode.Conflict, ahead.StatusCode);
+        var problem = await Json(ahead);
+        Assert.Equal(3L, (long)problem["updates"]!);
+        Assert.Contains("Push the points from 3 on again", (string?)problem["detail"], StringComparison.Ordinal);
+        Assert.Equal(3L, (long)(await Json(await Http.GetAsync("api/monitors/positions")))["updates"]!);
     }
 
     [Fact]

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using AutoMon.Client;
+using AutoMon.Grains.Monitors;
+using AutoMon.Numerics.Functions;
+using Orleans;
+using Orleans.Runtime;
+using Xunit.Abstractions;
+using static AutoMon.Silos.Tests.MembershipTestData;
+
+namespace AutoMon.Silos.Tests;
+
+/// <summary>
+/// A monitor on a three-silo cluster with DynamoDB membership and grain storage (on moto) loses nothing when silos die:
+/// kill -9 of a node silo, then of the coordinator silo, while a producer pushes through the .NET client. Every point the
+/// producer pushed is in the monitor, and the estimate is within ε of f(x̄) of all of them.
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper output)
+{
+    private const double Epsilon = 0.05;
+    private const int Window = 3;
+    private static readonly string[] Nodes = ["a", "b", "c", "d"];
+
+    [Fact]
+    public async Task A_monitor_survives_kill_9_of_a_node_silo_and_of_the_coordinator_silo_with_every_point_kept()
+    {
+        var clusterId = UniqueName("loss");
+        var storage = new[] { "--grain-storage", "dynamodb", "--grain-storage-table", UniqueName("state") };
+        var membership = UniqueName("members");
+        var coordinator = SiloProcess.StartWithDynamoDB(moto, "coordinator", "us-west-2", clusterId, membership, storage);
+        var nodeSilo = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage);
+        var survivor = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage);
+        SiloProcess[] silos = [coordinator, nodeSilo, survivor];
+        try
+        {
+            await using var client = await ConnectAsync(survivor, clusterId);
+            var grains = client.Grains;
+            var management = grains.GetGrain<IManagementGrain>(0);
+            await WaitAsync(async () => (await management.GetHosts(onlyActive: true)).Count == 3, "three active silos", silos);
+
+            await client.CreateMonitorAsync(new MonitorDefinition
+            {
+                Id = "survivor", Function = "inner_product", Dimension = 4, ErrorBound = Epsilon, Nodes = Nodes, Window = Window,
+                Sync = "lazy-lru", CheckpointInterval = 5,
+            });
+            var walk = Walk(60, seed: 3);
+            await PushAsync(client, walk, 0, 20);
+            var onNodeSilo = new List<string>();
+            foreach (var node in Nodes)
+            {
+                var silo = await management.GetActivationAddress(grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("survivor", node)));
+                if (silo?.Endpoint.Port == nodeSilo.SiloPort)
+                {
+                    onNodeSilo.Add(node);
+                }
+            }
+
+            Assert.NotEmpty(onNodeSilo);
+            var monitorSilo = await management.GetActivationAddress(grains.GetGrain<IMonitorGrain>("survivor"));
+            Assert.Equal(coordinator.SiloPort, monitorSilo?.Endpoint.Port);
+
+            // A node silo dies: its node grains reactivate on the survivor from their last writes.
+            var clock = Stopwatch.StartNew();
+            await nodeSilo.KillAsync();
+            await PushAsync(client, walk, 20, 21);
+            output.WriteLine($"node silo killed ({string.Join(", ", onNodeSilo)} on it): the next round was in after {clock.Elapsed.TotalSeconds:F1} s");
+            await PushAsync(client, walk, 21, 40);
+            AssertWithinBound(await client.GetMonitorAsync("survivor"), walk, 40);
+
+            // The coordinator silo dies: the monitor reactivates on the survivor and recovers with a full sync.
+            clock.Restart();
+            await coordinator.KillAsync();
+            await PushAsync(client, walk, 40, 41);
+            output.WriteLine($"coordinator silo killed: the next round was in after {clock.Elapsed.TotalSeconds:F1} s");
+            await PushAsync(client, walk, 41, 60);
+
+            var final = await client.GetMonitorAsync("survivor");
+            AssertWithinBound(final, walk, 60);
+            Assert.Equal(60 * Nodes.Length, final!.Updates);
+            Assert.All(final.Nodes, n => Assert.Equal(60, n.Updates));
+            Assert.True(final.Recoveries >= 1, "the coordinator's loss is a recovery");
+            Assert.False(final.Recovering);
+            Assert.Equal(survivor.SiloPort, (await management.GetActivationAddress(grains.GetGrain<IMonitorGrain>("survivor")))?.Endpoint.Port);
+            output.WriteLine($"{final.Recoveries} recoveries; the last: {final.LastRecovery}");
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<AutoMonClient> ConnectAsync(SiloProcess silo, string clusterId) =>
+        await AutoMonClient.ConnectAsync(AutoMonClientOptions.ForGateways($"127.0.0.1:{silo.GatewayPort}") with
+        {
+            ClusterId = clusterId,
+            PushRetryTimeout = TimeSpan.FromSeconds(90),
+            ConnectTimeout = TimeSpan.FromSeconds(90),
+        });
+
+    // Round r: every node takes its point of round r (the client retries while a silo is being replaced).
+    private static async Task PushAsync(AutoMonClient client, List<double[][]> walk, int from, int to)
+    {
+        for (var r = from; r < to; r++)
+        {
+            await Task.WhenAll(Nodes.Select((node, i) => client.Node("survivor", node).PushAsync([walk[r][i]])));
+        }
+    }
+
+    private static void AssertWithinBound(MonitorSnapshot? monitor, List<double[][]> walk, int rounds)
+    {
+        Assert.NotNull(monitor);
+        var f = FunctionCatalog.Create("inner_product", new FunctionOptions { Dimension = 4 }).Function.CreateEvaluator();
+        var recent = walk.Skip(rounds - Window).Take(Window).ToList();
+        double[] mean = [.. Enumerable.Range(0, 4).Select(j => recent.Average(round => round.Average(p => p[j])))];
+        var truth = f.Value(mean);
+        Assert.NotNull(monitor.Estimate);
+        Assert.True(Math.Abs(monitor.Estimate.Value - truth) <= Epsilon, $"after {rounds} rounds: |{monitor.Estimate} - {truth}| > {Epsilon}");
+    }
+
+    private static List<double[][]> Walk(int rounds, int seed)
+    {
+        var random = new Random(seed);
+        var at = Nodes.Select(_ => new[] { 1.0, 0.5, 1.0, 0.5 }).ToArray();
+        var walk = new List<double[][]>();
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var i = 0; i < at.Length; i++)
+            {
+                var step = random.NextDouble() < 0.1 ? 0.4 : 0.03;
+                at[i] = [.. at[i].Select(v => v + (step * ((2 * random.NextDouble()) - 1)))];
+            }
+
+            walk.Add([.. at.Select(p => p.ToArray())]);
+        }
+
+        return walk;
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> done, string what, SiloProcess[] silos)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await done())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"timed out waiting for {what}:\n{string.Join("\n---\n", silos.Select(s => s.Output))}");
+            await Task.Delay(250);
+        }
+    }
+}
