@@ -32,6 +32,9 @@ internal sealed partial class MonitorGrain(
 {
     private static readonly TimeSpan RecoveryRetry = TimeSpan.FromSeconds(1);
 
+    // Long enough for Orleans' default failure detection (about 15 s) to declare a crashed silo dead.
+    private static readonly TimeSpan RedeliveryTimeout = TimeSpan.FromSeconds(30);
+
     private MonitorConfig? _config;
     private Coordinator? _coordinator;
     private IMonitorNodeGrain[] _nodes = [];
@@ -412,13 +415,37 @@ internal sealed partial class MonitorGrain(
         {
             foreach (var k in positions)
             {
-                replies[k] = await _nodes[output[k].NodeIndex].Deliver(output[k]).ConfigureAwait(true);
+                replies[k] = await DeliverAsync(_nodes[output[k].NodeIndex], output[k]).ConfigureAwait(true);
             }
         }
 
         await Task.WhenAll(Enumerable.Range(0, output.Count).GroupBy(k => output[k].NodeIndex).Select(DeliverInOrder)).ConfigureAwait(true);
         return replies;
     }
+
+    // A message the runtime rejected never reached the node: its silo is gone (crashed, or stopped and the route is
+    // stale), and with it the activation's unwritten state. Sent again, it activates the node grain elsewhere from its
+    // last write, which the coordinator can go on with (the producer replays the node's later points), so a lost node
+    // silo costs no recovery. Other failures may have reached the node: the caller recovers from those.
+    private async Task<INodeMessage?> DeliverAsync(IMonitorNodeGrain node, ICoordinatorMessage message)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + RedeliveryTimeout;
+        while (true)
+        {
+            try
+            {
+                return await node.Deliver(message).ConfigureAwait(true);
+            }
+            catch (OrleansMessageRejectionException exception) when (TimeProvider.System.GetUtcNow() < deadline)
+            {
+                LogRedelivering(logger, _config!.Id, message.Type.ToString(), message.NodeIndex, exception.Message);
+                await Task.Delay(RecoveryRetry / 4).ConfigureAwait(true);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monitor {Monitor}: {Message} for node {Node} was rejected, sending it again: {Reason}")]
+    private static partial void LogRedelivering(ILogger logger, string monitor, string message, int node, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Monitor {Monitor} created: {Function}, {Nodes} nodes, error bound {ErrorBound}")]
     private static partial void LogCreated(ILogger logger, string monitor, string function, int nodes, double errorBound);
