@@ -78,6 +78,8 @@ public static partial class CoordinatorStandby
 
         var detection = await DetectionSecondsAsync(services, active.SiloAddress).ConfigureAwait(false);
         LogTakingOver(logger, active.Name, gone.Status, detection, id);
+        // The experiment is this silo's now: its failures are the experiment's (error.txt).
+        request = request with { Standby = false };
         ExperimentResult result;
         try
         {

@@ -112,7 +112,8 @@ public static partial class ExperimentRunner
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(logger);
         LogFailed(logger, message);
-        if (request.ResultsS3 is { } s3)
+        // A standby's own trouble is not the experiment's: the active coordinator may still finish it.
+        if (request.ResultsS3 is { } s3 && !request.Standby)
         {
             try
             {
