@@ -4,6 +4,8 @@ using AutoMon.Grains.Results;
 using AutoMon.Protocol.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
@@ -172,8 +174,10 @@ public static partial class CoordinatorStandby
     }
 
     /// <summary>
-    /// How long the membership took to declare the silo dead: from the first suspicion a silo voted (its probes were missed)
-    /// until now; when the row holds no vote, from the silo's last IAmAlive; 0 when the table cannot tell.
+    /// How long the membership took to declare the silo dead, estimated: nobody alive saw it die, but its row holds the
+    /// first suspicion a silo voted, which comes after the missed probes (<see cref="ClusterMembershipOptions.NumMissedProbesLimit"/>
+    /// × <see cref="ClusterMembershipOptions.ProbeTimeout"/>); so the missed probes plus the time from that vote until now.
+    /// When the row holds no vote (a silo that left by itself), from its last IAmAlive; 0 when the table cannot tell.
     /// </summary>
     private static async Task<double> DetectionSecondsAsync(IServiceProvider services, SiloAddress silo)
     {
@@ -191,8 +195,14 @@ public static partial class CoordinatorStandby
                 return 0;
             }
 
-            var since = entry.SuspectTimes is { Count: > 0 } votes ? votes.Min(v => v.Item2) : entry.IAmAliveTime;
-            return since == default ? 0 : Math.Max(0, (DateTime.UtcNow - since.ToUniversalTime()).TotalSeconds);
+            if (entry.SuspectTimes is { Count: > 0 } votes)
+            {
+                var membership = services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
+                var missedProbes = membership.ProbeTimeout * membership.NumMissedProbesLimit;
+                return Math.Max(0, (DateTime.UtcNow - votes.Min(v => v.Item2).ToUniversalTime() + missedProbes).TotalSeconds);
+            }
+
+            return entry.IAmAliveTime == default ? 0 : Math.Max(0, (DateTime.UtcNow - entry.IAmAliveTime.ToUniversalTime()).TotalSeconds);
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or OrleansException or InvalidOperationException or IOException)
         {
@@ -210,7 +220,7 @@ public static partial class CoordinatorStandby
     private static partial void LogStandingDown(ILogger logger, string? name, SiloStatus status, string outcome);
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "AutoMon standby coordinator: {Name} left ({Status}, declared {Detection:F1} s after the first suspicion) without results; taking over experiment {Experiment}")]
+        Message = "AutoMon standby coordinator: {Name} left ({Status}, declared dead about {Detection:F1} s after it stopped answering probes) without results; taking over experiment {Experiment}")]
     private static partial void LogTakingOver(ILogger logger, string? name, SiloStatus status, double detection, string experiment);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "AutoMon standby coordinator: lost silo {Name}: detected in {Detection:F1} s, recovered in {Recovery:F1} s")]
