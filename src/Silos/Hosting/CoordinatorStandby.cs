@@ -50,7 +50,7 @@ public static partial class CoordinatorStandby
             }
 
             LogWatching(logger, active.Name, active.SiloAddress);
-            gone = await WaitUntilGoneAsync(membership, active.SiloAddress, cancellationToken).ConfigureAwait(false);
+            gone = await WaitUntilGoneAsync(membership, active, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -159,12 +159,17 @@ public static partial class CoordinatorStandby
         }
     }
 
-    /// <summary>The active coordinator's entry once it is no longer active (leaving, or declared dead).</summary>
-    private static async Task<ClusterMember> WaitUntilGoneAsync(IClusterMembershipService membership, SiloAddress active, CancellationToken cancellationToken)
+    /// <summary>The active coordinator's entry once it is no longer active (leaving, declared dead, or its row removed).</summary>
+    private static async Task<ClusterMember> WaitUntilGoneAsync(IClusterMembershipService membership, ClusterMember active, CancellationToken cancellationToken)
     {
         await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (snapshot.Members.TryGetValue(active, out var member) && member.Status != SiloStatus.Active)
+            if (!snapshot.Members.TryGetValue(active.SiloAddress, out var member))
+            {
+                return new ClusterMember(active.SiloAddress, SiloStatus.Dead, active.Name);
+            }
+
+            if (member.Status != SiloStatus.Active)
             {
                 return member;
             }
