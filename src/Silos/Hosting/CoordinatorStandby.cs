@@ -71,6 +71,11 @@ public static partial class CoordinatorStandby
             LogCannotTell(logger, exception.Message);
             return 1;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStoppedWhileStandingBy(logger, id);
+            return 0;
+        }
 
         if (outcome is not null)
         {
@@ -102,7 +107,7 @@ public static partial class CoordinatorStandby
         }
 
         // The dead run's progress died with its driver: the round is unknown, the recovery lasts until the replay is done.
-        var fault = new SiloFault(active.Name, Round: null, detection, Stopwatch.GetElapsedTime(seen).TotalSeconds);
+        var fault = new SiloFault(active.Name ?? active.SiloAddress.ToString(), Round: null, detection, Stopwatch.GetElapsedTime(seen).TotalSeconds);
         LogRecovered(logger, active.Name, fault.DetectionSeconds, fault.RecoverySeconds);
         return await ExperimentRunner.PublishAsync(request, result, [fault], logger).ConfigureAwait(false);
     }
@@ -122,6 +127,10 @@ public static partial class CoordinatorStandby
         catch (IOException exception)
         {
             LogCannotTell(logger, exception.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
         }
 
         LogNoActive(logger, request.SiloWaitTimeout);
