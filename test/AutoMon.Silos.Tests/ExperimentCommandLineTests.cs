@@ -109,6 +109,23 @@ public sealed class ExperimentCommandLineTests
     }
 
     [Fact]
+    public void A_standby_reads_back_from_its_command_line_and_needs_a_results_folder_and_the_coordinator_role()
+    {
+        string[] standby = ["--role", "coordinator", "--membership", "localhost", "--function", "inner_product", "--standby", "--results-s3-uri", "s3://bucket/r/", "--results-s3-region", "us-east-2"];
+        Assert.True(SiloCommandLine.TryParse(standby, out var options, out var problems), string.Join("; ", problems));
+        Assert.True(options.Experiment!.Standby);
+        Assert.True(SiloCommandLine.TryParse([.. SiloCommandLine.ToArguments(options)], out var again, out problems), string.Join("; ", problems));
+        Assert.Equal(options.Experiment, again.Experiment);
+
+        Assert.False(SiloCommandLine.TryParse(["--role", "coordinator", "--membership", "localhost", "--function", "inner_product", "--standby"], out _, out problems));
+        Assert.Contains(problems, p => p.StartsWith("--standby needs --results-s3-uri", StringComparison.Ordinal));
+        Assert.False(SiloCommandLine.TryParse(["--role", "node", .. standby.Skip(2)], out _, out problems));
+        Assert.Contains(problems, p => p.StartsWith("--standby applies to a coordinator silo", StringComparison.Ordinal));
+        Assert.False(SiloCommandLine.TryParse(["--role", "coordinator", "--membership", "localhost", "--standby"], out _, out problems));
+        Assert.Contains(problems, p => p.Contains("--standby applies to an --experiment", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Data_options_without_an_experiment_are_errors()
     {
         Assert.False(SiloCommandLine.TryParse(["--role", "node", "--data-dir", "d"], out _, out var problems));

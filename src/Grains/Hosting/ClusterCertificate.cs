@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Orleans.Connections.Security;
@@ -130,8 +131,10 @@ public static class ClusterCertificate
     /// <summary>
     /// Orleans' TLS options for a cluster member (silo or client) holding <paramref name="certificate"/>: present it on every
     /// connection, in both directions, require the peer's, and accept only <see cref="Accepts">the same certificate</see>.
+    /// <paramref name="refused"/> hears of every peer certificate refused: the certificate, whether this member was
+    /// connecting to the peer (rather than accepting its connection) and the peer's address when known.
     /// </summary>
-    public static void Configure(TlsOptions options, X509Certificate2 certificate)
+    public static void Configure(TlsOptions options, X509Certificate2 certificate, Action<X509Certificate2, bool, EndPoint?>? refused = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(certificate);
@@ -139,9 +142,30 @@ public static class ClusterCertificate
         options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
         // The platform's chain and name errors are expected for a self-signed certificate reached by IP; the pin decides.
-        options.RemoteCertificateValidation = (peer, _, _) => Accepts(certificate, peer, DateTime.UtcNow);
-        options.OnAuthenticateAsClient = (_, client) => client.TargetHost = "automon-cluster";
+        options.RemoteCertificateValidation = (peer, _, _) =>
+        {
+            var accepted = Accepts(certificate, peer, DateTime.UtcNow);
+            if (!accepted && peer is not null && refused is not null)
+            {
+                var connecting = ConnectingTo.Value;
+                refused(peer, connecting is not null, connecting?.Address);
+            }
+
+            return accepted;
+        };
+        options.OnAuthenticateAsClient = (connection, client) =>
+        {
+            client.TargetHost = "automon-cluster";
+            // Called synchronously by the connecting side just before its handshake, in the handshake's own flow: the
+            // validation above then knows it checks a peer this member connected to.
+            ConnectingTo.Value = new Connecting(connection.RemoteEndPoint);
+        };
     }
+
+    // Set in a connection's flow when this member opens it (absent in the flows of accepted connections).
+    private static readonly AsyncLocal<Connecting?> ConnectingTo = new();
+
+    private sealed record Connecting(EndPoint? Address);
 
     /// <summary>The SHA-256 hash of <paramref name="certificate"/>, in hex (what the pin compares; shown in logs and docs).</summary>
     public static string Hash(X509Certificate2 certificate)

@@ -44,7 +44,7 @@ public static class ResultFiles
     }
 
     /// <summary>Writes the files of a silo's experiment on the grains into <paramref name="folder"/> (paced: <see cref="WritePaced"/>'s too).</summary>
-    public static void Write(string folder, ExperimentResult result)
+    public static void Write(string folder, ExperimentResult result, IReadOnlyList<SiloFault>? faults = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (result.Paced is { } paced)
@@ -52,7 +52,7 @@ public static class ResultFiles
             WritePaced(folder, paced);
         }
 
-        Write(folder, SummaryJson.ForGrainRun(result), result.Statistics.FullSyncs, result.Statistics.Rounds);
+        Write(folder, SummaryJson.ForGrainRun(result, faults), result.Statistics.FullSyncs, result.Statistics.Rounds);
     }
 
     /// <summary>A node's sync history file name.</summary>

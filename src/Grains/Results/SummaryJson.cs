@@ -47,22 +47,7 @@ public static class SummaryJson
             json.WriteString("engine", engine);
             WriteMonitoringFields(json, result, result.WallSeconds, repeats: 1, double.NaN);
             WriteSweepExtras(json, wire, placement);
-            if (faults is { Count: > 0 })
-            {
-                json.WriteStartArray("faults");
-                foreach (var fault in faults)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("silo", fault.Silo);
-                    json.WriteNumber("round", fault.Round);
-                    WriteNumber(json, "detection_seconds", Math.Round(fault.DetectionSeconds, 3));
-                    WriteNumber(json, "recovery_seconds", Math.Round(fault.RecoverySeconds, 3));
-                    json.WriteEndObject();
-                }
-
-                json.WriteEndArray();
-            }
-
+            WriteFaults(json, faults);
             WriteConfig(json, config);
             json.WriteEndObject();
         });
@@ -95,7 +80,8 @@ public static class SummaryJson
     /// A silo's experiment on the grains: the run's fields, the reference-layout and Orleans wire bytes and where the grains
     /// ran; no final newline (the silo also prints it as one line of its output).
     /// </summary>
-    public static string ForGrainRun(ExperimentResult result)
+    /// <remarks>A run a standby coordinator silo took over lists the silo it replaced in <c>faults</c>.</remarks>
+    public static string ForGrainRun(ExperimentResult result, IReadOnlyList<SiloFault>? faults = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         return Render(finalNewline: false, write: json =>
@@ -125,6 +111,7 @@ public static class SummaryJson
             FiniteOrNull(json, "wire_to_protocol_ratio", result.WireToProtocolRatio);
             json.WriteString("coordinator_silo", result.Coordinator.Silo);
             WriteNodesPerSilo(json, result.NodesPerSilo);
+            WriteFaults(json, faults);
             json.WriteEndObject();
         });
     }
@@ -208,6 +195,36 @@ public static class SummaryJson
     }
 
     // The run's fields (the 13 reference counters by name, bytes, errors, timing, syncs, ADCD, tuning, baselines).
+    // The silos a run lost (absent when none): where the run was, detection and recovery times.
+    private static void WriteFaults(Utf8JsonWriter json, IReadOnlyList<SiloFault>? faults)
+    {
+        if (faults is not { Count: > 0 })
+        {
+            return;
+        }
+
+        json.WriteStartArray("faults");
+        foreach (var fault in faults)
+        {
+            json.WriteStartObject();
+            json.WriteString("silo", fault.Silo);
+            if (fault.Round is { } round)
+            {
+                json.WriteNumber("round", round);
+            }
+            else
+            {
+                json.WriteNull("round");
+            }
+
+            WriteNumber(json, "detection_seconds", Math.Round(fault.DetectionSeconds, 3));
+            WriteNumber(json, "recovery_seconds", Math.Round(fault.RecoverySeconds, 3));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
     private static void WriteMonitoringFields(Utf8JsonWriter json, SimulationResult result, double wallSeconds, int repeats, double bestWallSeconds)
     {
         var statistics = result.Statistics;

@@ -6,9 +6,17 @@ using Ec2Tag = Amazon.EC2.Model.Tag;
 
 namespace AutoMon.Launcher.Aws;
 
-/// <summary>Where an experiment's coordinator silo was started: a Fargate task (cluster and task) or an EC2 instance.</summary>
+/// <summary>
+/// Where an experiment's coordinator silo was started: a Fargate task (cluster and task) or an EC2 instance; with
+/// <c>--coordinator-standby</c> also its standby's task or instance.
+/// </summary>
 internal sealed record AwsCoordinatorPlacement(string? ClusterArn, string? TaskArn, string? InstanceId,
-    IReadOnlyList<string> TaskDefinitionArns);
+    IReadOnlyList<string> TaskDefinitionArns)
+{
+    public string? StandbyTaskArn { get; init; }
+
+    public string? StandbyInstanceId { get; init; }
+}
 
 /// <summary>
 /// The coordinator silo's host in the coordinator region (<c>--coordinator-instance-type</c>): an EC2 instance whose user
@@ -51,7 +59,7 @@ internal sealed class AwsCoordinatorHosting(AwsSession session, TextWriter log, 
         return newest.ImageId;
     }
 
-    /// <summary>Starts the experiment's coordinator silo on the plan's host.</summary>
+    /// <summary>Starts the experiment's coordinator silo on the plan's host, then its standby when the plan has one.</summary>
     public async Task<AwsCoordinatorPlacement> StartAsync(AwsExperimentPlan plan, AwsExperiment experiment, AwsSiloRoles roles,
         AwsNetwork network, string? imageId, IReadOnlyDictionary<string, string> tags, AwsProvisionOptions options,
         CancellationToken cancellationToken)
@@ -60,13 +68,28 @@ internal sealed class AwsCoordinatorHosting(AwsSession session, TextWriter log, 
         {
             var (cluster, task, definition) = await tasks.StartCoordinatorAsync(plan, experiment, roles, network, tags, options,
                 cancellationToken).ConfigureAwait(false);
-            return new AwsCoordinatorPlacement(cluster, task, null, [definition]);
+            if (!plan.CoordinatorStandby)
+            {
+                return new AwsCoordinatorPlacement(cluster, task, null, [definition]);
+            }
+
+            var (_, standbyTask, standbyDefinition) = await tasks.StartCoordinatorAsync(plan, experiment, roles, network, tags,
+                options, cancellationToken, standby: true).ConfigureAwait(false);
+            return new AwsCoordinatorPlacement(cluster, task, null, [definition, standbyDefinition]) { StandbyTaskArn = standbyTask };
         }
-        var instance = await RunInstanceAsync(plan, experiment, roles, network,
-            imageId ?? throw new ArgumentException("the EC2 coordinator needs a machine image.", nameof(imageId)), tags,
-            cancellationToken).ConfigureAwait(false);
+        var image = imageId ?? throw new ArgumentException("the EC2 coordinator needs a machine image.", nameof(imageId));
+        var instance = await RunInstanceAsync(plan, experiment, roles, network, image, tags, standby: false, cancellationToken)
+            .ConfigureAwait(false);
         log.WriteLine($"  coordinator: EC2 {plan.CoordinatorInstanceType} {instance} in {plan.CoordinatorRegion}");
-        return new AwsCoordinatorPlacement(null, null, instance, []);
+        if (!plan.CoordinatorStandby)
+        {
+            return new AwsCoordinatorPlacement(null, null, instance, []);
+        }
+
+        var standbyInstance = await RunInstanceAsync(plan, experiment, roles, network, image, tags, standby: true, cancellationToken)
+            .ConfigureAwait(false);
+        log.WriteLine($"  standby coordinator: EC2 {plan.CoordinatorInstanceType} {standbyInstance} in {plan.CoordinatorRegion}");
+        return new AwsCoordinatorPlacement(null, null, instance, []) { StandbyInstanceId = standbyInstance };
     }
 
     /// <summary>The experiment's coordinator instances still pending or running in the coordinator region.</summary>
@@ -102,12 +125,14 @@ internal sealed class AwsCoordinatorHosting(AwsSession session, TextWriter log, 
     }
 
     private async Task<string> RunInstanceAsync(AwsExperimentPlan plan, AwsExperiment experiment, AwsSiloRoles roles,
-        AwsNetwork network, string imageId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+        AwsNetwork network, string imageId, IReadOnlyDictionary<string, string> tags, bool standby, CancellationToken cancellationToken)
     {
         var region = plan.CoordinatorRegion;
         var ec2 = session.Ec2(region);
-        var streamName = AwsNaming.CoordinatorFamily(experiment.CoordinatorCluster);
-        var userData = CoordinatorUserData.Build(plan, experiment, roles.Image, streamName);
+        var streamName = standby
+            ? AwsNaming.StandbyCoordinatorFamily(experiment.CoordinatorCluster)
+            : AwsNaming.CoordinatorFamily(experiment.CoordinatorCluster);
+        var userData = CoordinatorUserData.Build(plan, experiment, roles.Image, streamName, standby);
         var ec2Tags = tags.Select(t => new Ec2Tag(t.Key, t.Value))
             .Append(new Ec2Tag(AwsNaming.RoleTag, "coordinator"))
             .Append(new Ec2Tag("Name", streamName))

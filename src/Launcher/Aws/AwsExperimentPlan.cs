@@ -1,3 +1,4 @@
+using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Runs;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -119,6 +120,19 @@ public sealed partial record AwsExperimentPlan
     public IReadOnlyCollection<string>? KnownNodeTypes { get; init; }
 
     public AwsCoordinatorHost CoordinatorHost { get; init; } = AwsCoordinatorHost.Ec2;
+
+    /// <summary>
+    /// <c>--coordinator-standby</c>: a second coordinator silo (task or instance, on <see cref="CoordinatorHost"/>) in the
+    /// coordinator region with the same experiment; it runs the experiment if the first dies before the results are in
+    /// (<see cref="AutoMon.Silos.Hosting.CoordinatorStandby"/>), and exits when the first finishes.
+    /// </summary>
+    public bool CoordinatorStandby { get; init; }
+
+    /// <summary>
+    /// How the coordinators run the experiment: paced (the default, as the seed's AWS runs: every node on its own timer) or
+    /// lockstep (<c>--pacing lockstep</c>: deterministic, equal to the simulation, and a standby's replay equals it).
+    /// </summary>
+    public Pacing Pacing { get; init; } = Pacing.Paced;
     public string CoordinatorRegion { get; init; } = DefaultCoordinatorRegion;
     public string NodesRegion { get; init; } = DefaultNodesRegion;
 

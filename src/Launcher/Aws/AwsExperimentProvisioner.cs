@@ -146,7 +146,11 @@ public sealed class AwsExperimentProvisioner
         var nodes = await _tasks.StartNodeSilosAsync(plan, experiment, roles, nodesNetwork, tags, options, cancellationToken)
             .ConfigureAwait(false);
         return new AwsProvisionedExperiment(experiment, nodes.ClusterArn, coordinator.ClusterArn, coordinator.InstanceId,
-            coordinator.TaskArn, nodes.TaskArns, [.. coordinator.TaskDefinitionArns, .. nodes.TaskDefinitionArns]);
+            coordinator.TaskArn, nodes.TaskArns, [.. coordinator.TaskDefinitionArns, .. nodes.TaskDefinitionArns])
+        {
+            StandbyCoordinatorTaskArn = coordinator.StandbyTaskArn,
+            StandbyCoordinatorInstanceId = coordinator.StandbyInstanceId,
+        };
     }
 
     /// <summary>Removes what the failed run had created and returns the exception to throw, with the clean-up's report.</summary>

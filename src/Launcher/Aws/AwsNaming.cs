@@ -65,6 +65,9 @@ public static partial class AwsNaming
 
     public static string CoordinatorFamily(string clusterName) => "coordinator_" + clusterName;
 
+    /// <summary><c>coordinator-standby_&lt;cluster&gt;</c>: the standby coordinator's family (<c>--coordinator-standby</c>).</summary>
+    public static string StandbyCoordinatorFamily(string clusterName) => "coordinator-standby_" + clusterName;
+
     /// <summary><c>node-3_&lt;cluster&gt;</c> for a silo hosting node 3 (the seed's name), <c>nodes-0-4_&lt;cluster&gt;</c> for nodes 0..4.</summary>
     public static string NodeFamily(string clusterName, int firstNode, int endNode) =>
         endNode - firstNode == 1
@@ -137,6 +140,6 @@ public static partial class AwsNaming
     [GeneratedRegex("^[a-z0-9-]+_[a-z0-9e+-]+(_[a-z]{2}(-[a-z]+)+-[0-9])?(_membership)?$")]
     private static partial Regex ExperimentResourcePattern();
 
-    [GeneratedRegex("^(coordinator|node-[0-9]+|nodes-[0-9]+-[0-9]+)_[a-z0-9-]+_[a-z0-9e+-]+_[a-z]{2}(-[a-z]+)+-[0-9]$")]
+    [GeneratedRegex("^(coordinator|coordinator-standby|node-[0-9]+|nodes-[0-9]+-[0-9]+)_[a-z0-9-]+_[a-z0-9e+-]+_[a-z]{2}(-[a-z]+)+-[0-9]$")]
     private static partial Regex FamilyPattern();
 }

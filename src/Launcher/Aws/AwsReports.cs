@@ -10,7 +10,14 @@ public sealed record AwsProvisionedExperiment(
     string? CoordinatorInstanceId,
     string? CoordinatorTaskArn,
     IReadOnlyList<string> NodeTaskArns,
-    IReadOnlyList<string> TaskDefinitionArns);
+    IReadOnlyList<string> TaskDefinitionArns)
+{
+    /// <summary>The standby coordinator's Fargate task (<c>--coordinator-standby</c>); null: none, or an EC2 standby.</summary>
+    public string? StandbyCoordinatorTaskArn { get; init; }
+
+    /// <summary>The standby coordinator's EC2 instance (<c>--coordinator-standby</c>); null: none, or a Fargate standby.</summary>
+    public string? StandbyCoordinatorInstanceId { get; init; }
+}
 
 /// <summary>The outcome of provisioning a run.</summary>
 public sealed record AwsProvisioningResult(

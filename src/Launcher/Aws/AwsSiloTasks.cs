@@ -35,22 +35,28 @@ internal sealed class AwsSiloTasks(AwsSession session, TextWriter log, TimeProvi
         return (clusterArn, tasks, definitions);
     }
 
-    /// <summary>The experiment's coordinator silo as a Fargate task in its own cluster of the coordinator region.</summary>
+    /// <summary>
+    /// The experiment's coordinator silo as a Fargate task in its own cluster of the coordinator region; with
+    /// <paramref name="standby"/>, its standby (<c>--coordinator-standby</c>) in the same cluster, a family of its own.
+    /// </summary>
     public async Task<(string ClusterArn, string TaskArn, string TaskDefinitionArn)> StartCoordinatorAsync(
         AwsExperimentPlan plan, AwsExperiment experiment, AwsSiloRoles roles, AwsNetwork network,
-        IReadOnlyDictionary<string, string> tags, AwsProvisionOptions options, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> tags, AwsProvisionOptions options, CancellationToken cancellationToken, bool standby = false)
     {
         var ecs = session.Ecs(plan.CoordinatorRegion);
         var clusterArn = await EnsureClusterAsync(ecs, experiment.CoordinatorCluster, tags, cancellationToken)
             .ConfigureAwait(false);
-        var family = AwsNaming.CoordinatorFamily(experiment.CoordinatorCluster);
+        var family = standby
+            ? AwsNaming.StandbyCoordinatorFamily(experiment.CoordinatorCluster)
+            : AwsNaming.CoordinatorFamily(experiment.CoordinatorCluster);
+        var arguments = standby
+            ? SiloEnvironment.StandbyCoordinatorArguments(plan, experiment, plan.CoordinatorRegion)
+            : SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion);
         var definition = await RegisterFamilyAsync(ecs, plan, roles, family, plan.CoordinatorTaskSize,
-            SiloEnvironment.Environment(plan),
-            SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion), experiment, "coordinator", tags,
-            cancellationToken).ConfigureAwait(false);
+            SiloEnvironment.Environment(plan), arguments, experiment, "coordinator", tags, cancellationToken).ConfigureAwait(false);
         var task = await RunSiloTaskAsync(ecs, experiment.CoordinatorCluster, definition, network.SubnetId,
             network.SecurityGroupId, "coordinator", tags, options, time, cancellationToken).ConfigureAwait(false);
-        log.WriteLine($"  coordinator: Fargate task {task} in {experiment.CoordinatorCluster}");
+        log.WriteLine($"  {(standby ? "standby coordinator" : "coordinator")}: Fargate task {task} in {experiment.CoordinatorCluster}");
         return (clusterArn, task, definition);
     }
 

@@ -13,14 +13,15 @@ namespace AutoMon.Launcher.Aws;
 /// </summary>
 public static partial class CoordinatorUserData
 {
-    public static string Build(AwsExperimentPlan plan, AwsExperiment experiment, string image, string streamName)
+    /// <summary>The script of the coordinator's instance, or with <paramref name="standby"/> its standby's (<c>--coordinator-standby</c>).</summary>
+    public static string Build(AwsExperimentPlan plan, AwsExperiment experiment, string image, string streamName, bool standby = false)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrEmpty(image);
         var script = new StringBuilder();
         script.Append("#!/bin/bash\n");
-        script.Append("# AutoMon coordinator silo: run ").Append(plan.RunId).Append(", experiment ").Append(experiment.Name)
+        script.Append(standby ? "# AutoMon standby coordinator silo: run " : "# AutoMon coordinator silo: run ").Append(plan.RunId).Append(", experiment ").Append(experiment.Name)
             .Append('\n');
         script.Append("# Powers off (and so terminates: InstanceInitiatedShutdownBehavior=terminate) when the silo exits.\n");
         script.Append("set -uo pipefail\n");
@@ -52,7 +53,10 @@ public static partial class CoordinatorUserData
             script.Append("  -e ").Append(Quote(name + "=" + value)).Append(" \\\n");
         }
         script.Append("  ").Append(Quote(image));
-        foreach (var argument in SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion))
+        var arguments = standby
+            ? SiloEnvironment.StandbyCoordinatorArguments(plan, experiment, plan.CoordinatorRegion)
+            : SiloEnvironment.CoordinatorArguments(plan, experiment, plan.CoordinatorRegion);
+        foreach (var argument in arguments)
         {
             script.Append(' ').Append(Quote(argument));
         }

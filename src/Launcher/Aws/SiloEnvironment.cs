@@ -40,19 +40,35 @@ public static class SiloEnvironment
     /// round interval; the coordinator waits the sync latencies), uploading its files under
     /// <c>s3://bucket/&lt;results prefix&gt;coordinator/</c>, summary.json last (error.txt there if it fails).
     /// </summary>
-    public static IReadOnlyList<string> CoordinatorArguments(AwsExperimentPlan plan, AwsExperiment experiment, string region)
+    public static IReadOnlyList<string> CoordinatorArguments(AwsExperimentPlan plan, AwsExperiment experiment, string region) =>
+        CoordinatorArguments(plan, experiment, region, standby: false);
+
+    /// <summary>
+    /// The standby coordinator's command line (<c>--coordinator-standby</c>): the coordinator's experiment with
+    /// <c>--standby</c>, silo name <see cref="StandbySiloName"/>, and, should it take over, a wait for the node silos only.
+    /// </summary>
+    public static IReadOnlyList<string> StandbyCoordinatorArguments(AwsExperimentPlan plan, AwsExperiment experiment, string region) =>
+        CoordinatorArguments(plan, experiment, region, standby: true);
+
+    /// <summary>The standby coordinator silo's name (the active one is <c>coordinator</c>); a recorded fault names the silo it replaced.</summary>
+    public const string StandbySiloName = "coordinator-standby";
+
+    private static IReadOnlyList<string> CoordinatorArguments(AwsExperimentPlan plan, AwsExperiment experiment, string region, bool standby)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(experiment);
-        var silo = Silo(plan, experiment, SiloRole.Coordinator, region, "coordinator");
+        var silo = Silo(plan, experiment, SiloRole.Coordinator, region, standby ? StandbySiloName : "coordinator");
         var bucket = $"s3://{plan.ResultsBucket}/";
         silo.Experiment = new ExperimentRequest
         {
             Run = RunOf(plan, experiment),
             ExperimentId = experiment.Name,
             OutputDirectory = CoordinatorOutputDirectory,
-            // The coordinator silo itself and every node silo: the nodes' grains need their silos before the run starts.
-            WaitForSilos = 1 + plan.NodeSilos.Count,
+            // The coordinator silo itself and every node silo: the nodes' grains need their silos before the run starts. The
+            // active also waits for its standby (counting it as a node silo would place nodes before theirs joined); a
+            // standby taking over waits for the node silos only.
+            WaitForSilos = 1 + plan.NodeSilos.Count + (plan.CoordinatorStandby && !standby ? 1 : 0),
+            Standby = standby,
             ResultsS3Uri = $"{bucket}{experiment.ResultsPrefix}{AwsNaming.CoordinatorResultsFolder}/",
             ResultsS3Region = plan.EffectiveResultsRegion,
             // The launcher uploaded the --weights and --data-dir files there; only the coordinator reads them (it feeds the node grains).
@@ -87,7 +103,7 @@ public static class SiloEnvironment
             SingleSampleRounds = plan.SingleSampleRounds,
             Seed = plan.Seed,
             SkipIterations = plan.DataFiles.Count > 0 ? plan.SkippedDataIterations : 0,
-            Pacing = Pacing.Paced,
+            Pacing = plan.Pacing,
             RoundInterval = TimeSpan.FromSeconds(plan.RoundInterval),
             // The reference's LS_LATENCY and FS_LATENCY pace its nodes (an update every LS; a dnn node pauses FS − LS after it
             // detects a full sync) while its coordinator answers at once: the coordinator waits only latencies given.

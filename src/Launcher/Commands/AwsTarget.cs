@@ -106,7 +106,7 @@ internal static class AwsTarget
 
             foreach (var started in provisioned.Started)
             {
-                output.WriteLine($"  {started.Experiment.Name}: started {started.NodeTaskArns.Count} node task(s) and the coordinator");
+                output.WriteLine($"  {started.Experiment.Name}: started {started.NodeTaskArns.Count} node task(s) and the coordinator{(plan.CoordinatorStandby ? " and its standby" : "")}");
             }
 
             if (!request.Block)
@@ -263,6 +263,9 @@ internal static class AwsTarget
             FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
             Tls = !request.NoTls,
+            CoordinatorStandby = experiment.CoordinatorStandby,
+            // Paced unless asked: the seed's AWS runs. Lockstep runs equal the simulation, and a standby's replay equals them.
+            Pacing = experiment.IsGiven("pacing") ? run.Pacing : Grains.Experiments.Pacing.Paced,
         };
         plan = request.Location.Place(plan);
         plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;

@@ -100,7 +100,7 @@ internal static class ExperimentCommand
 
         public Option<string?> Membership { get; } = new("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
 
-        public Option<bool> CoordinatorStandby { get; } = new("--coordinator-standby") { Description = "--silos: start a standby coordinator silo; when the coordinator silo dies, the coordinator grains move to it and the run replays there." };
+        public Option<bool> CoordinatorStandby { get; } = new("--coordinator-standby") { Description = "--silos: start a standby coordinator silo; when the coordinator silo dies, the coordinator grains move to it and the run replays there. aws: a second coordinator task or instance that runs the experiment if the first dies before its results are in." };
 
         public Option<string?> FailureDetection { get; } = new("--failure-detection") { Description = "--silos: how fast a dead silo is declared dead: default (Orleans': tens of seconds) or fast (seconds)." };
 
@@ -183,11 +183,10 @@ internal static class ExperimentCommand
         var noTls = new Option<bool>("--no-tls") { Description = "aws: plain TCP between the silos (default: mutual TLS with a certificate the launcher generates per experiment and the silos download from the results bucket)." };
         var awsEndpoint = new Option<string?>("--aws-endpoint") { Description = "aws: send every AWS call to this endpoint (e.g. a moto server)." };
         var location = new AwsLocationOptions();
-        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["pacing"], options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.CoordinatorStandby, options.FailureDetection, options.InjectFault, options.Tls];
+        Option[] localOnly = [options.Run["dim"], options.Engine, options.Run["wan-latency"], options.Run["time-scale"], options.Parallel, options.Silos, options.Membership, options.FailureDetection, options.InjectFault, options.Tls];
         var localOnlyReasons = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["--wan-latency"] = "on AWS the delay between the coordinator's and the nodes' regions is real, not emulated",
-            ["--pacing"] = "the AWS silos always run paced, every node on its own timer",
             ["--time-scale"] = "on AWS the pace is real (give --round-interval and the sync latencies themselves)",
         };
         Option[] awsOnly = [coordinatorType, coordinatorImage, nodesPerSilo, block, noTls, credentialsCsv, awsEndpoint, .. location.All];
@@ -327,7 +326,7 @@ internal static class ExperimentCommand
                 : null;
             return clusterOnly is null
                 ? null
-                : throw new ArgumentException($"{clusterOnly} applies to a local cluster: give --silos K with K ≥ 2.");
+                : throw new ArgumentException($"{clusterOnly} applies to a local cluster: give --silos K with K ≥ 2{(clusterOnly == "--coordinator-standby" ? " (or --target aws)" : "")}.");
         }
 
         // One coordinator silo and at most one silo per node: more would host nothing and only slow the cluster down.

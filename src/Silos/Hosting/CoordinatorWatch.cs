@@ -91,7 +91,7 @@ public static partial class CoordinatorWatch
     // change this watch sees); a short experiment's coordinator (or one on a busy machine) can come and go before it
     // does. Its name says it too: the silo host names silos "<role>-<port>" unless told otherwise, and the launcher names
     // the coordinator silo "coordinator".
-    private static bool IsCoordinator(ClusterMember member, ISiloMetadataCache metadata) =>
+    internal static bool IsCoordinator(ClusterMember member, ISiloMetadataCache metadata) =>
         metadata.GetSiloMetadata(member.SiloAddress).Metadata.GetValueOrDefault(AutoMonSiloMetadata.Role) == AutoMonSiloMetadata.CoordinatorRole
         || (member.Name?.StartsWith(AutoMonSiloMetadata.CoordinatorRole, StringComparison.Ordinal) ?? false);
 

@@ -53,6 +53,12 @@ public sealed record ExperimentRequest
     /// <summary>The weights bucket's region.</summary>
     public string? WeightsS3Region { get; init; }
 
+    /// <summary>
+    /// A coordinator silo that stands by for another one running this experiment (<see cref="CoordinatorStandby"/>): it
+    /// runs the experiment only when that silo dies before the results are in <see cref="ResultsS3Uri"/>.
+    /// </summary>
+    public bool Standby { get; init; }
+
     /// <summary>The function as given.</summary>
     public string Workload => Run.Function ?? string.Empty;
 
@@ -102,6 +108,8 @@ public sealed record ExperimentRequest
             r => r.WeightsS3Uri, (r, v) => r with { WeightsS3Uri = v }, ParseText, v => v!),
         new Setting<ExperimentRequest, string?>("weights-s3-region", "The weights bucket's AWS region.",
             r => r.WeightsS3Region, (r, v) => r with { WeightsS3Region = v }, ParseText, v => v!),
+        new Setting<ExperimentRequest, bool>("standby", "Coordinator silos: stand by while another coordinator silo runs this experiment; run it here only if that silo dies before its results are in --results-s3-uri (the AWS deployment's --coordinator-standby).",
+            r => r.Standby, (r, v) => r with { Standby = v }, ParseBool, v => v ? "true" : "false"),
     ];
 
     /// <summary>The request's defaults (for writing command lines: what equals them is left out).</summary>
@@ -148,6 +156,11 @@ public sealed record ExperimentRequest
         if (Lookahead < 0)
         {
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"--lookahead must not be negative; got {Lookahead}"));
+        }
+
+        if (Standby && ResultsS3Uri is null)
+        {
+            problems.Add("--standby needs --results-s3-uri: the standby learns there whether the active coordinator silo finished");
         }
 
         if (SiloWaitTimeout <= TimeSpan.Zero)

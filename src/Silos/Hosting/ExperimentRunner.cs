@@ -24,7 +24,11 @@ public static partial class ExperimentRunner
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(logger);
-        var grains = services.GetRequiredService<IGrainFactory>();
+        if (request.Standby)
+        {
+            return await CoordinatorStandby.RunAsync(services, request, config, data, logger, cancellationToken).ConfigureAwait(false);
+        }
+
         var id = request.EffectiveExperimentId;
         ExperimentResult result;
         try
@@ -34,27 +38,51 @@ public static partial class ExperimentRunner
                 await WaitForSilosAsync(services, request.WaitForSilos, request.SiloWaitTimeout, logger, cancellationToken).ConfigureAwait(false);
             }
 
-            LogStarting(logger, id, request.Workload, config.NodeCount, config.Pacing);
-            var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { MaxLookaheadRounds = request.Lookahead });
-            result = await driver.RunAsync(id, config, data, cancellationToken).ConfigureAwait(false);
+            result = await DriveAsync(services, request, id, config, data, logger, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is ArgumentException or InvalidOperationException or TimeoutException or IOException or OrleansException)
+        catch (Exception exception) when (IsRunFailure(exception))
         {
             return await FailAsync(request, $"experiment failed: {exception.Message}", logger).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return await FailAsync(request, "experiment stopped before it finished (max run time reached, or the silo was asked to stop)", logger)
-                .ConfigureAwait(false);
+            return await StoppedAsync(request, logger).ConfigureAwait(false);
         }
 
-        LogSummary(logger, id, SummaryJson.ForGrainRun(result));
+        return await PublishAsync(request, result, faults: null, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the experiment on fresh grains under <paramref name="id"/> through this silo's grain factory.</summary>
+    internal static Task<ExperimentResult> DriveAsync(
+        IServiceProvider services, ExperimentRequest request, string id, ExperimentConfig config, DataSet data, ILogger logger, CancellationToken cancellationToken)
+    {
+        LogStarting(logger, id, request.Workload, config.NodeCount, config.Pacing);
+        var driver = new ExperimentDriver(services.GetRequiredService<IGrainFactory>(), new ExperimentDriverOptions { MaxLookaheadRounds = request.Lookahead });
+        return driver.RunAsync(id, config, data, cancellationToken);
+    }
+
+    /// <summary>The failures of a run that end it with error.txt (not bugs: those surface as they are).</summary>
+    internal static bool IsRunFailure(Exception exception) =>
+        exception is ArgumentException or InvalidOperationException or TimeoutException or IOException or OrleansException;
+
+    /// <summary>A run stopped by its silo: reported as a failure.</summary>
+    internal static Task<int> StoppedAsync(ExperimentRequest request, ILogger logger) =>
+        FailAsync(request, "experiment stopped before it finished (max run time reached, or the silo was asked to stop)", logger);
+
+    /// <summary>
+    /// Logs summary.json (with <paramref name="faults"/>, if any), writes the result files when asked and uploads them to
+    /// S3 when asked (summary.json last); 0, or 1 when writing failed (logged, and uploaded as error.txt).
+    /// </summary>
+    internal static async Task<int> PublishAsync(ExperimentRequest request, ExperimentResult result, IReadOnlyList<SiloFault>? faults, ILogger logger)
+    {
+        var id = request.EffectiveExperimentId;
+        LogSummary(logger, id, SummaryJson.ForGrainRun(result, faults));
         var folder = request.OutputDirectory ?? (request.ResultsS3 is null ? null : Path.Combine(Path.GetTempPath(), "automon-results-" + Guid.NewGuid().ToString("N")));
         try
         {
             if (folder is not null)
             {
-                ResultFiles.Write(folder, result);
+                ResultFiles.Write(folder, result, faults);
                 LogResultsWritten(logger, id, Path.GetFullPath(folder));
             }
 
@@ -84,7 +112,8 @@ public static partial class ExperimentRunner
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(logger);
         LogFailed(logger, message);
-        if (request.ResultsS3 is { } s3)
+        // A standby's own trouble is not the experiment's: the active coordinator may still finish it.
+        if (request.ResultsS3 is { } s3 && !request.Standby)
         {
             try
             {
@@ -105,7 +134,7 @@ public static partial class ExperimentRunner
     // Placement runs on this silo and reads its own views: the membership snapshot, the cluster manifest (the silos that
     // can host grains) and the silo metadata cache (their roles and node ranges). The membership table may list a silo
     // before those views do; placing then would put a node on the wrong silo. So wait until all three have them.
-    private static async Task WaitForSilosAsync(IServiceProvider services, int silos, TimeSpan wait, ILogger logger, CancellationToken cancellationToken)
+    internal static async Task WaitForSilosAsync(IServiceProvider services, int silos, TimeSpan wait, ILogger logger, CancellationToken cancellationToken)
     {
         var membership = services.GetRequiredService<IClusterMembershipService>();
         var manifest = services.GetRequiredService<IClusterManifestProvider>();

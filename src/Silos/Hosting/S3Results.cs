@@ -131,6 +131,22 @@ public sealed class S3ResultsUploader : IDisposable
             .ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// What the folder holds already: <see cref="CompletionFile"/> (the results are complete), <see cref="ErrorFile"/> (the
+    /// run failed and said why) or null (neither: no run has finished there).
+    /// </summary>
+    /// <exception cref="IOException">The listing failed; the message names the bucket, prefix and cause.</exception>
+    public async Task<string?> FindOutcomeAsync(CancellationToken cancellationToken)
+    {
+        var listed = await S3Calls.RunAsync("listing", _destination.Bucket, _destination.Prefix, () => _client.ListObjectsV2Async(
+            new ListObjectsV2Request { BucketName = _destination.Bucket, Prefix = _destination.Prefix, Delimiter = "/" }, cancellationToken))
+            .ConfigureAwait(false);
+        var keys = (listed.S3Objects ?? []).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        return keys.Contains(_destination.Prefix + CompletionFile) ? CompletionFile
+            : keys.Contains(_destination.Prefix + ErrorFile) ? ErrorFile
+            : null;
+    }
+
     private Task PutAsync(PutObjectRequest request, string key, CancellationToken cancellationToken) =>
         S3Calls.RunAsync("uploading", _destination.Bucket, key, () => _client.PutObjectAsync(request, cancellationToken));
 

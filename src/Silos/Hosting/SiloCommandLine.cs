@@ -103,6 +103,10 @@ public static partial class SiloCommandLine
         {
             options.Experiment = request;
             found.AddRange(request.Validate());
+            if (request.Standby && options.Role != SiloRole.Coordinator)
+            {
+                found.Add("--standby applies to a coordinator silo (--role coordinator): it stands by for the active coordinator silo");
+            }
         }
         else
         {

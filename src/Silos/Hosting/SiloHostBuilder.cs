@@ -86,7 +86,10 @@ public static class SiloHostBuilder
         {
             // Held for the silo's lifetime (the TLS middleware presents it on every connection).
             var certificate = ClusterCertificate.Load(path, options.TlsCertificatePassword, "--tls-certificate");
-            silo.UseTls(certificate, tls => ClusterCertificate.Configure(tls, certificate));
+            // A silo holding another certificate than the cluster's learns it from the first silo it connects to.
+            var mismatch = new CertificateMismatch(path, certificate);
+            silo.Services.AddSingleton(mismatch);
+            silo.UseTls(certificate, tls => ClusterCertificate.Configure(tls, certificate, mismatch.Refused));
         }
 
         // Grain state, under the one provider name the grains persist with, serialized by Orleans' binary serializer

@@ -34,6 +34,8 @@ public static class SiloLogging
         logging.AddFilter("Orleans", LogLevel.Warning);
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("Polly", LogLevel.Warning);
+        // A refused TLS handshake is one line of ours (CertificateMismatch), not a warning with a stack trace per attempt.
+        logging.AddFilter("Orleans.Connections.Security", LogLevel.Error);
         logging.AddConsole(console =>
         {
             console.FormatterName = format == LogFormat.Json ? ConsoleFormatterNames.Json : ConsoleFormatterNames.Simple;
@@ -61,5 +63,5 @@ public static class SiloLogging
     /// A logger factory with the silo host's console logging, for a whole silo process: messages before the host exists
     /// (options, downloads) and after it is gone use it too; disposing it writes out what is still queued.
     /// </summary>
-    public static ILoggerFactory CreateLoggerFactory(LogFormat format) => LoggerFactory.Create(logging => logging.AddSiloConsole(format));
+    public static SiloLoggerFactory CreateLoggerFactory(LogFormat format) => new(LoggerFactory.Create(logging => logging.AddSiloConsole(format)));
 }

@@ -140,7 +140,10 @@ public static partial class SiloProgram
         using IHost host = options.HttpPort is null ? SiloHostBuilder.CreateHostBuilder(options, loggers).Build() : Service.ServiceHost.Build(options, loggers);
         try
         {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (await SiloStartup.StartAsync(host, cancellationToken).ConfigureAwait(false) is { } mismatch)
+            {
+                return await NotStartedAsync(options, mismatch, loggers).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {

@@ -3,6 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using AutoMon.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace AutoMon.Silos.Hosting;
 
@@ -14,6 +18,7 @@ namespace AutoMon.Silos.Hosting;
 public static class SiloStartup
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan UnwindTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Every problem found before starting: a port in use or an address not of this machine, an endpoint that refuses.</summary>
     public static async Task<IReadOnlyList<string>> CheckAsync(SiloHostOptions options, CancellationToken cancellationToken)
@@ -54,6 +59,44 @@ public static class SiloStartup
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="host"/>; null when it started, or the one-line problem when, with TLS, a cluster silo it
+    /// connected to while joining presented another certificate (<see cref="CertificateMismatch"/>): it would never join.
+    /// The start is then cancelled, and what it logs while unwinding is held back, so that line comes last.
+    /// </summary>
+    public static async Task<string?> StartAsync(IHost host, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (host.Services.GetService<CertificateMismatch>() is not { } mismatch)
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        mismatch.Logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<CertificateMismatch>();
+        using var start = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var starting = host.StartAsync(start.Token);
+        if (await Task.WhenAny(starting, mismatch.Detected).ConfigureAwait(false) == starting)
+        {
+            await starting.ConfigureAwait(false);
+            mismatch.Started();
+            return null;
+        }
+
+        (host.Services.GetRequiredService<ILoggerFactory>() as SiloLoggerFactory)?.HoldBackOthers();
+        await start.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await starting.WaitAsync(UnwindTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or OrleansException or InvalidOperationException or AggregateException)
+        {
+            // The start was cancelled: expected.
+        }
+
+        return await mismatch.Detected.ConfigureAwait(false);
     }
 
     /// <summary>Why the silo could not start, in one line, for an exception its host threw while starting.</summary>

@@ -23,7 +23,7 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// downloads and plots the results. Nothing connects to an address moto invented.
 /// </summary>
 [Collection(LocalClusterCollection.Name)]
-public sealed class AwsDeploymentEmulationTests : IAsyncLifetime
+public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("automon-aws-emulation-").FullName;
     private readonly List<ChildProcess> _silos = [];
