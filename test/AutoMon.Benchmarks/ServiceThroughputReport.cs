@@ -1,11 +1,13 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using AutoMon.Client;
+using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Monitors;
 using AutoMon.Protocol.Data;
 using AutoMon.Silos.Hosting;
@@ -23,7 +25,9 @@ namespace AutoMon.Benchmarks;
 /// silo's gateway and (b) <c>POST /api/monitors/{id}/nodes/{node}/points</c>. Every push returns once its violations are
 /// resolved. Goal: ≥ 200,000 points/s through the client, ≥ 50,000 points/s through HTTP.
 /// <c>dotnet run -c Release --project test/AutoMon.Benchmarks -- service [--mode client|http|codec|both] [--nodes N] [--dim D]
-/// [--batch B] [--error-bound E] [--window W] [--warmup S] [--seconds S] [--pool P]</c>
+/// [--batch B] [--error-bound E] [--window W] [--warmup S] [--seconds S] [--pool P] [--checkpoints [--checkpoint-interval N]]</c>
+/// With <c>--checkpoints</c> the grains write checkpoints as with DynamoDB storage (here into the in-memory storage): the
+/// cost of the write path, and the writes per 1,000 updates.
 /// </summary>
 internal static class ServiceThroughputReport
 {
@@ -53,6 +57,8 @@ internal static class ServiceThroughputReport
         var seconds = Double(args, "--seconds", 8);
         var pool = Int(args, "--pool", 2500);
         var errorBound = Double(args, "--error-bound", 0.3);
+        var checkpoints = args.Contains("--checkpoints");
+        var checkpointInterval = Int(args, "--checkpoint-interval", MonitorConfig.DefaultCheckpointInterval);
 
         // Each node's points: the generator's inner-product trajectory (5 phases), then the same points backwards, so that
         // cycling through them never jumps; cut into batches.
@@ -86,8 +92,13 @@ internal static class ServiceThroughputReport
             GatewayPort = FreePort(),
             HttpPort = FreePort(),
             ClusterId = "service-bench",
+            // Loopback only, and the key check is not what is measured.
+            NoAuth = true,
         };
-        await using var app = ServiceHost.Build(options, loggers);
+        Action<Orleans.Hosting.ISiloBuilder>? writeCheckpoints = checkpoints
+            ? silo => silo.Services.Configure<AutoMonGrainStorageOptions>(storage => storage.WriteCheckpoints = true)
+            : null;
+        await using var app = ServiceHost.Build(options, loggers, null, null, writeCheckpoints);
         await app.StartAsync();
         await using var client = await AutoMonClient.ConnectAsync(
             AutoMonClientOptions.ForGateways($"127.0.0.1:{options.GatewayPort}") with { ClusterId = options.ClusterId, ServiceId = options.ServiceId });
@@ -104,7 +115,7 @@ internal static class ServiceThroughputReport
 
         MonitorDefinition Definition(string id) => new()
         {
-            Id = id, Function = "inner_product", Dimension = dim, ErrorBound = errorBound, Nodes = names, Window = window,
+            Id = id, Function = "inner_product", Dimension = dim, ErrorBound = errorBound, Nodes = names, Window = window, CheckpointInterval = checkpointInterval,
         };
 
         if (mode is "client" or "both")
@@ -143,6 +154,17 @@ internal static class ServiceThroughputReport
         string label, AutoMonClient client, string id, int nodes, int batchCount, int batch, Func<int, int, Task<int>> push, double warmup, double seconds)
     {
         var pushed = new long[nodes];
+        long writes = 0;
+        using var storage = new MeterListener();
+        storage.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "AutoMon" && instrument.Name == "automon.state_writes")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        storage.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref writes, value));
+        storage.Start();
         using var stop = new CancellationTokenSource();
         var producers = Enumerable.Range(0, nodes).Select(node => Task.Run(async () =>
         {
@@ -162,6 +184,7 @@ internal static class ServiceThroughputReport
         await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(warmup)), Task.WhenAll(producers));
         var before = await client.GetMonitorAsync(id) ?? throw new InvalidOperationException($"no monitor {id}");
         var pointsBefore = pushed.Sum(p => Interlocked.Read(ref p));
+        var writesBefore = Interlocked.Read(ref writes);
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
@@ -171,6 +194,7 @@ internal static class ServiceThroughputReport
 
         await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(seconds)), Task.WhenAll(producers));
         var points = pushed.Sum(p => Interlocked.Read(ref p)) - pointsBefore;
+        var stateWrites = Interlocked.Read(ref writes) - writesBefore;
         var elapsed = clock.Elapsed;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
@@ -190,7 +214,8 @@ internal static class ServiceThroughputReport
             $"{after.FullSyncs - before.FullSyncs:N0} full / {after.LazySyncs - before.LazySyncs:N0} lazy syncs, {after.Violations - before.Violations:N0} violations, " +
             $"{after.Messages - before.Messages:N0} messages ({(double)(after.Messages - before.Messages) / updates:F4} per update); " +
             $"CPU {cpu.TotalSeconds:F2} s = {cpu.TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores, {cpu.TotalMilliseconds * 1e3 / points:F2} µs per point; " +
-            $"allocated {allocated / 1e6:F0} MB = {(double)allocated / points:F0} B per point, GCs {gc.Item1}/{gc.Item2}/{gc.Item3} (gen 0/1/2), pauses {pause.TotalMilliseconds:F0} ms; load {LoadAverage()}"));
+            $"allocated {allocated / 1e6:F0} MB = {(double)allocated / points:F0} B per point, GCs {gc.Item1}/{gc.Item2}/{gc.Item3} (gen 0/1/2), pauses {pause.TotalMilliseconds:F0} ms; " +
+            $"grain-state writes {stateWrites:N0} = {stateWrites * 1000.0 / updates:F1} per 1,000 updates; load {LoadAverage()}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label}: in all {total:N0} points pushed, monitor counts {final!.Updates:N0} updates, {final.FullSyncs:N0} full / {final.LazySyncs:N0} lazy syncs, estimate {final.Estimate:F4}{(final.Updates == total ? string.Empty : "  MISMATCH")}"));
     }

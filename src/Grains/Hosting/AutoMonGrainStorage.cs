@@ -7,13 +7,22 @@ public static class AutoMonGrainStorage
     public const string Name = "AutoMon";
 }
 
-/// <summary>What AutoMon's grains may expect of the <see cref="AutoMonGrainStorage.Name"/> storage (options pattern).</summary>
+/// <summary>
+/// When AutoMon's grains write their state to the <see cref="AutoMonGrainStorage.Name"/> storage (options pattern). A silo
+/// with DynamoDB storage turns both on. With the in-memory storage both stay off: its state lives and dies with the silo,
+/// so grains write only what defines them (a monitor's definition, a node's configuration) and nothing per sync.
+/// </summary>
 public sealed class AutoMonGrainStorageOptions
 {
     /// <summary>
-    /// True when the storage outlives the silo (DynamoDB): grains then also write their state when they deactivate, so a
-    /// silo that shuts down hands them over with nothing lost. False for the in-memory storage, which a stopping silo
-    /// takes down before its grains deactivate.
+    /// Write at every sync a node applies, every <c>checkpointInterval</c> points, and after every exchange of a monitor's
+    /// coordinator; pushes then report what is written (<c>durable</c>) so producers keep the rest to send again.
     /// </summary>
-    public bool OutlivesSilo { get; set; }
+    public bool WriteCheckpoints { get; set; }
+
+    /// <summary>
+    /// Write when a grain deactivates, so a silo that shuts down (SIGTERM) hands its grains over with nothing lost. Off for
+    /// the in-memory storage, which a stopping silo takes down before its grains deactivate.
+    /// </summary>
+    public bool WriteOnDeactivation { get; set; }
 }

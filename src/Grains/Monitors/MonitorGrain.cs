@@ -71,7 +71,7 @@ internal sealed partial class MonitorGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_config is not null && state.RecordExists && storage.Value.OutlivesSilo)
+        if (_config is not null && state.RecordExists && storage.Value.WriteOnDeactivation)
         {
             await WriteAsync().ConfigureAwait(true);
         }
@@ -249,7 +249,11 @@ internal sealed partial class MonitorGrain(
             return await RecoverAsync().ConfigureAwait(true) ? ResolveOutcome.Superseded : ResolveOutcome.Unavailable;
         }
 
-        await WriteAsync().ConfigureAwait(true);
+        if (storage.Value.WriteCheckpoints)
+        {
+            await WriteAsync().ConfigureAwait(true);
+        }
+
         return ResolveOutcome.Resolved;
     }
 

@@ -24,6 +24,7 @@ namespace AutoMon.Grains.Monitors;
 [NodePlacement]
 internal sealed partial class MonitorNodeGrain(
     [PersistentState("node", AutoMonGrainStorage.Name)] IPersistentState<MonitorNodeState> state,
+    [PersistentState("argument", AutoMonGrainStorage.Name)] IPersistentState<MonitorNodeArgument> argument,
     IOptions<AutoMonGrainStorageOptions> storage,
     ILogger<MonitorNodeGrain> logger) : Grain, IMonitorNodeGrain
 {
@@ -64,7 +65,7 @@ internal sealed partial class MonitorNodeGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // A silo shutting down (or the grain collected) hands the node over with nothing lost.
-        if (_config is not null && state.RecordExists && storage.Value.OutlivesSilo)
+        if (_config is not null && state.RecordExists && storage.Value.WriteOnDeactivation)
         {
             await WriteAsync().ConfigureAwait(true);
         }
@@ -114,7 +115,7 @@ internal sealed partial class MonitorNodeGrain(
         if (from > _updates || from < 0)
         {
             return Result(PushStatus.Behind, 0, -1, string.Create(CultureInfo.InvariantCulture,
-                $"the batch starts at point {from}; {Describe()} holds {_updates} (points after {_durable} were lost with its silo unless the producer kept them)"));
+                $"the batch starts at point {from}; {Describe()} holds {_updates} (it lost the later ones with its silo)"));
         }
 
         // A retry of points taken already: skip those.
@@ -149,7 +150,7 @@ internal sealed partial class MonitorNodeGrain(
             }
         }
 
-        if (_updates - _durable >= _config!.CheckpointInterval)
+        if (storage.Value.WriteCheckpoints && _updates - _durable >= _config!.CheckpointInterval)
         {
             await WriteAsync().ConfigureAwait(true);
         }
@@ -181,7 +182,7 @@ internal sealed partial class MonitorNodeGrain(
 
         if (outcome == ResolveOutcome.Unavailable)
         {
-            await WriteAsync().ConfigureAwait(true);
+            await CheckpointAsync().ConfigureAwait(true);
             return taken => Result(PushStatus.Unavailable, taken, -1,
                 $"monitor '{_config!.Id}' is recovering from a lost silo and cannot resolve {Describe()}'s violation yet");
         }
@@ -220,7 +221,7 @@ internal sealed partial class MonitorNodeGrain(
         {
             // The coordinator goes on once this returns: the constraints must be what a restored node would have.
             _pending = null;
-            await WriteAsync().ConfigureAwait(true);
+            await CheckpointAsync().ConfigureAwait(true);
 
             // Points taken since the node last sent its vector were not part of this sync: check them now, and let the
             // coordinator resolve a violation in the same exchange.
@@ -259,7 +260,7 @@ internal sealed partial class MonitorNodeGrain(
     }
 
     public Task<MonitorNodeSnapshot> GetStatus() =>
-        Task.FromResult(new MonitorNodeSnapshot(_name, _updates, _violations, _node?.Statistics.MessagesSent ?? 0, _updates > 0, _durable));
+        Task.FromResult(new MonitorNodeSnapshot(_name, _updates, _violations, _node?.Statistics.MessagesSent ?? 0, _updates > 0, Durable));
 
     public async Task Reset()
     {
@@ -278,6 +279,10 @@ internal sealed partial class MonitorNodeGrain(
         try
         {
             await state.ClearStateAsync().ConfigureAwait(true);
+            if (argument.RecordExists)
+            {
+                await argument.ClearStateAsync().ConfigureAwait(true);
+            }
         }
         finally
         {
@@ -318,9 +323,11 @@ internal sealed partial class MonitorNodeGrain(
         _stream?.Restore(stored.Window.AsSpan(), _point);
         if (stored.Protocol is { } protocol)
         {
-            _node!.Restore(protocol);
+            _node!.Restore(protocol with { LastArgumentSync = argument.State.Sync });
         }
     }
+
+    private Task CheckpointAsync() => storage.Value.WriteCheckpoints ? WriteAsync() : Task.CompletedTask;
 
     // One write at a time (interleaved calls write too); each writes the state as it is when its turn comes.
     private async Task WriteAsync()
@@ -334,6 +341,14 @@ internal sealed partial class MonitorNodeGrain(
             }
 
             var updates = _updates;
+            var checkpoint = node.Checkpoint();
+            if (checkpoint.LastArgumentSync is { } sync && !ReferenceEquals(sync, argument.State.Sync))
+            {
+                argument.State = new MonitorNodeArgument { Sync = sync };
+                await argument.WriteStateAsync().ConfigureAwait(true);
+                MonitorMetrics.StateWrites.Add(1, _tag);
+            }
+
             state.State = new MonitorNodeState
             {
                 Config = config,
@@ -343,7 +358,7 @@ internal sealed partial class MonitorNodeGrain(
                 Violations = _violations,
                 Window = _stream is { } stream ? ImmutableArray.Create(stream.CopyWindow()) : [],
                 Point = ImmutableArray.Create(_point),
-                Protocol = node.Checkpoint(),
+                Protocol = checkpoint with { LastArgumentSync = null },
                 Pending = _pending,
                 UpdatesAtSend = _updatesAtSend,
                 CheckedVersion = _checkedVersion,
@@ -358,8 +373,11 @@ internal sealed partial class MonitorNodeGrain(
         }
     }
 
+    // Without checkpoints the node's points live as long as its silo, like the rest of its state: nothing to keep for a replay.
+    private long Durable => storage.Value.WriteCheckpoints ? _durable : _updates;
+
     private PushResult Result(PushStatus status, int accepted, int index, string? problem) =>
-        new(status, accepted, index, problem, _updates, _durable);
+        new(status, accepted, index, problem, _updates, Durable);
 
     private void Take(ReadOnlySpan<double> point)
     {

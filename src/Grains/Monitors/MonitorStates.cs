@@ -67,6 +67,7 @@ public sealed class MonitorNodeState
     /// <summary>The node's local vector (the window's running average, or its last point).</summary>
     [Id(6)] public ImmutableArray<double> Point { get; set; } = [];
 
+    /// <summary>The protocol node's checkpoint, without its DC-argument sync (<see cref="MonitorNodeArgument"/>).</summary>
     [Id(7)] public NodeCheckpoint? Protocol { get; set; }
 
     /// <summary>A violation the node reported and the monitor has not resolved (its silo was unreachable).</summary>
@@ -75,6 +76,16 @@ public sealed class MonitorNodeState
     [Id(9)] public long UpdatesAtSend { get; set; } = -1;
 
     [Id(10)] public int CheckedVersion { get; set; } = -1;
+}
+
+/// <summary>
+/// The sync that carried a node's DC argument (the ADCD-E matrix: d² doubles), stored apart from the node's state
+/// because it changes rarely (ADCD-E: once) while the state is written at every sync.
+/// </summary>
+[GenerateSerializer, Alias("AutoMon.Grains.MonitorNodeArgument")]
+public sealed class MonitorNodeArgument
+{
+    [Id(0)] public Sync? Sync { get; set; }
 }
 
 /// <summary>What the monitor registry grain stores: the ids of the monitors that exist.</summary>

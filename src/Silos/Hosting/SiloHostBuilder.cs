@@ -100,7 +100,7 @@ public static class SiloHostBuilder
         if (options.GrainStorage == GrainStorageKind.DynamoDB)
         {
             silo.AddDynamoDBGrainStorage(AutoMonGrainStorage.Name, options.ConfigureGrainStorage);
-            silo.Services.Configure<AutoMonGrainStorageOptions>(storage => storage.OutlivesSilo = true);
+            silo.Services.Configure<AutoMonGrainStorageOptions>(storage => storage.WriteCheckpoints = storage.WriteOnDeactivation = true);
         }
         else
         {

@@ -43,7 +43,12 @@ public static class ServiceHost
 
     /// <summary>As <see cref="Build(SiloHostOptions, ILoggerFactory?, DemoOptions?)"/>, with <paramref name="subscriptionClock"/>
     /// timing the monitors' subscriptions (<see cref="MonitorSubscription.ClockKey"/>; tests); null: the system clock.</summary>
-    internal static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo, TimeProvider? subscriptionClock)
+    internal static WebApplication Build(SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo, TimeProvider? subscriptionClock) =>
+        Build(options, loggers, demo, subscriptionClock, null);
+
+    /// <summary>As above, with <paramref name="configureSilo"/> run on the silo after its own configuration (tests).</summary>
+    internal static WebApplication Build(
+        SiloHostOptions options, ILoggerFactory? loggers, DemoOptions? demo, TimeProvider? subscriptionClock, Action<ISiloBuilder>? configureSilo)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.HttpPort is not { } port)
@@ -67,7 +72,11 @@ public static class ServiceHost
             builder.Services.AddSingleton(loggers);
         }
 
-        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options));
+        builder.UseOrleans(silo =>
+        {
+            SiloHostBuilder.Configure(silo, options);
+            configureSilo?.Invoke(silo);
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.Address, port);

@@ -17,6 +17,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 {
     private readonly DemoOptions? _demo;
     private readonly TimeProvider? _subscriptionClock;
+    private readonly Action<ISiloBuilder>? _configureSilo;
 
     private readonly ILoggerFactory _loggers = LoggerFactory.Create(_ => { });
     private WebApplication? _app;
@@ -42,6 +43,9 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>A service whose monitor subscriptions lapse and renew by <paramref name="clock"/>.</summary>
     internal ServiceFixture(TimeProvider clock) => _subscriptionClock = clock;
 
+    /// <summary>A service with <paramref name="configureSilo"/> run on its silo (e.g. grain-storage write policy).</summary>
+    internal ServiceFixture(Action<ISiloBuilder> configureSilo) => _configureSilo = configureSilo;
+
     /// <summary>The silo's grains.</summary>
     public IGrainFactory Grains => _app?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("not started");
 
@@ -58,7 +62,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             ClusterId = "service-tests",
             ApiKey = ApiKey,
         };
-        _app = ServiceHost.Build(options, _loggers, _demo, _subscriptionClock);
+        _app = ServiceHost.Build(options, _loggers, _demo, _subscriptionClock, _configureSilo);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         Http.BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}/");
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);

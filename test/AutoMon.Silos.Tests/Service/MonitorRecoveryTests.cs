@@ -1,21 +1,24 @@
+using AutoMon.Client;
+using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Monitors;
 using AutoMon.Numerics.Functions;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
 
-namespace AutoMon.Client.Tests;
+namespace AutoMon.Silos.Tests.Service;
 
 /// <summary>
-/// A monitor whose grains lose their activations (as when their silo dies; here the grain is deactivated without a last
-/// write, which is what the in-memory storage does) resumes from grain storage: a node from its last write, with the
-/// producer sending the points after it again; the coordinator with a full sync under a new epoch.
+/// A monitor whose grains lose their activations resumes from grain storage: a node from its last write, with the
+/// producer sending the points after it again; the coordinator with a full sync under a new epoch. The silo writes
+/// checkpoints as with DynamoDB storage but not on deactivation, so a deactivated grain is one whose silo died.
 /// </summary>
-[Collection(SiloCollection.Name)]
-public sealed class RecoveryTests(SiloFixture silo)
+[Collection(CheckpointingServiceCollection.Name)]
+public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
 {
     private const double Epsilon = 0.05;
     private static readonly string[] Nodes = ["a", "b", "c"];
 
-    private AutoMonClient Client => silo.Client;
+    private AutoMonClient Client { get; } = new(silo.Service.Grains);
 
     private static MonitorDefinition Definition(string id) => new()
     {
@@ -81,8 +84,8 @@ public sealed class RecoveryTests(SiloFixture silo)
         }
 
         Assert.InRange(b.UnsavedPoints, 2, 6);
-        await silo.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("node-loss", "b")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
-        var restored = await silo.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("node-loss", "b")).GetStatus();
+        await silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("node-loss", "b")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var restored = await silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("node-loss", "b")).GetStatus();
         Assert.Equal(rounds - b.UnsavedPoints, restored.Updates);
         Assert.Equal(restored.Updates, restored.Durable);
 
@@ -106,7 +109,7 @@ public sealed class RecoveryTests(SiloFixture silo)
         var before = (await Client.GetMonitorAsync("coordinator-loss"))!;
         Assert.NotNull(before.Estimate);
 
-        await silo.Grains.GetGrain<IMonitorGrain>("coordinator-loss").Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await silo.Service.Grains.GetGrain<IMonitorGrain>("coordinator-loss").Cast<IGrainManagementExtension>().DeactivateOnIdle();
         // The next call activates it from storage: the definition and counters are back, the coordinator is not, so it
         // recovers (within a second, by its timer, or at the next violation).
         var recovered = await WaitForAsync(async () => await Client.GetMonitorAsync("coordinator-loss") is { Recovering: false, Recoveries: 1 } m ? m : null);
@@ -129,14 +132,14 @@ public sealed class RecoveryTests(SiloFixture silo)
         }
 
         Assert.Equal(50 * Nodes.Length, (await Client.GetMonitorAsync("coordinator-loss"))!.Updates);
-        Assert.Contains("coordinator-loss", await silo.Grains.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).List());
+        Assert.Contains("coordinator-loss", await silo.Service.Grains.GetGrain<IMonitorRegistryGrain>(MonitorKeys.Registry).List());
     }
 
     [Fact]
     public async Task A_push_repeated_with_the_same_position_takes_no_point_twice_and_one_past_the_node_is_refused()
     {
         await Client.CreateMonitorAsync(Definition("positions"));
-        var node = silo.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("positions", "a"));
+        var node = silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("positions", "a"));
         var batch = new PointBatch([[1.0, 2, 3, 4], [2.0, 3, 4, 5]], From: 0);
 
         var first = await node.Push(batch);
@@ -166,4 +169,24 @@ public sealed class RecoveryTests(SiloFixture silo)
             await Task.Delay(100);
         }
     }
+}
+
+/// <summary>An in-process service whose grains write checkpoints (as with DynamoDB storage) but not on deactivation.</summary>
+public sealed class CheckpointingServiceFixture : IAsyncLifetime
+{
+    public ServiceFixture Service { get; } = new(silo => silo.Services.Configure<AutoMonGrainStorageOptions>(storage =>
+    {
+        storage.WriteCheckpoints = true;
+        storage.WriteOnDeactivation = false;
+    }));
+
+    public Task InitializeAsync() => Service.InitializeAsync();
+
+    public Task DisposeAsync() => Service.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class CheckpointingServiceCollection : ICollectionFixture<CheckpointingServiceFixture>
+{
+    public const string Name = "checkpointing service";
 }
