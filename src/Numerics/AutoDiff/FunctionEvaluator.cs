@@ -45,6 +45,9 @@ public sealed partial class FunctionEvaluator
     /// <summary>Hessian only: the adjoints of <see cref="_tangents"/>; the input's block is the Hessian.</summary>
     private double[]? _tangentAdjoints;
 
+    /// <summary>Hessian only: which rows of a dense layer's tangent block are not zero (scratch of <see cref="TangentKernel"/>).</summary>
+    private int[] _activeRows = [];
+
     internal FunctionEvaluator(DifferentiableFunction function)
     {
         _function = function;
@@ -122,6 +125,11 @@ public sealed partial class FunctionEvaluator
         var k = _dimension;
         _tangents ??= new double[_values.Length * k];
         _tangentAdjoints ??= new double[_values.Length * k];
+        if (_activeRows.Length == 0)
+        {
+            _activeRows = new int[_values.Length];
+        }
+
         var t = _tangents;
 
         // Seed: the input's tangent block is the identity (direction k is e_k).
