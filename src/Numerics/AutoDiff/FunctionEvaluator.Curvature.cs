@@ -104,13 +104,8 @@ public sealed partial class FunctionEvaluator
                     var na = _nodes[n.FirstId];
                     ReadOnlySpan<double> w = n.Constants;
                     var cols = n.Columns;
-                    ReadOnlySpan<double> a1 = t1.AsSpan(na.Offset, cols), a2 = t2.AsSpan(na.Offset, cols);
-                    for (var r = 0; r < n.Rows; r++)
-                    {
-                        var wRow = w.Slice(r * cols, cols);
-                        t1[o + r] = TensorPrimitives.Dot(wRow, a1);
-                        t2[o + r] = TensorPrimitives.Dot(wRow, a2);
-                    }
+                    DenseKernel.Multiply(w, n.Rows, cols, t1.AsSpan(na.Offset, cols), t1.AsSpan(o, n.Rows));
+                    DenseKernel.Multiply(w, n.Rows, cols, t2.AsSpan(na.Offset, cols), t2.AsSpan(o, n.Rows));
 
                     break;
                 }
@@ -205,14 +200,9 @@ public sealed partial class FunctionEvaluator
                     var na = _nodes[n.FirstId];
                     ReadOnlySpan<double> w = n.Constants;
                     var cols = n.Columns;
-                    Span<double> a0 = g0.AsSpan(na.Offset, cols), a1 = g1.AsSpan(na.Offset, cols), a2 = g2.AsSpan(na.Offset, cols);
-                    for (var r = 0; r < n.Rows; r++)
-                    {
-                        var wRow = w.Slice(r * cols, cols);
-                        AddScaled(wRow, g0[o + r], a0);
-                        AddScaled(wRow, g1[o + r], a1);
-                        AddScaled(wRow, g2[o + r], a2);
-                    }
+                    DenseKernel.MultiplyTransposedAdd(w, n.Rows, cols, g0.AsSpan(o, n.Rows), g0.AsSpan(na.Offset, cols));
+                    DenseKernel.MultiplyTransposedAdd(w, n.Rows, cols, g1.AsSpan(o, n.Rows), g1.AsSpan(na.Offset, cols));
+                    DenseKernel.MultiplyTransposedAdd(w, n.Rows, cols, g2.AsSpan(o, n.Rows), g2.AsSpan(na.Offset, cols));
 
                     break;
                 }

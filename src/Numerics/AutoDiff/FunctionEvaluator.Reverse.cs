@@ -140,13 +140,7 @@ public sealed partial class FunctionEvaluator
                     ReadOnlySpan<double> w = n.Constants;
                     var ga = Adjoints(na);
                     var cols = n.Columns;
-                    for (var r = 0; r < n.Rows; r++)
-                    {
-                        if (gu[r] != 0)
-                        {
-                            TensorPrimitives.MultiplyAdd(w.Slice(r * cols, cols), gu[r], ga, ga);
-                        }
-                    }
+                    DenseKernel.MultiplyTransposedAdd(w, n.Rows, cols, gu, ga);
 
                     if (!secondOrder)
                     {
