@@ -10,8 +10,9 @@ namespace AutoMon.Numerics.AutoDiff;
 /// </summary>
 /// <remarks>
 /// One file per pass: <c>.Values</c> (forward values), <c>.Partials</c> (local derivatives of elementwise operations),
-/// <c>.Reverse</c> (adjoints and tangent adjoints) and <c>.Tangents</c> (forward tangents); this file holds the workspace
-/// and the entry points that run the passes.
+/// <c>.Reverse</c> (adjoints and tangent adjoints), <c>.Tangents</c> (forward tangents) and <c>.Curvature</c> (the
+/// gradient of vᵀHv for ADCD-X, with third-order local derivatives in <c>.LocalPartials</c>); dense layers' products are
+/// in <see cref="DenseKernel"/> and <see cref="TangentKernel"/>. This file holds the workspace and the entry points.
 /// </remarks>
 public sealed partial class FunctionEvaluator
 {
