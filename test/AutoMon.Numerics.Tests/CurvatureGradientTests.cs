@@ -24,7 +24,7 @@ public class CurvatureGradientTests
         return Agrees(AutoDiffTests.EveryOperation, x, Oracles.RandomPoint(seed + 1, 6, -1, 1), 1e-4);
     }
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 100)]
     public Property Curvature_gradient_of_a_random_formula_matches_central_differences() =>
         Prop.ForAll(RandomFormula(4).ToArbitrary(), ArbMap.Default.ArbFor<int>(), (text, seed) =>
         {
@@ -84,30 +84,49 @@ public class CurvatureGradientTests
         f.CreateEvaluator().CurvatureGradient(x, v, gradient);
         var p = (double[])x.Clone();
         var centre = Curvature(f, x, v);
+        var compared = 0;
         for (var k = 0; k < d; k++)
         {
-            var h = 1e-5 * Math.Max(1, Math.Abs(x[k]));
-            p[k] = x[k] + h;
-            var up = Curvature(f, p, v);
-            p[k] = x[k] - h;
-            var down = Curvature(f, p, v);
-            p[k] = x[k];
-            if (skipOnKink && !Oracles.Close(up - centre, centre - down, 1e-3))
+            var h = 1e-4 * Math.Max(1, Math.Abs(x[k]));
+            double Difference(double step)
             {
-                // The second difference is not small against the first: a kink inside the step.
+                p[k] = x[k] + step;
+                var up = Curvature(f, p, v);
+                p[k] = x[k] - step;
+                var down = Curvature(f, p, v);
+                p[k] = x[k];
+                if (skipOnKink && !Oracles.Close(up - centre, centre - down, 1e-3))
+                {
+                    // The second difference is not small against the first: a kink inside the step.
+                    return double.NaN;
+                }
+
+                return (up - down) / (2 * step);
+            }
+
+            // Richardson: central differences at h and h/2 combine to an O(h^4) oracle.
+            double coarse = Difference(h), fine = Difference(h / 2);
+            if (double.IsNaN(coarse) || double.IsNaN(fine))
+            {
                 continue;
             }
 
-            if (!Oracles.Close((up - down) / (2 * h), gradient[k], tolerance))
+            if (!Oracles.Close(((4 * fine) - coarse) / 3, gradient[k], tolerance))
             {
                 return false;
             }
+
+            compared++;
         }
 
-        return true;
+        // Kinks may hide a few coordinates, not most of them.
+        return 2 * compared >= d;
     }
 
-    /// <summary>Smooth formulas over x[0..d), defined on [0.5, 1.5]^d (log, sqrt and division see positive arguments).</summary>
+    /// <summary>
+    /// Smooth formulas over x[0..d) on [0.5, 1.5]^d. Every operation keeps values moderate (bounded functions, powers of
+    /// a base in [1, 1.5]) so that nesting cannot build the huge arguments, like sin(y^27), where differences are no oracle.
+    /// </summary>
     private static Gen<string> RandomFormula(int d)
     {
         var leaf = Gen.OneOf(
@@ -118,11 +137,12 @@ public class CurvatureGradientTests
             : Gen.OneOf(
                 leaf,
                 from l in Expression(depth - 1) from r in Expression(depth - 1) from op in Gen.Elements("+", "-", "*") select $"({l} {op} {r})",
-                from e in Expression(depth - 1) from fn in Gen.Elements("exp", "sin", "cos", "tanh", "sigmoid") select $"{fn}({e})",
-                Expression(depth - 1).Select(e => $"log(2 + {e}^2)"),
-                Expression(depth - 1).Select(e => $"sqrt(1 + {e}^2)"),
-                from l in Expression(depth - 1) from r in Expression(depth - 1) select $"({l} / (1.5 + {r}^2))",
-                from e in Expression(depth - 1) from p in Gen.Elements("3", "0.5", "-1.5") select $"(2 + {e}^2)^{p}");
+                from e in Expression(depth - 1) from fn in Gen.Elements("sin", "cos", "tanh", "sigmoid") select $"{fn}({e})",
+                Expression(depth - 1).Select(e => $"exp(tanh({e}))"),
+                Expression(depth - 1).Select(e => $"log(2 + ({e})^2)"),
+                Expression(depth - 1).Select(e => $"sqrt(1 + ({e})^2)"),
+                from l in Expression(depth - 1) from r in Expression(depth - 1) select $"({l} / (1.5 + ({r})^2))",
+                from e in Expression(depth - 1) from p in Gen.Elements("3", "0.5", "-1.5") select $"(1 + (0.5 * sin({e})^2))^{p}");
         return Expression(3).Select(e => $"x[0] * x[{d - 1}] + {e}");
     }
 }
