@@ -8,8 +8,8 @@ namespace AutoMon.Numerics.AutoDiff;
 /// A dense layer's matrix-vector products, y = W x and x̄ += Wᵀ ȳ, W row-major (rows × columns). Four rows at a time so
 /// each load of x (or x̄) serves four rows: one call per row of length 41 (the DNN's first layer) costs more in call
 /// overhead than in arithmetic. Sums run in a fixed order of their own, so values differ from a per-row dot product in
-/// the last bits; every pass of the engine uses these same kernels. At the DNN's size the value pass streams 430 KB of
-/// weights from L2 and is bound by that, not by the arithmetic (a second set of sums per row gained nothing).
+/// the last bits; every pass of the engine uses these same kernels. A second set of sums per row or 512-bit vectors
+/// gained nothing measurable here (docs/performance.md, automatic differentiation).
 /// </summary>
 internal static class DenseKernel
 {
