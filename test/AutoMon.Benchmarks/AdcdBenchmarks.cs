@@ -4,7 +4,10 @@ using BenchmarkDotNet.Attributes;
 
 namespace AutoMon.Benchmarks;
 
-/// <summary>Sync-time cost of ADCD: ADCD-E (eigendecomposition) and ADCD-X (two bounded searches of 5 iterations).</summary>
+/// <summary>
+/// Sync-time cost of ADCD: ADCD-E (eigendecomposition) and ADCD-X (two bounded searches of 5 iterations, each evaluation a
+/// Hessian, an eigendecomposition and the analytic eigenvalue gradient).
+/// </summary>
 [MemoryDiagnoser]
 public class AdcdBenchmarks
 {
@@ -13,13 +16,16 @@ public class AdcdBenchmarks
     private MonitoredFunction _rosenbrock = null!;
     private MonitoredFunction _entropy = null!;
     private MonitoredFunction _kld = null!;
+    private MonitoredFunction _dnn = null!;
     private double[] _x40 = null!;
     private double[] _rosenbrockX0 = null!;
     private double[] _entropyX0 = null!;
     private double[] _kldX0 = null!;
+    private double[] _dnnX0 = null!;
     private BoxDomain _rosenbrockBox = null!;
     private BoxDomain _entropyBox = null!;
     private BoxDomain _kldBox = null!;
+    private BoxDomain _dnnBox = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -37,6 +43,9 @@ public class AdcdBenchmarks
         _kld = FunctionCatalog.Create("kld", new FunctionOptions { Dimension = 20 });
         _kldX0 = Enumerable.Range(0, 20).Select(i => 0.05 + (0.01 * (i % 3))).ToArray();
         _kldBox = BoxDomain.Neighborhood(_kldX0, 0.05, BoxDomain.Uniform(20, 0, 1));
+        _dnn = FunctionCatalog.Create("dnn", new FunctionOptions { Seed = 1 });
+        _dnnX0 = Enumerable.Range(0, 41).Select(_ => r.NextDouble()).ToArray();
+        _dnnBox = BoxDomain.Neighborhood(_dnnX0, 0.5, null);
     }
 
     [Benchmark]
@@ -53,4 +62,7 @@ public class AdcdBenchmarks
 
     [Benchmark]
     public AdcdXResult AdcdX_Kld20() => Adcd.Extreme(_kld.Function, _kldX0, _kldBox);
+
+    [Benchmark]
+    public AdcdXResult AdcdX_Dnn41() => Adcd.Extreme(_dnn.Function, _dnnX0, _dnnBox);
 }

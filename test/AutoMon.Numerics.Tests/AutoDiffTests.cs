@@ -7,7 +7,7 @@ namespace AutoMon.Numerics.Tests;
 public class AutoDiffTests
 {
     // A definition that exercises every operation, including broadcasting, masks and select.
-    private static readonly DifferentiableFunction EveryOperation = DifferentiableFunction.Create("every_op", 6, x =>
+    internal static readonly DifferentiableFunction EveryOperation = DifferentiableFunction.Create("every_op", 6, x =>
     {
         var a = x[..3];
         var b = x[3..];
@@ -58,7 +58,7 @@ public class AutoDiffTests
         return v == EveryOperation.Value(x);
     }
 
-    private static bool Kinked(double[] x)
+    internal static bool Kinked(double[] x)
     {
         for (var i = 0; i < 3; i++)
         {

@@ -26,6 +26,9 @@ internal abstract class ClosedForm : IMonitoredFunction, IHessianFunction
     public abstract void Gradient(ReadOnlySpan<double> x, Span<double> gradient);
 
     public abstract void Hessian(ReadOnlySpan<double> x, Span<double> hessian);
+
+    /// <summary>∇ₓ(vᵀH(x)v); zero unless overridden (constant Hessians).</summary>
+    public virtual void CurvatureGradient(ReadOnlySpan<double> x, ReadOnlySpan<double> direction, Span<double> gradient) => gradient.Clear();
 }
 
 /// <summary>f(x) = x[:d/2] . x[d/2:] (reference func_inner_product). Hessian [[0, I], [I, 0]], eigenvalues +-1.</summary>
@@ -136,6 +139,14 @@ internal sealed class Rosenbrock2 : ClosedForm
         hessian[2] = -400 * x;
         hessian[3] = 200;
     }
+
+    // dH/dx = [[2400x, -400], [-400, 0]], dH/dy = [[-400, 0], [0, 0]].
+    public override void CurvatureGradient(ReadOnlySpan<double> v, ReadOnlySpan<double> direction, Span<double> gradient)
+    {
+        var (a, b) = (direction[0], direction[1]);
+        gradient[0] = (2400 * v[0] * a * a) - (800 * a * b);
+        gradient[1] = -400 * a * a;
+    }
 }
 
 /// <summary>f(x) = sum sin(x_i): diagonal Hessian -sin(x_i), not constant.</summary>
@@ -168,6 +179,14 @@ internal sealed class SumOfSines(int dimension) : ClosedForm(dimension)
             hessian[(i * x.Length) + i] = -Math.Sin(x[i]);
         }
     }
+
+    public override void CurvatureGradient(ReadOnlySpan<double> x, ReadOnlySpan<double> direction, Span<double> gradient)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            gradient[i] = -Math.Cos(x[i]) * direction[i] * direction[i];
+        }
+    }
 }
 
 /// <summary>A Hessian that is NaN everywhere (as log at a boundary would give).</summary>
@@ -178,4 +197,6 @@ internal sealed class NaNHessian(int dimension) : ClosedForm(dimension)
     public override void Gradient(ReadOnlySpan<double> x, Span<double> gradient) => gradient.Fill(double.NaN);
 
     public override void Hessian(ReadOnlySpan<double> x, Span<double> hessian) => hessian.Fill(double.NaN);
+
+    public override void CurvatureGradient(ReadOnlySpan<double> x, ReadOnlySpan<double> direction, Span<double> gradient) => gradient.Fill(double.NaN);
 }

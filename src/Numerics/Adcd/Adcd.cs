@@ -77,7 +77,7 @@ public static class Adcd
 
     /// <summary>
     /// Minimises lambda_min(H(x)) and maximises lambda_max(H(x)) over the box from x0 by a bounded quasi-Newton search with
-    /// finite-difference gradients, at most <see cref="ExtremeEigenvalueOptions.MaxIterations"/> iterations each; NaN -&gt; -inf / +inf.
+    /// analytic eigenvalue gradients (<see cref="EigenvalueSearch"/>), at most <see cref="ExtremeEigenvalueOptions.MaxIterations"/> iterations each; NaN -&gt; -inf / +inf.
     /// </summary>
     public static ExtremeEigenvalues FindExtremeEigenvalues(DifferentiableFunction function, ReadOnlySpan<double> referencePoint, BoxDomain? neighborhood, ExtremeEigenvalueOptions? options = null)
     {
@@ -191,10 +191,6 @@ public static class Adcd
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxIterations);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxEvaluationsPerIteration);
-        if (!(options.FiniteDifferenceStep > 0) || !double.IsFinite(options.FiniteDifferenceStep))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.FiniteDifferenceStep, "Finite-difference step must be positive and finite.");
-        }
 
         var d = function.Dimension;
         ValidatePoint(referencePoint, d);

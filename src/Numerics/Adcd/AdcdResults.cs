@@ -65,11 +65,8 @@ public sealed class ExtremeEigenvalueOptions
     /// <summary>Iteration cap of each bounded quasi-Newton search (the reference's L-BFGS-B maxiter = 5).</summary>
     public int MaxIterations { get; init; } = 5;
 
-    /// <summary>Forward finite-difference step of the eigenvalue gradient (scipy's default 1e-8).</summary>
-    public double FiniteDifferenceStep { get; init; } = 1e-8;
-
     /// <summary>
-    /// Cap on eigenvalue evaluations (each one Hessian + eigen-decomposition, not counting finite-difference probes) per
+    /// Cap on eigenvalue evaluations (each one Hessian + eigen-decomposition + eigenvalue gradient) per
     /// search, per iteration; bounds the time spent in a line search on a non-smooth eigenvalue surface (scipy's maxls = 20).
     /// </summary>
     public int MaxEvaluationsPerIteration { get; init; } = 20;

@@ -5,10 +5,18 @@ namespace AutoMon.Numerics;
 
 /// <summary>
 /// One extreme-eigenvalue search of ADCD-X: minimise lambda_min(H(x)) (or -lambda_max(H(x))) over a box from x0 with MathNet's
-/// bounded BFGS (the reference uses scipy's L-BFGS-B with maxiter 5) and forward finite-difference gradients (scipy's 2-point
-/// scheme, stepping backwards at an upper bound). Returns the most extreme finite value it evaluated: MathNet throws when it
-/// hits the iteration cap or a line search fails, and the best point seen is a valid (conservative) answer either way.
+/// bounded BFGS (the reference uses scipy's L-BFGS-B with maxiter 5). The gradient is analytic: for a simple eigenvalue with
+/// unit eigenvector v, ∇λ = ∇ₓ(vᵀH(x)v) at fixed v, one Taylor pass of the AD engine instead of the 2d Hessians of forward
+/// differences (which the reference's scipy call uses). Returns the most extreme finite value it evaluated: MathNet throws
+/// when it hits the iteration cap or a line search fails, and the best point seen is a valid (conservative) answer either way.
 /// </summary>
+/// <remarks>
+/// At a repeated eigenvalue λ is not differentiable; vᵀ(∂H)v with the eigenvector the decomposition returns is then the
+/// derivative of one branch through the crossing, an element of λ's generalised gradient, as good a descent direction as
+/// the one-sided differences were. So there is no finite-difference fallback. The DNN needs this: its Hessian
+/// σ''(z)∇z∇zᵀ (ReLU layers, sigmoid output) has rank one, so one of its two searches always sits on a (d-1)-fold zero
+/// eigenvalue, where both gradients are ≈ 0.
+/// </remarks>
 internal sealed class EigenvalueSearch
 {
     private readonly IHessianFunction _function;
@@ -17,7 +25,9 @@ internal sealed class EigenvalueSearch
     private readonly int _d;
     private readonly double[] _hessian;
     private readonly double[] _point;
-    private readonly double[] _probe;
+
+    /// <summary>The unit eigenvector of the extreme eigenvalue at the last point <see cref="Objective"/> evaluated.</summary>
+    private readonly double[] _eigenvector;
 
     private bool _maximize;
     private double _best;
@@ -32,7 +42,7 @@ internal sealed class EigenvalueSearch
         _d = function.Dimension;
         _hessian = new double[_d * _d];
         _point = new double[_d];
-        _probe = new double[_d];
+        _eigenvector = new double[_d];
     }
 
     /// <summary>The smallest objective value found: lambda_min, or -lambda_max when <paramref name="maximize"/>. NaN if f's Hessian is not finite at x0.</summary>
@@ -104,19 +114,19 @@ internal sealed class EigenvalueSearch
         }
 
         var gradient = Vector<double>.Build.Dense(_d);
-        var step = _options.FiniteDifferenceStep;
-        for (var i = 0; i < _d; i++)
+        if (double.IsNaN(value))
         {
-            _point.CopyTo(_probe, 0);
-            var h = step;
-            if (_box is not null && _point[i] + h > _box.Upper[i] && _point[i] - h >= _box.Lower[i])
-            {
-                h = -step;
-            }
+            // A non-finite Hessian has no eigenvector; a NaN gradient makes MathNet stop, as the differences' NaN did.
+            gradient.Clear();
+            gradient[0] = double.NaN;
+            return (value, gradient);
+        }
 
-            _probe[i] = _point[i] + h;
-            var dx = _probe[i] - _point[i];
-            gradient[i] = (Objective(_probe) - value) / dx;
+        // ∇λ = ∇ₓ(vᵀH(x)v) at fixed v; the objective is -λ_max when maximising.
+        _function.CurvatureGradient(_point, _eigenvector, gradient.AsArray());
+        if (_maximize)
+        {
+            gradient.MapInplace(g => -g);
         }
 
         return (value, gradient);
@@ -133,7 +143,13 @@ internal sealed class EigenvalueSearch
             }
         }
 
-        var eigenvalues = Adcd.SymmetricEigenvalues(_hessian, _d);
+        var (eigenvalues, eigenvectors) = Adcd.SymmetricEigen(_hessian, _d, "hessian");
+        var column = _maximize ? _d - 1 : 0;
+        for (var r = 0; r < _d; r++)
+        {
+            _eigenvector[r] = eigenvectors[(r * _d) + column];
+        }
+
         return _maximize ? -eigenvalues[^1] : eigenvalues[0];
     }
 

@@ -140,40 +140,17 @@ public sealed partial class FunctionEvaluator
                     ReadOnlySpan<double> w = n.Constants;
                     var ga = Adjoints(na);
                     var cols = n.Columns;
-                    for (var r = 0; r < n.Rows; r++)
-                    {
-                        if (gu[r] != 0)
-                        {
-                            TensorPrimitives.MultiplyAdd(w.Slice(r * cols, cols), gu[r], ga, ga);
-                        }
-                    }
+                    DenseKernel.MultiplyTransposedAdd(w, n.Rows, cols, gu, ga);
 
                     if (!secondOrder)
                     {
                         break;
                     }
 
+                    // tga += Wᵀ · tgu over the rows of tgu that are not zero.
                     var tgu = _tangentAdjoints.AsSpan(n.Offset * k, n.Rows * k);
-                    var tga = _tangentAdjoints.AsSpan(na.Offset * k, cols * k);
-                    for (var r = 0; r < n.Rows; r++)
-                    {
-                        var tguRow = tgu.Slice(r * k, k);
-                        if (TensorPrimitives.MaxMagnitude<double>(tguRow) == 0)
-                        {
-                            continue;
-                        }
-
-                        var wRow = w.Slice(r * cols, cols);
-                        for (var c = 0; c < cols; c++)
-                        {
-                            if (wRow[c] != 0)
-                            {
-                                var row = tga.Slice(c * k, k);
-                                TensorPrimitives.MultiplyAdd(tguRow, wRow[c], row, row);
-                            }
-                        }
-                    }
-
+                    var active = _activeRows.AsSpan(0, TangentKernel.NonZeroRows(tgu, n.Rows, k, _activeRows));
+                    TangentKernel.Multiply(w, 1, cols, active, tgu, _tangentAdjoints.AsSpan(na.Offset * k, cols * k), cols, k, accumulate: true);
                     break;
                 }
 

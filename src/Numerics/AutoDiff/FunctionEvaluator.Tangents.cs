@@ -62,24 +62,17 @@ public sealed partial class FunctionEvaluator
 
             case OpCode.MatVec:
                 {
+                    // tu = W · ta over the rows of ta that are not zero; on the input (tangent block I), W itself.
                     var na = _nodes[n.FirstId];
-                    ReadOnlySpan<double> w = n.Constants;
                     var cols = n.Columns;
-                    var ta = t.AsSpan(na.Offset * k, cols * k);
-                    tu.Clear();
-                    for (var r = 0; r < n.Rows; r++)
+                    if (na.Op == OpCode.Input)
                     {
-                        var row = tu.Slice(r * k, k);
-                        var wRow = w.Slice(r * cols, cols);
-                        for (var c = 0; c < cols; c++)
-                        {
-                            if (wRow[c] != 0)
-                            {
-                                TensorPrimitives.MultiplyAdd(ta.Slice(c * k, k), wRow[c], row, row);
-                            }
-                        }
+                        n.Constants.AsSpan().CopyTo(tu);
+                        break;
                     }
 
+                    var active = _activeRows.AsSpan(0, TangentKernel.NonZeroRows(t.AsSpan(na.Offset * k, cols * k), cols, k, _activeRows));
+                    TangentKernel.Multiply(n.Constants, cols, 1, active, t.AsSpan(na.Offset * k, cols * k), tu, n.Rows, k, accumulate: false);
                     break;
                 }
 

@@ -87,16 +87,8 @@ public sealed partial class FunctionEvaluator
                 u[0] = TensorPrimitives.Dot<double>(Values(n.FirstId), Values(n.SecondId));
                 break;
             case OpCode.MatVec:
-                {
-                    ReadOnlySpan<double> w = n.Constants, a = Values(n.FirstId);
-                    var cols = n.Columns;
-                    for (var r = 0; r < n.Rows; r++)
-                    {
-                        u[r] = TensorPrimitives.Dot(w.Slice(r * cols, cols), a);
-                    }
-
-                    break;
-                }
+                DenseKernel.Multiply(n.Constants, n.Rows, n.Columns, Values(n.FirstId), u);
+                break;
 
             case OpCode.Concat:
                 {

@@ -10,8 +10,9 @@ namespace AutoMon.Numerics.AutoDiff;
 /// </summary>
 /// <remarks>
 /// One file per pass: <c>.Values</c> (forward values), <c>.Partials</c> (local derivatives of elementwise operations),
-/// <c>.Reverse</c> (adjoints and tangent adjoints) and <c>.Tangents</c> (forward tangents); this file holds the workspace
-/// and the entry points that run the passes.
+/// <c>.Reverse</c> (adjoints and tangent adjoints), <c>.Tangents</c> (forward tangents) and <c>.Curvature</c> (the
+/// gradient of vᵀHv for ADCD-X, with third-order local derivatives in <c>.LocalPartials</c>); dense layers' products are
+/// in <see cref="DenseKernel"/> and <see cref="TangentKernel"/>. This file holds the workspace and the entry points.
 /// </remarks>
 public sealed partial class FunctionEvaluator
 {
@@ -44,6 +45,9 @@ public sealed partial class FunctionEvaluator
 
     /// <summary>Hessian only: the adjoints of <see cref="_tangents"/>; the input's block is the Hessian.</summary>
     private double[]? _tangentAdjoints;
+
+    /// <summary>Hessian only: which rows of a dense layer's tangent block are not zero (scratch of <see cref="TangentKernel"/>).</summary>
+    private int[] _activeRows = [];
 
     internal FunctionEvaluator(DifferentiableFunction function)
     {
@@ -122,6 +126,11 @@ public sealed partial class FunctionEvaluator
         var k = _dimension;
         _tangents ??= new double[_values.Length * k];
         _tangentAdjoints ??= new double[_values.Length * k];
+        if (_activeRows.Length == 0)
+        {
+            _activeRows = new int[_values.Length];
+        }
+
         var t = _tangents;
 
         // Seed: the input's tangent block is the identity (direction k is e_k).

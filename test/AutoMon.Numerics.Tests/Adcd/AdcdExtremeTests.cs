@@ -190,5 +190,11 @@ public class AdcdExtremeTests
             Points.Add(x.ToArray());
             inner.Hessian(x, hessian);
         }
+
+        public void CurvatureGradient(ReadOnlySpan<double> x, ReadOnlySpan<double> direction, Span<double> gradient)
+        {
+            Points.Add(x.ToArray());
+            inner.CurvatureGradient(x, direction, gradient);
+        }
     }
 }

@@ -89,5 +89,7 @@ public class ConstantHessianTests
             Points.Add(x.ToArray());
             hessian.Clear();
         }
+
+        public void CurvatureGradient(ReadOnlySpan<double> x, ReadOnlySpan<double> direction, Span<double> gradient) => gradient.Clear();
     }
 }
