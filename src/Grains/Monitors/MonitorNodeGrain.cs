@@ -295,7 +295,7 @@ internal sealed partial class MonitorNodeGrain(
     private void Build(MonitorConfig config, int index)
     {
         var function = config.Run.Function.Create();
-        _node = new Node(index, function);
+        _node = new Node(index, function, checkpoints: true);
         // Window 1: the point is the local vector itself (no stream needed).
         _stream = config.Run.WindowSize > 1 ? new WindowedAverageStream(function.Dimension, config.Run.WindowSize) : null;
         _point = new double[function.Dimension];

@@ -21,11 +21,15 @@ public sealed record NodeCheckpoint(
 
 public sealed partial class Node
 {
+    private readonly bool _checkpoints;
     private Sync? _lastSync;
     private Sync? _lastArgumentSync;
 
     /// <summary>The node's state now, to <see cref="Restore"/> a node from later.</summary>
-    public NodeCheckpoint Checkpoint() => new(
+    /// <exception cref="InvalidOperationException">The node was created without checkpoints.</exception>
+    public NodeCheckpoint Checkpoint() => !_checkpoints
+        ? throw new InvalidOperationException($"Node {Index} was created without checkpoints (new Node(index, function, checkpoints: true)).")
+        : new(
         State, ConstraintVersion, ImmutableArray.Create<double>(_x), ImmutableArray.Create<double>(_slack), _lastSync,
         ReferenceEquals(_lastArgumentSync, _lastSync) ? null : _lastArgumentSync, LastViolationOrigin,
         Statistics.MessagesSent, Statistics.BytesSent);

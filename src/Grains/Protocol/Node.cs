@@ -26,6 +26,16 @@ public sealed partial class Node
 
     /// <summary>Creates node <paramref name="index"/> monitoring <paramref name="function"/> (its domain and range included).</summary>
     public Node(int index, MonitoredFunction function)
+        : this(index, function, checkpoints: false)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="Node(int, MonitoredFunction)"/>; with <paramref name="checkpoints"/> the node keeps the syncs its safe
+    /// zone was built from, for <see cref="Checkpoint"/> (a host that stores its nodes' state; the ADCD-E matrix then stays
+    /// referenced once more, so hosts that never checkpoint leave it off).
+    /// </summary>
+    public Node(int index, MonitoredFunction function, bool checkpoints)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
@@ -38,6 +48,7 @@ public sealed partial class Node
         _point = new double[Dimension];
         _safeZone = new SafeZone(function.Function, function.MinValue, function.MaxValue);
         Statistics = new NodeStatistics();
+        _checkpoints = checkpoints;
     }
 
     /// <summary>The node's index (the header's node index in its messages).</summary>
@@ -227,10 +238,13 @@ public sealed partial class Node
         message.Slack.AsSpan().CopyTo(_slack);
         State = NodeState.Monitoring;
         Statistics.FullSyncs++;
-        _lastSync = message;
-        if (message.DcArgumentKind != DcArgumentKind.None)
+        if (_checkpoints)
         {
-            _lastArgumentSync = message;
+            _lastSync = message;
+            if (message.DcArgumentKind != DcArgumentKind.None)
+            {
+                _lastArgumentSync = message;
+            }
         }
     }
 

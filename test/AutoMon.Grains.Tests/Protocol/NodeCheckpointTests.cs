@@ -39,8 +39,8 @@ public sealed class NodeCheckpointTests
     [Fact]
     public void A_checkpoint_before_the_first_sync_restores_a_node_whose_next_update_is_a_violation()
     {
-        var node = new Node(0, TestFunctions.Sum());
-        var restored = new Node(0, TestFunctions.Sum());
+        var node = new Node(0, TestFunctions.Sum(), checkpoints: true);
+        var restored = new Node(0, TestFunctions.Sum(), checkpoints: true);
         restored.Restore(node.Checkpoint());
 
         Assert.True(restored.IsBeforeFirstSync);
@@ -50,7 +50,7 @@ public sealed class NodeCheckpointTests
     [Fact]
     public void Restart_forgets_the_constraints_but_keeps_the_vector_and_what_was_sent()
     {
-        var node = new Node(0, TestFunctions.Sum());
+        var node = new Node(0, TestFunctions.Sum(), checkpoints: true);
         Assert.NotNull(node.UpdateData([1.0, 2.0]));
         Assert.Null(node.Handle(new Sync(0, 3, [1, 2], [0, 0], 0, 10, 0, DcType.Convex, [0, 0, 0, 0])));
 
@@ -126,7 +126,7 @@ public sealed class NodeCheckpointTests
             NodeCount = Nodes, ErrorBound = 0.3, SyncType = sync, SlackType = SlackType.Drift,
             NeighborhoodSize = functionName == "sine" ? 0.5 : null,
         }, new NumpyLegacyRandom(1));
-        var nodes = Enumerable.Range(0, Nodes).Select(i => new Node(i, function)).ToArray();
+        var nodes = Enumerable.Range(0, Nodes).Select(i => new Node(i, function, checkpoints: true)).ToArray();
         var random = new Random(seed);
         var vectors = Enumerable.Range(0, Nodes).Select(_ => Enumerable.Range(0, dimension).Select(_ => random.NextDouble()).ToArray()).ToArray();
         var global = new double[dimension];
@@ -137,7 +137,7 @@ public sealed class NodeCheckpointTests
             {
                 if (replacements.Contains((round * Nodes) + i))
                 {
-                    var restored = new Node(i, function);
+                    var restored = new Node(i, function, checkpoints: true);
                     restored.Restore(nodes[i].Checkpoint());
                     nodes[i] = restored;
                 }
