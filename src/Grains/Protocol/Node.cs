@@ -227,7 +227,7 @@ public sealed partial class Node
                 _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, message.DcArgument[0], box);
                 break;
             case DcArgumentKind.SignedHessian:
-                _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, message.DcArgument.AsSpan(), box);
+                _safeZone.SyncShared(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, message.DcArgument, box);
                 break;
             default:
                 _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, box);

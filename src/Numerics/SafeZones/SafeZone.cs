@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using AutoMon.Numerics.AutoDiff;
 
@@ -12,7 +14,8 @@ namespace AutoMon.Numerics;
 /// Concave: g = Q/2, h = Q/2 - f, grad g(x0) = 0, grad h(x0) = -grad f(x0).
 /// Upper: g(p) &lt;= h(x0) + grad h(x0).(p - x0) + U (skipped when U &gt;= maxF).
 /// Lower: h(p) &lt;= g(x0) + grad g(x0).(p - x0) - L (skipped when L &lt;= minF).
-/// Sync allocates nothing after the first DC argument of each kind; <see cref="Check"/> never allocates. Not thread-safe.
+/// Sync allocates nothing after the first DC argument of each kind (an immutable matrix is shared, not copied);
+/// <see cref="Check"/> never allocates. Not thread-safe.
 /// </summary>
 public sealed class SafeZone
 {
@@ -29,7 +32,8 @@ public sealed class SafeZone
     private double _valueH;
 
     // DC argument: the signed Hessian A (d*d row-major), or lambda for lambda * I.
-    private double[]? _signedHessian;
+    private double[]? _signedHessian; // never written through when shared (!_ownsMatrix)
+    private bool _ownsMatrix;
     private double _extremeEigenvalue;
     private bool _hasMatrixArgument;
     private bool _hasArgument;
@@ -101,6 +105,38 @@ public sealed class SafeZone
     /// </summary>
     public void Sync(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, ReadOnlySpan<double> signedHessian, BoxDomain? domain)
     {
+        ValidateMatrix(signedHessian);
+        ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+        if (!_ownsMatrix || _signedHessian is null)
+        {
+            _signedHessian = new double[_d * _d];
+            _ownsMatrix = true;
+        }
+
+        signedHessian.CopyTo(_signedHessian);
+        _hasMatrixArgument = true;
+        _hasArgument = true;
+        Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
+
+    /// <summary>
+    /// As the span overload, but the matrix is kept by reference, not copied: safe zones synced with the same immutable
+    /// matrix (the coordinator sends one to all nodes) share it, so a host's nodes hold one d×d copy and check against
+    /// it from one cache.
+    /// </summary>
+    public void SyncShared(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, ImmutableArray<double> signedHessian, BoxDomain? domain)
+    {
+        ValidateMatrix(signedHessian.AsSpan());
+        ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+        _signedHessian = ImmutableCollectionsMarshal.AsArray(signedHessian);
+        _ownsMatrix = false;
+        _hasMatrixArgument = true;
+        _hasArgument = true;
+        Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
+
+    private void ValidateMatrix(ReadOnlySpan<double> signedHessian)
+    {
         if (signedHessian.Length != _d * _d)
         {
             throw new ArgumentException($"Signed Hessian has {signedHessian.Length} entries; a {_d}x{_d} matrix needs {_d * _d}.", nameof(signedHessian));
@@ -113,14 +149,6 @@ public sealed class SafeZone
                 throw new ArgumentException($"Signed Hessian entry ({k / _d}, {k % _d}) is {signedHessian[k]}.", nameof(signedHessian));
             }
         }
-
-        ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
-        _signedHessian ??= new double[_d * _d];
-        signedHessian.CopyTo(_signedHessian);
-
-        _hasMatrixArgument = true;
-        _hasArgument = true;
-        Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
     }
 
     /// <summary>Full sync with an ADCD-X argument: A = extremeEigenvalue * I (lambda_min_minus for Convex, lambda_max_plus for Concave; may be infinite).</summary>

@@ -161,6 +161,25 @@ public class SafeZoneTests
     }
 
     [Fact]
+    public void Zones_sharing_one_immutable_matrix_check_as_with_copies_and_a_later_copy_sync_leaves_the_other_alone()
+    {
+        System.Collections.Immutable.ImmutableArray<double> minusIdentity = [-1.0, 0, 0, -1.0];
+        var shared = new SafeZone(new InnerProduct(2), double.NegativeInfinity, double.PositiveInfinity);
+        var other = new SafeZone(new InnerProduct(2), double.NegativeInfinity, double.PositiveInfinity);
+        shared.SyncShared([1.0, 2.0], 1.5, 2.45, DcType.Convex, minusIdentity, null);
+        other.SyncShared([1.0, 2.0], 1.5, 2.45, DcType.Convex, minusIdentity, null);
+        Assert.Equal(SafeZoneResult.Inside, shared.Check([1.2, 2.0]));
+        Assert.Equal(SafeZoneResult.SafeZone, shared.Check([1.2, 2.05]));
+
+        // A copied matrix for one zone (a zero matrix: Q = 0, only f's tangent) must not be written into the shared one.
+        shared.Sync([1.0, 2.0], 1.5, 2.45, DcType.Convex, [0.0, 0, 0, 0], null);
+
+        Assert.Equal([-1.0, 0, 0, -1.0], minusIdentity.ToArray());
+        Assert.Equal(SafeZoneResult.Inside, other.Check([1.2, 2.0]));
+        Assert.Equal(SafeZoneResult.SafeZone, other.Check([1.2, 2.05]));
+    }
+
+    [Fact]
     public void Infinite_extreme_eigenvalue_violates_every_active_constraint_even_at_x0()
     {
         // The reference builds -inf * I, whose 0 * -inf off-diagonals are NaN: every comparison fails.
