@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using AutoMon.Client;
 using AutoMon.Grains.Monitors;
-using AutoMon.Numerics.Functions;
+using AutoMon.Silos.Tests.Service;
 using Orleans;
 using Orleans.Runtime;
 using Xunit.Abstractions;
@@ -43,7 +43,7 @@ public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper outp
                 Id = "survivor", Function = "inner_product", Dimension = 4, ErrorBound = Epsilon, Nodes = Nodes, Window = Window,
                 Sync = "lazy-lru", CheckpointInterval = 5,
             });
-            var walk = Walk(60, seed: 3);
+            var walk = MonitorWalk.Create(Nodes.Length, 60, seed: 3);
             await PushAsync(client, walk, 0, 20);
             var onNodeSilo = new List<string>();
             foreach (var node in Nodes)
@@ -107,7 +107,7 @@ public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper outp
             await using var client = await ConnectAsync(survivor, clusterId);
             var management = client.Grains.GetGrain<IManagementGrain>(0);
             await WaitForPlacementAsync(client, coordinator, silos);
-            var walk = Walk(50, seed: 8);
+            var walk = MonitorWalk.Create(Nodes.Length, 50, seed: 8);
             MonitorDefinition Definition(string id) => new()
             {
                 Id = id, Function = "inner_product", Dimension = 4, ErrorBound = Epsilon, Nodes = Nodes, Window = Window, Sync = "lazy-lru",
@@ -199,31 +199,9 @@ public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper outp
     private static void AssertWithinBound(MonitorSnapshot? monitor, List<double[][]> walk, int rounds)
     {
         Assert.NotNull(monitor);
-        var f = FunctionCatalog.Create("inner_product", new FunctionOptions { Dimension = 4 }).Function.CreateEvaluator();
-        var recent = walk.Skip(rounds - Window).Take(Window).ToList();
-        double[] mean = [.. Enumerable.Range(0, 4).Select(j => recent.Average(round => round.Average(p => p[j])))];
-        var truth = f.Value(mean);
+        var truth = MonitorWalk.Truth(walk, rounds, Window);
         Assert.NotNull(monitor.Estimate);
         Assert.True(Math.Abs(monitor.Estimate.Value - truth) <= Epsilon, $"after {rounds} rounds: |{monitor.Estimate} - {truth}| > {Epsilon}");
-    }
-
-    private static List<double[][]> Walk(int rounds, int seed)
-    {
-        var random = new Random(seed);
-        var at = Nodes.Select(_ => new[] { 1.0, 0.5, 1.0, 0.5 }).ToArray();
-        var walk = new List<double[][]>();
-        for (var r = 0; r < rounds; r++)
-        {
-            for (var i = 0; i < at.Length; i++)
-            {
-                var step = random.NextDouble() < 0.1 ? 0.4 : 0.03;
-                at[i] = [.. at[i].Select(v => v + (step * ((2 * random.NextDouble()) - 1)))];
-            }
-
-            walk.Add([.. at.Select(p => p.ToArray())]);
-        }
-
-        return walk;
     }
 
     // Until the gateway silo places a monitor on the coordinator silo: membership lists a silo before every silo's

@@ -1,6 +1,4 @@
 using AutoMon.Numerics;
-using AutoMon.Numerics.Functions;
-using AutoMon.Numerics.Randomness;
 using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
 using FsCheck;
@@ -117,19 +115,8 @@ public sealed class NodeCheckpointTests
     // `replacements`, node i is replaced by a fresh node restored from its checkpoint.
     private static Outcome Run(int seed, SyncType sync, string functionName, HashSet<int> replacements)
     {
-        var dimension = functionName == "sine" ? 1 : 4;
-        var function = functionName == "sine"
-            ? new MonitoredFunction(MonitoredFunctions.Sine(), null, -1, 1)
-            : new MonitoredFunction(MonitoredFunctions.InnerProduct(dimension), null, double.NegativeInfinity, double.PositiveInfinity);
-        var coordinator = new Coordinator(function, new CoordinatorOptions
-        {
-            NodeCount = Nodes, ErrorBound = 0.3, SyncType = sync, SlackType = SlackType.Drift,
-            NeighborhoodSize = functionName == "sine" ? 0.5 : null,
-        }, new NumpyLegacyRandom(1));
-        var nodes = Enumerable.Range(0, Nodes).Select(i => new Node(i, function, checkpoints: true)).ToArray();
-        var random = new Random(seed);
-        var vectors = Enumerable.Range(0, Nodes).Select(_ => Enumerable.Range(0, dimension).Select(_ => random.NextDouble()).ToArray()).ToArray();
-        var global = new double[dimension];
+        var walk = new LockstepWalk(seed, sync, functionName, Nodes, checkpoints: true);
+        var (coordinator, nodes) = (walk.Coordinator, walk.Nodes);
         for (var round = 0; round < Rounds; round++)
         {
             var violations = new List<INodeMessage>();
@@ -137,28 +124,18 @@ public sealed class NodeCheckpointTests
             {
                 if (replacements.Contains((round * Nodes) + i))
                 {
-                    var restored = new Node(i, function, checkpoints: true);
+                    var restored = new Node(i, walk.Function, checkpoints: true);
                     restored.Restore(nodes[i].Checkpoint());
                     nodes[i] = restored;
                 }
 
-                for (var k = 0; k < dimension; k++)
-                {
-                    vectors[i][k] += (random.NextDouble() - 0.5) * 0.2;
-                }
-
-                if (nodes[i].UpdateData(vectors[i]) is { } violation)
+                if (walk.Step(i) is { } violation)
                 {
                     violations.Add(violation);
                 }
             }
 
-            for (var k = 0; k < dimension; k++)
-            {
-                global[k] = vectors.Average(v => v[k]);
-            }
-
-            coordinator.SetGlobalVector(global);
+            walk.SetGlobalVector();
             var batch = violations;
             while (batch.Count > 0)
             {

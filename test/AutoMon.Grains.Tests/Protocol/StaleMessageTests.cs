@@ -1,6 +1,4 @@
 using AutoMon.Numerics;
-using AutoMon.Numerics.Functions;
-using AutoMon.Numerics.Randomness;
 using AutoMon.Protocol;
 using FsCheck;
 using FsCheck.Fluent;
@@ -71,45 +69,24 @@ public sealed class StaleMessageTests
     // delivered earlier and delivers it again to its receiver.
     private static Outcome Run(int seed, SyncType sync, string functionName, int[] replays)
     {
-        var dimension = functionName == "sine" ? 1 : 4;
-        var function = functionName == "sine"
-            ? new MonitoredFunction(MonitoredFunctions.Sine(), null, -1, 1)
-            : new MonitoredFunction(MonitoredFunctions.InnerProduct(dimension), null, double.NegativeInfinity, double.PositiveInfinity);
-        var coordinator = new Coordinator(function, new CoordinatorOptions
-        {
-            NodeCount = Nodes, ErrorBound = 0.3, SyncType = sync, SlackType = SlackType.Drift,
-            NeighborhoodSize = functionName == "sine" ? 0.5 : null,
-        }, new NumpyLegacyRandom(1));
-        var nodes = Enumerable.Range(0, Nodes).Select(i => new Node(i, function)).ToArray();
-        var random = new Random(seed);
-        var vectors = Enumerable.Range(0, Nodes).Select(_ => Enumerable.Range(0, dimension).Select(_ => random.NextDouble()).ToArray()).ToArray();
+        var walk = new LockstepWalk(seed, sync, functionName, Nodes);
+        var (coordinator, nodes) = (walk.Coordinator, walk.Nodes);
         var toNodes = new List<ICoordinatorMessage>();
         var toCoordinator = new List<INodeMessage>();
         var exchanges = 0;
         long replayed = 0;
-        var global = new double[dimension];
         for (var round = 0; round < Rounds; round++)
         {
             var violations = new List<INodeMessage>();
             for (var i = 0; i < Nodes; i++)
             {
-                for (var k = 0; k < dimension; k++)
-                {
-                    vectors[i][k] += (random.NextDouble() - 0.5) * 0.2;
-                }
-
-                if (nodes[i].UpdateData(vectors[i]) is { } violation)
+                if (walk.Step(i) is { } violation)
                 {
                     violations.Add(violation);
                 }
             }
 
-            for (var k = 0; k < dimension; k++)
-            {
-                global[k] = vectors.Average(v => v[k]);
-            }
-
-            coordinator.SetGlobalVector(global);
+            walk.SetGlobalVector();
             var batch = violations;
             while (batch.Count > 0)
             {

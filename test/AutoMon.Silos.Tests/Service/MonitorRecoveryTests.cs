@@ -1,7 +1,6 @@
 using AutoMon.Client;
 using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Monitors;
-using AutoMon.Numerics.Functions;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
 
@@ -26,26 +25,6 @@ public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
         CheckpointInterval = 7,
     };
 
-    // Round r: every node takes one point of a seeded random walk (the same walk for every monitor).
-    private static List<double[][]> Walk(int rounds, int seed)
-    {
-        var random = new Random(seed);
-        var at = Nodes.Select(_ => new[] { 1.0, 0.5, 1.0, 0.5 }).ToArray();
-        var walk = new List<double[][]>();
-        for (var r = 0; r < rounds; r++)
-        {
-            for (var i = 0; i < at.Length; i++)
-            {
-                var step = random.NextDouble() < 0.1 ? 0.4 : 0.03;
-                at[i] = [.. at[i].Select(v => v + (step * ((2 * random.NextDouble()) - 1)))];
-            }
-
-            walk.Add([.. at.Select(p => p.ToArray())]);
-        }
-
-        return walk;
-    }
-
     private async Task PushRoundsAsync(string id, List<double[][]> walk, int from, int to)
     {
         for (var r = from; r < to; r++)
@@ -57,18 +36,10 @@ public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
         }
     }
 
-    private static double Truth(List<double[][]> walk, int rounds, int window)
-    {
-        var f = FunctionCatalog.Create("inner_product", new FunctionOptions { Dimension = 4 }).Function.CreateEvaluator();
-        var recent = walk.Skip(Math.Max(0, rounds - window)).Take(Math.Min(window, rounds)).ToList();
-        double[] mean = [.. Enumerable.Range(0, 4).Select(j => recent.Average(round => round.Average(p => p[j])))];
-        return f.Value(mean);
-    }
-
     [Fact]
     public async Task A_node_that_lost_its_activation_resumes_from_its_last_write_and_its_producer_replays_the_rest_exactly()
     {
-        var walk = Walk(60, seed: 11);
+        var walk = MonitorWalk.Create(Nodes.Length, 60, seed: 11);
         await Client.CreateMonitorAsync(Definition("node-loss-reference"));
         await PushRoundsAsync("node-loss-reference", walk, 0, 60);
         var reference = (await Client.GetMonitorAsync("node-loss-reference"))!;
@@ -102,7 +73,7 @@ public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
     [Fact]
     public async Task A_monitor_that_lost_its_coordinator_recovers_with_one_full_sync_and_the_bound_holds_again()
     {
-        var walk = Walk(50, seed: 5);
+        var walk = MonitorWalk.Create(Nodes.Length, 50, seed: 5);
         var events = new List<MonitorEvent>();
         await Client.CreateMonitorAsync(Definition("coordinator-loss"));
         await PushRoundsAsync("coordinator-loss", walk, 0, 25);
@@ -121,13 +92,13 @@ public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
         Assert.Equal(2 * Nodes.Length, recovered.LastRecovery.Messages); // a report and a sync per node
         Assert.Equal(before.Messages + recovered.LastRecovery.Messages, recovered.Messages);
         Assert.Contains("coordinator state", recovered.LastRecovery.Reason, StringComparison.Ordinal);
-        Assert.True(Math.Abs(recovered.Estimate!.Value - Truth(walk, 25, 4)) <= Epsilon);
+        Assert.True(Math.Abs(recovered.Estimate!.Value - MonitorWalk.Truth(walk, 25, 4)) <= Epsilon);
 
         for (var r = 25; r < 50; r++)
         {
             await PushRoundsAsync("coordinator-loss", walk, r, r + 1);
             var monitor = (await Client.GetMonitorAsync("coordinator-loss"))!;
-            var truth = Truth(walk, r + 1, 4);
+            var truth = MonitorWalk.Truth(walk, r + 1, 4);
             Assert.True(Math.Abs(monitor.Estimate!.Value - truth) <= Epsilon, $"round {r}: |{monitor.Estimate} - {truth}| > {Epsilon}");
         }
 
