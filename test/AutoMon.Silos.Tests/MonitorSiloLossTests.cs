@@ -24,13 +24,8 @@ public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper outp
     [Fact]
     public async Task A_monitor_survives_kill_9_of_a_node_silo_and_of_the_coordinator_silo_with_every_point_kept()
     {
-        var clusterId = UniqueName("loss");
-        var storage = new[] { "--grain-storage", "dynamodb", "--grain-storage-table", UniqueName("state") };
-        var membership = UniqueName("members");
-        var coordinator = SiloProcess.StartWithDynamoDB(moto, "coordinator", "us-west-2", clusterId, membership, storage);
-        var nodeSilo = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage);
-        var survivor = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage);
-        SiloProcess[] silos = [coordinator, nodeSilo, survivor];
+        var (clusterId, silos) = StartCluster("loss");
+        var (coordinator, nodeSilo, survivor) = (silos[0], silos[1], silos[2]);
         try
         {
             await using var client = await ConnectAsync(survivor, clusterId);
@@ -95,13 +90,8 @@ public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper outp
     [Fact]
     public async Task A_node_silo_stopped_with_SIGTERM_hands_its_node_grains_over_with_every_point_written()
     {
-        var clusterId = UniqueName("stop");
-        var storage = new[] { "--grain-storage", "dynamodb", "--grain-storage-table", UniqueName("state") };
-        var membership = UniqueName("members");
-        var coordinator = SiloProcess.StartWithDynamoDB(moto, "coordinator", "us-west-2", clusterId, membership, storage);
-        var stopping = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage);
-        var survivor = SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage);
-        SiloProcess[] silos = [coordinator, stopping, survivor];
+        var (clusterId, silos) = StartCluster("stop");
+        var (coordinator, stopping, survivor) = (silos[0], silos[1], silos[2]);
         try
         {
             await using var client = await ConnectAsync(survivor, clusterId);
@@ -171,6 +161,20 @@ public sealed class MonitorSiloLossTests(MotoServer moto, ITestOutputHelper outp
                 await silo.DisposeAsync();
             }
         }
+    }
+
+    // A coordinator silo and two node silos, DynamoDB membership and grain storage (new tables on moto).
+    private (string ClusterId, SiloProcess[] Silos) StartCluster(string name)
+    {
+        var clusterId = UniqueName(name);
+        var storage = new[] { "--grain-storage", "dynamodb", "--grain-storage-table", UniqueName("state") };
+        var membership = UniqueName("members");
+        return (clusterId,
+        [
+            SiloProcess.StartWithDynamoDB(moto, "coordinator", "us-west-2", clusterId, membership, storage),
+            SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage),
+            SiloProcess.StartWithDynamoDB(moto, "node", "us-east-2", clusterId, membership, storage),
+        ]);
     }
 
     private static async Task<AutoMonClient> ConnectAsync(SiloProcess silo, string clusterId) =>
