@@ -259,12 +259,13 @@ internal sealed partial class MonitorGrain(
 
     // As the experiments' coordinator grain: messages to the coordinator until it has nothing more to send. A node's reply
     // may be a violation its re-check after a sync found; the coordinator resolves it in the same exchange.
-    private async Task ExchangeAsync(List<INodeMessage> batch)
+    // With restartReports the first batch is a recovery's reports: messages, not violations of the data.
+    private async Task ExchangeAsync(List<INodeMessage> batch, bool restartReports = false)
     {
         var coordinator = _coordinator!;
-        while (batch.Count > 0)
+        for (var first = true; batch.Count > 0; first = false)
         {
-            var violations = batch.Count(m => m is Violation);
+            var violations = first && restartReports ? 0 : batch.Count(m => m is Violation);
             _messages += batch.Count;
             _violations += violations;
             MonitorMetrics.Messages.Add(batch.Count, _tag);
@@ -334,9 +335,7 @@ internal sealed partial class MonitorGrain(
             var reports = await Task.WhenAll(_nodes.Select(node => node.Restart(epoch))).ConfigureAwait(true);
             _epoch = epoch;
             _coordinator = coordinator;
-            var violations = reports.OfType<Violation>().ToList<INodeMessage>();
-            _violations -= violations.Count; // restart reports are messages, not violations of the data
-            await ExchangeAsync(violations).ConfigureAwait(true);
+            await ExchangeAsync(reports.OfType<Violation>().ToList<INodeMessage>(), restartReports: true).ConfigureAwait(true);
         }
         catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
         {
