@@ -69,6 +69,7 @@ internal static class GrainThroughputReport
             silo.UseLocalhostClustering(siloPort: 22222, gatewayPort: 32222);
             silo.UseSiloMetadata(new Dictionary<string, string> { [AutoMonSiloMetadata.Role] = AutoMonSiloMetadata.AllInOneRole });
             silo.AddAutoMonGrains();
+            silo.AddMemoryGrainStorage(AutoMonGrainStorage.Name);
         });
         using var host = builder.Build();
         await host.StartAsync();

@@ -1,3 +1,4 @@
+using AutoMon.Grains.Hosting;
 using System.Collections.Immutable;
 using AutoMon.Grains.Monitors;
 
@@ -84,12 +85,12 @@ public sealed class MonitorNode
                     _next ??= (await grain.GetStatus().ConfigureAwait(false)).Updates;
                     result = await grain.Push(new PointBatch([.. batch], _next)).ConfigureAwait(false);
                 }
-                catch (Exception exception) when (MonitorFaults.IsUnreachable(exception) && DateTime.UtcNow < deadline)
+                catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception) && DateTime.UtcNow < deadline)
                 {
                     await Task.Delay(RetryDelay).ConfigureAwait(false);
                     continue;
                 }
-                catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+                catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
                 {
                     throw new MonitorUnavailableException(Monitor, Name, taken, exception.Message, exception);
                 }

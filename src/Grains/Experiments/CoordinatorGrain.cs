@@ -8,6 +8,7 @@ using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Simulation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace AutoMon.Grains.Experiments;
@@ -19,6 +20,8 @@ namespace AutoMon.Grains.Experiments;
 /// </summary>
 [CoordinatorPlacement]
 internal sealed partial class CoordinatorGrain(
+    [PersistentState("coordinator", AutoMonGrainStorage.Name)] IPersistentState<ExperimentCoordinatorState> state,
+    IOptions<AutoMonGrainStorageOptions> storage,
     ILocalSiloDetails silo, ExperimentRegistry registry, WireSizer sizer, ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain
 {
     private string _experiment = string.Empty;
@@ -28,38 +31,41 @@ internal sealed partial class CoordinatorGrain(
     private INodeGrain[] _nodes = [];
     private NeighborhoodTuningResult? _tuning;
     private bool _busy;
+    private bool _restored;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _experiment = this.GetPrimaryKeyString();
+        if (state.RecordExists)
+        {
+            Restore(state.State);
+        }
+
         return Task.CompletedTask;
     }
 
-    public Task Start(ExperimentConfig config, TuningData? tuning)
+    // A paced run's coordinator whose silo died: its counts continue from the last write; the protocol waits for Restart.
+    private void Restore(ExperimentCoordinatorState stored)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        if (_coordinator is not null)
-        {
-            throw new InvalidOperationException($"Experiment '{_experiment}' has already been started; start it once (or use a new experiment id).");
-        }
-
-        config.ThrowIfInvalid();
+        var config = stored.Config;
         var function = config.Function.Create();
         var coordinator = new Coordinator(function, config.ToCoordinatorOptions(function), new NumpyLegacyRandom(config.RandomSeed));
-        if (tuning is { Values.IsDefaultOrEmpty: false } && !coordinator.IsHessianConstant)
+        if (!coordinator.IsHessianConstant && stored.Report.NeighborhoodSize > 0)
         {
-            // The simulation tunes the neighbourhood on the prefix before monitoring (reference tune_neighborhood_size); it is
-            // an offline step on data the coordinator holds, so it runs here with local protocol nodes.
-            var nodes = new Node[config.NodeCount];
-            for (var i = 0; i < nodes.Length; i++)
-            {
-                nodes[i] = new Node(i, function);
-            }
-
-            var data = new DataSet([.. tuning.Values], tuning.PointLength, [.. tuning.Schedule], config.NodeCount);
-            _tuning = NeighborhoodTuner.Tune(coordinator, nodes, data, config.ToSimulationOptions(function));
+            coordinator.SetNeighborhoodSize(stored.Report.NeighborhoodSize);
         }
 
+        // One past the stored iteration: a sync that was in flight when the silo died may have carried the next version.
+        coordinator.Restart(stored.Iteration + 1, stored.Report.ToStatistics());
+        registry.Wire(_experiment).Add(stored.Report.Wire);
+        Adopt(config, function, coordinator, stored.Report.Tuning);
+        _restored = true;
+        LogRestored(logger, _experiment, silo.SiloAddress, stored.Report.Counters.IsDefaultOrEmpty ? 0 : coordinator.Statistics.TotalMessagesBroadcastDisabled);
+    }
+
+    private void Adopt(ExperimentConfig config, MonitoredFunction function, Coordinator coordinator, NeighborhoodTuningResult? tuning)
+    {
+        _tuning = tuning;
         _nodes = new INodeGrain[config.NodeCount];
         for (var i = 0; i < _nodes.Length; i++)
         {
@@ -71,8 +77,37 @@ internal sealed partial class CoordinatorGrain(
         _config = config;
         registry.Register(_experiment, config);
         DelayDeactivation(TimeSpan.FromDays(7));
+    }
+
+    public async Task Start(ExperimentConfig config, TuningData? tuning)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (_coordinator is not null)
+        {
+            throw new InvalidOperationException($"Experiment '{_experiment}' has already been started; start it once (or use a new experiment id).");
+        }
+
+        config.ThrowIfInvalid();
+        var function = config.Function.Create();
+        var coordinator = new Coordinator(function, config.ToCoordinatorOptions(function), new NumpyLegacyRandom(config.RandomSeed));
+        NeighborhoodTuningResult? tuned = null;
+        if (tuning is { Values.IsDefaultOrEmpty: false } && !coordinator.IsHessianConstant)
+        {
+            // The simulation tunes the neighbourhood on the prefix before monitoring (reference tune_neighborhood_size); it is
+            // an offline step on data the coordinator holds, so it runs here with local protocol nodes.
+            var nodes = new Node[config.NodeCount];
+            for (var i = 0; i < nodes.Length; i++)
+            {
+                nodes[i] = new Node(i, function);
+            }
+
+            var data = new DataSet([.. tuning.Values], tuning.PointLength, [.. tuning.Schedule], config.NodeCount);
+            tuned = NeighborhoodTuner.Tune(coordinator, nodes, data, config.ToSimulationOptions(function));
+        }
+
+        Adopt(config, function, coordinator, tuned);
         LogStarted(logger, _experiment, config.Function.Name, config.NodeCount, config.Pacing, silo.SiloAddress);
-        return Task.CompletedTask;
+        await CheckpointAsync().ConfigureAwait(true);
     }
 
     public async Task CloseRounds(RoundBatch batch)
@@ -135,7 +170,34 @@ internal sealed partial class CoordinatorGrain(
         var list = violations.IsDefault ? [] : violations;
         ValidateViolations(list.Select(v => v.Violation));
         await ExchangeAsync(InDataOrder(list)).ConfigureAwait(true);
+        await CheckpointAsync().ConfigureAwait(true);
     }
+
+    public async Task Restart(ImmutableArray<SequencedViolation> reports)
+    {
+        var coordinator = Started();
+        if (_config!.Pacing != Pacing.Paced)
+        {
+            throw new InvalidOperationException($"Experiment '{_experiment}' runs in lockstep; only a paced run restarts (a lockstep run replays).");
+        }
+
+        var list = reports.IsDefault ? [] : reports;
+        ValidateViolations(list.Select(v => v.Violation));
+        if (list.Select(r => r.Violation.NodeIndex).Distinct().Count() != _nodes.Length || list.Any(r => r.Violation.ConstraintVersion != 0))
+        {
+            throw new ArgumentException(Invariant($"Experiment '{_experiment}': a restart resolves one report of every restarted node (constraint version 0), {_nodes.Length} in all; got {list.Length}."));
+        }
+
+        var before = coordinator.Statistics.TotalMessagesBroadcastDisabled;
+        coordinator.Restart(coordinator.Iteration);
+        await ExchangeAsync(InDataOrder(list)).ConfigureAwait(true);
+        _restored = false;
+        LogRestarted(logger, _experiment, silo.SiloAddress, coordinator.Statistics.TotalMessagesBroadcastDisabled - before);
+        await CheckpointAsync().ConfigureAwait(true);
+    }
+
+    public Task<CoordinatorLiveness> GetLiveness() => Task.FromResult(
+        _coordinator is null ? CoordinatorLiveness.Unknown : _restored ? CoordinatorLiveness.Restored : CoordinatorLiveness.Running);
 
     public async Task ReportViolation(Violation violation)
     {
@@ -143,6 +205,12 @@ internal sealed partial class CoordinatorGrain(
         if (_coordinator is null || violation is null)
         {
             LogDropped(logger, _experiment, violation?.NodeIndex ?? -1, "the experiment has not been started");
+            return;
+        }
+
+        if (_restored)
+        {
+            LogDropped(logger, _experiment, violation.NodeIndex, "the coordinator lost its silo and waits for the run's restart");
             return;
         }
 
@@ -156,7 +224,43 @@ internal sealed partial class CoordinatorGrain(
             return;
         }
 
-        await ExchangeAsync([violation]).ConfigureAwait(true);
+        try
+        {
+            await ExchangeAsync([violation]).ConfigureAwait(true);
+        }
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
+        {
+            // A node's silo died under the exchange: the driver restarts the protocol once the cluster has replaced it.
+            LogExchangeFailed(logger, _experiment, violation.NodeIndex, exception.Message);
+            return;
+        }
+
+        await CheckpointAsync().ConfigureAwait(true);
+    }
+
+    // Paced runs on a silo that writes checkpoints: after every exchange, so a successor continues the counts.
+    private async Task CheckpointAsync()
+    {
+        if (_config is not { Pacing: Pacing.Paced } || !storage.Value.WriteCheckpoints)
+        {
+            return;
+        }
+
+        state.State = new ExperimentCoordinatorState
+        {
+            Config = _config,
+            Report = CoordinatorReport.From(_coordinator!, silo.SiloAddress.ToString(), busy: false, _tuning, registry.Wire(_experiment).Snapshot()),
+            Iteration = _coordinator!.Iteration,
+        };
+        try
+        {
+            await state.WriteStateAsync().ConfigureAwait(true);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The run goes on; only a recovery after this silo's loss would then count from the previous write.
+            LogCheckpointFailed(logger, _experiment, exception.Message);
+        }
     }
 
     public Task<CoordinatorReport> GetReport()
@@ -290,6 +394,18 @@ internal sealed partial class CoordinatorGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Experiment} started: {Function}, {Nodes} nodes, {Pacing}, coordinator on {Silo}")]
     private static partial void LogStarted(ILogger logger, string experiment, string function, int nodes, Pacing pacing, SiloAddress silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Experiment}: restored on {Silo} from its last write ({Messages} messages so far); waiting for the run's restart")]
+    private static partial void LogRestored(ILogger logger, string experiment, SiloAddress silo, long messages);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Experiment}: protocol restarted on {Silo} with one full sync ({Messages} messages)")]
+    private static partial void LogRestarted(ILogger logger, string experiment, SiloAddress silo, long messages);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Experiment}: resolving node {Node}'s violation failed, a silo is unreachable: {Reason}")]
+    private static partial void LogExchangeFailed(ILogger logger, string experiment, int node, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Experiment}: writing the coordinator's state failed: {Reason}")]
+    private static partial void LogCheckpointFailed(ILogger logger, string experiment, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Experiment}: dropped a violation report of node {Node}: {Reason}")]
     private static partial void LogDropped(ILogger logger, string experiment, int node, string reason);

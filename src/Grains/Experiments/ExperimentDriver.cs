@@ -26,6 +26,21 @@ public sealed record ExperimentDriverOptions
 
     /// <summary>Paced: how long to wait for in-flight violations to settle at a checkpoint.</summary>
     public TimeSpan QuiescenceTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Paced: how long a restart after a silo loss may keep trying (the cluster must first declare the silo dead: about
+    /// 15 s with Orleans' default failure detection, longer under load) before the run fails.
+    /// </summary>
+    public TimeSpan RecoveryTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Paced: how long the driver waits for the grains' statuses while watching or restarting the run. A client's call to
+    /// a silo that died may never be answered: the driver looks again rather than wait; a slow answer is not a loss.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Paced: told the data round the furthest node has reached, every few round intervals.</summary>
+    public IProgress<int>? RoundProgress { get; init; }
 }
 
 /// <summary>
@@ -79,25 +94,38 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
 
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(setup.Nodes.Select((node, i) => node.StartPaced(setup.RowsOf(i, setup.FillRows, setup.Monitoring.RowCount)))).ConfigureAwait(false);
+        var recovery = new PacedRecovery(setup, _options);
+        var restarts = new List<PacedRestart>();
         var nextCheckpoint = _options.CheckpointInterval;
         while (true)
         {
             var wait = setup.Config.RoundInterval * 5;
-            if (_options.CheckpointInterval is { } every && clock.Elapsed + wait >= nextCheckpoint)
+            try
             {
-                await Task.Delay(Max(TimeSpan.Zero, nextCheckpoint!.Value - clock.Elapsed), cancellationToken).ConfigureAwait(false);
-                await Task.WhenAll(setup.Nodes.Select(n => n.StopPaced())).ConfigureAwait(false);
-                checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken).ConfigureAwait(false));
-                await Task.WhenAll(setup.Nodes.Select(n => n.StartPaced(DataRows.Empty))).ConfigureAwait(false);
-                nextCheckpoint += every;
-                continue;
-            }
+                if (_options.CheckpointInterval is { } every && clock.Elapsed + wait >= nextCheckpoint)
+                {
+                    await Task.Delay(Max(TimeSpan.Zero, nextCheckpoint!.Value - clock.Elapsed), cancellationToken).ConfigureAwait(false);
+                    await Task.WhenAll(setup.Nodes.Select(n => n.StopPaced())).ConfigureAwait(false);
+                    checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken).ConfigureAwait(false));
+                    await Task.WhenAll(setup.Nodes.Select(n => n.StartPaced(DataRows.Empty))).ConfigureAwait(false);
+                    nextCheckpoint += every;
+                    continue;
+                }
 
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-            var statuses = await Task.WhenAll(setup.Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
-            if (statuses.All(s => s.QueuedRows == 0 && !s.Running))
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                var statuses = await recovery.PollAsync().ConfigureAwait(false);
+                _options.RoundProgress?.Report(recovery.Round);
+                if (statuses is not null && statuses.All(s => s.QueuedRows == 0 && !s.Running))
+                {
+                    break;
+                }
+            }
+            catch (Exception exception) when (PacedRecovery.IsLoss(exception) && !cancellationToken.IsCancellationRequested)
             {
-                break;
+                // A silo died under the run: it goes on from where the others are, without the bound until the restart.
+                // The nodes that a checkpoint's pause stopped take data again meanwhile, as a real deployment's would.
+                await recovery.ResumeSurvivorsAsync().ConfigureAwait(false);
+                restarts.Add(await recovery.RestartAsync(exception, cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -112,7 +140,8 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
         IReadOnlyList<IReadOnlyList<NodeSyncRecord>> perNode = [.. histories.Select(h => (IReadOnlyList<NodeSyncRecord>)h)];
         var pointsPerRound = run.SingleSampleRounds ? 1 : setup.Nodes.Length;
         var rounds = PacedRounds.Errors(trueValues, perNode, setup.FillRows, pointsPerRound);
-        return await setup.ResultAsync(wall, rounds, new PacedRecord(checkpoints, perNode, setup.FillRows, pointsPerRound)).ConfigureAwait(false);
+        return await setup.ResultAsync(wall, rounds, new PacedRecord(checkpoints, perNode, setup.FillRows, pointsPerRound) { Restarts = restarts })
+            .ConfigureAwait(false);
     }
 
     /// <summary>The coordinator's report of a running or finished experiment (throws for an unknown experiment).</summary>
@@ -156,8 +185,19 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
         var deadline = Stopwatch.StartNew();
         while (true)
         {
+            // A grain that lost its state with its silo has nothing to sample: the run restarts instead (PacedRecovery).
+            if (await setup.Coordinator.GetLiveness().ConfigureAwait(false) != CoordinatorLiveness.Running)
+            {
+                throw new PacedRecovery.LostStateException("the coordinator lost its silo");
+            }
+
             var report = await setup.Coordinator.GetReport().ConfigureAwait(false);
             var statuses = await Task.WhenAll(setup.Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
+            if (Array.FindIndex(statuses, s => !s.Configured) is var lost and >= 0)
+            {
+                throw new PacedRecovery.LostStateException(string.Create(CultureInfo.InvariantCulture, $"node {lost} lost its state with its silo"));
+            }
+
             var settled = !report.Busy && report.State == CoordinatorState.Idle && statuses.All(s => s.State != NodeState.WaitForSync);
             if (settled || deadline.Elapsed > _options.QuiescenceTimeout)
             {
@@ -251,6 +291,23 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             }
 
             return new DataRows(ImmutableCollectionsMarshal.AsImmutableArray(values), ImmutableArray.Create(rows, start, end - start));
+        }
+
+        /// <summary>
+        /// A paced node that lost its state rejoins where the run is: its rows up to sequence <paramref name="reached"/>
+        /// (the last window's worth of them), the rows after, and the data updates it would have taken by then.
+        /// </summary>
+        public (DataRows Window, DataRows Upcoming, long DataUpdates) RejoinAt(int node, long reached)
+        {
+            var rows = _rowsOfNode[node];
+            var fill = LowerBound(rows, FillRows);
+            var taken = Math.Max(fill, LowerBound(rows, (int)Math.Min(int.MaxValue, reached + 1)));
+            var first = Math.Max(0, taken - Config.WindowSize);
+            var window = RowsOf(node, rows[first], rows[taken - 1] + 1);
+            var upcoming = taken < rows.Length ? RowsOf(node, rows[taken], Monitoring.RowCount) : DataRows.Empty;
+
+            // Round 0's check of the filled window, then one update per row taken since.
+            return (window, upcoming, 1 + taken - fill);
         }
 
         public async Task<ExperimentResult> ResultAsync(double wallSeconds, IReadOnlyList<RoundValue>? rounds = null, PacedRecord? paced = null)

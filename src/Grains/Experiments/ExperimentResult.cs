@@ -64,6 +64,9 @@ public sealed class ExperimentResult
 public sealed record PacedRecord(
     IReadOnlyList<RoundValue> Checkpoints, IReadOnlyList<IReadOnlyList<NodeSyncRecord>> NodeSyncHistories, int FillRows, int PointsPerRound)
 {
+    /// <summary>Restarts after silos died under the run (empty when none did).</summary>
+    public IReadOnlyList<PacedRestart> Restarts { get; init; } = [];
+
     /// <summary>The round at which node history entry <paramref name="record"/> was applied.</summary>
     public int RoundOf(NodeSyncRecord record) => PacedRounds.RoundOf((record ?? throw new ArgumentNullException(nameof(record))).Sequence, FillRows, PointsPerRound);
 }

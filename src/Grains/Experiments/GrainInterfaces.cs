@@ -40,6 +40,23 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("StopPaced")]
     Task StopPaced();
 
+    /// <summary>
+    /// Paced recovery, for a node whose silo died (its activation here knows nothing): configures it and puts it where the
+    /// run is, as if it had never stopped taking data. <paramref name="window"/> ends at the row the other nodes have
+    /// reached and fills the window (no checks: nobody monitored those rows); <paramref name="upcoming"/> waits for the
+    /// timer; <paramref name="dataUpdates"/> counts the updates the node had taken by then. The protocol node is
+    /// restarted by <see cref="Restart"/>. Repeating the call starts it over.
+    /// </summary>
+    [Alias("Rejoin")]
+    Task Rejoin(ExperimentConfig config, DataRows window, DataRows upcoming, long dataUpdates);
+
+    /// <summary>
+    /// Paced recovery: restarts the protocol node (constraints dropped, constraint version 0, counters kept) and checks
+    /// its current local vector: the report that <see cref="ICoordinatorGrain.Restart"/> resolves with a full sync.
+    /// </summary>
+    [Alias("Restart")]
+    Task<SequencedViolation> Restart();
+
     /// <summary>The node's state, counters and hosting silo.</summary>
     [Alias("GetStatus")]
     Task<NodeStatus> GetStatus();
@@ -79,6 +96,30 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     /// <summary>Statistics, state and wire bytes.</summary>
     [Alias("GetReport")]
     Task<CoordinatorReport> GetReport();
+
+    /// <summary>Whether this activation runs the experiment, was restored from storage after its silo died, or knows nothing of it.</summary>
+    [Alias("GetLiveness")]
+    Task<CoordinatorLiveness> GetLiveness();
+
+    /// <summary>
+    /// Paced recovery after a silo died: restarts the protocol (<see cref="Coordinator.Restart"/>; counters and iteration
+    /// kept) and resolves <paramref name="reports"/>, one per node from <see cref="INodeGrain.Restart"/>, with one full sync.
+    /// </summary>
+    [Alias("Restart")]
+    Task Restart(ImmutableArray<SequencedViolation> reports);
+}
+
+/// <summary>What a coordinator activation knows of its experiment.</summary>
+public enum CoordinatorLiveness
+{
+    /// <summary>The experiment runs here.</summary>
+    Running,
+
+    /// <summary>Reactivated from its stored state after its silo died: it waits for <see cref="ICoordinatorGrain.Restart"/>.</summary>
+    Restored,
+
+    /// <summary>Never started here, and nothing stored: the experiment is unknown (or its state was lost with its silo).</summary>
+    Unknown,
 }
 
 /// <summary>Grain keys of an experiment's grains.</summary>

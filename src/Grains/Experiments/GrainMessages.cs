@@ -134,6 +134,10 @@ public sealed record NodeStatus
     /// <summary>Checks whose time went into <see cref="CheckTicks"/> (the node times a sample of its checks).</summary>
     [Id(11)]
     public long TimedChecks { get; init; }
+
+    /// <summary>Paced: the sequence number of the last row the node took (−1 before its window filled).</summary>
+    [Id(12)]
+    public long ConsumedSequence { get; init; } = -1;
 }
 
 /// <summary>

@@ -40,6 +40,11 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     private IGrainTimer? _timer;
     private bool _vectorMovedSinceSent;
 
+    // Paced recovery: data updates counted before the protocol node restarted (its own counters start again from zero).
+    private long _updatesBeforeRestart;
+    private long _checkTicksBeforeRestart;
+    private long _timedChecksBeforeRestart;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
@@ -66,6 +71,13 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
                 $"Experiment '{_experiment}' has {config.NodeCount} nodes; there is no node {_index}."));
         }
 
+        Create(config);
+        LogConfigured(logger, _index, _experiment, silo.SiloAddress);
+        return Task.CompletedTask;
+    }
+
+    private void Create(ExperimentConfig config)
+    {
         var function = config.Function.Create();
         _node = new Node(_index, function);
         _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
@@ -75,10 +87,9 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _config = config;
         registry.Register(_experiment, config);
 
-        // The node's state lives in memory only: keep the activation for the experiment's lifetime.
+        // The node's state lives in memory only (a paced run's driver gives a lost node its data back): keep the
+        // activation for the experiment's lifetime.
         DelayDeactivation(TimeSpan.FromDays(7));
-        LogConfigured(logger, _index, _experiment, silo.SiloAddress);
-        return Task.CompletedTask;
     }
 
     public Task<SequencedViolation?> FillWindow(DataRows rows)
@@ -168,7 +179,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
             var full = message as Sync;
             _syncHistory.Add(new NodeSyncRecord(
                 message is Sync s ? s.ConstraintVersion : ((LazySync)message).ConstraintVersion, full is not null,
-                node.Statistics.DataUpdates, _consumedSequence, full?.LowerThreshold ?? double.NaN, full?.UpperThreshold ?? double.NaN));
+                _updatesBeforeRestart + node.Statistics.DataUpdates, _consumedSequence, full?.LowerThreshold ?? double.NaN, full?.UpperThreshold ?? double.NaN));
         }
 
         // Paced: the node kept taking data while the coordinator worked, so the sync was computed from an older vector.
@@ -205,6 +216,73 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         return Task.CompletedTask;
     }
 
+    public Task Rejoin(ExperimentConfig config, DataRows window, DataRows upcoming, long dataUpdates)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(upcoming);
+        ArgumentOutOfRangeException.ThrowIfNegative(dataUpdates);
+        config.ThrowIfInvalid();
+        if (config.Pacing != Pacing.Paced || _index >= config.NodeCount)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: only a node of a paced experiment rejoins it (this one is {config.Pacing}, {config.NodeCount} nodes)."));
+        }
+
+        // From scratch each time, so a recovery that failed half-way can simply run again.
+        _timer?.Dispose();
+        _timer = null;
+        _pacedRows.Clear();
+        _filled = false;
+        _lastSequence = -1;
+        Create(config);
+        var (_, stream) = Configured();
+        window.Validate(stream.DataPointLength, -1, Describe());
+        for (var k = 0; k < window.Count; k++)
+        {
+            stream.Update(Row(window, k, stream.DataPointLength));
+            _lastSequence = window.Sequence[k];
+        }
+
+        if (!stream.IsWindowFull)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: {window.Count} rows do not fill a window of {stream.WindowSize}."));
+        }
+
+        _consumedSequence = _lastSequence;
+        _filled = true;
+        _updatesBeforeRestart = dataUpdates;
+        upcoming.Validate(stream.DataPointLength, _lastSequence, Describe());
+        for (var k = 0; k < upcoming.Count; k++)
+        {
+            _pacedRows.Enqueue((upcoming.Sequence[k], Row(upcoming, k, stream.DataPointLength).ToArray()));
+            _lastSequence = upcoming.Sequence[k];
+        }
+
+        LogRejoined(logger, _index, _experiment, silo.SiloAddress, _consumedSequence);
+        return Task.CompletedTask;
+    }
+
+    public Task<SequencedViolation> Restart()
+    {
+        var (node, stream) = Filled();
+        if (_timer is not null)
+        {
+            throw new InvalidOperationException($"{Describe()} is taking data; stop it (StopPaced) before restarting its protocol node.");
+        }
+
+        // The protocol node's counters restart with it: keep the data updates, and do not count the restart's own check.
+        _updatesBeforeRestart += node.Statistics.DataUpdates - 1;
+        _checkTicksBeforeRestart += node.Statistics.CheckTicks;
+        _timedChecksBeforeRestart += node.Statistics.TimedChecks;
+        node.Restart();
+        _vectorMovedSinceSent = false;
+        var violation = node.UpdateData(stream.LocalVector)
+            ?? throw new InvalidOperationException($"{Describe()}: a restarted node's first check must report.");
+        return Task.FromResult(Sent(new SequencedViolation(_consumedSequence, violation)));
+    }
+
     public Task<NodeStatus> GetStatus() => Task.FromResult(new NodeStatus
     {
         NodeIndex = _index,
@@ -213,12 +291,13 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         State = _node?.State ?? NodeState.Monitoring,
         ConstraintVersion = _node?.ConstraintVersion ?? 0,
         LocalVector = _node is null ? [] : ImmutableArray.Create(_node.LocalVector),
-        DataUpdates = _node?.Statistics.DataUpdates ?? 0,
-        CheckTicks = _node?.Statistics.CheckTicks ?? 0,
-        TimedChecks = _node?.Statistics.TimedChecks ?? 0,
+        DataUpdates = _updatesBeforeRestart + (_node?.Statistics.DataUpdates ?? 0),
+        CheckTicks = _checkTicksBeforeRestart + (_node?.Statistics.CheckTicks ?? 0),
+        TimedChecks = _timedChecksBeforeRestart + (_node?.Statistics.TimedChecks ?? 0),
         QueuedRows = (_pending?.Count ?? 0) + _pacedRows.Count,
         Running = _timer is not null,
         ViolationsSent = _violationsSent,
+        ConsumedSequence = _consumedSequence,
     });
 
     public Task<ImmutableArray<NodeSyncRecord>> GetSyncHistory() => Task.FromResult(_syncHistory.ToImmutableArray());
@@ -338,6 +417,9 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Index} of experiment {Experiment} rejoined on {Silo} at row {Sequence} after its silo was lost")]
+    private static partial void LogRejoined(ILogger logger, int index, string experiment, SiloAddress silo, long sequence);
 
     // Which silo hosts which node: what an operator looks for in a silo's log.
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Index} of experiment {Experiment} configured on {Silo}")]

@@ -41,6 +41,15 @@ public sealed class WireCounter
         Interlocked.Add(ref _bodyBytes, bodyBytes);
     }
 
+    /// <summary>Adds a tally taken elsewhere (a coordinator restored on this silo continues its predecessor's).</summary>
+    public void Add(WireTraffic traffic)
+    {
+        ArgumentNullException.ThrowIfNull(traffic);
+        Interlocked.Add(ref _messages, traffic.Messages);
+        Interlocked.Add(ref _headerBytes, traffic.HeaderBytes);
+        Interlocked.Add(ref _bodyBytes, traffic.BodyBytes);
+    }
+
     /// <summary>The tally so far.</summary>
     public WireTraffic Snapshot() => new()
     {

@@ -182,7 +182,7 @@ internal sealed partial class MonitorGrain(
         {
             return _nodeStatus[index] = await node.GetStatus().ConfigureAwait(true);
         }
-        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
             return _nodeStatus[index] ?? new MonitorNodeSnapshot(_config!.Nodes[index], 0, 0, 0, false);
         }
@@ -242,7 +242,7 @@ internal sealed partial class MonitorGrain(
         {
             await ExchangeAsync([violation]).ConfigureAwait(true);
         }
-        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
             // A node did not answer mid-exchange: which messages it applied is unknown, so start over from a full sync.
             Lost($"a node could not be reached while a violation was resolved: {exception.Message}");
@@ -337,7 +337,7 @@ internal sealed partial class MonitorGrain(
             _coordinator = coordinator;
             await ExchangeAsync(reports.OfType<Violation>().ToList<INodeMessage>(), restartReports: true).ConfigureAwait(true);
         }
-        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
             LogRecoveryFailed(logger, config.Id, exception.Message);
             return false;

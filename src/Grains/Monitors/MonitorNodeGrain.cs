@@ -168,7 +168,7 @@ internal sealed partial class MonitorNodeGrain(
         {
             outcome = await _monitor!.Resolve(violation, _epoch).ConfigureAwait(true);
         }
-        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
             LogUnresolved(logger, _name, _config!.Id, exception.Message);
             outcome = ResolveOutcome.Unavailable;

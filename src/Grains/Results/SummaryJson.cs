@@ -219,6 +219,16 @@ public static class SummaryJson
 
             WriteNumber(json, "detection_seconds", Math.Round(fault.DetectionSeconds, 3));
             WriteNumber(json, "recovery_seconds", Math.Round(fault.RecoverySeconds, 3));
+            if (fault.UnguardedSeconds is { } unguarded)
+            {
+                WriteNumber(json, "unguarded_seconds", Math.Round(unguarded, 3));
+            }
+
+            if (fault.UnguardedRounds is { } rounds)
+            {
+                json.WriteNumber("unguarded_rounds", rounds);
+            }
+
             json.WriteEndObject();
         }
 

@@ -92,6 +92,7 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
     // The silo host's log line that says it is up (after the time, level and category of its simple console format).
     private const string ReadyPrefix = "AutoMon silo started:";
     private const string MembershipTable = "automon-local-membership";
+    private const string GrainStateTable = "automon-local-grains";
 
     /// <summary>The file name of the cluster certificate a <see cref="LocalClusterOptions.Tls"/> cluster generates.</summary>
     internal const string CertificateFile = "cluster.pfx";
@@ -239,6 +240,10 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
             silo.DynamoDBTable = MembershipTable;
             silo.DynamoDBServiceUrl = dynamoUrl;
             silo.DynamoDBRegion = LocalDynamoDB.Region;
+
+            // Grain state on the same moto server: a paced run's coordinator continues from it on another silo.
+            silo.GrainStorage = GrainStorageKind.DynamoDB;
+            silo.GrainStorageTable = GrainStateTable;
 
             // Credentials for moto through the SDK's environment chain; never ask an instance-metadata service.
             start.Environment["AWS_ACCESS_KEY_ID"] = LocalDynamoDB.AccessKey;

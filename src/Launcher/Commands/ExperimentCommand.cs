@@ -104,7 +104,7 @@ internal static class ExperimentCommand
 
         public Option<string?> FailureDetection { get; } = new("--failure-detection") { Description = "--silos: how fast a dead silo is declared dead: default (Orleans': tens of seconds) or fast (seconds)." };
 
-        public Option<string?> InjectFault { get; } = new("--inject-fault") { Description = "--silos: kill -9 silo SILO once the run reaches round ROUND (SILO@ROUND, e.g. node-1@300), to watch a lockstep run recover." };
+        public Option<string?> InjectFault { get; } = new("--inject-fault") { Description = "--silos: kill -9 silo SILO once the run reaches round ROUND (SILO@ROUND, e.g. node-1@300), to watch a run recover (lockstep: replayed exactly; paced: restarted where it is)." };
 
         public Option<bool> Tls { get; } = new("--tls") { Description = $"--silos: mutual TLS between the silos and the launcher, with a self-signed cluster certificate generated into the results' {SiloLogsFolder}/{ClusterCertificateFile} (docs/silo-host.md, TLS)." };
 

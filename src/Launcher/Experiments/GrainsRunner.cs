@@ -60,6 +60,14 @@ internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = 
                 (result, faults) = await new LockstepRecovery(grains, silos, NextId(spec), TakeInjection()).RunAsync(spec, config, progress, cancellationToken)
                     .ConfigureAwait(false);
             }
+            else if (_host is ISiloFaults pacedSilos)
+            {
+                var options = new ExperimentDriverOptions { CheckpointInterval = CheckpointInterval(spec, config) };
+                progress?.Report(new ExperimentProgress(0, 1, "paced"));
+                (result, faults) = await new PacedFaultWatch(pacedSilos, TakeInjection()).RunAsync(
+                    (options, token) => new ExperimentDriver(grains, options).RunPacedAsync(NextId(spec)(), config, spec.Data, token), options, cancellationToken)
+                    .ConfigureAwait(false);
+            }
             else
             {
                 var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { CheckpointInterval = CheckpointInterval(spec, config) });

@@ -174,7 +174,10 @@ internal sealed class SweepDisplay
         : string.Create(CultureInfo.InvariantCulture,
             $"max error {G(row.MaxError)}, {row.Messages} messages (centralisation: {row.CentralizationMessages}), {row.FullSyncs} full syncs ({row.WallSeconds:F1} s)")
           + string.Concat(row.Faults.Select(f => string.Create(CultureInfo.InvariantCulture,
-            $"; lost silo {f.Silo} at round {f.Round}: detected in {f.DetectionSeconds:F1} s, recovered in {f.RecoverySeconds:F1} s")));
+            $"; lost silo {f.Silo} at round {f.Round}: detected in {f.DetectionSeconds:F1} s, recovered in {f.RecoverySeconds:F1} s")
+            + (f.UnguardedSeconds is { } unguarded
+                ? string.Create(CultureInfo.InvariantCulture, $" (no guarantee for {unguarded:F1} s, {f.UnguardedRounds} rounds)")
+                : string.Empty)));
 
     private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 

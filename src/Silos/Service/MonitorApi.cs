@@ -1,3 +1,4 @@
+using AutoMon.Grains.Hosting;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
@@ -125,7 +126,7 @@ public static class MonitorApi
         {
             result = await grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(id, node)).Push(batch).ConfigureAwait(false);
         }
-        catch (Exception exception) when (MonitorFaults.IsUnreachable(exception))
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
             // The node's silo is gone and not yet replaced: nothing of this request is known to be taken.
             return Unavailable($"Node '{node}' of monitor '{id}' cannot be reached now ({exception.Message}); push again shortly, with \"from\" so that no point is taken twice.",

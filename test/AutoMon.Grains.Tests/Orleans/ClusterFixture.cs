@@ -36,6 +36,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 [AutoMonSiloMetadata.Region] = coordinator ? CoordinatorRegion : NodeRegion,
             });
             silo.AddAutoMonGrains();
+            silo.AddMemoryGrainStorage(AutoMonGrainStorage.Name);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();

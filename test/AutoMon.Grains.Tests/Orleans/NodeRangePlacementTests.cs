@@ -35,6 +35,7 @@ public sealed class NodeRangePlacementTests : IAsyncLifetime
 
             silo.UseSiloMetadata(metadata);
             silo.AddAutoMonGrains();
+            silo.AddMemoryGrainStorage(AutoMonGrainStorage.Name);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();

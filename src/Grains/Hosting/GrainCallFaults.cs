@@ -1,7 +1,7 @@
-namespace AutoMon.Grains.Monitors;
+namespace AutoMon.Grains.Hosting;
 
-/// <summary>Which failures of a call between a monitor's grains mean a silo is gone (or going) rather than a bug.</summary>
-public static class MonitorFaults
+/// <summary>Which failures of a grain call mean a silo is gone (or going) rather than a bug.</summary>
+public static class GrainCallFaults
 {
     /// <summary>
     /// True for the runtime's own failures: the callee's silo is unreachable or died (<see cref="SiloUnavailableException"/>
