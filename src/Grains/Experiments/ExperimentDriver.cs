@@ -39,6 +39,9 @@ public sealed record ExperimentDriverOptions
     /// </summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Paced: how long any other call of the driver may take (a call to a silo that died may never be answered).</summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Paced: told the data round the furthest node has reached, every few round intervals.</summary>
     public IProgress<int>? RoundProgress { get; init; }
 }
@@ -105,9 +108,9 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 if (_options.CheckpointInterval is { } every && clock.Elapsed + wait >= nextCheckpoint)
                 {
                     await Task.Delay(Max(TimeSpan.Zero, nextCheckpoint!.Value - clock.Elapsed), cancellationToken).ConfigureAwait(false);
-                    await Task.WhenAll(setup.Nodes.Select(n => n.StopPaced())).ConfigureAwait(false);
+                    await Within(Task.WhenAll(setup.Nodes.Select(n => n.StopPaced())), cancellationToken).ConfigureAwait(false);
                     checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken).ConfigureAwait(false));
-                    await Task.WhenAll(setup.Nodes.Select(n => n.StartPaced(DataRows.Empty))).ConfigureAwait(false);
+                    await Within(Task.WhenAll(setup.Nodes.Select(n => n.StartPaced(DataRows.Empty))), cancellationToken).ConfigureAwait(false);
                     nextCheckpoint += every;
                     continue;
                 }
@@ -127,21 +130,27 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 await recovery.ResumeSurvivorsAsync().ConfigureAwait(false);
                 restarts.Add(await recovery.RestartAsync(exception, cancellationToken).ConfigureAwait(false));
             }
+            catch (TimeoutException)
+            {
+                // No answer in time: a silo may have died (a client's call to it may never be answered) or the cluster is
+                // merely slow. Keep the data flowing and look again; a loss shows itself once the cluster declares it.
+                await recovery.ResumeSurvivorsAsync().ConfigureAwait(false);
+            }
         }
 
         var wall = clock.Elapsed.TotalSeconds;
         checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken).ConfigureAwait(false));
 
         // The paper's measure: the error on every data round, from where each node was when each sync reached it.
-        var histories = await Task.WhenAll(setup.Nodes.Select(n => n.GetSyncHistory())).ConfigureAwait(false);
+        var histories = await Within(Task.WhenAll(setup.Nodes.Select(n => n.GetSyncHistory())), cancellationToken).ConfigureAwait(false);
         var run = setup.Config;
         var trueValues = PacedRounds.TrueValues(setup.Evaluator, setup.Monitoring, run.StreamKind, setup.Function.Dimension,
             run.WindowSize, run.SingleSampleRounds);
         IReadOnlyList<IReadOnlyList<NodeSyncRecord>> perNode = [.. histories.Select(h => (IReadOnlyList<NodeSyncRecord>)h)];
         var pointsPerRound = run.SingleSampleRounds ? 1 : setup.Nodes.Length;
         var rounds = PacedRounds.Errors(trueValues, perNode, setup.FillRows, pointsPerRound);
-        return await setup.ResultAsync(wall, rounds, new PacedRecord(checkpoints, perNode, setup.FillRows, pointsPerRound) { Restarts = restarts })
-            .ConfigureAwait(false);
+        return await Within(setup.ResultAsync(wall, rounds, new PacedRecord(checkpoints, perNode, setup.FillRows, pointsPerRound) { Restarts = restarts }),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The coordinator's report of a running or finished experiment (throws for an unknown experiment).</summary>
@@ -186,13 +195,13 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
         while (true)
         {
             // A grain that lost its state with its silo has nothing to sample: the run restarts instead (PacedRecovery).
-            if (await setup.Coordinator.GetLiveness().ConfigureAwait(false) != CoordinatorLiveness.Running)
+            if (await Within(setup.Coordinator.GetLiveness(), cancellationToken).ConfigureAwait(false) != CoordinatorLiveness.Running)
             {
                 throw new PacedRecovery.LostStateException("the coordinator lost its silo");
             }
 
-            var report = await setup.Coordinator.GetReport().ConfigureAwait(false);
-            var statuses = await Task.WhenAll(setup.Nodes.Select(n => n.GetStatus())).ConfigureAwait(false);
+            var report = await Within(setup.Coordinator.GetReport(), cancellationToken).ConfigureAwait(false);
+            var statuses = await Within(Task.WhenAll(setup.Nodes.Select(n => n.GetStatus())), cancellationToken).ConfigureAwait(false);
             if (Array.FindIndex(statuses, s => !s.Configured) is var lost and >= 0)
             {
                 throw new PacedRecovery.LostStateException(string.Create(CultureInfo.InvariantCulture, $"node {lost} lost its state with its silo"));
@@ -225,6 +234,11 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    // Paced runs outlive silos: a client's call to one that died may never be answered, so no call waits for ever.
+    private Task<T> Within<T>(Task<T> call, CancellationToken cancellationToken) => call.WaitAsync(_options.CallTimeout, cancellationToken);
+
+    private Task Within(Task call, CancellationToken cancellationToken) => call.WaitAsync(_options.CallTimeout, cancellationToken);
 
     /// <summary>An experiment's grains and the driver's shadow copy of the data (global vectors, row dealing).</summary>
     internal sealed class ExperimentSetup

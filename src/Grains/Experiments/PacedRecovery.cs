@@ -173,7 +173,7 @@ internal sealed class PacedRecovery(ExperimentDriver.ExperimentSetup setup, Expe
     private Task Call(Task call) => call.WaitAsync(ActionTimeout);
 
     private TimeSpan ActionTimeout =>
-        TimeSpan.FromSeconds(30) + setup.Config.FullSyncLatency + setup.Config.LazySyncLatency + (4 * setup.Config.WanLatency);
+        options.CallTimeout + setup.Config.FullSyncLatency + setup.Config.LazySyncLatency + (4 * setup.Config.WanLatency);
 
     /// <summary>A grain of the run lost its state with its silo (reactivated elsewhere knowing nothing, or only its stored counts).</summary>
     internal sealed class LostStateException(string message) : Exception(message);
