@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using AutoMon.Numerics.AutoDiff;
@@ -22,6 +23,7 @@ public sealed class SafeZone
     private readonly IMonitoredFunction _function;
     private readonly int _d;
     private readonly double[] _referencePoint;
+    private readonly double[] _point;
     private readonly double[] _diff;
     private readonly double[] _scratch;
 
@@ -34,6 +36,8 @@ public sealed class SafeZone
     // DC argument: the signed Hessian A (d*d row-major), or lambda for lambda * I.
     private double[]? _signedHessian; // never written through when shared (!_ownsMatrix)
     private bool _ownsMatrix;
+    private SparseColumns? _sparse; // the matrix's non-zeros when it has few (inner product), else null
+    private SparseColumns? _sparseBuffers; // kept across syncs so a rebuild allocates nothing
     private double _extremeEigenvalue;
     private bool _hasMatrixArgument;
     private bool _hasArgument;
@@ -67,6 +71,7 @@ public sealed class SafeZone
         MinF = minF;
         MaxF = maxF;
         _referencePoint = new double[_d];
+        _point = new double[_d];
         _diff = new double[_d];
         _scratch = new double[_d];
         _gradientG = new double[_d];
@@ -114,6 +119,7 @@ public sealed class SafeZone
         }
 
         signedHessian.CopyTo(_signedHessian);
+        SetSparse(_signedHessian);
         _hasMatrixArgument = true;
         _hasArgument = true;
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
@@ -128,11 +134,24 @@ public sealed class SafeZone
     {
         ValidateMatrix(signedHessian.AsSpan());
         ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
-        _signedHessian = ImmutableCollectionsMarshal.AsArray(signedHessian);
+        var matrix = ImmutableCollectionsMarshal.AsArray(signedHessian)!;
+        if (!ReferenceEquals(matrix, _signedHessian))
+        {
+            // The coordinator sends its matrix once; later syncs with the same one keep its sparse form.
+            SetSparse(matrix);
+        }
+
+        _signedHessian = matrix;
         _ownsMatrix = false;
         _hasMatrixArgument = true;
         _hasArgument = true;
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
+
+    private void SetSparse(double[] matrix)
+    {
+        _sparseBuffers = SparseColumns.Build(matrix, _d, _sparseBuffers) ?? _sparseBuffers;
+        _sparse = _sparseBuffers is not null && ReferenceEquals(_sparseBuffers.Matrix, matrix) ? _sparseBuffers : null;
     }
 
     private void ValidateMatrix(ReadOnlySpan<double> signedHessian)
@@ -185,6 +204,24 @@ public sealed class SafeZone
     /// Checks <paramref name="point"/> (= x - slack, computed by the caller) in the reference's order: domain, lower and upper
     /// DC constraints, bounds on f(point). Evaluates f at most once. Allocation-free. Throws if not synced or on a length mismatch.
     /// </summary>
+    /// <summary>
+    /// <see cref="Check(ReadOnlySpan{double})"/> of x − slack (a node's check), formed in the safe zone's own buffer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public SafeZoneResult Check(ReadOnlySpan<double> x, ReadOnlySpan<double> slack)
+    {
+        if (x.Length != _d || slack.Length != _d)
+        {
+            ThrowPointLength(x.Length != _d ? x.Length : slack.Length);
+        }
+
+        QuadraticForm.Subtract(x, slack, _point);
+        return Check(_point);
+    }
+
+    // Fully optimised from the first call: a run's checks would otherwise spend their first 100+ ms in tier-0 code
+    // (no inlining) while the run keeps jitting new methods and so delays the tier-up (docs/performance.md).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SafeZoneResult Check(ReadOnlySpan<double> point)
     {
         if (point.Length != _d)
@@ -203,16 +240,26 @@ public sealed class SafeZone
             return SafeZoneResult.Domain;
         }
 
+        // Elementwise kernels of our own rather than TensorPrimitives: same bits (one rounding per element), and they
+        // do not go through generic wrappers that start at tier 0.
         var diff = _diff.AsSpan();
-        TensorPrimitives.Subtract(point, _referencePoint, diff);
+        QuadraticForm.Subtract(point, _referencePoint, diff);
         var product = _scratch.AsSpan();
         if (_hasMatrixArgument)
         {
-            QuadraticForm.VectorTimesMatrix(diff, _signedHessian, product);
+            // The sparse product skips x_i · 0 terms: exact only for finite x (∞ · 0 is NaN).
+            if (_sparse is not null && QuadraticForm.AllFinite(diff))
+            {
+                _sparse.VectorTimesMatrix(diff, product);
+            }
+            else
+            {
+                QuadraticForm.VectorTimesMatrix(diff, _signedHessian, product);
+            }
         }
         else
         {
-            TensorPrimitives.Multiply(diff, _extremeEigenvalue, product);
+            QuadraticForm.Scale(diff, _extremeEigenvalue, product);
         }
 
         // Q = (p - x0) @ A @ (p - x0) and both tangent terms grad . (p - x0) in one pass. The zero gradient's term is computed
