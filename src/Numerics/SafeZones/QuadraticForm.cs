@@ -63,6 +63,52 @@ internal static class QuadraticForm
         }
     }
 
+    /// <summary>
+    /// point = x − s and diff = point − x0 elementwise in one pass (each rounded as by two <see cref="Subtract"/> calls);
+    /// returns true when diff has no NaN or ±∞.
+    /// </summary>
+    public static bool SubtractTwice(ReadOnlySpan<double> x, ReadOnlySpan<double> s, ReadOnlySpan<double> x0, Span<double> point, Span<double> diff)
+    {
+        var d = x.Length;
+        if (s.Length != d || x0.Length != d || point.Length != d || diff.Length != d)
+        {
+            ThrowLengths();
+        }
+
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var sr = ref MemoryMarshal.GetReference(s);
+        ref var x0r = ref MemoryMarshal.GetReference(x0);
+        ref var pr = ref MemoryMarshal.GetReference(point);
+        ref var dr = ref MemoryMarshal.GetReference(diff);
+        var i = 0;
+        var finite = true;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var bad = Vector512<double>.Zero;
+            for (; i + Vector512<double>.Count <= d; i += Vector512<double>.Count)
+            {
+                var p = Vector512.LoadUnsafe(ref xr, (nuint)i) - Vector512.LoadUnsafe(ref sr, (nuint)i);
+                p.StoreUnsafe(ref pr, (nuint)i);
+                var v = p - Vector512.LoadUnsafe(ref x0r, (nuint)i);
+                v.StoreUnsafe(ref dr, (nuint)i);
+                bad |= v - v; // 0 for finite v, NaN otherwise
+            }
+
+            finite = bad == Vector512<double>.Zero;
+        }
+
+        for (; i < d; i++)
+        {
+            var p = Unsafe.Add(ref xr, i) - Unsafe.Add(ref sr, i);
+            Unsafe.Add(ref pr, i) = p;
+            var v = p - Unsafe.Add(ref x0r, i);
+            Unsafe.Add(ref dr, i) = v;
+            finite &= double.IsFinite(v);
+        }
+
+        return finite;
+    }
+
     /// <summary>destination = x · s elementwise (one rounding per element).</summary>
     public static void Scale(ReadOnlySpan<double> x, double s, Span<double> destination)
     {

@@ -116,10 +116,17 @@ public sealed class SafeZone
         {
             _signedHessian = new double[_d * _d];
             _ownsMatrix = true;
+            signedHessian.CopyTo(_signedHessian);
+            SetSparse(_signedHessian);
+        }
+        else if (!MemoryMarshal.AsBytes(signedHessian).SequenceEqual(MemoryMarshal.AsBytes(_signedHessian.AsSpan())))
+        {
+            // The coordinator's verifier gets the same matrix at every full sync: only another one is copied and
+            // scanned for its sparse form.
+            signedHessian.CopyTo(_signedHessian);
+            SetSparse(_signedHessian);
         }
 
-        signedHessian.CopyTo(_signedHessian);
-        SetSparse(_signedHessian);
         _hasMatrixArgument = true;
         _hasArgument = true;
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
@@ -215,8 +222,10 @@ public sealed class SafeZone
             ThrowPointLength(x.Length != _d ? x.Length : slack.Length);
         }
 
-        QuadraticForm.Subtract(x, slack, _point);
-        return Check(_point);
+        // x − slack and (x − slack) − x0 in one pass (the same two roundings per element), with the finiteness the
+        // sparse product needs.
+        var finite = QuadraticForm.SubtractTwice(x, slack, _referencePoint, _point, _diff);
+        return Check(_point, finite);
     }
 
     // Fully optimised from the first call: a run's checks would otherwise spend their first 100+ ms in tier-0 code
@@ -229,6 +238,16 @@ public sealed class SafeZone
             ThrowPointLength(point.Length);
         }
 
+        // Elementwise kernels of our own rather than TensorPrimitives: same bits (one rounding per element), and they
+        // do not go through generic wrappers that start at tier 0.
+        QuadraticForm.Subtract(point, _referencePoint, _diff);
+        return Check(point, _sparse is not null && QuadraticForm.AllFinite(_diff));
+    }
+
+    // point − x0 is in _diff; finite: no coordinate of it is NaN or ±∞.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private SafeZoneResult Check(ReadOnlySpan<double> point, bool finite)
+    {
         if (!IsSynced)
         {
             ThrowNotSynced();
@@ -240,15 +259,12 @@ public sealed class SafeZone
             return SafeZoneResult.Domain;
         }
 
-        // Elementwise kernels of our own rather than TensorPrimitives: same bits (one rounding per element), and they
-        // do not go through generic wrappers that start at tier 0.
         var diff = _diff.AsSpan();
-        QuadraticForm.Subtract(point, _referencePoint, diff);
         var product = _scratch.AsSpan();
         if (_hasMatrixArgument)
         {
             // The sparse product skips x_i · 0 terms: exact only for finite x (∞ · 0 is NaN).
-            if (_sparse is not null && QuadraticForm.AllFinite(diff))
+            if (_sparse is not null && finite)
             {
                 _sparse.VectorTimesMatrix(diff, product);
             }

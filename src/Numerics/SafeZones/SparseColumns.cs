@@ -10,7 +10,8 @@ namespace AutoMon.Numerics;
 /// x_(j+δ) · A[j+δ, j] over the diagonals δ, so a vector of columns takes one load of x per diagonal. Per vector of
 /// columns it keeps the dense kernel's accumulators: each accumulator's share of a diagonal is a value vector that is
 /// zero in the lanes whose row goes to another accumulator, diagonals in ascending order (rows in ascending order per
-/// lane), and the accumulators are added as the kernel adds them. The terms left out, and the masked lanes, are x_i · 0:
+/// lane), and the accumulators are added as the kernel adds them; when every lane's rows go to one accumulator, that one
+/// takes all terms (<see cref="OneAccumulatorPerLane"/>). The terms left out, and the masked lanes, are x_i · 0:
 /// with x finite that is ±0, which leaves a sum unchanged (up to the sign of a zero sum, which no comparison sees).
 /// Fixed-size buffers: rebuilding for another matrix of the same size allocates nothing.
 /// </summary>
@@ -27,6 +28,7 @@ internal sealed class SparseColumns
     private readonly int[] _shifts;
     private readonly double[] _values;
     private readonly double[] _padded;
+    private readonly bool[] _merged; // per vector: all its terms in accumulator 0 (OneAccumulatorPerLane)
     private double[] _matrix = [];
 
     private SparseColumns(int d, int width)
@@ -37,6 +39,7 @@ internal sealed class SparseColumns
         _vectorColumns = _blockColumns + ((d - _blockColumns) / width * width);
         var vectors = _vectorColumns / width;
         _segments = new int[(4 * vectors) + 1];
+        _merged = new bool[vectors];
         var maxTerms = MaxTerms(d, width);
         _shifts = new int[maxTerms];
         _values = new double[maxTerms * width];
@@ -81,24 +84,27 @@ internal sealed class SparseColumns
         _matrix = []; // until the build completes
         var d = _d;
         var w = _width;
-        var rowGroup = d - (d % 4);
         var terms = 0;
         var vector = 0;
         for (var column = 0; column < _vectorColumns; column += w, vector++)
         {
             var accumulators = column < _blockColumns ? 2 : 4;
+            var merged = OneAccumulatorPerLane(matrix, column, accumulators);
+            _merged[vector] = merged;
             for (var c = 0; c < 4; c++)
             {
                 _segments[(4 * vector) + c] = terms;
+                if (merged && c > 0)
+                {
+                    continue;
+                }
+
                 for (var shift = -(d - 1); shift <= d - 1; shift++)
                 {
                     var any = false;
                     for (var lane = 0; lane < w; lane++)
                     {
-                        var j = column + lane;
-                        var i = j + shift;
-                        var owner = accumulators == 2 ? i % 2 : i < rowGroup ? i % 4 : 0;
-                        any |= i >= 0 && i < d && owner == c && matrix[(i * d) + j] != 0;
+                        any |= Entry(matrix, column + lane, shift, accumulators, merged ? -1 : c) != 0;
                     }
 
                     if (!any)
@@ -113,10 +119,7 @@ internal sealed class SparseColumns
 
                     for (var lane = 0; lane < w; lane++)
                     {
-                        var j = column + lane;
-                        var i = j + shift;
-                        var owner = accumulators == 2 ? i % 2 : i < rowGroup ? i % 4 : 0;
-                        _values[(terms * w) + lane] = i >= 0 && i < d && owner == c ? matrix[(i * d) + j] : 0;
+                        _values[(terms * w) + lane] = Entry(matrix, column + lane, shift, accumulators, merged ? -1 : c);
                     }
 
                     _shifts[terms++] = shift + d - 1;
@@ -126,6 +129,49 @@ internal sealed class SparseColumns
 
         _segments[4 * vector] = terms;
         _matrix = matrix;
+        return true;
+    }
+
+    /// <summary>
+    /// The dense kernel's accumulator for row i of a vector with <paramref name="accumulators"/> of them: blocks alternate
+    /// rows between 2; single vectors take rows in groups of 4, the rows after the last full group going to the first.
+    /// </summary>
+    private int Owner(int i, int accumulators) => accumulators == 2 ? i % 2 : i < _d - (_d % 4) ? i % 4 : 0;
+
+    /// <summary>A[j + shift, j] when that row goes to accumulator <paramref name="owner"/> (any when −1), else 0.</summary>
+    private double Entry(double[] matrix, int j, int shift, int accumulators, int owner)
+    {
+        var i = j + shift;
+        return i >= 0 && i < _d && (owner < 0 || Owner(i, accumulators) == owner) ? matrix[(i * _d) + j] : 0;
+    }
+
+    /// <summary>
+    /// True when each lane's non-zeros all go to one accumulator (inner product: rows j and j ± d/2). Then the other
+    /// accumulators of that lane only ever add x · 0 to +0 and stay +0, so one accumulator over all terms, plus +0 for
+    /// the kernel's final additions, gives the same bits with a quarter or half of the terms.
+    /// </summary>
+    private bool OneAccumulatorPerLane(double[] matrix, int column, int accumulators)
+    {
+        for (var j = column; j < column + _width; j++)
+        {
+            var owner = -1;
+            for (var i = 0; i < _d; i++)
+            {
+                if (matrix[(i * _d) + j] == 0)
+                {
+                    continue;
+                }
+
+                var o = Owner(i, accumulators);
+                if (owner >= 0 && o != owner)
+                {
+                    return false;
+                }
+
+                owner = o;
+            }
+        }
+
         return true;
     }
 
@@ -152,6 +198,12 @@ internal sealed class SparseColumns
                 ref var s = ref Unsafe.Add(ref segments, 4 * vector);
                 ref var xc = ref Unsafe.Add(ref xp, column);
                 var a = Chain512(ref xc, ref shifts, ref values, s, Unsafe.Add(ref s, 1));
+                if (_merged[vector])
+                {
+                    (a + Vector512<double>.Zero).StoreUnsafe(ref dst, (nuint)column); // the kernel's adds of +0
+                    continue;
+                }
+
                 var b = Chain512(ref xc, ref shifts, ref values, Unsafe.Add(ref s, 1), Unsafe.Add(ref s, 2));
                 var sum = column < _blockColumns
                     ? a + b
@@ -167,6 +219,12 @@ internal sealed class SparseColumns
                 ref var s = ref Unsafe.Add(ref segments, 4 * vector);
                 ref var xc = ref Unsafe.Add(ref xp, column);
                 var a = Chain256(ref xc, ref shifts, ref values, s, Unsafe.Add(ref s, 1));
+                if (_merged[vector])
+                {
+                    (a + Vector256<double>.Zero).StoreUnsafe(ref dst, (nuint)column); // the kernel's adds of +0
+                    continue;
+                }
+
                 var b = Chain256(ref xc, ref shifts, ref values, Unsafe.Add(ref s, 1), Unsafe.Add(ref s, 2));
                 var sum = column < _blockColumns
                     ? a + b

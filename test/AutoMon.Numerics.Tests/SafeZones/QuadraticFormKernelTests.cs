@@ -110,6 +110,34 @@ public class SparseColumnsTests
         return expected.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(actual.Select(BitConverter.DoubleToInt64Bits));
     }
 
+    [Theory]
+    [InlineData(32)]
+    [InlineData(40)]
+    [InlineData(64)]
+    public void Inner_products_matrix_has_the_dense_kernels_bits(int d)
+    {
+        // H_minus of x[:d/2] . x[d/2:]: -1/2 on the diagonal, +1/2 on the diagonals ± d/2 (one accumulator per lane).
+        var a = new double[d * d];
+        for (var j = 0; j < d; j++)
+        {
+            a[(j * d) + j] = -0.5;
+            a[(((j + (d / 2)) % d) * d) + j] = 0.5;
+        }
+
+        var random = new Random(d);
+        var sparse = SparseColumns.Build(a, d, null);
+        Assert.NotNull(sparse);
+        for (var round = 0; round < 20; round++)
+        {
+            var x = Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var expected = new double[d];
+            var actual = new double[d];
+            QuadraticForm.VectorTimesMatrix(x, a, expected);
+            sparse.VectorTimesMatrix(x, actual);
+            Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
     [Fact]
     public void Dense_matrices_and_sizes_off_the_vector_width_keep_the_dense_kernel()
     {
@@ -123,6 +151,28 @@ public class SparseColumnsTests
 
         Assert.Null(SparseColumns.Build(dense, 16, null));
         Assert.Null(SparseColumns.Build(identity, 9, null));
+    }
+
+    [Property(MaxTest = 50)]
+    public bool Subtract_twice_rounds_as_two_subtractions_and_reports_finiteness(int seed)
+    {
+        var random = new Random(seed);
+        var d = 1 + random.Next(50);
+        double[] Next() => Enumerable.Range(0, d).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-5, 6))).ToArray();
+        var (x, s, x0) = (Next(), Next(), Next());
+        if (random.Next(3) == 0)
+        {
+            x[random.Next(d)] = random.Next(2) == 0 ? double.NaN : double.NegativeInfinity;
+        }
+
+        var (point, diff) = (new double[d], new double[d]);
+        var finite = QuadraticForm.SubtractTwice(x, s, x0, point, diff);
+
+        var expectedPoint = x.Zip(s, (a, b) => a - b).ToArray();
+        var expectedDiff = expectedPoint.Zip(x0, (a, b) => a - b).ToArray();
+        static long[] Bits(double[] v) => [.. v.Select(BitConverter.DoubleToInt64Bits)];
+        return Bits(point).SequenceEqual(Bits(expectedPoint)) && Bits(diff).SequenceEqual(Bits(expectedDiff))
+            && finite == expectedDiff.All(double.IsFinite);
     }
 
     [Fact]
