@@ -24,7 +24,7 @@ public sealed class SafeZone
     private readonly int _d;
     private readonly double[] _referencePoint;
     private readonly double[] _point;
-    private readonly double[] _diff;
+    private readonly double[] _paddedDiff; // p − x0 at [d − 1, 2d − 1), zeros around it: the sparse product reads it as is
     private readonly double[] _scratch;
 
     // Tangent planes: lower uses g(x0) and grad g(x0), upper uses h(x0) and grad h(x0) (reference names).
@@ -72,7 +72,7 @@ public sealed class SafeZone
         MaxF = maxF;
         _referencePoint = new double[_d];
         _point = new double[_d];
-        _diff = new double[_d];
+        _paddedDiff = new double[(3 * _d) - 2];
         _scratch = new double[_d];
         _gradientG = new double[_d];
         _gradientH = new double[_d];
@@ -155,6 +155,8 @@ public sealed class SafeZone
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
     }
 
+    private Span<double> Diff => _paddedDiff.AsSpan(_d - 1, _d);
+
     private void SetSparse(double[] matrix)
     {
         _sparseBuffers = SparseColumns.Build(matrix, _d, _sparseBuffers) ?? _sparseBuffers;
@@ -224,7 +226,7 @@ public sealed class SafeZone
 
         // x − slack and (x − slack) − x0 in one pass (the same two roundings per element), with the finiteness the
         // sparse product needs.
-        var finite = QuadraticForm.SubtractTwice(x, slack, _referencePoint, _point, _diff);
+        var finite = QuadraticForm.SubtractTwice(x, slack, _referencePoint, _point, Diff);
         return Check(_point, finite);
     }
 
@@ -240,8 +242,8 @@ public sealed class SafeZone
 
         // Elementwise kernels of our own rather than TensorPrimitives: same bits (one rounding per element), and they
         // do not go through generic wrappers that start at tier 0.
-        QuadraticForm.Subtract(point, _referencePoint, _diff);
-        return Check(point, _sparse is not null && QuadraticForm.AllFinite(_diff));
+        QuadraticForm.Subtract(point, _referencePoint, Diff);
+        return Check(point, _sparse is not null && QuadraticForm.AllFinite(Diff));
     }
 
     // point − x0 is in _diff; finite: no coordinate of it is NaN or ±∞.
@@ -259,14 +261,14 @@ public sealed class SafeZone
             return SafeZoneResult.Domain;
         }
 
-        var diff = _diff.AsSpan();
+        var diff = Diff;
         var product = _scratch.AsSpan();
         if (_hasMatrixArgument)
         {
             // The sparse product skips x_i · 0 terms: exact only for finite x (∞ · 0 is NaN).
             if (_sparse is not null && finite)
             {
-                _sparse.VectorTimesMatrix(diff, product);
+                _sparse.VectorTimesMatrix(_paddedDiff, product);
             }
             else
             {
@@ -407,7 +409,7 @@ public sealed class SafeZone
         ValueAtReferencePoint = fAtX0;
 
         // Q(x0) goes through the same operator as every check: 0, or NaN when A is infinite (ADCD-X with lambda = +-inf).
-        _diff.AsSpan().Clear();
+        Diff.Clear();
         if (dcType == DcType.Convex)
         {
             gradientF.CopyTo(_gradientG);
@@ -419,7 +421,7 @@ public sealed class SafeZone
             TensorPrimitives.Negate(gradientF, _gradientH);
         }
 
-        var qAtX0 = DcOperator(_diff);
+        var qAtX0 = DcOperator(Diff);
         if (dcType == DcType.Convex)
         {
             _valueG = fAtX0 - (0.5 * qAtX0);

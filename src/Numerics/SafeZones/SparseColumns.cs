@@ -27,7 +27,6 @@ internal sealed class SparseColumns
     private readonly int[] _segments;
     private readonly int[] _shifts;
     private readonly double[] _values;
-    private readonly double[] _padded;
     private readonly bool[] _merged; // per vector: all its terms in accumulator 0 (OneAccumulatorPerLane)
     private double[] _matrix = [];
 
@@ -43,7 +42,6 @@ internal sealed class SparseColumns
         var maxTerms = MaxTerms(d, width);
         _shifts = new int[maxTerms];
         _values = new double[maxTerms * width];
-        _padded = new double[(3 * d) - 2];
     }
 
     /// <summary>The matrix of the last build.</summary>
@@ -175,17 +173,19 @@ internal sealed class SparseColumns
         return true;
     }
 
-    /// <summary>destination = x @ A; x must be finite (the caller falls back to the dense kernel otherwise).</summary>
-    public void VectorTimesMatrix(ReadOnlySpan<double> x, Span<double> destination)
+    /// <summary>
+    /// destination = x @ A for x at [d − 1, 2d − 1) of <paramref name="padded"/>, whose other 2d − 2 entries are 0; x must
+    /// be finite (the caller falls back to the dense kernel otherwise).
+    /// </summary>
+    public void VectorTimesMatrix(ReadOnlySpan<double> padded, Span<double> destination)
     {
         var d = _d;
-        if (x.Length != d || destination.Length != d)
+        if (padded.Length != (3 * d) - 2 || destination.Length != d)
         {
             throw new ArgumentException("Sparse product operands have inconsistent lengths.");
         }
 
-        x.CopyTo(_padded.AsSpan(d - 1, d)); // the padding stays zero
-        ref var xp = ref MemoryMarshal.GetArrayDataReference(_padded);
+        ref var xp = ref MemoryMarshal.GetReference(padded);
         ref var dst = ref MemoryMarshal.GetReference(destination);
         ref var values = ref MemoryMarshal.GetArrayDataReference(_values);
         ref var shifts = ref MemoryMarshal.GetArrayDataReference(_shifts);

@@ -106,7 +106,7 @@ public class SparseColumnsTests
         var expected = new double[d];
         var actual = new double[d];
         QuadraticForm.VectorTimesMatrix(x, a, expected);
-        sparse.VectorTimesMatrix(x, actual);
+        sparse.VectorTimesMatrix(Padded(x), actual);
         return expected.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(actual.Select(BitConverter.DoubleToInt64Bits));
     }
 
@@ -133,7 +133,7 @@ public class SparseColumnsTests
             var expected = new double[d];
             var actual = new double[d];
             QuadraticForm.VectorTimesMatrix(x, a, expected);
-            sparse.VectorTimesMatrix(x, actual);
+            sparse.VectorTimesMatrix(Padded(x), actual);
             Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
         }
     }
@@ -173,6 +173,13 @@ public class SparseColumnsTests
         static long[] Bits(double[] v) => [.. v.Select(BitConverter.DoubleToInt64Bits)];
         return Bits(point).SequenceEqual(Bits(expectedPoint)) && Bits(diff).SequenceEqual(Bits(expectedDiff))
             && finite == expectedDiff.All(double.IsFinite);
+    }
+
+    private static double[] Padded(double[] x)
+    {
+        var padded = new double[(3 * x.Length) - 2];
+        x.CopyTo(padded, x.Length - 1);
+        return padded;
     }
 
     [Fact]
