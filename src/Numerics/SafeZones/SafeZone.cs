@@ -210,10 +210,6 @@ public sealed class SafeZone
     }
 
     /// <summary>
-    /// Checks <paramref name="point"/> (= x - slack, computed by the caller) in the reference's order: domain, lower and upper
-    /// DC constraints, bounds on f(point). Evaluates f at most once. Allocation-free. Throws if not synced or on a length mismatch.
-    /// </summary>
-    /// <summary>
     /// <see cref="Check(ReadOnlySpan{double})"/> of x − slack (a node's check), formed in the safe zone's own buffer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -230,6 +226,10 @@ public sealed class SafeZone
         return Check(_point, finite);
     }
 
+    /// <summary>
+    /// Checks <paramref name="point"/> (= x - slack, computed by the caller) in the reference's order: domain, lower and upper
+    /// DC constraints, bounds on f(point). Evaluates f at most once. Allocation-free. Throws if not synced or on a length mismatch.
+    /// </summary>
     // Fully optimised from the first call: a run's checks would otherwise spend their first 100+ ms in tier-0 code
     // (no inlining) while the run keeps jitting new methods and so delays the tier-up (docs/performance.md).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -246,7 +246,7 @@ public sealed class SafeZone
         return Check(point, _sparse is not null && QuadraticForm.AllFinite(Diff));
     }
 
-    // point − x0 is in _diff; finite: no coordinate of it is NaN or ±∞.
+    // point − x0 is in Diff; finite: no coordinate of it is NaN or ±∞.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private SafeZoneResult Check(ReadOnlySpan<double> point, bool finite)
     {
