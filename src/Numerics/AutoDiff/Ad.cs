@@ -157,6 +157,7 @@ public static class Ad
             Op = OpCode.MatVec,
             FirstId = a.Id,
             Constants = rowMajorWeights.ToArray(),
+            ConstantsByColumn = DenseKernel.ByColumns(rows) ? DenseKernel.Transpose(rowMajorWeights, rows, cols) : null,
             Rows = rows,
             Columns = cols,
             Length = rows,

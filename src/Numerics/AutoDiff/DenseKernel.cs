@@ -69,6 +69,139 @@ internal static class DenseKernel
         }
     }
 
+    /// <summary>
+    /// Layers that also keep their weights by column for <see cref="MultiplyByColumns"/>: whole 512-bit vectors of rows,
+    /// at least 32 (the DNN's 512, 64 and 32: after a ReLU about half of their inputs are 0).
+    /// </summary>
+    public static bool ByColumns(int rows) => Vector512.IsHardwareAccelerated && rows >= 32 && rows % Vector512<double>.Count == 0;
+
+    /// <summary>W (rows × columns, row-major) column by column: Wᵀ row-major.</summary>
+    public static double[] Transpose(ReadOnlySpan<double> w, int rows, int columns)
+    {
+        var t = new double[rows * columns];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                t[(c * rows) + r] = w[(r * columns) + c];
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>
+    /// y = W x with the bits of <see cref="Multiply"/>, from W's columns (<paramref name="byColumn"/> = Wᵀ row-major,
+    /// rows a multiple of 8), reading only the columns whose x is not 0. <see cref="Multiply"/> gives row r four lane sums
+    /// (lane k: columns c ≡ k mod 4 below the last multiple of 4, multiply then add, c ascending), adds them as
+    /// (l0 + l1) + (l2 + l3) (Vector256.Sum), then the tail columns one by one. Here each lane is a 512-bit accumulator
+    /// over 8 rows, fed the same products in the same order; a skipped term w · 0 is ±0, which leaves a sum unchanged
+    /// (up to the sign of a zero sum). <paramref name="live"/>: scratch of at least <paramref name="columns"/> entries.
+    /// </summary>
+    public static void MultiplyByColumns(ReadOnlySpan<double> byColumn, int rows, int columns, ReadOnlySpan<double> x, Span<double> y, int[] live)
+    {
+        const int W = 8; // Vector512<double>.Count
+        if (byColumn.Length != rows * columns || x.Length != columns || y.Length != rows || rows % W != 0 || live.Length < columns)
+        {
+            throw new ArgumentException("Column-wise product operands have inconsistent lengths.");
+        }
+
+        // The non-zero columns of each lane, lane by lane (c ascending within a lane), then those of the tail.
+        var laneColumns = columns - (columns % 4);
+        Span<int> laneEnds = stackalloc int[5];
+        var count = 0;
+        for (var k = 0; k < 4; k++)
+        {
+            for (var c = k; c < laneColumns; c += 4)
+            {
+                if (x[c] != 0)
+                {
+                    live[count++] = c;
+                }
+            }
+
+            laneEnds[k] = count;
+        }
+
+        for (var c = laneColumns; c < columns; c++)
+        {
+            if (x[c] != 0)
+            {
+                live[count++] = c;
+            }
+        }
+
+        laneEnds[4] = count;
+
+        ref var w0 = ref MemoryMarshal.GetReference(byColumn);
+        ref var x0 = ref MemoryMarshal.GetReference(x);
+        ref var y0 = ref MemoryMarshal.GetReference(y);
+        ref var l0 = ref MemoryMarshal.GetArrayDataReference(live);
+        var r = 0;
+        Span<Vector512<double>> lanes = stackalloc Vector512<double>[16];
+
+        // Four vectors of rows per pass: four independent additions per column hide the adder's latency.
+        for (; r + (4 * W) <= rows; r += 4 * W)
+        {
+            var start = 0;
+            for (var k = 0; k < 4; k++)
+            {
+                Vector512<double> a = default, b = default, c = default, e = default;
+                for (var i = start; i < laneEnds[k]; i++)
+                {
+                    var column = Unsafe.Add(ref l0, i);
+                    var xc = Vector512.Create(Unsafe.Add(ref x0, column));
+                    ref var wc = ref Unsafe.Add(ref w0, (column * rows) + r);
+                    a += Vector512.LoadUnsafe(ref wc, 0) * xc;
+                    b += Vector512.LoadUnsafe(ref wc, W) * xc;
+                    c += Vector512.LoadUnsafe(ref wc, 2 * W) * xc;
+                    e += Vector512.LoadUnsafe(ref wc, 3 * W) * xc;
+                }
+
+                (lanes[(4 * k) + 0], lanes[(4 * k) + 1], lanes[(4 * k) + 2], lanes[(4 * k) + 3]) = (a, b, c, e);
+                start = laneEnds[k];
+            }
+
+            for (var v = 0; v < 4; v++)
+            {
+                var t = (lanes[v] + lanes[4 + v]) + (lanes[8 + v] + lanes[12 + v]);
+                for (var i = laneEnds[3]; i < laneEnds[4]; i++)
+                {
+                    var column = Unsafe.Add(ref l0, i);
+                    t += Vector512.LoadUnsafe(ref w0, (nuint)((column * rows) + r + (v * W))) * Vector512.Create(Unsafe.Add(ref x0, column));
+                }
+
+                t.StoreUnsafe(ref y0, (nuint)(r + (v * W)));
+            }
+        }
+
+        for (; r < rows; r += W)
+        {
+            var start = 0;
+            for (var k = 0; k < 4; k++)
+            {
+                Vector512<double> a = default;
+                for (var i = start; i < laneEnds[k]; i++)
+                {
+                    var column = Unsafe.Add(ref l0, i);
+                    a += Vector512.LoadUnsafe(ref w0, (nuint)((column * rows) + r)) * Vector512.Create(Unsafe.Add(ref x0, column));
+                }
+
+                lanes[k] = a;
+                start = laneEnds[k];
+            }
+
+            var t = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+            for (var i = laneEnds[3]; i < laneEnds[4]; i++)
+            {
+                var column = Unsafe.Add(ref l0, i);
+                t += Vector512.LoadUnsafe(ref w0, (nuint)((column * rows) + r)) * Vector512.Create(Unsafe.Add(ref x0, column));
+            }
+
+            t.StoreUnsafe(ref y0, (nuint)r);
+        }
+    }
+
     /// <summary>x̄ += Wᵀ ȳ (rows whose ȳ is 0 add nothing and are skipped).</summary>
     public static void MultiplyTransposedAdd(ReadOnlySpan<double> w, int rows, int columns, ReadOnlySpan<double> yBar, Span<double> xBar)
     {

@@ -87,7 +87,15 @@ public sealed partial class FunctionEvaluator
                 u[0] = TensorPrimitives.Dot<double>(Values(n.FirstId), Values(n.SecondId));
                 break;
             case OpCode.MatVec:
-                DenseKernel.Multiply(n.Constants, n.Rows, n.Columns, Values(n.FirstId), u);
+                if (n.ConstantsByColumn is { } byColumn)
+                {
+                    DenseKernel.MultiplyByColumns(byColumn, n.Rows, n.Columns, Values(n.FirstId), u, _liveColumns);
+                }
+                else
+                {
+                    DenseKernel.Multiply(n.Constants, n.Rows, n.Columns, Values(n.FirstId), u);
+                }
+
                 break;
 
             case OpCode.Concat:

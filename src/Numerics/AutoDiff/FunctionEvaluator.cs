@@ -37,6 +37,9 @@ public sealed partial class FunctionEvaluator
 
     private readonly int _outputOffset;
 
+    /// <summary>Scratch of <see cref="DenseKernel.MultiplyByColumns"/>: the non-zero inputs of a layer, by lane.</summary>
+    private readonly int[] _liveColumns;
+
     /// <summary>d, the input length (also the number of tangent directions).</summary>
     private readonly int _dimension;
 
@@ -57,6 +60,13 @@ public sealed partial class FunctionEvaluator
         _values = new double[function.StorageLength];
         _adjoints = new double[function.StorageLength];
         var maxLength = 1;
+        var maxColumns = 0;
+        foreach (var n in _nodes)
+        {
+            maxColumns = Math.Max(maxColumns, n.ConstantsByColumn is null ? 0 : n.Columns);
+        }
+
+        _liveColumns = new int[maxColumns];
         var evaluationOrder = new List<int>();
         for (var i = 0; i < _nodes.Length; i++)
         {

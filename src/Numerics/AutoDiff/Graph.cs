@@ -66,6 +66,12 @@ internal sealed class GraphNode
     /// <summary>Constant: its values; MatVec: the weight matrix, <see cref="Rows"/> × <see cref="Columns"/>, row-major.</summary>
     public double[]? Constants;
 
+    /// <summary>
+    /// MatVec with <see cref="DenseKernel.ByColumns"/> rows: the weights again, column by column (Wᵀ row-major), for
+    /// the value pass's product that skips zero inputs; null otherwise.
+    /// </summary>
+    public double[]? ConstantsByColumn;
+
     /// <summary>MatVec: rows of the weight matrix (the output length).</summary>
     public int Rows;
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoMon.Numerics.AutoDiff;
 
 namespace AutoMon.Numerics;
@@ -17,6 +18,8 @@ internal sealed class EvaluatorFunction(FunctionEvaluator evaluator) : IMonitore
 {
     public int Dimension => evaluator.Dimension;
 
+    // Once per node check; fully optimised from the first one (see SafeZone.Check).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Value(ReadOnlySpan<double> x) => evaluator.Value(x);
 
     public double ValueAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => evaluator.ValueAndGradient(x, gradient);

@@ -29,6 +29,121 @@ internal static class QuadraticForm
     public static double ScaledIdentityNaN(double q, ReadOnlySpan<double> diff) =>
         !double.IsFinite(q) && diff.Length > 1 && HasInfinity(diff) ? double.NaN : q;
 
+    /// <summary>destination = a − b elementwise (one rounding per element, so any vector width gives the same bits).</summary>
+    public static void Subtract(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> destination)
+    {
+        var d = a.Length;
+        if (b.Length != d || destination.Length != d)
+        {
+            ThrowLengths();
+        }
+
+        ref var ar = ref MemoryMarshal.GetReference(a);
+        ref var br = ref MemoryMarshal.GetReference(b);
+        ref var dr = ref MemoryMarshal.GetReference(destination);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<double>.Count <= d; i += Vector512<double>.Count)
+            {
+                (Vector512.LoadUnsafe(ref ar, (nuint)i) - Vector512.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<double>.Count <= d; i += Vector256<double>.Count)
+            {
+                (Vector256.LoadUnsafe(ref ar, (nuint)i) - Vector256.LoadUnsafe(ref br, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+
+        for (; i < d; i++)
+        {
+            Unsafe.Add(ref dr, i) = Unsafe.Add(ref ar, i) - Unsafe.Add(ref br, i);
+        }
+    }
+
+    /// <summary>
+    /// point = x − s and diff = point − x0 elementwise in one pass (each rounded as by two <see cref="Subtract"/> calls);
+    /// returns true when diff has no NaN or ±∞.
+    /// </summary>
+    public static bool SubtractTwice(ReadOnlySpan<double> x, ReadOnlySpan<double> s, ReadOnlySpan<double> x0, Span<double> point, Span<double> diff)
+    {
+        var d = x.Length;
+        if (s.Length != d || x0.Length != d || point.Length != d || diff.Length != d)
+        {
+            ThrowLengths();
+        }
+
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var sr = ref MemoryMarshal.GetReference(s);
+        ref var x0r = ref MemoryMarshal.GetReference(x0);
+        ref var pr = ref MemoryMarshal.GetReference(point);
+        ref var dr = ref MemoryMarshal.GetReference(diff);
+        var i = 0;
+        var finite = true;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var bad = Vector512<double>.Zero;
+            for (; i + Vector512<double>.Count <= d; i += Vector512<double>.Count)
+            {
+                var p = Vector512.LoadUnsafe(ref xr, (nuint)i) - Vector512.LoadUnsafe(ref sr, (nuint)i);
+                p.StoreUnsafe(ref pr, (nuint)i);
+                var v = p - Vector512.LoadUnsafe(ref x0r, (nuint)i);
+                v.StoreUnsafe(ref dr, (nuint)i);
+                bad |= v - v; // 0 for finite v, NaN otherwise
+            }
+
+            finite = bad == Vector512<double>.Zero;
+        }
+
+        for (; i < d; i++)
+        {
+            var p = Unsafe.Add(ref xr, i) - Unsafe.Add(ref sr, i);
+            Unsafe.Add(ref pr, i) = p;
+            var v = p - Unsafe.Add(ref x0r, i);
+            Unsafe.Add(ref dr, i) = v;
+            finite &= double.IsFinite(v);
+        }
+
+        return finite;
+    }
+
+    /// <summary>destination = x · s elementwise (one rounding per element).</summary>
+    public static void Scale(ReadOnlySpan<double> x, double s, Span<double> destination)
+    {
+        var d = x.Length;
+        if (destination.Length != d)
+        {
+            ThrowLengths();
+        }
+
+        ref var xr = ref MemoryMarshal.GetReference(x);
+        ref var dr = ref MemoryMarshal.GetReference(destination);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(s);
+            for (; i + Vector512<double>.Count <= d; i += Vector512<double>.Count)
+            {
+                (Vector512.LoadUnsafe(ref xr, (nuint)i) * vs).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var vs = Vector256.Create(s);
+            for (; i + Vector256<double>.Count <= d; i += Vector256<double>.Count)
+            {
+                (Vector256.LoadUnsafe(ref xr, (nuint)i) * vs).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+
+        for (; i < d; i++)
+        {
+            Unsafe.Add(ref dr, i) = Unsafe.Add(ref xr, i) * s;
+        }
+    }
+
     /// <summary>
     /// Three dot products against the same <paramref name="x"/> in one pass: (a . x, b . x, c . x). The check needs Q = (diff @ A) . diff
     /// and both tangent-plane terms; one pass shares the loads of diff and saves two calls.
@@ -248,6 +363,37 @@ internal static class QuadraticForm
         }
 
         return j;
+    }
+
+    /// <summary>True when no value is NaN or ±∞ (v − v is 0 exactly for finite v); a vector of lanes at a time.</summary>
+    public static bool AllFinite(ReadOnlySpan<double> values)
+    {
+        ref var r = ref MemoryMarshal.GetReference(values);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var bad = Vector512<double>.Zero;
+            for (; i + Vector512<double>.Count <= values.Length; i += Vector512<double>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref r, (nuint)i);
+                bad |= v - v;
+            }
+
+            if (bad != Vector512<double>.Zero)
+            {
+                return false;
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!double.IsFinite(Unsafe.Add(ref r, i)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool HasInfinity(ReadOnlySpan<double> values)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 using AutoMon.Numerics.AutoDiff;
@@ -22,7 +23,8 @@ public sealed class SafeZone
     private readonly IMonitoredFunction _function;
     private readonly int _d;
     private readonly double[] _referencePoint;
-    private readonly double[] _diff;
+    private readonly double[] _point;
+    private readonly double[] _paddedDiff; // p − x0 at [d − 1, 2d − 1), zeros around it: the sparse product reads it as is
     private readonly double[] _scratch;
 
     // Tangent planes: lower uses g(x0) and grad g(x0), upper uses h(x0) and grad h(x0) (reference names).
@@ -34,6 +36,8 @@ public sealed class SafeZone
     // DC argument: the signed Hessian A (d*d row-major), or lambda for lambda * I.
     private double[]? _signedHessian; // never written through when shared (!_ownsMatrix)
     private bool _ownsMatrix;
+    private SparseColumns? _sparse; // the matrix's non-zeros when it has few (inner product), else null
+    private SparseColumns? _sparseBuffers; // kept across syncs so a rebuild allocates nothing
     private double _extremeEigenvalue;
     private bool _hasMatrixArgument;
     private bool _hasArgument;
@@ -67,7 +71,8 @@ public sealed class SafeZone
         MinF = minF;
         MaxF = maxF;
         _referencePoint = new double[_d];
-        _diff = new double[_d];
+        _point = new double[_d];
+        _paddedDiff = new double[(3 * _d) - 2];
         _scratch = new double[_d];
         _gradientG = new double[_d];
         _gradientH = new double[_d];
@@ -111,9 +116,17 @@ public sealed class SafeZone
         {
             _signedHessian = new double[_d * _d];
             _ownsMatrix = true;
+            signedHessian.CopyTo(_signedHessian);
+            SetSparse(_signedHessian);
+        }
+        else if (!MemoryMarshal.AsBytes(signedHessian).SequenceEqual(MemoryMarshal.AsBytes(_signedHessian.AsSpan())))
+        {
+            // The coordinator's verifier gets the same matrix at every full sync: only another one is copied and
+            // scanned for its sparse form.
+            signedHessian.CopyTo(_signedHessian);
+            SetSparse(_signedHessian);
         }
 
-        signedHessian.CopyTo(_signedHessian);
         _hasMatrixArgument = true;
         _hasArgument = true;
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
@@ -128,11 +141,26 @@ public sealed class SafeZone
     {
         ValidateMatrix(signedHessian.AsSpan());
         ValidateCommon(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
-        _signedHessian = ImmutableCollectionsMarshal.AsArray(signedHessian);
+        var matrix = ImmutableCollectionsMarshal.AsArray(signedHessian)!;
+        if (!ReferenceEquals(matrix, _signedHessian))
+        {
+            // The coordinator sends its matrix once; later syncs with the same one keep its sparse form.
+            SetSparse(matrix);
+        }
+
+        _signedHessian = matrix;
         _ownsMatrix = false;
         _hasMatrixArgument = true;
         _hasArgument = true;
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
+    }
+
+    private Span<double> Diff => _paddedDiff.AsSpan(_d - 1, _d);
+
+    private void SetSparse(double[] matrix)
+    {
+        _sparseBuffers = SparseColumns.Build(matrix, _d, _sparseBuffers) ?? _sparseBuffers;
+        _sparse = _sparseBuffers is not null && ReferenceEquals(_sparseBuffers.Matrix, matrix) ? _sparseBuffers : null;
     }
 
     private void ValidateMatrix(ReadOnlySpan<double> signedHessian)
@@ -182,9 +210,29 @@ public sealed class SafeZone
     }
 
     /// <summary>
+    /// <see cref="Check(ReadOnlySpan{double})"/> of x − slack (a node's check), formed in the safe zone's own buffer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public SafeZoneResult Check(ReadOnlySpan<double> x, ReadOnlySpan<double> slack)
+    {
+        if (x.Length != _d || slack.Length != _d)
+        {
+            ThrowPointLength(x.Length != _d ? x.Length : slack.Length);
+        }
+
+        // x − slack and (x − slack) − x0 in one pass (the same two roundings per element), with the finiteness the
+        // sparse product needs.
+        var finite = QuadraticForm.SubtractTwice(x, slack, _referencePoint, _point, Diff);
+        return Check(_point, finite);
+    }
+
+    /// <summary>
     /// Checks <paramref name="point"/> (= x - slack, computed by the caller) in the reference's order: domain, lower and upper
     /// DC constraints, bounds on f(point). Evaluates f at most once. Allocation-free. Throws if not synced or on a length mismatch.
     /// </summary>
+    // Fully optimised from the first call: a run's checks would otherwise spend their first 100+ ms in tier-0 code
+    // (no inlining) while the run keeps jitting new methods and so delays the tier-up (docs/performance.md).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SafeZoneResult Check(ReadOnlySpan<double> point)
     {
         if (point.Length != _d)
@@ -192,6 +240,16 @@ public sealed class SafeZone
             ThrowPointLength(point.Length);
         }
 
+        // Elementwise kernels of our own rather than TensorPrimitives: same bits (one rounding per element), and they
+        // do not go through generic wrappers that start at tier 0.
+        QuadraticForm.Subtract(point, _referencePoint, Diff);
+        return Check(point, _sparse is not null && QuadraticForm.AllFinite(Diff));
+    }
+
+    // point − x0 is in Diff; finite: no coordinate of it is NaN or ±∞.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private SafeZoneResult Check(ReadOnlySpan<double> point, bool finite)
+    {
         if (!IsSynced)
         {
             ThrowNotSynced();
@@ -203,16 +261,23 @@ public sealed class SafeZone
             return SafeZoneResult.Domain;
         }
 
-        var diff = _diff.AsSpan();
-        TensorPrimitives.Subtract(point, _referencePoint, diff);
+        var diff = Diff;
         var product = _scratch.AsSpan();
         if (_hasMatrixArgument)
         {
-            QuadraticForm.VectorTimesMatrix(diff, _signedHessian, product);
+            // The sparse product skips x_i · 0 terms: exact only for finite x (∞ · 0 is NaN).
+            if (_sparse is not null && finite)
+            {
+                _sparse.VectorTimesMatrix(_paddedDiff, product);
+            }
+            else
+            {
+                QuadraticForm.VectorTimesMatrix(diff, _signedHessian, product);
+            }
         }
         else
         {
-            TensorPrimitives.Multiply(diff, _extremeEigenvalue, product);
+            QuadraticForm.Scale(diff, _extremeEigenvalue, product);
         }
 
         // Q = (p - x0) @ A @ (p - x0) and both tangent terms grad . (p - x0) in one pass. The zero gradient's term is computed
@@ -344,7 +409,7 @@ public sealed class SafeZone
         ValueAtReferencePoint = fAtX0;
 
         // Q(x0) goes through the same operator as every check: 0, or NaN when A is infinite (ADCD-X with lambda = +-inf).
-        _diff.AsSpan().Clear();
+        Diff.Clear();
         if (dcType == DcType.Convex)
         {
             gradientF.CopyTo(_gradientG);
@@ -356,7 +421,7 @@ public sealed class SafeZone
             TensorPrimitives.Negate(gradientF, _gradientH);
         }
 
-        var qAtX0 = DcOperator(_diff);
+        var qAtX0 = DcOperator(Diff);
         if (dcType == DcType.Convex)
         {
             _valueG = fAtX0 - (0.5 * qAtX0);

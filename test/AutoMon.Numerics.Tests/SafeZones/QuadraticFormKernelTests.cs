@@ -72,3 +72,121 @@ public class QuadraticFormKernelTests
         Assert.Equal(-4.5, q);
     }
 }
+
+public class SparseColumnsTests
+{
+    [Property(MaxTest = 80)]
+    public bool Sparse_product_has_the_dense_kernels_bits_for_finite_x(int seed)
+    {
+        // A few diagonals (inner product's H_minus has 3), sizes 32..72 over the 4-vector blocks and single vectors of
+        // both widths; each diagonal keeps a random part of its entries so lanes of one vector differ.
+        var random = new Random(seed);
+        var d = 8 * (4 + random.Next(6));
+        var a = new double[d * d];
+        for (var k = 0; k < 1 + random.Next(3); k++)
+        {
+            var shift = random.Next(-(d - 1), d);
+            for (var j = 0; j < d; j++)
+            {
+                var i = j + shift;
+                if (i >= 0 && i < d && random.Next(4) > 0)
+                {
+                    a[(i * d) + j] = random.NextDouble() - 0.5;
+                }
+            }
+        }
+
+        var x = Enumerable.Range(0, d).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 4))).ToArray();
+        var sparse = SparseColumns.Build(a, d, null);
+        if (sparse is null)
+        {
+            return false;
+        }
+
+        var expected = new double[d];
+        var actual = new double[d];
+        QuadraticForm.VectorTimesMatrix(x, a, expected);
+        sparse.VectorTimesMatrix(Padded(x), actual);
+        return expected.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(actual.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Theory]
+    [InlineData(32)]
+    [InlineData(40)]
+    [InlineData(64)]
+    public void Inner_products_matrix_has_the_dense_kernels_bits(int d)
+    {
+        // H_minus of x[:d/2] . x[d/2:]: -1/2 on the diagonal, +1/2 on the diagonals ± d/2 (one accumulator per lane).
+        var a = new double[d * d];
+        for (var j = 0; j < d; j++)
+        {
+            a[(j * d) + j] = -0.5;
+            a[(((j + (d / 2)) % d) * d) + j] = 0.5;
+        }
+
+        var random = new Random(d);
+        var sparse = SparseColumns.Build(a, d, null);
+        Assert.NotNull(sparse);
+        for (var round = 0; round < 20; round++)
+        {
+            var x = Enumerable.Range(0, d).Select(_ => random.NextDouble() - 0.5).ToArray();
+            var expected = new double[d];
+            var actual = new double[d];
+            QuadraticForm.VectorTimesMatrix(x, a, expected);
+            sparse.VectorTimesMatrix(Padded(x), actual);
+            Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Fact]
+    public void Dense_matrices_and_sizes_off_the_vector_width_keep_the_dense_kernel()
+    {
+        var random = new Random(3);
+        var dense = Enumerable.Range(0, 16 * 16).Select(_ => random.NextDouble()).ToArray();
+        var identity = new double[9 * 9];
+        for (var i = 0; i < 9; i++)
+        {
+            identity[(i * 9) + i] = 1;
+        }
+
+        Assert.Null(SparseColumns.Build(dense, 16, null));
+        Assert.Null(SparseColumns.Build(identity, 9, null));
+    }
+
+    [Property(MaxTest = 50)]
+    public bool Subtract_twice_rounds_as_two_subtractions_and_reports_finiteness(int seed)
+    {
+        var random = new Random(seed);
+        var d = 1 + random.Next(50);
+        double[] Next() => Enumerable.Range(0, d).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-5, 6))).ToArray();
+        var (x, s, x0) = (Next(), Next(), Next());
+        if (random.Next(3) == 0)
+        {
+            x[random.Next(d)] = random.Next(2) == 0 ? double.NaN : double.NegativeInfinity;
+        }
+
+        var (point, diff) = (new double[d], new double[d]);
+        var finite = QuadraticForm.SubtractTwice(x, s, x0, point, diff);
+
+        var expectedPoint = x.Zip(s, (a, b) => a - b).ToArray();
+        var expectedDiff = expectedPoint.Zip(x0, (a, b) => a - b).ToArray();
+        static long[] Bits(double[] v) => [.. v.Select(BitConverter.DoubleToInt64Bits)];
+        return Bits(point).SequenceEqual(Bits(expectedPoint)) && Bits(diff).SequenceEqual(Bits(expectedDiff))
+            && finite == expectedDiff.All(double.IsFinite);
+    }
+
+    private static double[] Padded(double[] x)
+    {
+        var padded = new double[(3 * x.Length) - 2];
+        x.CopyTo(padded, x.Length - 1);
+        return padded;
+    }
+
+    [Fact]
+    public void A_non_finite_coordinate_is_seen_so_the_check_falls_back_to_the_dense_product()
+    {
+        Assert.True(QuadraticForm.AllFinite([1.0, -2.0, 0.0, 1e300, 3, 4, 5, 6, 7, 8]));
+        Assert.False(QuadraticForm.AllFinite([1.0, double.PositiveInfinity, 0, 0, 0, 0, 0, 0, 0, 0]));
+        Assert.False(QuadraticForm.AllFinite([1.0, 2, 3, 4, 5, 6, 7, 8, double.NaN]));
+    }
+}

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace AutoMon.Protocol.Data;
 
 /// <summary>
@@ -97,7 +99,17 @@ public static class LocalVectorStreams
                 throw new ArgumentException($"Stream {i} has dimension {x.Length}, stream 0 has {d}.", nameof(streams));
             }
 
-            for (var j = 0; j < d; j++)
+            // Elementwise: vector lanes round as a scalar loop would.
+            var j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j <= d - Vector512<double>.Count; j += Vector512<double>.Count)
+                {
+                    (Vector512.Create<double>(sum[j..]) + Vector512.Create<double>(x[j..])).CopyTo(sum[j..]);
+                }
+            }
+
+            for (; j < d; j++)
             {
                 sum[j] += x[j];
             }

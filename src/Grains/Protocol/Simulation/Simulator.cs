@@ -88,7 +88,7 @@ public static class Simulator
         var n = nodes.Length;
         var feed = new DataFeed(data, options.StreamKind, options.Function.Dimension, options.WindowSize);
         feed.FillAllWindows();
-        var streams = feed.Streams;
+        ILocalVectorStream[] streams = [.. feed.Streams]; // an array: no interface call per index
         var global = new double[options.Function.Dimension];
         var pending = new List<INodeMessage>(n);
         var exchange = new Exchange(coordinator, nodes);
