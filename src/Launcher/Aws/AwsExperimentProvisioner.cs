@@ -5,7 +5,8 @@ namespace AutoMon.Launcher.Aws;
 /// aws_experiments/deploy_aws_experiment.py): per experiment (workload × error bound) a CloudWatch log group and a DynamoDB
 /// membership table (<see cref="AwsExperimentResources"/>), the coordinator silo in the coordinator region
 /// (<see cref="AwsCoordinatorHosting"/>: EC2 instance or Fargate task) and one Fargate task per node silo in the nodes
-/// region (<see cref="AwsSiloTasks"/>), in the run's network (<see cref="AwsNetworkSetup"/>); results go through the
+/// region (<see cref="AwsSiloTasks"/>), in the experiment's network (<see cref="AwsNetworkSetup"/>), whose security
+/// groups then let in exactly its silos' public addresses (<see cref="AwsSiloAddresses"/>); results go through the
 /// results bucket (<see cref="AwsResultsStore"/>). Every resource is tagged with the run id, so <see cref="AwsCleanup"/>
 /// removes exactly what a run made.
 /// </summary>
@@ -14,6 +15,7 @@ public sealed class AwsExperimentProvisioner
     private readonly AwsSession _session;
     private readonly TextWriter _log;
     private readonly AwsNetworkSetup _network;
+    private readonly AwsSiloAddresses _addresses;
     private readonly AwsSiloTasks _tasks;
     private readonly AwsCoordinatorHosting _coordinators;
     private readonly AwsExperimentResources _resources;
@@ -27,6 +29,7 @@ public sealed class AwsExperimentProvisioner
         _log = log ?? TextWriter.Null;
         time ??= TimeProvider.System;
         _network = new AwsNetworkSetup(session, _log);
+        _addresses = new AwsSiloAddresses(session, time);
         _tasks = new AwsSiloTasks(session, _log, time);
         _coordinators = new AwsCoordinatorHosting(session, _log, _tasks);
         _resources = new AwsExperimentResources(session, _log, time);
@@ -68,10 +71,9 @@ public sealed class AwsExperimentProvisioner
         }
 
         var started = new List<AwsProvisionedExperiment>();
-        var securityGroups = new Dictionary<string, string>(StringComparer.Ordinal);
         if (experiments.Count == 0)
         {
-            return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups);
+            return new AwsProvisioningResult(plan.RunId, started, skipped);
         }
 
         var running = await FindRunningAsync(plan, experiments, cancellationToken).ConfigureAwait(false);
@@ -90,7 +92,7 @@ public sealed class AwsExperimentProvisioner
         experiments = experiments.Where(e => !running.ContainsKey(e.Name)).ToList();
         if (experiments.Count == 0)
         {
-            return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups) { StillRunning = running };
+            return new AwsProvisioningResult(plan.RunId, started, skipped) { StillRunning = running };
         }
 
         await _results.UploadDataFilesAsync(plan, cancellationToken).ConfigureAwait(false);
@@ -99,30 +101,22 @@ public sealed class AwsExperimentProvisioner
                        $"coordinator on {plan.CoordinatorHost} in {plan.CoordinatorRegion}.");
         try
         {
-            var nodesNetwork = await _network.PrepareAsync(plan, plan.NodesRegion, cancellationToken).ConfigureAwait(false);
-            securityGroups[plan.NodesRegion] = nodesNetwork.SecurityGroupId;
-            var coordinatorNetwork = plan.CoordinatorRegion == plan.NodesRegion
-                ? nodesNetwork
-                : await _network.PrepareAsync(plan, plan.CoordinatorRegion, cancellationToken).ConfigureAwait(false);
-            securityGroups[plan.CoordinatorRegion] = coordinatorNetwork.SecurityGroupId;
             var imageId = await _coordinators.ResolveImageAsync(plan, cancellationToken).ConfigureAwait(false);
-
             foreach (var experiment in experiments)
             {
-                started.Add(await ProvisionExperimentAsync(plan, experiment, roles, nodesNetwork, coordinatorNetwork, imageId,
-                    options, cancellationToken).ConfigureAwait(false));
+                started.Add(await ProvisionExperimentAsync(plan, experiment, roles, imageId, options, cancellationToken)
+                    .ConfigureAwait(false));
             }
         }
         catch (Exception e) when (options.CleanupOnFailure)
         {
             throw await CleanUpAfterFailureAsync(plan, e, cancellationToken).ConfigureAwait(false);
         }
-        return new AwsProvisioningResult(plan.RunId, started, skipped, securityGroups) { StillRunning = running };
+        return new AwsProvisioningResult(plan.RunId, started, skipped) { StillRunning = running };
     }
 
     private async Task<AwsProvisionedExperiment> ProvisionExperimentAsync(AwsExperimentPlan plan, AwsExperiment experiment,
-        AwsSiloRoles roles, AwsNetwork nodesNetwork, AwsNetwork coordinatorNetwork, string? imageId, AwsProvisionOptions options,
-        CancellationToken cancellationToken)
+        AwsSiloRoles roles, string? imageId, AwsProvisionOptions options, CancellationToken cancellationToken)
     {
         _log.WriteLine($"Experiment {experiment.Name}:");
         var tags = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -141,16 +135,63 @@ public sealed class AwsExperimentProvisioner
             await _results.UploadClusterCertificateAsync(plan, experiment, cancellationToken).ConfigureAwait(false);
         }
 
+        var nodesNetwork = await _network.PrepareAsync(plan, experiment, plan.NodesRegion, cancellationToken).ConfigureAwait(false);
+        var coordinatorNetwork = plan.CoordinatorRegion == plan.NodesRegion
+            ? nodesNetwork
+            : await _network.PrepareAsync(plan, experiment, plan.CoordinatorRegion, cancellationToken).ConfigureAwait(false);
+
         var coordinator = await _coordinators.StartAsync(plan, experiment, roles, coordinatorNetwork, imageId, tags, options,
             cancellationToken).ConfigureAwait(false);
         var nodes = await _tasks.StartNodeSilosAsync(plan, experiment, roles, nodesNetwork, tags, options, cancellationToken)
             .ConfigureAwait(false);
-        return new AwsProvisionedExperiment(experiment, nodes.ClusterArn, coordinator.ClusterArn, coordinator.InstanceId,
-            coordinator.TaskArn, nodes.TaskArns, [.. coordinator.TaskDefinitionArns, .. nodes.TaskDefinitionArns])
+        var provisioned = new AwsProvisionedExperiment(experiment, nodes.ClusterArn, coordinator.ClusterArn,
+            coordinator.InstanceId, coordinator.TaskArn, nodes.TaskArns,
+            [.. coordinator.TaskDefinitionArns, .. nodes.TaskDefinitionArns])
         {
             StandbyCoordinatorTaskArn = coordinator.StandbyTaskArn,
             StandbyCoordinatorInstanceId = coordinator.StandbyInstanceId,
+            SecurityGroups = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [nodesNetwork.Region] = nodesNetwork.SecurityGroupId,
+                [coordinatorNetwork.Region] = coordinatorNetwork.SecurityGroupId,
+            },
         };
+
+        // Every silo talks to every other (membership probes, grain calls), within and across the regions, at public
+        // addresses: both groups allow all of the experiment's silos, and nothing else from outside.
+        var addresses = await _addresses.WaitForAsync(SilosOf(plan, provisioned), options, cancellationToken)
+            .ConfigureAwait(false);
+        foreach (var network in new[] { nodesNetwork, coordinatorNetwork }.Distinct())
+        {
+            await _network.AllowSilosAsync(plan, network, addresses, cancellationToken).ConfigureAwait(false);
+        }
+        _log.WriteLine($"  silo ports open to its {addresses.Count} silo address(es) only: {string.Join(", ", addresses)}");
+        return provisioned with { SiloAddresses = addresses };
+    }
+
+    /// <summary>The experiment's silos: coordinator, its standby, node silos.</summary>
+    private static List<AwsSiloHost> SilosOf(AwsExperimentPlan plan, AwsProvisionedExperiment started)
+    {
+        var silos = new List<AwsSiloHost>();
+        if (started.CoordinatorInstanceId is { } instance)
+        {
+            silos.Add(AwsSiloHost.Instance("coordinator", plan.CoordinatorRegion, instance));
+        }
+        if (started.CoordinatorTaskArn is { } task)
+        {
+            silos.Add(AwsSiloHost.Task("coordinator", plan.CoordinatorRegion, started.CoordinatorClusterArn!, task));
+        }
+        if (started.StandbyCoordinatorInstanceId is { } standbyInstance)
+        {
+            silos.Add(AwsSiloHost.Instance("standby coordinator", plan.CoordinatorRegion, standbyInstance));
+        }
+        if (started.StandbyCoordinatorTaskArn is { } standbyTask)
+        {
+            silos.Add(AwsSiloHost.Task("standby coordinator", plan.CoordinatorRegion, started.CoordinatorClusterArn!, standbyTask));
+        }
+        silos.AddRange(started.NodeTaskArns.Select((arn, i) =>
+            AwsSiloHost.Task($"node silo {i}", plan.NodesRegion, started.NodesClusterArn, arn)));
+        return silos;
     }
 
     /// <summary>Removes what the failed run had created and returns the exception to throw, with the clean-up's report.</summary>

@@ -89,7 +89,8 @@ public static partial class AwsNaming
 
     public static string ErrorMarkerKey(string resultsPrefix) => resultsPrefix + CoordinatorResultsFolder + "/" + ErrorMarkerFile;
 
-    public static string SecurityGroupName(string runId) => "automon-silos_" + runId;
+    /// <summary>One group per experiment and region: its rules name that experiment's silo addresses only.</summary>
+    public static string SecurityGroupName(string runId, string experimentName) => $"automon-silos_{runId}_{experimentName}";
 
     /// <summary>A run id from the workload and the start time, e.g. <c>quadratic-20250601-101500</c>.</summary>
     public static string NewRunId(string nodeType, DateTimeOffset utcNow) =>

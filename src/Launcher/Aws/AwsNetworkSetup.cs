@@ -4,17 +4,24 @@ using Ec2Tag = Amazon.EC2.Model.Tag;
 
 namespace AutoMon.Launcher.Aws;
 
-/// <summary>Where a region's silos of a run go: the default VPC, one of its subnets, and the run's security group.</summary>
+/// <summary>Where an experiment's silos in a region go: the default VPC, one of its subnets, and the experiment's security group.</summary>
 internal sealed record AwsNetwork(string Region, string VpcId, string SubnetId, string SecurityGroupId);
 
 /// <summary>
-/// The network of a run in one region: the default VPC's first default subnet (by availability zone) and the security
-/// group <c>automon-silos_&lt;run id&gt;</c> (tagged with the run) that opens the silo and gateway ports to the internet,
-/// since silos in the two regions reach each other at public addresses not known in advance (ops/README.md, Security).
+/// The network of an experiment in one region: the default VPC's first default subnet (by availability zone) and the
+/// security group <c>automon-silos_&lt;run id&gt;_&lt;experiment&gt;</c> (tagged with the run). The group lets the silo and
+/// gateway ports in only from the experiment's own silos: from the group itself (private addresses in the region) and,
+/// once the silos have started and their public addresses are known (<see cref="AwsSiloAddresses"/>), from each silo's
+/// public IPv4 as a /32, since the silos in the two regions reach each other at public addresses (ops/README.md, Security).
+/// It is never opened to the internet; a rule for 0.0.0.0/0 left by an older launcher in a reused group is revoked.
 /// </summary>
 internal sealed class AwsNetworkSetup(AwsSession session, TextWriter log)
 {
-    public async Task<AwsNetwork> PrepareAsync(AwsExperimentPlan plan, string region, CancellationToken cancellationToken)
+    private static readonly string[] WorldCidrs = ["0.0.0.0/0"];
+    private static readonly string[] WorldIpv6Cidrs = ["::/0"];
+
+    public async Task<AwsNetwork> PrepareAsync(AwsExperimentPlan plan, AwsExperiment experiment, string region,
+        CancellationToken cancellationToken)
     {
         var ec2 = session.Ec2(region);
         var vpcs = await AwsSdkCall.RunAsync(session, "ec2", "DescribeVpcs", region, () => ec2.DescribeVpcsAsync(
@@ -31,16 +38,54 @@ internal sealed class AwsNetworkSetup(AwsSession session, TextWriter log)
             .ThenBy(s => s.AvailabilityZone, StringComparer.Ordinal)
             .FirstOrDefault() ?? throw new InvalidOperationException($"The default VPC {vpcId} in {region} has no subnet.");
 
-        var groupId = await EnsureSecurityGroupAsync(plan, region, vpcId, cancellationToken).ConfigureAwait(false);
-        await OpenSiloPortsAsync(plan, region, groupId, cancellationToken).ConfigureAwait(false);
-        return new AwsNetwork(region, vpcId, subnet.SubnetId, groupId);
+        var groupId = await EnsureSecurityGroupAsync(plan, experiment, region, vpcId, cancellationToken).ConfigureAwait(false);
+        var network = new AwsNetwork(region, vpcId, subnet.SubnetId, groupId);
+        await RestrictSiloPortsAsync(plan, network, cancellationToken).ConfigureAwait(false);
+        return network;
     }
 
-    private async Task<string> EnsureSecurityGroupAsync(AwsExperimentPlan plan, string region, string vpcId,
+    /// <summary>
+    /// Lets the silo and gateway ports in from each of <paramref name="addresses"/> (public IPv4s of the experiment's
+    /// silos) as a /32; rules already there are kept, so a relaunch adds only the new silos.
+    /// </summary>
+    public async Task AllowSilosAsync(AwsExperimentPlan plan, AwsNetwork network, IReadOnlyCollection<string> addresses,
         CancellationToken cancellationToken)
     {
+        var rules = (await DescribeRulesAsync(network, cancellationToken).ConfigureAwait(false)).ToList();
+        var permissions = new List<IpPermission>();
+        foreach (var port in SiloPorts(plan))
+        {
+            var missing = addresses.Select(a => a + "/32").Distinct(StringComparer.Ordinal)
+                .Where(cidr => !rules.Any(r => Covers(r, port) && (r.Ipv4Ranges ?? []).Any(range => range.CidrIp == cidr)))
+                .Select(cidr => new IpRange { CidrIp = cidr, Description = "AutoMon silo" })
+                .ToList();
+            if (missing.Count > 0)
+            {
+                permissions.Add(new IpPermission { IpProtocol = "tcp", FromPort = port, ToPort = port, Ipv4Ranges = missing });
+            }
+        }
+        if (permissions.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await AuthorizeAsync(network, permissions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "RulesPerSecurityGroupLimitExceeded")
+        {
+            throw new InvalidOperationException(
+                $"Security group {network.SecurityGroupId} in {network.Region} cannot hold a rule per silo address " +
+                $"({addresses.Count} silo(s), 2 rules each): raise the quota 'Inbound or outbound rules per security group' " +
+                $"(Service Quotas, Amazon VPC) in {network.Region}, or host more nodes per silo task (--nodes-per-silo).", e);
+        }
+    }
+
+    private async Task<string> EnsureSecurityGroupAsync(AwsExperimentPlan plan, AwsExperiment experiment, string region,
+        string vpcId, CancellationToken cancellationToken)
+    {
         var ec2 = session.Ec2(region);
-        var groupName = AwsNaming.SecurityGroupName(plan.RunId);
+        var groupName = AwsNaming.SecurityGroupName(plan.RunId, experiment.Name);
         var existing = await AwsSdkCall.RunAsync(session, "ec2", "DescribeSecurityGroups", region,
             () => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
             {
@@ -55,7 +100,7 @@ internal sealed class AwsNetworkSetup(AwsSession session, TextWriter log)
             () => ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
             {
                 GroupName = groupName,
-                Description = $"AutoMon silos of run {plan.RunId}: Orleans silo and gateway ports",
+                Description = $"AutoMon silos of {experiment.Name} in run {plan.RunId}: Orleans ports, from these silos only",
                 VpcId = vpcId,
                 TagSpecifications =
                 [
@@ -66,32 +111,82 @@ internal sealed class AwsNetworkSetup(AwsSession session, TextWriter log)
                     },
                 ],
             }, cancellationToken)).ConfigureAwait(false);
-        log.WriteLine($"Security group {groupName} ({created.GroupId}) in {region}");
+        log.WriteLine($"  security group {groupName} ({created.GroupId}) in {region}");
         return created.GroupId;
     }
 
-    private async Task OpenSiloPortsAsync(AwsExperimentPlan plan, string region, string groupId,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The group's own members may reach the ports (silos of the region talking over private addresses); any rule
+    /// opening them to the internet, left in a reused group by a launcher that did so, is revoked.
+    /// </summary>
+    private async Task RestrictSiloPortsAsync(AwsExperimentPlan plan, AwsNetwork network, CancellationToken cancellationToken)
     {
-        var permissions = new[] { plan.SiloPort, plan.GatewayPort }.Select(port => new IpPermission
+        var rules = await DescribeRulesAsync(network, cancellationToken).ConfigureAwait(false);
+        var open = new List<IpPermission>();
+        foreach (var rule in rules)
         {
-            IpProtocol = "tcp",
-            FromPort = port,
-            ToPort = port,
-            Ipv4Ranges = [new IpRange { CidrIp = "0.0.0.0/0", Description = "AutoMon Orleans" }],
-        }).ToList();
-        try
-        {
-            await AwsSdkCall.RunAsync(session, "ec2", "AuthorizeSecurityGroupIngress", region,
-                () => session.Ec2(region).AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+            var world = (rule.Ipv4Ranges ?? []).Where(r => WorldCidrs.Contains(r.CidrIp)).ToList();
+            var world6 = (rule.Ipv6Ranges ?? []).Where(r => WorldIpv6Cidrs.Contains(r.CidrIpv6)).ToList();
+            if (world.Count + world6.Count > 0)
+            {
+                open.Add(new IpPermission
                 {
-                    GroupId = groupId,
-                    IpPermissions = permissions,
-                }, cancellationToken)).ConfigureAwait(false);
+                    IpProtocol = rule.IpProtocol,
+                    FromPort = rule.FromPort,
+                    ToPort = rule.ToPort,
+                    Ipv4Ranges = world.Count > 0 ? world : null,
+                    Ipv6Ranges = world6.Count > 0 ? world6 : null,
+                });
+            }
         }
-        catch (AwsServiceException e) when (e.ErrorCode == "InvalidPermission.Duplicate")
+        if (open.Count > 0)
         {
-            // The group was made by an earlier attempt of this run and already has its rules.
+            await AwsSdkCall.RunAsync(session, "ec2", "RevokeSecurityGroupIngress", network.Region,
+                () => session.Ec2(network.Region).RevokeSecurityGroupIngressAsync(new RevokeSecurityGroupIngressRequest
+                {
+                    GroupId = network.SecurityGroupId,
+                    IpPermissions = open,
+                }, cancellationToken)).ConfigureAwait(false);
+            log.WriteLine($"  revoked the internet-wide rules of security group {network.SecurityGroupId} in {network.Region}");
+        }
+
+        var fromGroup = SiloPorts(plan)
+            .Where(port => !rules.Any(r => Covers(r, port) &&
+                                           (r.UserIdGroupPairs ?? []).Any(p => p.GroupId == network.SecurityGroupId)))
+            .Select(port => new IpPermission
+            {
+                IpProtocol = "tcp",
+                FromPort = port,
+                ToPort = port,
+                UserIdGroupPairs = [new UserIdGroupPair { GroupId = network.SecurityGroupId, Description = "AutoMon silos" }],
+            })
+            .ToList();
+        if (fromGroup.Count > 0)
+        {
+            await AuthorizeAsync(network, fromGroup, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static int[] SiloPorts(AwsExperimentPlan plan) => [plan.SiloPort, plan.GatewayPort];
+
+    private static bool Covers(IpPermission rule, int port) =>
+        rule.IpProtocol is "tcp" or "6" && rule.FromPort <= port && port <= rule.ToPort;
+
+    private async Task<IReadOnlyList<IpPermission>> DescribeRulesAsync(AwsNetwork network, CancellationToken cancellationToken)
+    {
+        var response = await AwsSdkCall.RunAsync(session, "ec2", "DescribeSecurityGroups", network.Region,
+            () => session.Ec2(network.Region).DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+            {
+                GroupIds = [network.SecurityGroupId],
+            }, cancellationToken)).ConfigureAwait(false);
+        return response.SecurityGroups?.FirstOrDefault()?.IpPermissions ?? [];
+    }
+
+    private Task AuthorizeAsync(AwsNetwork network, List<IpPermission> permissions, CancellationToken cancellationToken) =>
+        AwsSdkCall.RunAsync(session, "ec2", "AuthorizeSecurityGroupIngress", network.Region,
+            () => session.Ec2(network.Region).AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
+            {
+                GroupId = network.SecurityGroupId,
+                IpPermissions = permissions,
+            }, cancellationToken));
 }

@@ -17,14 +17,19 @@ public sealed record AwsProvisionedExperiment(
 
     /// <summary>The standby coordinator's EC2 instance (<c>--coordinator-standby</c>); null: none, or a Fargate standby.</summary>
     public string? StandbyCoordinatorInstanceId { get; init; }
+
+    /// <summary>The experiment's security group in each of its regions: region → group id.</summary>
+    public IReadOnlyDictionary<string, string> SecurityGroups { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The public IPv4 of each of its silos, which those groups allow in (and nothing else from outside).</summary>
+    public IReadOnlyList<string> SiloAddresses { get; init; } = [];
 }
 
 /// <summary>The outcome of provisioning a run.</summary>
 public sealed record AwsProvisioningResult(
     string RunId,
     IReadOnlyList<AwsProvisionedExperiment> Started,
-    IReadOnlyList<AwsExperiment> SkippedAlreadyInS3,
-    IReadOnlyDictionary<string, string> SecurityGroups)
+    IReadOnlyList<AwsExperiment> SkippedAlreadyInS3)
 {
     /// <summary>Experiments left running from an earlier launch (<see cref="AwsProvisionOptions.LeaveRunningExperiments"/>): name → what runs.</summary>
     public IReadOnlyDictionary<string, string> StillRunning { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -128,6 +133,12 @@ public sealed record AwsProvisionOptions
     public TimeSpan TableActiveTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long to wait for each started silo's public IPv4 (a Fargate task's network interface is attached within
+    /// seconds to a minute), which the experiment's security groups must allow before its peers can reach it.
+    /// </summary>
+    public TimeSpan SiloAddressTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Attempts of a RunTask that Fargate could not place (no capacity right now).</summary>
     public int RunTaskAttempts { get; init; } = 5;

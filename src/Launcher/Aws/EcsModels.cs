@@ -84,6 +84,10 @@ public sealed record EcsTask(
     string? Memory,
     string? StartedBy,
     string? StoppedReason,
-    IReadOnlyList<EcsTag>? Tags);
+    IReadOnlyList<EcsTag>? Tags,
+    IReadOnlyList<EcsAttachment>? Attachments = null);
+
+/// <summary>A task's attachment: on Fargate (awsvpc) its network interface, whose id is the detail <c>networkInterfaceId</c>.</summary>
+public sealed record EcsAttachment(string? Type, string? Status, IReadOnlyList<EcsKeyValuePair>? Details);
 
 public sealed record EcsRunTaskResult(IReadOnlyList<EcsTask> Tasks, IReadOnlyList<EcsFailure> Failures);

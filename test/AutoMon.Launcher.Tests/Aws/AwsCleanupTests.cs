@@ -83,7 +83,8 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
             report.Of(AwsCleanupReport.LogGroup).Select(r => r.Id).Order(StringComparer.Ordinal));
         Assert.Equal(["inner-product_0-02_membership", "inner-product_0-05_membership"],
             report.Of(AwsCleanupReport.MembershipTable).Select(r => r.Id).Order(StringComparer.Ordinal));
-        Assert.Equal([MotoAws.NodesRegion, MotoAws.CoordinatorRegion],
+        // One group per experiment in each region.
+        Assert.Equal([MotoAws.NodesRegion, MotoAws.NodesRegion, MotoAws.CoordinatorRegion, MotoAws.CoordinatorRegion],
             report.Of(AwsCleanupReport.SecurityGroup).Select(r => r.Region).Order(StringComparer.Ordinal));
         Assert.Contains("Removed 6 ECS task(s):", report.Describe(), StringComparison.Ordinal);
         Assert.Contains("Removed 2 EC2 instance(s):", report.Describe(), StringComparison.Ordinal);
@@ -121,7 +122,8 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
         Assert.Equal(2, (await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion)).Count);
         Assert.Equal(["kld_0-02_membership", "kld_0-05_membership"], await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
-        Assert.Single(await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion));
+        Assert.Equal(["automon-silos_second-run_kld_0-02", "automon-silos_second-run_kld_0-05"],
+            (await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion)).Select(g => g.GroupName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -105,10 +105,11 @@ public sealed partial class AwsDeploymentEmulationTests
     /// <summary>Provisions the standby run and starts its silos as ECS would: the node silos, the active coordinator, its standby.</summary>
     private async Task<(ChildProcess Active, ChildProcess Standby, IReadOnlyList<ChildProcess> Nodes)> StartStandbyDeploymentAsync()
     {
-        var provisioned = await Succeeds(StandbyExperiment);
-        Assert.Contains("started 2 node task(s) and the coordinator and its standby", provisioned, StringComparison.Ordinal);
-
         using var session = AwsSession.Create(new AwsConnectionOptions { Endpoint = _aws.ServiceUrl }, new BasicAWSCredentials("testing", "testing"));
+        var provisioned = await ProvisionsAsync(session, StandbyExperiment);
+        Assert.Contains("started 2 node task(s) and the coordinator and its standby", provisioned, StringComparison.Ordinal);
+        Assert.Contains("silo ports open to its 4 silo address(es) only", provisioned, StringComparison.Ordinal);
+
         var coordinators = (await MotoAws.ActiveTaskDefinitionsAsync(session, MotoAws.CoordinatorRegion)).ToDictionary(d => d.TaskDefinition.Family, StringComparer.Ordinal);
         Assert.Equal(2, coordinators.Count);
         var nodes = (await MotoAws.ActiveTaskDefinitionsAsync(session, MotoAws.NodesRegion)).Select(d => StartSilo(d.TaskDefinition, "node")).ToList();

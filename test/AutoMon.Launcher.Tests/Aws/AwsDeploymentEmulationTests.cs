@@ -96,12 +96,13 @@ public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
             "--aws-endpoint", Endpoint, "--credentials-csv", CredentialsCsv, .. options,
         ];
 
-        // 1. Provision: clusters, task definitions, bucket, membership table, tasks (in moto).
-        var provisioned = await Succeeds(experiment);
+        // 1. Provision: clusters, task definitions, bucket, membership table, tasks (in moto), the silos' ingress rules.
+        using var session = AwsSession.Create(new AwsConnectionOptions { Endpoint = _aws.ServiceUrl }, new BasicAWSCredentials("testing", "testing"));
+        var provisioned = await ProvisionsAsync(session, experiment);
         Assert.Contains("started 2 node task(s) and the coordinator", provisioned, StringComparison.Ordinal);
+        Assert.Contains("silo ports open to its 3 silo address(es) only", provisioned, StringComparison.Ordinal);
 
         // 2. Run what ECS would run: each registered task definition's command and environment.
-        using var session = AwsSession.Create(new AwsConnectionOptions { Endpoint = _aws.ServiceUrl }, new BasicAWSCredentials("testing", "testing"));
         var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(session, MotoAws.CoordinatorRegion));
         var nodes = await MotoAws.ActiveTaskDefinitionsAsync(session, MotoAws.NodesRegion);
         Assert.Equal(2, nodes.Count);
@@ -185,6 +186,22 @@ public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
         }
 
         return ReadLog(coordinator.TaskDefinition.Family);
+    }
+
+    /// <summary>The launcher's provisioning run, while the tasks it starts get public addresses as on Fargate.</summary>
+    private static async Task<string> ProvisionsAsync(AwsSession session, string[] arguments)
+    {
+        using var stop = new CancellationTokenSource();
+        var addresses = MotoAws.AssignTaskPublicIpsAsync(session, stop.Token);
+        try
+        {
+            return await Succeeds(arguments);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await addresses;
+        }
     }
 
     /// <summary>A silo's whole log (the tail keeps the last lines only); the process may still hold it open.</summary>

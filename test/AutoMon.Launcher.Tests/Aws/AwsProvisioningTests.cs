@@ -300,21 +300,6 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Contains(tags.Tags, t => t.Key == AwsNaming.RunTag && t.Value == "test-run");
     }
 
-    [Fact]
-    public async Task Security_groups_open_the_silo_and_gateway_ports_in_both_regions()
-    {
-        var result = await ProvisionAsync(MotoAws.Plan());
-
-        foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
-        {
-            var group = Assert.Single(await MotoAws.RunSecurityGroupsAsync(_session, region));
-            Assert.Equal(result.SecurityGroups[region], group.GroupId);
-            Assert.Equal("automon-silos_test-run", group.GroupName);
-            Assert.Equal([11111, 30000], group.IpPermissions.Select(p => p.FromPort ?? 0).Order());
-            Assert.All(group.IpPermissions, p => Assert.Equal("0.0.0.0/0", Assert.Single(p.Ipv4Ranges).CidrIp));
-        }
-    }
-
     /// <summary>An earlier run finished (its tasks stopped, its coordinator terminated itself) but was not cleaned up.</summary>
     private async Task FinishRunAsync()
     {

@@ -110,6 +110,38 @@ internal static class MotoAws
         return response.SecurityGroups ?? [];
     }
 
+    /// <summary>
+    /// Until cancelled, gives each ECS task's network interface without a public IPv4 an Elastic IP, as Fargate gives its
+    /// tasks a public address (for moto servers other than <see cref="MotoServerFixture"/>, which does so itself).
+    /// </summary>
+    public static async Task AssignTaskPublicIpsAsync(AwsSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                foreach (var region in new[] { CoordinatorRegion, NodesRegion })
+                {
+                    var ec2 = session.Ec2(region);
+                    var interfaces = await ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest(), cancellationToken);
+                    foreach (var eni in (interfaces.NetworkInterfaces ?? []).Where(n => n.Description == "moto ECS" && n.Association is null))
+                    {
+                        var address = await ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = Amazon.EC2.DomainType.Vpc }, cancellationToken);
+                        await ec2.AssociateAddressAsync(new AssociateAddressRequest
+                        {
+                            AllocationId = address.AllocationId,
+                            NetworkInterfaceId = eni.NetworkInterfaceId,
+                        }, cancellationToken);
+                    }
+                }
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     public static async Task<IReadOnlyList<string>> TablesAsync(AwsSession session, string region) =>
         (await session.DynamoDb(region).ListTablesAsync()).TableNames ?? [];
 

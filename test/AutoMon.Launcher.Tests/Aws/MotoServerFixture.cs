@@ -10,7 +10,8 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// A moto server (the AWS mock) on 127.0.0.1 and a free port, shared by the tests of the "moto" collection and reset before
 /// each test. Started as <c>python3 -m moto.server</c> is (moto.server.main), with a watchdog thread that ends the server
 /// when the test host goes away, so it is never left running; disposed by killing its process tree. Only 127.0.0.1 is
-/// ever contacted: the addresses moto invents for tasks and instances are never used.
+/// ever contacted: the addresses moto invents for tasks and instances are never used. Like Fargate, and unlike stock moto,
+/// the server gives a task started with assignPublicIp ENABLED a public IPv4 on its network interface.
 /// </summary>
 public sealed class MotoServerFixture : IAsyncLifetime
 {
@@ -27,6 +28,26 @@ public sealed class MotoServerFixture : IAsyncLifetime
                     os._exit(0)
                 time.sleep(0.5)
         threading.Thread(target=watch, daemon=True).start()
+        # Fargate gives a task with assignPublicIp ENABLED a public IPv4 on its network interface; moto's tasks get none.
+        # Distinct addresses from 198.18.0.0/15 (benchmarking, never routed).
+        import itertools
+        from moto.ec2.models import ec2_backends
+        import moto.ecs.models as ecs
+        addresses = itertools.count(1)
+        def public_ip():
+            n = next(addresses)
+            return f"198.{18 + n // 65536 % 2}.{n // 256 % 256}.{n % 256}"
+        task_init = ecs.Task.__init__
+        def task_with_public_ip(self, *args, **kwargs):
+            task_init(self, *args, **kwargs)
+            vpc = (getattr(self, "network_configuration", None) or {}).get("awsvpcConfiguration") or {}
+            if vpc.get("assignPublicIp") == "ENABLED":
+                enis = ec2_backends[self._account_id][self.region_name]
+                for attachment in self.attachments:
+                    for detail in attachment["details"]:
+                        if detail["name"] == "networkInterfaceId":
+                            enis.get_network_interface(detail["value"]).public_ip = public_ip()
+        ecs.Task.__init__ = task_with_public_ip
         from moto.server import main
         main(["-H", "127.0.0.1", "-p", sys.argv[1]])
         """;

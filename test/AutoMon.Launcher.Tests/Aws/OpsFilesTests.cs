@@ -143,6 +143,8 @@ public sealed class OpsFilesTests(MotoServerFixture moto) : IAsyncLifetime
     [InlineData("ecs:DeleteCluster", "arn:aws:ecs:us-east-2:123456789012:cluster/{nodes cluster}", "")]
     [InlineData("ec2:TerminateInstances", "arn:aws:ec2:us-west-2:123456789012:instance/i-0123456789abcdef0", "")]
     [InlineData("ec2:DeleteSecurityGroup", "arn:aws:ec2:us-east-2:123456789012:security-group/sg-0123", "")]
+    [InlineData("ec2:AuthorizeSecurityGroupIngress", "arn:aws:ec2:us-east-2:123456789012:security-group/sg-0123", "")]
+    [InlineData("ec2:RevokeSecurityGroupIngress", "arn:aws:ec2:us-west-2:123456789012:security-group/sg-0123", "")]
     public void Iam_policy_lets_removals_reach_only_the_launchers_resources(string action, string ours, string foreign)
     {
         var plan = MotoAws.Plan();
