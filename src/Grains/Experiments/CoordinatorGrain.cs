@@ -60,7 +60,7 @@ internal sealed partial class CoordinatorGrain(
         registry.Wire(_experiment).Add(stored.Report.Wire);
         Adopt(config, function, coordinator, stored.Report.Tuning);
         _restored = true;
-        LogRestored(logger, _experiment, silo.SiloAddress, stored.Report.Counters.IsDefaultOrEmpty ? 0 : coordinator.Statistics.TotalMessagesBroadcastDisabled);
+        LogRestored(logger, _experiment, silo.SiloAddress, coordinator.Statistics.TotalMessagesBroadcastDisabled);
     }
 
     private void Adopt(ExperimentConfig config, MonitoredFunction function, Coordinator coordinator, NeighborhoodTuningResult? tuning)
@@ -183,7 +183,8 @@ internal sealed partial class CoordinatorGrain(
 
         var list = reports.IsDefault ? [] : reports;
         ValidateViolations(list.Select(v => v.Violation));
-        if (list.Select(r => r.Violation.NodeIndex).Distinct().Count() != _nodes.Length || list.Any(r => r.Violation.ConstraintVersion != 0))
+        if (list.Length != _nodes.Length || list.Select(r => r.Violation.NodeIndex).Distinct().Count() != _nodes.Length
+            || list.Any(r => r.Violation.ConstraintVersion != 0))
         {
             throw new ArgumentException(Invariant($"Experiment '{_experiment}': a restart resolves one report of every restarted node (constraint version 0), {_nodes.Length} in all; got {list.Length}."));
         }
