@@ -48,6 +48,7 @@ internal sealed record SweepRequest
         ErrorBound = errorBound,
         NeighborhoodSize = Given.Contains("neighborhood") ? Run.Neighborhood : Preset.NeighborhoodFor(errorBound),
         SingleSampleRounds = Run.SingleSampleRounds,
+        Adaptive = Run.Adaptive,
         Slack = Run.Slack,
         Sync = Run.Sync,
         Mode = Mode,

@@ -26,7 +26,7 @@ public static class Simulator
         var nodes = new Node[n];
         for (var i = 0; i < n; i++)
         {
-            nodes[i] = new Node(i, options.Function);
+            nodes[i] = new Node(i, options.Function) { DerivesConstantHessian = options.Adaptive };
         }
 
         NeighborhoodTuningResult? tuning = null;
@@ -104,19 +104,24 @@ public static class Simulator
             }
         }
 
-        CloseRound(coordinator, feed, global, pending, exchange);
+        CloseRound(coordinator, feed, global, pending, exchange, streams);
 
         var point = 0;
         while (feed.TryAdvance(out var node))
         {
-            if (nodes[node].UpdateData(streams[node].LocalVector) is { } violation)
+            if (coordinator.IsCentralized)
+            {
+                // The adaptive fallback switched the run: every update goes to the coordinator, no node check.
+                coordinator.ReportUpdate(node, streams[node].LocalVector);
+            }
+            else if (nodes[node].UpdateData(streams[node].LocalVector) is { } violation)
             {
                 pending.Add(violation);
             }
 
             if (options.SingleSampleRounds || point % n == n - 1)
             {
-                CloseRound(coordinator, feed, global, pending, exchange);
+                CloseRound(coordinator, feed, global, pending, exchange, streams);
             }
 
             point++;
@@ -125,14 +130,30 @@ public static class Simulator
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
-    private static void CloseRound(Coordinator coordinator, DataFeed feed, double[] global, List<INodeMessage> pending, Exchange exchange)
+    private static void CloseRound(
+        Coordinator coordinator, DataFeed feed, double[] global, List<INodeMessage> pending, Exchange exchange, ILocalVectorStream[] streams)
     {
         // The verifier's global vector is the one after all of the round's updates, when its violations are resolved.
         feed.CopyGlobalVector(global);
         coordinator.SetGlobalVector(global);
         if (pending.Count > 0)
         {
-            exchange.Run(pending);
+            if (coordinator.Options.Adaptive && coordinator.CentralizeIfOverBudget(pending))
+            {
+                // Switched: every node whose violation did not carry its vector reports it, so this round is exact too.
+                for (var i = 0; i < streams.Length; i++)
+                {
+                    if (!coordinator.HasFreshVector(i))
+                    {
+                        coordinator.ReportUpdate(i, streams[i].LocalVector);
+                    }
+                }
+            }
+            else
+            {
+                exchange.Run(pending);
+            }
+
             pending.Clear();
         }
 

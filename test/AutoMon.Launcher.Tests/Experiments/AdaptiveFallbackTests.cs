@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+using AutoMon.Grains.Runs;
+using AutoMon.Launcher.Commands;
+using AutoMon.Launcher.Experiments;
+using AutoMon.Protocol;
+using AutoMon.Numerics;
+using AutoMon.Protocol.Simulation;
+
+namespace AutoMon.Launcher.Tests.Experiments;
+
+/// <summary>
+/// Issue 14 part 1: with --adaptive a run of the default inner-product and quadratic sweeps never costs more than
+/// centralisation (+ n messages for the switch; bytes + the first sync's setup), holds the error bound on every round, and
+/// at the loosest ε costs at most 5% more messages than plain AutoMon (docs/design.md "Adaptive fallback").
+/// </summary>
+public sealed class AdaptiveFallbackTests
+{
+    public static TheoryData<string, double> SweepPoints()
+    {
+        var points = new TheoryData<string, double>();
+        foreach (var nodeType in new[] { "inner_product", "quadratic" })
+        {
+            foreach (var errorBound in ExperimentPresets.Get(nodeType).ErrorBounds)
+            {
+                points.Add(nodeType, errorBound);
+            }
+        }
+
+        return points;
+    }
+
+    [Theory]
+    [MemberData(nameof(SweepPoints))]
+    public void An_adaptive_run_sends_no_more_than_centralisation_and_holds_the_bound(string nodeType, double errorBound)
+    {
+        var result = Run(nodeType, errorBound, adaptive: true);
+        var n = result.NodeCount;
+
+        Assert.InRange(result.Statistics.TotalMessagesBroadcastDisabled, 0, result.Centralization.Messages + n);
+        Assert.InRange(result.Statistics.BytesSent + result.Statistics.BytesReceived, 0,
+            result.Centralization.Bytes + (n * SwitchMessageSize) + SetupOverdraft(n, result.Dimension, result.IsHessianConstant));
+        Assert.InRange(result.MaxError, 0, errorBound);
+        Assert.Equal(0, result.Statistics.MissedViolations);
+    }
+
+    [Fact]
+    public void Plain_AutoMon_at_the_tightest_bound_costs_more_than_centralisation_so_the_fallback_is_needed()
+    {
+        var result = Run("quadratic", ExperimentPresets.Get("quadratic").ErrorBounds.Min(), adaptive: false);
+
+        Assert.True(result.Statistics.TotalMessagesBroadcastDisabled > result.Centralization.Messages + result.NodeCount);
+    }
+
+    [Theory]
+    [InlineData("inner_product")]
+    [InlineData("quadratic")]
+    public void At_the_loosest_bound_an_adaptive_run_costs_at_most_5_percent_more_messages_than_plain_AutoMon(string nodeType)
+    {
+        var loosest = ExperimentPresets.Get(nodeType).ErrorBounds.Max();
+
+        var adaptive = Run(nodeType, loosest, adaptive: true).Statistics.TotalMessagesBroadcastDisabled;
+        var plain = Run(nodeType, loosest, adaptive: false).Statistics.TotalMessagesBroadcastDisabled;
+
+        Assert.InRange(adaptive, 0, plain * 1.05);
+    }
+
+    [Fact]
+    public void Adaptive_is_one_run_setting_read_from_the_command_line()
+    {
+        var run = ExperimentCommand.Parse("--node-type", "quadratic", "--adaptive").Run;
+
+        Assert.True(run.Adaptive);
+        Assert.Contains("--adaptive", RunSettings.ToArguments(run with { Function = "quadratic" }));
+        Assert.False(RunDefinition.Defaults.Adaptive);
+    }
+
+    [Fact]
+    public async Task The_grains_engine_refuses_adaptive_naming_the_option()
+    {
+        await using var grains = new GrainsRunner();
+        var spec = Spec("quadratic", 0.03, adaptive: true);
+
+        var error = Assert.Throws<ArgumentException>(() => grains.Validate(spec));
+
+        Assert.Contains("--adaptive", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--engine simulation", error.Message, StringComparison.Ordinal);
+    }
+
+    // A switch message is a header and a constraint version, as GetLocalVector.
+    private static readonly int SwitchMessageSize = new GetLocalVector(0, 1).WireSize;
+
+    // What round 0 costs beyond centralisation's count for it ((R + 1)·n reports: 2n after one round): every node's first
+    // report and the first full sync (adaptive runs never ship the ADCD-E matrix). Every AutoMon run pays it.
+    private static long SetupOverdraft(int n, int d, bool constantHessian)
+    {
+        var vector = ImmutableArray.Create(new double[d]);
+        var report = new Violation(0, 0, ViolationOrigin.SafeZone, vector).WireSize;
+        var argument = constantHessian ? ImmutableArray<double>.Empty : [0.0];
+        var sync = new Sync(0, 1, vector, vector, 0, 0, -1, DcType.Convex, argument).WireSize;
+        return Math.Max(0, ((long)n * (report + sync)) - (2L * n * DataUpdate.SizeFor(d)));
+    }
+
+    private static SimulationResult Run(string nodeType, double errorBound, bool adaptive)
+    {
+        var spec = Spec(nodeType, errorBound, adaptive);
+        return Simulator.Run(spec.ToSimulationOptions(), spec.Data);
+    }
+
+    private static ExperimentSpec Spec(string nodeType, double errorBound, bool adaptive)
+    {
+        var preset = ExperimentPresets.Get(nodeType);
+        var run = preset.Apply(RunDefinition.Defaults with { Function = nodeType }, new HashSet<string>(), full: false);
+        var data = ExperimentData.Load(preset, run);
+        return new ExperimentSpec
+        {
+            NodeType = preset.NodeType,
+            Function = data.Function,
+            Recipe = data.Recipe,
+            StreamKind = data.StreamKind,
+            Data = data.Data,
+            WindowSize = run.Window,
+            Iterations = data.Iterations,
+            TuningIterations = data.TuningIterations,
+            ErrorBound = errorBound,
+            NeighborhoodSize = preset.NeighborhoodFor(errorBound),
+            Adaptive = adaptive,
+            DataSource = data.Source,
+        };
+    }
+}
