@@ -58,6 +58,7 @@ public sealed class AdaptiveSimulationTests
         Assert.Equal(result.NodeCount, result.Statistics.CentralizationSwitchMessages);
         Assert.All(result.Statistics.Rounds.Skip(switchRound), r => Assert.Equal(0, r.Error, 12));
         var roundsAfter = result.Rounds - switchRound - 1;
+        Assert.Equal(c.Nodes + ((c.Iterations - c.Window) * c.Nodes), result.DataUpdates);
         Assert.InRange(result.Statistics.CentralizedReports, roundsAfter * (long)result.NodeCount, (roundsAfter + 1) * (long)result.NodeCount);
     }
 

@@ -36,9 +36,9 @@ public static class Simulator
         }
 
         var monitoring = data.TuningRowCount > 0 ? data.MonitoringPart() : data;
-        var wall = RunRounds(coordinator, nodes, monitoring, options);
+        var wall = RunRounds(coordinator, nodes, monitoring, options, out var reported);
 
-        long updates = 0, ticks = 0, timed = 0;
+        long updates = reported, ticks = 0, timed = 0;
         foreach (var node in nodes)
         {
             updates += node.Statistics.DataUpdates;
@@ -81,10 +81,12 @@ public static class Simulator
 
     /// <summary>
     /// One pass over <paramref name="data"/> with fresh windows (reference <c>run_test</c>); returns the wall time in seconds
-    /// of the data loop (window filling excluded, as the reference times it).
+    /// of the data loop (window filling excluded, as the reference times it). <paramref name="reportedUpdates"/>: the updates
+    /// reported unchecked after an adaptive run's switch to centralisation (the nodes count the ones they checked).
     /// </summary>
-    internal static double RunRounds(Coordinator coordinator, Node[] nodes, DataSet data, SimulationOptions options)
+    internal static double RunRounds(Coordinator coordinator, Node[] nodes, DataSet data, SimulationOptions options, out long reportedUpdates)
     {
+        reportedUpdates = 0;
         var n = nodes.Length;
         var feed = new DataFeed(data, options.StreamKind, options.Function.Dimension, options.WindowSize);
         feed.FillAllWindows();
@@ -113,6 +115,7 @@ public static class Simulator
             {
                 // The adaptive fallback switched the run: every update goes to the coordinator, no node check.
                 coordinator.ReportUpdate(node, streams[node].LocalVector);
+                reportedUpdates++;
             }
             else if (nodes[node].UpdateData(streams[node].LocalVector) is { } violation)
             {
