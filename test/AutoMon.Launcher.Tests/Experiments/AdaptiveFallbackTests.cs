@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Commands;
 using AutoMon.Launcher.Experiments;
@@ -84,6 +85,49 @@ public sealed class AdaptiveFallbackTests
 
         Assert.Contains("--adaptive", error.Message, StringComparison.Ordinal);
         Assert.Contains("--engine simulation", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_adaptive_sweep_puts_each_adaptive_run_beside_plain_AutoMons_in_the_table_results_and_figures()
+    {
+        var output = Directory.CreateTempSubdirectory("automon-adaptive-").FullName;
+        try
+        {
+            var printed = await LauncherRun.Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "120",
+                "--error-bounds", "0.015,1", "--adaptive", "--output", output);
+
+            var rows = LauncherRun.ReadCsv(Path.Combine(output, "results.csv"));
+            Assert.Equal(["error_bound_0.015", "error_bound_0.015_adaptive", "error_bound_1", "error_bound_1_adaptive"], rows.Select(r => r["folder"]));
+            Assert.Equal(["false", "true", "false", "true"], rows.Select(r => r["adaptive"]));
+            Assert.All(rows.Where(r => r["adaptive"] == "true"),
+                r => Assert.InRange(LauncherRun.Number(r["messages"]), 0, LauncherRun.Number(r["centralization_messages"]) + 10));
+            Assert.Contains("protocol", printed, StringComparison.Ordinal);
+            Assert.Contains("adaptive", printed, StringComparison.Ordinal);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.015_adaptive", "summary.json")));
+            Assert.True(summary.RootElement.GetProperty("config").GetProperty("adaptive").GetBoolean());
+            Assert.Equal(10, summary.RootElement.GetProperty("adaptive").GetProperty("switch_msgs").GetInt64());
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_plain_sweep_writes_no_trace_of_the_option()
+    {
+        var output = Directory.CreateTempSubdirectory("automon-plain-").FullName;
+        try
+        {
+            await LauncherRun.Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bounds", "0.015", "--output", output);
+
+            Assert.DoesNotContain("adaptive", File.ReadAllText(Path.Combine(output, "results.csv")), StringComparison.Ordinal);
+            Assert.DoesNotContain("adaptive", File.ReadAllText(Path.Combine(output, "error_bound_0.015", "summary.json")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
     }
 
     // A switch message is a header and a constraint version, as GetLocalVector.
