@@ -113,6 +113,38 @@ public sealed class AdaptiveFallbackTests
         }
     }
 
+    [Theory]
+    [InlineData(new[] { "--engine", "grains" }, "the grains engine does not support it")]
+    [InlineData(new[] { "--target", "aws", "--aws-endpoint", "http://127.0.0.1:1/" }, "AWS runs run the paper's protocol")]
+    public async Task The_launcher_refuses_adaptive_where_silos_run_in_one_line_naming_the_option(string[] where, string why)
+    {
+        var line = await LauncherRun.FailsWithOneLine(["--node-type", "quadratic", "--error-bound", "0.03", "--adaptive", .. where]);
+
+        Assert.Contains("--adaptive runs on --engine simulation", line, StringComparison.Ordinal);
+        Assert.Contains(why, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_with_adaptive_stays_within_centralisation()
+    {
+        var output = Directory.CreateTempSubdirectory("automon-simulate-").FullName;
+        try
+        {
+            await LauncherRun.Succeeds("simulate", "--function", "quadratic", "--error-bound", "0.015", "--adaptive", "--output", output);
+
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            var root = summary.RootElement;
+            var centralization = root.GetProperty("baselines").GetProperty("centralization").GetProperty("messages").GetInt64();
+            Assert.InRange(root.GetProperty("total_msgs_broadcast_disabled").GetInt64(), 0, centralization + 10);
+            Assert.True(root.GetProperty("max_error").GetDouble() <= 0.015);
+            Assert.True(root.GetProperty("config").GetProperty("adaptive").GetBoolean());
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_plain_sweep_writes_no_trace_of_the_option()
     {
