@@ -33,6 +33,13 @@ public sealed class SiloCommandLineTests
     }
 
     [Fact]
+    public void A_silo_refuses_an_adaptive_run_naming_the_option()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "quadratic", "--adaptive"], out _, out var problems));
+        Assert.Contains(problems, p => p.Contains("--adaptive runs on the simulation engine", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_cloud_silo_listens_on_its_private_address_and_advertises_its_public_one()
     {
         Assert.True(SiloCommandLine.TryParse(

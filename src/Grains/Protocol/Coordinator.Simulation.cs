@@ -62,6 +62,11 @@ public sealed partial class Coordinator
 
         var round = Iteration;
         Iteration++;
+        if (IsCentralized)
+        {
+            EstimateFromReports();
+        }
+
         if (Array.IndexOf(_hasViolation, true) < 0 && !InsideAdmissibleRegion())
         {
             Statistics.MissedViolations++;

@@ -188,13 +188,21 @@ public sealed partial class Coordinator
         Array.Clear(_hasViolation);
         Array.Clear(_hasViolationBefore);
         Array.Clear(_hasSignedHessian);
+        if (_options.Adaptive)
+        {
+            // Adaptive runs never ship the ADCD-E matrix: nodes derive it (Node.DerivesConstantHessian), so the setup stays small.
+            Array.Fill(_hasSignedHessian, true);
+        }
+
         Array.Clear(_constraintVersions);
         Array.Clear(_lruCounters);
         _consecutiveDomainViolations = 0;
         _neighborhood = _domain;
         _neighborhoodSize = _initialNeighborhoodSize;
         TuningMode = false;
-        Statistics = new CoordinatorStatistics();
+        IsCentralized = false;
+        _budget = null;
+        Statistics = new CoordinatorStatistics { Adaptive = _options.Adaptive };
     }
 
     /// <summary>Handles one node message; returns the messages to send.</summary>

@@ -42,6 +42,15 @@ public sealed record CoordinatorOptions
     /// <summary>Options of the ADCD-X extreme-eigenvalue search (null: the reference's, 5 iterations).</summary>
     public ExtremeEigenvalueOptions? ExtremeEigenvalueOptions { get; init; }
 
+    /// <summary>
+    /// The adaptive fallback: switch the run to centralisation before an exchange could make it costlier than
+    /// centralisation (simulation hosts only; off reproduces the paper bit for bit).
+    /// </summary>
+    public bool Adaptive { get; init; }
+
+    /// <summary>Data updates per round, centralisation's reports per round for <see cref="Adaptive"/> (null: n).</summary>
+    public int? UpdatesPerRound { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -68,6 +77,11 @@ public sealed record CoordinatorOptions
         if (NeighborhoodSize is { } r && !(r > 0 && double.IsFinite(r)))
         {
             throw new ArgumentException($"The neighbourhood size must be a positive finite number; got {r}.");
+        }
+
+        if (UpdatesPerRound is { } u && u < 1)
+        {
+            throw new ArgumentException($"The updates per round must be at least 1; got {u}.");
         }
 
         if (!Enum.IsDefined(SlackType) || !Enum.IsDefined(SyncType) || !Enum.IsDefined(IterationClock))

@@ -68,11 +68,13 @@ public sealed class CoordinatorStatistics
 
     /// <summary>Messages counted with broadcast: violations + sync broadcasts + request broadcasts + replies.</summary>
     public long TotalMessagesBroadcastEnabled =>
-        TotalViolationMessages + SyncBroadcastMessages + GetLocalVectorBroadcastMessages + NodeReturnLocalVectorMessages;
+        TotalViolationMessages + SyncBroadcastMessages + GetLocalVectorBroadcastMessages + NodeReturnLocalVectorMessages
+        + CentralizationSwitchMessages + CentralizedReports;
 
     /// <summary>Messages counted without broadcast: violations + sync messages + requests + replies.</summary>
     public long TotalMessagesBroadcastDisabled =>
-        TotalViolationMessages + SyncMessages + GetLocalVectorMessages + NodeReturnLocalVectorMessages;
+        TotalViolationMessages + SyncMessages + GetLocalVectorMessages + NodeReturnLocalVectorMessages
+        + CentralizationSwitchMessages + CentralizedReports;
 
     /// <summary>Violations with origin SafeZone (cleared by the first full sync).</summary>
     public long SafeZoneViolations { get; internal set; }
@@ -97,6 +99,18 @@ public sealed class CoordinatorStatistics
 
     /// <summary>Lazy syncs that gave up and fell back to a full sync.</summary>
     public long EagerSyncFallbacks { get; internal set; }
+
+    /// <summary>True for a run with the adaptive fallback (<see cref="CoordinatorOptions.Adaptive"/>).</summary>
+    public bool Adaptive { get; internal init; }
+
+    /// <summary>Adaptive runs: switch messages sent (n at the switch to centralisation, else 0).</summary>
+    public long CentralizationSwitchMessages { get; internal set; }
+
+    /// <summary>Adaptive runs: local vectors reported after the switch to centralisation (one per update).</summary>
+    public long CentralizedReports { get; internal set; }
+
+    /// <summary>Adaptive runs: the round in which the run switched to centralisation (null: it never did).</summary>
+    public int? CentralizationSwitchRound { get; internal set; }
 
     /// <summary>Bytes the coordinator sent (reference wire layout).</summary>
     public long BytesSent { get; internal set; }

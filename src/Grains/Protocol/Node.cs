@@ -50,6 +50,12 @@ public sealed partial class Node
         _checkpoints = checkpoints;
     }
 
+    /// <summary>
+    /// Adaptive runs: a first Sync without a DC argument means a constant Hessian whose ADCD-E matrix the coordinator does
+    /// not ship (<see cref="CoordinatorOptions.Adaptive"/>); the node derives it as the coordinator did, from f alone.
+    /// </summary>
+    public bool DerivesConstantHessian { get; init; }
+
     /// <summary>The node's index (the header's node index in its messages).</summary>
     public int Index { get; }
 
@@ -229,6 +235,11 @@ public sealed partial class Node
                 break;
             case DcArgumentKind.SignedHessian:
                 _safeZone.SyncShared(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, message.DcArgument, box);
+                break;
+            case DcArgumentKind.None when DerivesConstantHessian && !_safeZone.IsSynced:
+                // The coordinator's decomposition at construction: ADCD-E at the origin (the Hessian is the same everywhere).
+                var derived = Adcd.Exact(_function.Function, new double[Dimension]).SignedHessian;
+                _safeZone.SyncShared(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, ImmutableArray.Create(derived.Span), box);
                 break;
             default:
                 _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, box);

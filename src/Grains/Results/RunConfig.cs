@@ -28,6 +28,9 @@ public sealed record RunConfig
 
     public bool SingleSampleRounds { get; init; }
 
+    /// <summary>The adaptive fallback; written only when on, so the paper's runs write what they always did.</summary>
+    public bool Adaptive { get; init; }
+
     /// <summary>A path, or "generated (seed s)".</summary>
     public required string Data { get; init; }
 }

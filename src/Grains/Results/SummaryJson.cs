@@ -149,6 +149,11 @@ public static class SummaryJson
         json.WriteString("slack", config.Slack);
         json.WriteString("sync", config.Sync);
         json.WriteBoolean("single_sample_rounds", config.SingleSampleRounds);
+        if (config.Adaptive)
+        {
+            json.WriteBoolean("adaptive", true);
+        }
+
         json.WriteString("data", config.Data);
     }
 
@@ -258,6 +263,24 @@ public static class SummaryJson
         {
             json.WriteNumber("repeats", repeats);
             WriteNumber(json, "wall_seconds_best", bestWallSeconds);
+        }
+
+        if (statistics.Adaptive)
+        {
+            // Written only for adaptive runs: the paper's runs keep their documents byte for byte.
+            json.WriteStartObject("adaptive");
+            if (statistics.CentralizationSwitchRound is { } round)
+            {
+                json.WriteNumber("switch_round", round);
+            }
+            else
+            {
+                json.WriteNull("switch_round");
+            }
+
+            json.WriteNumber("switch_msgs", statistics.CentralizationSwitchMessages);
+            json.WriteNumber("centralized_reports", statistics.CentralizedReports);
+            json.WriteEndObject();
         }
 
         WriteNumber(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);

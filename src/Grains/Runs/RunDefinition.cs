@@ -63,6 +63,9 @@ public sealed record RunDefinition
     /// <summary>Close a round after every data point (the reference's DNN experiment).</summary>
     public bool SingleSampleRounds { get; init; }
 
+    /// <summary>The adaptive fallback: never costlier than centralisation (simulation engine and <c>simulate</c> only).</summary>
+    public bool Adaptive { get; init; }
+
     /// <summary>Seed of the generated data and of the function's parameters.</summary>
     public int Seed { get; init; }
 

@@ -224,6 +224,12 @@ internal static class AwsTarget
             throw new ArgumentException($"--nodes-per-silo must be at least 1; got {request.NodesPerSilo}.");
         }
 
+        if (experiment.Run.Adaptive)
+        {
+            // Before anything is provisioned: the silos would refuse it only once their tasks started.
+            throw new ArgumentException("--adaptive runs on --engine simulation (and simulate) only; AWS runs run the paper's protocol on silos.");
+        }
+
         if (experiment.Run.Nodes < 1)
         {
             throw new ArgumentException($"--nodes must be at least 1; got {experiment.Run.Nodes}.");

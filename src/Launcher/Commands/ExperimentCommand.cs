@@ -412,12 +412,10 @@ internal static class ExperimentCommand
     {
         var bounds = sweep.Mode == ExperimentMode.Centralization ? [double.NaN] : sweep.ErrorBounds;
         var data = sweep.Data;
-        var labels = bounds.Select(b => sweep.Mode == ExperimentMode.Centralization
-            ? $"{sweep.Preset.NodeType} centralisation"
-            : string.Create(CultureInfo.InvariantCulture, $"{sweep.Preset.NodeType} ε={b:G4}")).ToList();
+        var labels = sweep.Specs().Select(sweep.LabelFor).ToList();
         var heading = string.Create(CultureInfo.InvariantCulture,
             $"{sweep.Preset.NodeType}: n={data.Data.NodeCount}, d={data.Function.Dimension}, W={sweep.Preset.Window}, {data.Iterations} iterations, " +
-            $"{(sweep.Mode == ExperimentMode.Centralization ? "centralisation" : $"{bounds.Count} error bound(s)")}, engine {runner.Description}, data {data.Source}");
+            $"{(sweep.Mode == ExperimentMode.Centralization ? "centralisation" : $"{bounds.Count} error bound(s)")}{(sweep.Run.Adaptive ? ", adaptive beside plain AutoMon" : string.Empty)}, engine {runner.Description}, data {data.Source}");
         var outcome = await display.RunAsync(heading, labels,
             progress => ExperimentSweep.RunAsync(sweep, runner, progress, cancellationToken)).ConfigureAwait(false);
         if (outcome.Rows.Count > 0)

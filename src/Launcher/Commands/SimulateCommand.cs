@@ -237,6 +237,7 @@ internal static class SimulateCommand
             NeighborhoodSize = request.Neighborhood,
             SingleSampleRounds = request.SingleSampleRounds,
             PeriodicBaselinePeriod = request.Period,
+            Adaptive = request.Run.Adaptive,
         };
         // Every repeat is the same deterministic run; the repeats only time it warm.
         var walls = new double[request.Repeat];
@@ -314,6 +315,7 @@ internal static class SimulateCommand
             Slack = request.Slack,
             Sync = request.Sync,
             SingleSampleRounds = request.SingleSampleRounds,
+            Adaptive = request.Run.Adaptive,
             Data = source,
         }, timing.MedianSeconds, timing.Repeats, timing.BestSeconds);
 

@@ -98,6 +98,9 @@ internal sealed record ExperimentSpec
     /// <summary>Seed of generated data and parameters.</summary>
     public int Seed { get; init; }
 
+    /// <summary>The adaptive fallback (simulation engine only).</summary>
+    public bool Adaptive { get; init; }
+
     /// <summary>Where the data came from, for config.json (a path, or "generated (seed s)").</summary>
     public required string DataSource { get; init; }
 
@@ -112,5 +115,6 @@ internal sealed record ExperimentSpec
         SyncType = Sync,
         NeighborhoodSize = NeighborhoodSize,
         SingleSampleRounds = SingleSampleRounds,
+        Adaptive = Adaptive,
     };
 }

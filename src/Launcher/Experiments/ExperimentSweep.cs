@@ -48,6 +48,7 @@ internal sealed record SweepRequest
         ErrorBound = errorBound,
         NeighborhoodSize = Given.Contains("neighborhood") ? Run.Neighborhood : Preset.NeighborhoodFor(errorBound),
         SingleSampleRounds = Run.SingleSampleRounds,
+        Adaptive = Run.Adaptive,
         Slack = Run.Slack,
         Sync = Run.Sync,
         Mode = Mode,
@@ -59,6 +60,30 @@ internal sealed record SweepRequest
     /// <summary>The folder name of one experiment: <c>error_bound_0.015</c>, or <c>centralization</c>.</summary>
     public string FolderFor(double errorBound) =>
         Mode == ExperimentMode.Centralization ? "centralization" : "error_bound_" + errorBound.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The folder of <paramref name="spec"/>: an adaptive run's gets <c>_adaptive</c> after its error bound's.</summary>
+    public string FolderFor(ExperimentSpec spec) => FolderFor(spec.ErrorBound) + (spec.Adaptive ? "_adaptive" : string.Empty);
+
+    /// <summary>
+    /// Every experiment, in run order: per error bound AutoMon, and with --adaptive the adaptive run right after plain
+    /// AutoMon's, so the table and figures show them side by side; or the one centralisation run.
+    /// </summary>
+    public IReadOnlyList<ExperimentSpec> Specs()
+    {
+        if (Mode == ExperimentMode.Centralization)
+        {
+            return [SpecFor(double.NaN) with { Adaptive = false }];
+        }
+
+        return Run.Adaptive
+            ? [.. ErrorBounds.SelectMany(e => new[] { SpecFor(e) with { Adaptive = false }, SpecFor(e) })]
+            : [.. ErrorBounds.Select(SpecFor)];
+    }
+
+    /// <summary>The progress label of <paramref name="spec"/>.</summary>
+    public string LabelFor(ExperimentSpec spec) => Mode == ExperimentMode.Centralization
+        ? $"{Preset.NodeType} centralisation"
+        : string.Create(CultureInfo.InvariantCulture, $"{Preset.NodeType} ε={spec.ErrorBound:G4}{(spec.Adaptive ? " adaptive" : string.Empty)}");
 }
 
 /// <summary>What a sweep produced.</summary>
@@ -87,10 +112,8 @@ internal static class ExperimentSweep
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(progress);
-        var bounds = request.Mode == ExperimentMode.Centralization ? [double.NaN] : request.ErrorBounds;
-
         // Check every experiment before running any: a bad setting fails fast, not after minutes.
-        var specs = bounds.Select(request.SpecFor).ToList();
+        var specs = request.Specs();
         foreach (var spec in specs)
         {
             runner.Validate(spec);
@@ -107,7 +130,7 @@ internal static class ExperimentSweep
             async (index, token) =>
             {
                 var spec = specs[index];
-                var folder = request.FolderFor(spec.ErrorBound);
+                var folder = request.FolderFor(spec);
                 progress.Started(index);
                 try
                 {
@@ -165,7 +188,7 @@ internal static class ExperimentSweep
         return new SweepOutcome(request.OutputFolder, done, failures, figures, costFigure);
     }
 
-    private static (CostFigure Messages, List<string> Files) WriteFigures(SweepRequest request, string engine, List<ExperimentSpec> specs,
+    private static (CostFigure Messages, List<string> Files) WriteFigures(SweepRequest request, string engine, IReadOnlyList<ExperimentSpec> specs,
         ExperimentResult?[] results, List<SweepRow> rows)
     {
         var files = new List<string>();
@@ -184,7 +207,7 @@ internal static class ExperimentSweep
         files.Add(path);
 
         // The sweep's function-value figure: the workload's default error bound when it ran, else the middle one.
-        var highlight = finished.FirstOrDefault(i => specs[i].ErrorBound.Equals(request.Preset.HighlightErrorBound), finished[finished.Count / 2]);
+        var highlight = finished.FirstOrDefault(i => specs[i].ErrorBound.Equals(request.Preset.HighlightErrorBound) && !specs[i].Adaptive, finished[finished.Count / 2]);
         path = Path.Combine(request.OutputFolder, FunctionValuesPng);
         Figures.SaveFunctionValues(path, FunctionTitle(request, specs[highlight], engine), results[highlight]!.Rounds);
         files.Add(path);

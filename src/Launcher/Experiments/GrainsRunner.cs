@@ -43,6 +43,11 @@ internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = 
             throw new ArgumentException("The grains engine runs AutoMon only; --centralized runs on --engine simulation.");
         }
 
+        if (spec.Adaptive)
+        {
+            throw new ArgumentException("--adaptive runs on --engine simulation (and simulate) only; the grains engine does not support it.");
+        }
+
         ToConfig(spec).ThrowIfInvalid();
     }
 

@@ -121,7 +121,14 @@ internal sealed class SweepDisplay
         }
         else
         {
-            table.AddColumns("ε", "max error", "messages", "payload");
+            var hasAdaptive = rows.Any(r => r.Adaptive);
+            table.AddColumn("ε");
+            if (hasAdaptive)
+            {
+                table.AddColumn("protocol");
+            }
+
+            table.AddColumns("max error", "messages", "payload");
             if (hasWire)
             {
                 table.AddColumn("wire");
@@ -140,7 +147,13 @@ internal sealed class SweepDisplay
 
             foreach (var r in rows)
             {
-                var cells = new List<string> { G(r.ErrorBound), G(r.MaxError), I(r.Messages), Bytes(r.PayloadBytes) };
+                var cells = new List<string> { G(r.ErrorBound) };
+                if (hasAdaptive)
+                {
+                    cells.Add(r.Adaptive ? "adaptive" : "AutoMon");
+                }
+
+                cells.AddRange([G(r.MaxError), I(r.Messages), Bytes(r.PayloadBytes)]);
                 if (hasWire)
                 {
                     cells.Add(r.WireBytes is { } w ? Bytes(w) : "-");
@@ -152,7 +165,7 @@ internal sealed class SweepDisplay
                 cells.Add(r.WallSeconds.ToString("F1", CultureInfo.InvariantCulture));
                 if (hasPaper)
                 {
-                    var published = PaperAwsResults.TryGet(nodeType, r.ErrorBound, out var paper);
+                    var published = PaperAwsResults.TryGet(nodeType, r.ErrorBound, out var paper) && !r.Adaptive;
                     cells.Add(published ? G(paper.MaxError) : string.Empty);
                     cells.Add(published ? I(paper.Messages) : string.Empty);
                 }

@@ -76,6 +76,7 @@ internal static class ExperimentFolder
         Slack = "drift",
         Sync = "lazy-lru",
         SingleSampleRounds = spec.SingleSampleRounds,
+        Adaptive = spec.Adaptive,
         Data = spec.DataSource,
     };
 

@@ -18,6 +18,9 @@ internal sealed record CostFigure(string Title, IReadOnlyList<CostPoint> AutoMon
     /// <summary>AutoMon's cost as the transport measured it (bytes on the wire), drawn beside the payload curve; empty: none.</summary>
     public IReadOnlyList<CostPoint> AutoMonWire { get; init; } = [];
 
+    /// <summary>The adaptive runs (--adaptive), drawn beside AutoMon's curve; empty: none.</summary>
+    public IReadOnlyList<CostPoint> Adaptive { get; init; } = [];
+
     /// <summary>The paper's published AWS points of the workload (<see cref="PaperAwsResults"/>); empty: none.</summary>
     public IReadOnlyList<CostPoint> PaperAws { get; init; } = [];
 }
@@ -42,6 +45,7 @@ internal static class Figures
     private static readonly Color PeriodicColor = Color.FromHex("#ff7f0e");
     private static readonly Color CentralizationColor = Color.FromHex("#2ca02c");
     private static readonly Color PaperAwsColor = Color.FromHex("#d62728");
+    private static readonly Color AdaptiveColor = Color.FromHex("#9467bd");
     private static readonly Color TrueValueColor = Color.FromHex("#222222");
     private static readonly Color BandColor = Color.FromHex("#1f77b4").WithAlpha(0.18);
 
@@ -146,7 +150,7 @@ internal static class Figures
         var plot = new Plot();
         Style(plot, figure.Title, costLabel + " (log scale)", "max error");
 
-        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Periodic).Concat(figure.PaperAws).Append(figure.Centralization)
+        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Adaptive).Concat(figure.Periodic).Concat(figure.PaperAws).Append(figure.Centralization)
             .Where(p => p.Cost > 0).ToList();
         if (figure.Periodic.Count > 0)
         {
@@ -179,6 +183,13 @@ internal static class Figures
                 label.LabelOffsetX = 6;
                 label.LabelOffsetY = -18;
             }
+        }
+
+        if (figure.Adaptive.Count > 0)
+        {
+            var adaptive = AddPoints(plot, figure.Adaptive, AdaptiveColor, MarkerShape.OpenCircle, LinePattern.Dashed);
+            adaptive.MarkerSize = 10;
+            adaptive.LegendText = "AutoMon, adaptive";
         }
 
         if (figure.AutoMonWire.Count > 0)

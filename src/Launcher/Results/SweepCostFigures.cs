@@ -11,7 +11,7 @@ internal static class SweepCostFigures
     /// <summary>The max error vs messages and vs bytes figures of one workload's sweep.</summary>
     /// <param name="nodeType">The workload, whose paper AWS points (<see cref="PaperAwsResults"/>) join the figures.</param>
     /// <param name="title">The figures' title.</param>
-    /// <param name="autoMon">AutoMon's rows, any order (empty for a centralisation run).</param>
+    /// <param name="autoMon">AutoMon's rows, any order (empty for a centralisation run); adaptive rows make their own curve.</param>
     /// <param name="periodic">The periodic baseline per period (empty when it could not be replayed).</param>
     /// <param name="centralization">A row whose centralisation baseline is drawn.</param>
     public static (CostFigure Messages, CostFigure Bytes) Of(string nodeType, string title, IReadOnlyList<SweepRow> autoMon,
@@ -20,8 +20,9 @@ internal static class SweepCostFigures
         ArgumentNullException.ThrowIfNull(autoMon);
         ArgumentNullException.ThrowIfNull(periodic);
         ArgumentNullException.ThrowIfNull(centralization);
-        var automon = autoMon.OrderBy(r => r.ErrorBound)
+        var automon = autoMon.Where(r => !r.Adaptive).OrderBy(r => r.ErrorBound)
             .Select(r => (Row: r, Label: "ε=" + r.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList();
+        var adaptive = autoMon.Where(r => r.Adaptive).OrderBy(r => r.ErrorBound).ToList();
 
         var byMessages = new CostFigure(title,
             automon.Select(a => new CostPoint(a.Row.Messages, a.Row.MaxError, a.Label)).ToList(),
@@ -29,6 +30,7 @@ internal static class SweepCostFigures
             new CostPoint(centralization.CentralizationMessages, 0, "centralisation"))
         {
             PaperAws = PaperAwsResults.Curve(nodeType, p => p.Messages),
+            Adaptive = adaptive.Select(r => new CostPoint(r.Messages, r.MaxError, string.Empty)).ToList(),
         };
 
         // Payload bytes (the reference's message layout) for every curve, so they compare; wire bytes as AutoMon's second curve.
@@ -39,6 +41,7 @@ internal static class SweepCostFigures
         {
             AutoMonWire = automon.Where(a => a.Row.WireBytes is not null).Select(a => new CostPoint(a.Row.WireBytes!.Value, a.Row.MaxError, a.Label)).ToList(),
             PaperAws = PaperAwsResults.Curve(nodeType, p => p.PayloadBytes),
+            Adaptive = adaptive.Select(r => new CostPoint(r.PayloadBytes, r.MaxError, string.Empty)).ToList(),
         };
         return (byMessages, byBytes);
     }

@@ -53,6 +53,9 @@ internal sealed record SweepRow(
         "centralization_messages,centralization_bytes,periodic_period,periodic_max_error,periodic_oracle_period," +
         "periodic_oracle_messages,reduction_vs_centralization,reduction_vs_periodic,wall_seconds,folder";
 
+    /// <summary>An adaptive run (--adaptive), shown beside plain AutoMon's at the same ε.</summary>
+    public bool Adaptive { get; init; }
+
     /// <summary>Silos lost under the run and recovered from (summary.json's <c>faults</c>; not a results.csv column).</summary>
     public IReadOnlyList<SiloFault> Faults { get; init; } = [];
 
@@ -78,7 +81,7 @@ internal sealed record SweepRow(
             return new SweepRow(spec.ErrorBound, m.MaxError, m.MeanError, result.Messages, result.PayloadBytes, result.Wire?.Total,
                 m.Rounds, m.Statistics.FullSyncs.Count, m.Statistics.LazySyncs, m.NeighborhoodSize < 0 ? double.NaN : m.NeighborhoodSize,
                 m.Centralization.Messages, m.Centralization.Bytes, perRound ? m.Periodic.Period : 0, perRound ? m.Periodic.MaxError : double.NaN,
-                oracle, oracleMessages, m.WallSeconds, folder) { Faults = result.Faults };
+                oracle, oracleMessages, m.WallSeconds, folder) { Faults = result.Faults, Adaptive = spec.Adaptive };
         }
 
         var c = result.Centralization!;
@@ -102,14 +105,19 @@ internal sealed record SweepRow(
         static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>results.csv: a header and one row per error bound, in sweep order.</summary>
+    /// <summary>
+    /// results.csv: a header and one row per experiment, in sweep order; an <c>adaptive</c> column only in a sweep with
+    /// adaptive runs, so the paper's sweeps write what they always did.
+    /// </summary>
     public static string Csv(IEnumerable<SweepRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var text = new StringBuilder(CsvHeader).Append('\n');
-        foreach (var row in rows)
+        var list = rows.ToList();
+        var adaptive = list.Any(r => r.Adaptive);
+        var text = new StringBuilder(CsvHeader).Append(adaptive ? ",adaptive\n" : "\n");
+        foreach (var row in list)
         {
-            text.Append(row.ToCsv()).Append('\n');
+            text.Append(row.ToCsv()).Append(adaptive ? (row.Adaptive ? ",true\n" : ",false\n") : "\n");
         }
 
         return text.ToString();

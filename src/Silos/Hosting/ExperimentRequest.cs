@@ -123,6 +123,10 @@ public sealed record ExperimentRequest
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>(Run.Validate());
+        if (Run.Adaptive)
+        {
+            problems.Add("--adaptive runs on the simulation engine (and simulate) only; silos run the paper's protocol");
+        }
         if (S3ServiceUrl is { } url && !System.Uri.TryCreate(url, UriKind.Absolute, out _))
         {
             problems.Add($"--s3-service-url '{url}' is not an absolute URL");

@@ -22,6 +22,19 @@ public sealed class SweepCostFiguresTests
     }
 
     [Fact]
+    public void Adaptive_rows_are_a_curve_of_their_own_beside_AutoMons()
+    {
+        var adaptive = Ours with { Messages = 10010, PayloadBytes = 3_300_000, Folder = "error_bound_0.02_adaptive", Adaptive = true };
+
+        var (messages, bytes) = SweepCostFigures.Of("quadratic", "quadratic", [Ours, adaptive], Periodic, Ours);
+
+        Assert.Equal([9000.0], messages.AutoMon.Select(p => p.Cost));
+        Assert.Equal([10010.0], messages.Adaptive.Select(p => p.Cost));
+        Assert.Equal([3_300_000.0], bytes.Adaptive.Select(p => p.Cost));
+        Assert.Contains("AutoMon, adaptive", Legend(messages));
+    }
+
+    [Fact]
     public void A_workload_the_paper_did_not_run_on_AWS_has_no_paper_series()
     {
         var (messages, bytes) = SweepCostFigures.Of("entropy", "entropy", [Ours], Periodic, Ours);

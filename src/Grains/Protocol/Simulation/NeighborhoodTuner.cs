@@ -27,7 +27,7 @@ public static class NeighborhoodTuner
             ResetAll(coordinator, nodes);
             coordinator.TuningMode = true;
             coordinator.SetNeighborhoodSize(size);
-            Simulator.RunRounds(coordinator, nodes, tuningData, options);
+            Simulator.RunRounds(coordinator, nodes, tuningData, options, out _);
             var s = coordinator.Statistics;
             return new NeighborhoodTrial(size, s.TotalViolationMessages, s.SafeZoneViolations, s.DomainViolations);
         }

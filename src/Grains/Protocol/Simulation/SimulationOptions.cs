@@ -43,6 +43,9 @@ public sealed record SimulationOptions
     /// <summary>Period T (rounds) of the periodic baseline; null takes the reference's equivalent of AutoMon's message count.</summary>
     public int? PeriodicBaselinePeriod { get; init; }
 
+    /// <summary>The adaptive fallback (<see cref="Protocol.CoordinatorOptions.Adaptive"/>): never costlier than centralisation.</summary>
+    public bool Adaptive { get; init; }
+
     internal CoordinatorOptions CoordinatorOptions(int nodeCount) => new()
     {
         NodeCount = nodeCount,
@@ -53,5 +56,7 @@ public sealed record SimulationOptions
         NeighborhoodSize = NeighborhoodSize,
         ExtremeEigenvalueOptions = ExtremeEigenvalueOptions,
         IterationClock = IterationClock.Rounds,
+        Adaptive = Adaptive,
+        UpdatesPerRound = SingleSampleRounds ? 1 : null,
     };
 }

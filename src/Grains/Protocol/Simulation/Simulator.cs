@@ -26,7 +26,7 @@ public static class Simulator
         var nodes = new Node[n];
         for (var i = 0; i < n; i++)
         {
-            nodes[i] = new Node(i, options.Function);
+            nodes[i] = new Node(i, options.Function) { DerivesConstantHessian = options.Adaptive };
         }
 
         NeighborhoodTuningResult? tuning = null;
@@ -36,9 +36,9 @@ public static class Simulator
         }
 
         var monitoring = data.TuningRowCount > 0 ? data.MonitoringPart() : data;
-        var wall = RunRounds(coordinator, nodes, monitoring, options);
+        var wall = RunRounds(coordinator, nodes, monitoring, options, out var reported);
 
-        long updates = 0, ticks = 0, timed = 0;
+        long updates = reported, ticks = 0, timed = 0;
         foreach (var node in nodes)
         {
             updates += node.Statistics.DataUpdates;
@@ -81,10 +81,12 @@ public static class Simulator
 
     /// <summary>
     /// One pass over <paramref name="data"/> with fresh windows (reference <c>run_test</c>); returns the wall time in seconds
-    /// of the data loop (window filling excluded, as the reference times it).
+    /// of the data loop (window filling excluded, as the reference times it). <paramref name="reportedUpdates"/>: the updates
+    /// reported unchecked after an adaptive run's switch to centralisation (the nodes count the ones they checked).
     /// </summary>
-    internal static double RunRounds(Coordinator coordinator, Node[] nodes, DataSet data, SimulationOptions options)
+    internal static double RunRounds(Coordinator coordinator, Node[] nodes, DataSet data, SimulationOptions options, out long reportedUpdates)
     {
+        reportedUpdates = 0;
         var n = nodes.Length;
         var feed = new DataFeed(data, options.StreamKind, options.Function.Dimension, options.WindowSize);
         feed.FillAllWindows();
@@ -104,19 +106,25 @@ public static class Simulator
             }
         }
 
-        CloseRound(coordinator, feed, global, pending, exchange);
+        CloseRound(coordinator, feed, global, pending, exchange, streams);
 
         var point = 0;
         while (feed.TryAdvance(out var node))
         {
-            if (nodes[node].UpdateData(streams[node].LocalVector) is { } violation)
+            if (coordinator.IsCentralized)
+            {
+                // The adaptive fallback switched the run: every update goes to the coordinator, no node check.
+                coordinator.ReportUpdate(node, streams[node].LocalVector);
+                reportedUpdates++;
+            }
+            else if (nodes[node].UpdateData(streams[node].LocalVector) is { } violation)
             {
                 pending.Add(violation);
             }
 
             if (options.SingleSampleRounds || point % n == n - 1)
             {
-                CloseRound(coordinator, feed, global, pending, exchange);
+                CloseRound(coordinator, feed, global, pending, exchange, streams);
             }
 
             point++;
@@ -125,14 +133,30 @@ public static class Simulator
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
-    private static void CloseRound(Coordinator coordinator, DataFeed feed, double[] global, List<INodeMessage> pending, Exchange exchange)
+    private static void CloseRound(
+        Coordinator coordinator, DataFeed feed, double[] global, List<INodeMessage> pending, Exchange exchange, ILocalVectorStream[] streams)
     {
         // The verifier's global vector is the one after all of the round's updates, when its violations are resolved.
         feed.CopyGlobalVector(global);
         coordinator.SetGlobalVector(global);
         if (pending.Count > 0)
         {
-            exchange.Run(pending);
+            if (coordinator.Options.Adaptive && coordinator.CentralizeIfOverBudget(pending))
+            {
+                // Switched: every node whose violation did not carry its vector reports it, so this round is exact too.
+                for (var i = 0; i < streams.Length; i++)
+                {
+                    if (!coordinator.HasFreshVector(i))
+                    {
+                        coordinator.ReportUpdate(i, streams[i].LocalVector);
+                    }
+                }
+            }
+            else
+            {
+                exchange.Run(pending);
+            }
+
             pending.Clear();
         }
 
