@@ -21,6 +21,16 @@ public sealed partial class Coordinator
             Statistics = statistics;
         }
 
+        ForgetNodes();
+
+        // The reports of restarted nodes are resolved by a full sync, never by a lazy one against constraints they lost.
+        _faultySafeZone = true;
+    }
+
+    // Everything known of the nodes: what is being resolved, their vectors, slacks, constraint versions (0: none yet), and
+    // whether they hold the ADCD-E matrix.
+    private void ForgetNodes()
+    {
         State = CoordinatorState.Idle;
         _awaitedLocalVectors.Clear();
         ResetRound();
@@ -37,14 +47,15 @@ public sealed partial class Coordinator
         Array.Clear(_hasUpdatedLocalVector);
         Array.Clear(_hasViolation);
         Array.Clear(_hasViolationBefore);
-
-        // Restarted nodes hold no ADCD-E matrix and no constraints: every one gets the full Sync again.
         Array.Clear(_hasSignedHessian);
+        if (_options.Adaptive)
+        {
+            // Adaptive runs never ship the ADCD-E matrix: nodes derive it (Node.DerivesConstantHessian), so the setup stays small.
+            Array.Fill(_hasSignedHessian, true);
+        }
+
         Array.Clear(_constraintVersions);
         Array.Clear(_lruCounters);
         _consecutiveDomainViolations = 0;
-
-        // The reports of restarted nodes are resolved by a full sync, never by a lazy one against constraints they lost.
-        _faultySafeZone = true;
     }
 }

@@ -165,38 +165,13 @@ public sealed partial class Coordinator
     public void Reset()
     {
         Iteration = 0;
-        State = CoordinatorState.Idle;
-        _awaitedLocalVectors.Clear();
         _verifier = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
         Array.Clear(_x0);
         LowerThreshold = 0;
         UpperThreshold = 0;
         Estimate = _evaluator.Value(_x0);
         _faultySafeZone = false;
-        ResetRound();
-        foreach (var row in _localVectors)
-        {
-            Array.Clear(row);
-        }
-
-        foreach (var row in _slacks)
-        {
-            Array.Clear(row);
-        }
-
-        Array.Clear(_hasUpdatedLocalVector);
-        Array.Clear(_hasViolation);
-        Array.Clear(_hasViolationBefore);
-        Array.Clear(_hasSignedHessian);
-        if (_options.Adaptive)
-        {
-            // Adaptive runs never ship the ADCD-E matrix: nodes derive it (Node.DerivesConstantHessian), so the setup stays small.
-            Array.Fill(_hasSignedHessian, true);
-        }
-
-        Array.Clear(_constraintVersions);
-        Array.Clear(_lruCounters);
-        _consecutiveDomainViolations = 0;
+        ForgetNodes();
         _neighborhood = _domain;
         _neighborhoodSize = _initialNeighborhoodSize;
         TuningMode = false;
