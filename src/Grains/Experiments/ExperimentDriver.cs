@@ -108,10 +108,13 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 if (_options.CheckpointInterval is { } every && clock.Elapsed + wait >= nextCheckpoint)
                 {
                     await Task.Delay(Max(TimeSpan.Zero, nextCheckpoint!.Value - clock.Elapsed), cancellationToken).ConfigureAwait(false);
-                    await Within(Task.WhenAll(setup.Nodes.Select(n => n.StopPaced())), cancellationToken).ConfigureAwait(false);
-                    checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken).ConfigureAwait(false));
-                    await Within(Task.WhenAll(setup.Nodes.Select(n => n.StartPaced(DataRows.Empty))), cancellationToken).ConfigureAwait(false);
+
+                    // A checkpoint is a sample: one that a lost silo interrupts is skipped, not tried again while the
+                    // others wait stopped.
                     nextCheckpoint += every;
+                    await Probe(Task.WhenAll(setup.Nodes.Select(n => n.StopPaced())), cancellationToken).ConfigureAwait(false);
+                    checkpoints.Add(await CheckpointAsync(setup, checkpoints.Count, cancellationToken, during: true).ConfigureAwait(false));
+                    await Probe(Task.WhenAll(setup.Nodes.Select(n => n.StartPaced(DataRows.Empty))), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -189,19 +192,22 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
     }
 
     // Pause point of a paced run: wait until no violation is in flight, then compare f(x̄) of the nodes' vectors with f(x0).
-    private async Task<RoundValue> CheckpointAsync(ExperimentSetup setup, int index, CancellationToken cancellationToken)
+    private async Task<RoundValue> CheckpointAsync(ExperimentSetup setup, int index, CancellationToken cancellationToken, bool during = false)
     {
+        // During the run the nodes wait stopped meanwhile: the calls are looks, and one that does not answer soon ends the
+        // sample. Before and after the run there is nothing to hold up.
+        var timeout = during ? _options.ProbeTimeout : _options.CallTimeout;
         var deadline = Stopwatch.StartNew();
         while (true)
         {
             // A grain that lost its state with its silo has nothing to sample: the run restarts instead (PacedRecovery).
-            if (await Within(setup.Coordinator.GetLiveness(), cancellationToken).ConfigureAwait(false) != CoordinatorLiveness.Running)
+            if (await setup.Coordinator.GetLiveness().WaitAsync(timeout, cancellationToken).ConfigureAwait(false) != CoordinatorLiveness.Running)
             {
                 throw new PacedRecovery.LostStateException("the coordinator lost its silo");
             }
 
-            var report = await Within(setup.Coordinator.GetReport(), cancellationToken).ConfigureAwait(false);
-            var statuses = await Within(Task.WhenAll(setup.Nodes.Select(n => n.GetStatus())), cancellationToken).ConfigureAwait(false);
+            var report = await setup.Coordinator.GetReport().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var statuses = await Task.WhenAll(setup.Nodes.Select(n => n.GetStatus())).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             if (Array.FindIndex(statuses, s => !s.Configured) is var lost and >= 0)
             {
                 throw new PacedRecovery.LostStateException(string.Create(CultureInfo.InvariantCulture, $"node {lost} lost its state with its silo"));
@@ -239,6 +245,8 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
     private Task<T> Within<T>(Task<T> call, CancellationToken cancellationToken) => call.WaitAsync(_options.CallTimeout, cancellationToken);
 
     private Task Within(Task call, CancellationToken cancellationToken) => call.WaitAsync(_options.CallTimeout, cancellationToken);
+
+    private Task Probe(Task call, CancellationToken cancellationToken) => call.WaitAsync(_options.ProbeTimeout, cancellationToken);
 
     /// <summary>An experiment's grains and the driver's shadow copy of the data (global vectors, row dealing).</summary>
     internal sealed class ExperimentSetup
