@@ -98,7 +98,8 @@ internal sealed class PacedRecovery(ExperimentDriver.ExperimentSetup setup, Expe
             cancellationToken.ThrowIfCancellationRequested();
             if (clock.Elapsed > options.RecoveryTimeout)
             {
-                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                // Not a TimeoutException: the driver takes those for a slow answer and goes on.
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                     $"Experiment '{setup.Id}': a silo was lost at round {roundNoticed} and the run could not restart within {options.RecoveryTimeout.TotalSeconds:0} s: {last.Message}"), last);
             }
 
