@@ -107,7 +107,7 @@ public sealed class CoordinatorRestartTests
         Assert.Equal(missed, coordinator.Statistics.MissedViolations);
     }
 
-    // The simulator's loop: every node's update, then the round's violations resolved, then the round closes.
+    // The simulator's loop: every node's update, then the round closes (its violations resolved).
     private static void RunRounds(LockstepWalk walk, int from, int to, List<Violation>? reports = null)
     {
         for (var round = from; round < to; round++)
@@ -122,14 +122,7 @@ public sealed class CoordinatorRestartTests
                 }
             }
 
-            walk.SetGlobalVector();
-            while (batch.Count > 0)
-            {
-                var output = walk.Coordinator.Handle(batch);
-                batch = [.. output.Select(m => walk.Nodes[m.NodeIndex].Handle(m)).OfType<INodeMessage>()];
-            }
-
-            walk.Coordinator.EndRound();
+            walk.CloseRound(batch);
         }
     }
 }

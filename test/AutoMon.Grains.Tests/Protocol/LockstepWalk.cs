@@ -51,6 +51,23 @@ internal sealed class LockstepWalk
         return Nodes[i].UpdateData(vector);
     }
 
+    /// <summary>
+    /// Closes the round as the simulator does: x̄ to the coordinator, the round's <paramref name="violations"/> resolved
+    /// with the nodes until nothing is left to send, then the round's end.
+    /// </summary>
+    public void CloseRound(List<INodeMessage> violations)
+    {
+        SetGlobalVector();
+        var batch = violations;
+        while (batch.Count > 0)
+        {
+            var output = Coordinator.Handle(batch);
+            batch = [.. output.Select(m => Nodes[m.NodeIndex].Handle(m)).OfType<INodeMessage>()];
+        }
+
+        Coordinator.EndRound();
+    }
+
     /// <summary>Gives the coordinator x̄ of the nodes' vectors (for its error statistics), after the round's updates.</summary>
     public void SetGlobalVector()
     {

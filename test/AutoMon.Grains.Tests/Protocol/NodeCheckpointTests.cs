@@ -135,15 +135,7 @@ public sealed class NodeCheckpointTests
                 }
             }
 
-            walk.SetGlobalVector();
-            var batch = violations;
-            while (batch.Count > 0)
-            {
-                var output = coordinator.Handle(batch);
-                batch = [.. output.Select(m => nodes[m.NodeIndex].Handle(m)).OfType<INodeMessage>()];
-            }
-
-            coordinator.EndRound();
+            walk.CloseRound(violations);
         }
 
         var state = string.Join(" | ", nodes.Select(n =>
