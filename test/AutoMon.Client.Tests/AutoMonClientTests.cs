@@ -63,7 +63,8 @@ public sealed class AutoMonClientTests(SiloFixture silo)
     [Fact]
     public async Task WatchAsync_yields_a_new_estimate_after_a_push_that_changes_it()
     {
-        await Client.CreateMonitorAsync(InnerProduct("watched", "a", "b"));
+        // The paper's protocol: every far push is a full sync (the adaptive fallback would switch to reporting every point).
+        await Client.CreateMonitorAsync(InnerProduct("watched", "a", "b") with { Adaptive = false });
         await Client.Node("watched", "a").PushAsync([[1, 1, 1, 1]]);
         await Client.Node("watched", "b").PushAsync([[1, 1, 1, 1]]);
 
@@ -93,7 +94,7 @@ public sealed class AutoMonClientTests(SiloFixture silo)
     public async Task WatchAsync_yields_every_full_sync_of_a_series_of_pushes_in_order()
     {
         // Eager sync: every violation is resolved by a full sync.
-        await Client.CreateMonitorAsync(InnerProduct("every-sync", "a", "b") with { Sync = "eager" });
+        await Client.CreateMonitorAsync(InnerProduct("every-sync", "a", "b") with { Sync = "eager", Adaptive = false });
         await Client.Node("every-sync", "a").PushAsync([[1, 1, 1, 1]]);
         await Client.Node("every-sync", "b").PushAsync([[1, 1, 1, 1]]);
 

@@ -215,6 +215,13 @@ public sealed record ExperimentConfig
     [Id(17)]
     public TimeSpan WanLatency { get; init; }
 
+    /// <summary>
+    /// The adaptive fallback (<see cref="CoordinatorOptions.Adaptive"/>): never costlier than centralisation. Monitors (on by
+    /// default) and the simulation engine; experiments on the grains run the paper's protocol.
+    /// </summary>
+    [Id(18)]
+    public bool Adaptive { get; init; }
+
     /// <summary>Every problem with these settings, each naming the setting; empty when valid. Does not build the function.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -277,6 +284,7 @@ public sealed record ExperimentConfig
         RandomSeed = RandomSeed,
         ExtremeEigenvalueOptions = AdcdXMaxIterations is { } iterations ? new ExtremeEigenvalueOptions { MaxIterations = iterations } : null,
         PeriodicBaselinePeriod = PeriodicBaselinePeriod,
+        Adaptive = Adaptive,
     };
 
     /// <summary>The coordinator's options: rounds as the clock in lockstep, completed syncs when paced (the reference's distributed mode).</summary>

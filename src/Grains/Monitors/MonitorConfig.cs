@@ -124,6 +124,7 @@ public sealed record MonitorConfig
                     SyncType = run.Sync,
                     NeighborhoodSize = run.Neighborhood,
                     Pacing = Pacing.Paced,
+                    Adaptive = run.Adaptive,
                 };
             }
             catch (Exception exception) when (exception is ArgumentException or IOException)

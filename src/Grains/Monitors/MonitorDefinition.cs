@@ -38,6 +38,12 @@ public sealed record MonitorDefinition
     /// <summary>[low, high] for every coordinate.</summary>
     public IReadOnlyList<double>? Domain { get; init; }
 
+    /// <summary>
+    /// The adaptive fallback: the monitor never sends more than centralisation would for its points (docs/design.md
+    /// "Adaptive fallback"); omitted: on. False runs the paper's protocol unchanged.
+    /// </summary>
+    public bool? Adaptive { get; init; }
+
     /// <summary>The most points a node takes between two writes of its state; omitted: 100.</summary>
     public int? CheckpointInterval { get; init; }
 
@@ -62,6 +68,7 @@ public sealed record MonitorDefinition
             ErrorBound = ErrorBound ?? double.NaN,
             Window = Window ?? 1,
             Neighborhood = Neighborhood,
+            Adaptive = Adaptive ?? true,
         };
         if (ErrorBound is null)
         {

@@ -52,6 +52,9 @@ internal sealed partial class MonitorGrain(
     private (DateTimeOffset Since, string Reason)? _lost; // set while the coordinator's state is lost
     private IGrainTimer? _recoveryTimer;
     private MonitorNodeSnapshot?[] _nodeStatus = [];
+    private long[] _knownUpdates = []; // per node, the most points the monitor has heard of (a lower bound of its count)
+    private long _updatesAtStart; // of all nodes when the coordinator started (a recovery's base for the budget)
+    private long[] _reported = []; // centralised: per node, the points whose reports the coordinator has
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -172,6 +175,7 @@ internal sealed partial class MonitorGrain(
             Recovering = _lost is not null,
             Recoveries = _recoveries,
             LastRecovery = _lastRecovery,
+            Centralized = coordinator?.IsCentralized ?? false,
         };
     }
 
@@ -180,7 +184,9 @@ internal sealed partial class MonitorGrain(
     {
         try
         {
-            return _nodeStatus[index] = await node.GetStatus().ConfigureAwait(true);
+            var status = _nodeStatus[index] = await node.GetStatus().ConfigureAwait(true);
+            Heard(index, status.Updates);
+            return status;
         }
         catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
@@ -209,10 +215,10 @@ internal sealed partial class MonitorGrain(
 
     public Task<int> GetSubscriberCount() => Task.FromResult(_observers.Count);
 
-    public async Task<ResolveOutcome> Resolve(Violation violation, int epoch)
+    public async Task<ResolveOutcome> Resolve(Violation violation, int epoch, long updates)
     {
         ArgumentNullException.ThrowIfNull(violation);
-        if (_config is null)
+        if (_config is not { } config)
         {
             LogDropped(logger, this.GetPrimaryKeyString(), violation.NodeIndex);
             return ResolveOutcome.UnknownMonitor;
@@ -238,9 +244,22 @@ internal sealed partial class MonitorGrain(
                 $"Monitor '{_config!.Id}' has nodes 0..{_nodes.Length - 1} and dimension {d}; a violation from node {violation.NodeIndex} carries {length} components or a non-finite one."));
         }
 
+        Heard(violation.NodeIndex, updates);
         try
         {
-            await ExchangeAsync([violation]).ConfigureAwait(true);
+            if (_coordinator.IsCentralized)
+            {
+                // Sent before the node learnt of the switch (or by a node restored from before it): its vector is a report.
+                Count(1, violations: 1);
+                _reported[violation.NodeIndex] = Math.Max(_reported[violation.NodeIndex], updates);
+                _coordinator.ReportUpdates(violation.NodeIndex, violation.LocalVector.AsSpan(), 1);
+                await CentralizeAsync([violation.NodeIndex]).ConfigureAwait(true);
+                await PublishAsync(false, false).ConfigureAwait(true);
+            }
+            else if (!config.Run.Adaptive || !await CentralizeIfOverBudgetAsync(violation).ConfigureAwait(true))
+            {
+                await ExchangeAsync([violation]).ConfigureAwait(true);
+            }
         }
         catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
@@ -255,6 +274,14 @@ internal sealed partial class MonitorGrain(
         }
 
         return ResolveOutcome.Resolved;
+    }
+
+    private void Count(long messages, long violations)
+    {
+        _messages += messages;
+        _violations += violations;
+        MonitorMetrics.Messages.Add(messages, _tag);
+        MonitorMetrics.Violations.Add(violations, _tag);
     }
 
     // As the experiments' coordinator grain: messages to the coordinator until it has nothing more to send. A node's reply
@@ -302,6 +329,9 @@ internal sealed partial class MonitorGrain(
         _config = config;
         _nodes = config.Nodes.Select(name => GrainFactory.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(config.Id, name))).ToArray();
         _nodeStatus = new MonitorNodeSnapshot?[_nodes.Length];
+        _knownUpdates = new long[_nodes.Length];
+        _reported = new long[_nodes.Length];
+        _updatesAtStart = 0;
         _tag = MonitorMetrics.Tag(config.Id);
         DelayDeactivation(TimeSpan.FromDays(7));
     }
@@ -333,6 +363,10 @@ internal sealed partial class MonitorGrain(
         try
         {
             var reports = await Task.WhenAll(_nodes.Select(node => node.Restart(epoch))).ConfigureAwait(true);
+
+            // The new coordinator's budget counts the points from here on.
+            await Task.WhenAll(_nodes.Select(StatusOf)).ConfigureAwait(true);
+            _updatesAtStart = _knownUpdates.Sum();
             _epoch = epoch;
             _coordinator = coordinator;
             await ExchangeAsync(reports.OfType<Violation>().ToList<INodeMessage>(), restartReports: true).ConfigureAwait(true);

@@ -34,8 +34,22 @@ public interface IMonitorGrain : IGrainWithStringKey
     /// re-checks raise. A monitor that lost its protocol state (its silo, or a node during an exchange) recovers first: it
     /// restarts every node grain and runs a full sync with their current vectors, which supersedes the violation.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="updates"/> is the node's count of points: with the adaptive fallback the monitor weighs what it spent
+    /// against what centralisation would have sent for the points it knows of, and may instead switch every node to
+    /// reporting each point (<see cref="IMonitorNodeGrain.Centralize"/>, <see cref="Report"/>).
+    /// </remarks>
     [Alias("Resolve")]
-    Task<ResolveOutcome> Resolve(Violation violation, int epoch);
+    Task<ResolveOutcome> Resolve(Violation violation, int epoch, long updates);
+
+    /// <summary>
+    /// A centralised monitor (the adaptive fallback switched it): node <paramref name="node"/> reports its points up to its
+    /// <paramref name="updates"/>-th, each as centralisation reports it, and <paramref name="localVector"/> is its vector
+    /// after that point. Points the monitor has had reported already (a node replaying after a lost silo) are not counted
+    /// again. The estimate is then f of the mean of the nodes' exact vectors.
+    /// </summary>
+    [Alias("Report")]
+    Task<ResolveOutcome> Report(int node, ImmutableArray<double> localVector, long updates, int epoch);
 
     /// <summary>
     /// Subscribes (or renews) <paramref name="observer"/> to the monitor's events; returns the monitor's state at that
@@ -96,6 +110,15 @@ public interface IMonitorNodeGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("Restart")]
     Task<Violation?> Restart(int epoch);
+
+    /// <summary>
+    /// The adaptive fallback switched the monitor to centralisation under <paramref name="epoch"/>: from now on the node
+    /// reports every point instead of checking it. Returns its count of points, and its current vector when the monitor
+    /// does not have it yet (points taken since the node last sent it); null for a switch from before the node's restart.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Centralize")]
+    Task<CentralizedNode?> Centralize(int epoch);
 }
 
 /// <summary>The list of monitors of the cluster (key <see cref="MonitorKeys.Registry"/>).</summary>
@@ -252,6 +275,10 @@ public sealed record PushResult(
 /// <param name="MessagesSent">Protocol messages sent to the coordinator (violations and local vectors).</param>
 /// <param name="HasData">True once the node has taken a point.</param>
 /// <param name="Durable">Points written to grain storage (see <see cref="PushResult.Durable"/>).</param>
+/// <summary>A node's answer to the switch to centralisation: its count of points, and its vector if the monitor lacks it.</summary>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.CentralizedNode")]
+public sealed record CentralizedNode([property: Id(0)] long Updates, [property: Id(1)] ImmutableArray<double>? LocalVector);
+
 [GenerateSerializer, Immutable, Alias("AutoMon.Grains.MonitorNodeSnapshot")]
 public sealed record MonitorNodeSnapshot(
     [property: Id(0)] string Id, [property: Id(1)] long Updates, [property: Id(2)] long Violations, [property: Id(3)] long MessagesSent,
@@ -325,4 +352,9 @@ public sealed record MonitorSnapshot
     /// <summary>The last recovery, or null.</summary>
     [Id(15)]
     public MonitorRecovery? LastRecovery { get; init; }
+
+    /// <summary>True once the adaptive fallback switched the monitor to centralisation: every point is reported and the
+    /// estimate is f(x̄) itself.</summary>
+    [Id(16)]
+    public bool Centralized { get; init; }
 }

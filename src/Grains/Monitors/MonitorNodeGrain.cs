@@ -48,6 +48,8 @@ internal sealed partial class MonitorNodeGrain(
     private int _epoch;
     private Violation? _pending;
     private long _durable;
+    private bool _centralized; // the adaptive fallback switched the monitor: report every point, check none
+    private long _unreported; // centralised: points taken whose report may not have reached the monitor
     private KeyValuePair<string, object?> _tag;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -129,6 +131,12 @@ internal sealed partial class MonitorNodeGrain(
         for (var k = skip; k < points.Length; k++)
         {
             Take(points[k].AsSpan());
+            if (_centralized)
+            {
+                _unreported++;
+                continue;
+            }
+
             var violation = Check(node);
             for (var resolutions = 0; violation is not null; resolutions++)
             {
@@ -146,8 +154,14 @@ internal sealed partial class MonitorNodeGrain(
                 // A sync that arrived after the report may have been computed from an older vector of this node: check the
                 // current one against the constraints in force. Still waiting (the coordinator waits for another node's
                 // report, or for a first point): the sync will re-check it on arrival.
-                violation = node.State == NodeState.Monitoring && node.ConstraintVersion != _checkedVersion ? Check(node) : null;
+                violation = !_centralized && node.State == NodeState.Monitoring && node.ConstraintVersion != _checkedVersion ? Check(node) : null;
             }
+        }
+
+        // Centralised: one call carries the reports of the batch's points (and of any an unreachable monitor missed).
+        if (_unreported > 0 && await ReportAsync(incarnation).ConfigureAwait(true) is { } unreported)
+        {
+            return unreported(points.Length);
         }
 
         if (storage.Value.WriteCheckpoints && _updates - _durable >= _config!.CheckpointInterval)
@@ -166,7 +180,7 @@ internal sealed partial class MonitorNodeGrain(
         ResolveOutcome outcome;
         try
         {
-            outcome = await _monitor!.Resolve(violation, _epoch).ConfigureAwait(true);
+            outcome = await _monitor!.Resolve(violation, _epoch, _updates).ConfigureAwait(true);
         }
         catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
@@ -193,6 +207,40 @@ internal sealed partial class MonitorNodeGrain(
             _pending = null;
         }
 
+        return null;
+    }
+
+    // Centralised: reports the points taken since the last report with the node's current vector; null when the push goes
+    // on, else how it ends. Unreachable: the points stay unreported, and the next push (or the recovery) reports them.
+    private async Task<Func<int, PushResult>?> ReportAsync(int incarnation)
+    {
+        var count = _unreported;
+        ResolveOutcome outcome;
+        try
+        {
+            outcome = await _monitor!.Report(_index, ImmutableArray.Create(_point), _updates, _epoch).ConfigureAwait(true);
+        }
+        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
+        {
+            LogUnresolved(logger, _name, _config!.Id, exception.Message);
+            outcome = ResolveOutcome.Unavailable;
+        }
+
+        if (incarnation != _incarnation || outcome == ResolveOutcome.UnknownMonitor)
+        {
+            return taken => Result(PushStatus.UnknownNode, taken, -1, null);
+        }
+
+        if (outcome == ResolveOutcome.Unavailable)
+        {
+            await CheckpointAsync().ConfigureAwait(true);
+            return taken => Result(PushStatus.Unavailable, taken, -1,
+                $"monitor '{_config!.Id}' is recovering from a lost silo and cannot take {Describe()}'s reports yet");
+        }
+
+        // Reported, or superseded by a recovery that restarted this node (its restart report carried the vector).
+        _unreported = Math.Max(0, _unreported - count);
+        _updatesAtSend = _updates;
         return null;
     }
 
@@ -243,6 +291,8 @@ internal sealed partial class MonitorNodeGrain(
 
         _epoch = epoch;
         _pending = null;
+        _centralized = false;
+        _unreported = 0;
         node.Restart();
         _checkedVersion = -1;
         _updatesAtSend = -1;
@@ -257,6 +307,26 @@ internal sealed partial class MonitorNodeGrain(
 
         await WriteAsync().ConfigureAwait(true);
         return violation;
+    }
+
+    public async Task<CentralizedNode?> Centralize(int epoch)
+    {
+        if (_node is null || epoch != _epoch)
+        {
+            // A switch from before the node's last restart: the recovery runs the protocol afresh.
+            return null;
+        }
+
+        _centralized = true;
+        ImmutableArray<double>? vector = null;
+        if (_updates > 0 && _updates != _updatesAtSend)
+        {
+            vector = ImmutableArray.Create(_point);
+            _updatesAtSend = _updates;
+        }
+
+        await CheckpointAsync().ConfigureAwait(true);
+        return new CentralizedNode(_updates, vector);
     }
 
     public Task<MonitorNodeSnapshot> GetStatus() =>
@@ -274,6 +344,8 @@ internal sealed partial class MonitorNodeGrain(
         _checkedVersion = -1;
         _pending = null;
         _durable = 0;
+        _centralized = false;
+        _unreported = 0;
         _incarnation++;
         await _writing.WaitAsync().ConfigureAwait(true);
         try
@@ -295,7 +367,8 @@ internal sealed partial class MonitorNodeGrain(
     private void Build(MonitorConfig config, int index)
     {
         var function = config.Run.Function.Create();
-        _node = new Node(index, function, checkpoints: true);
+        // Adaptive monitors never get the ADCD-E matrix shipped (it would be most of the setup): the node derives it.
+        _node = new Node(index, function, checkpoints: true) { DerivesConstantHessian = config.Run.Adaptive };
         // Window 1: the point is the local vector itself (no stream needed).
         _stream = config.Run.WindowSize > 1 ? new WindowedAverageStream(function.Dimension, config.Run.WindowSize) : null;
         _point = new double[function.Dimension];
@@ -315,6 +388,8 @@ internal sealed partial class MonitorNodeGrain(
         _pending = stored.Pending;
         _updatesAtSend = stored.UpdatesAtSend;
         _checkedVersion = stored.CheckedVersion;
+        _centralized = stored.Centralized;
+        _unreported = stored.Unreported;
         if (!stored.Point.IsDefaultOrEmpty)
         {
             stored.Point.AsSpan().CopyTo(_point);
@@ -362,6 +437,8 @@ internal sealed partial class MonitorNodeGrain(
                 Pending = _pending,
                 UpdatesAtSend = _updatesAtSend,
                 CheckedVersion = _checkedVersion,
+                Centralized = _centralized,
+                Unreported = _unreported,
             };
             await state.WriteStateAsync().ConfigureAwait(true);
             _durable = updates;

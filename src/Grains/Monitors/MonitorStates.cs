@@ -76,6 +76,12 @@ public sealed class MonitorNodeState
     [Id(9)] public long UpdatesAtSend { get; set; } = -1;
 
     [Id(10)] public int CheckedVersion { get; set; } = -1;
+
+    /// <summary>True once the adaptive fallback switched the monitor to centralisation (until a recovery restarts the node).</summary>
+    [Id(11)] public bool Centralized { get; set; }
+
+    /// <summary>Centralised: points taken whose report has not reached the monitor yet.</summary>
+    [Id(12)] public long Unreported { get; set; }
 }
 
 /// <summary>

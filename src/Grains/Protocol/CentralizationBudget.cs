@@ -2,24 +2,31 @@ namespace AutoMon.Protocol;
 
 /// <summary>
 /// What centralisation would have sent so far against what the run sent, for the adaptive fallback (docs/design.md
-/// "Adaptive fallback"). Centralisation is counted as <see cref="Simulation.Baselines.Centralization"/> counts it: (R + 1)·u
-/// reports of d values after R rounds of u updates each. The run may exceed it by its setup, the overdraft of round 0 (the
-/// first full sync), and by nothing more: an exchange is resolved only when its worst case still fits.
+/// "Adaptive fallback"). Centralisation sends one report of d values per update: in a simulation, as
+/// <see cref="Simulation.Baselines.Centralization"/> counts it, (R + 1)·u after R rounds of u updates each; for a monitor,
+/// its points so far. The run may exceed it by its setup, the overdraft of the first full sync, and by nothing more: an
+/// exchange is resolved only when its worst case still fits.
 /// </summary>
 internal sealed class CentralizationBudget
 {
     /// <summary>A switch message: header and constraint version, as <see cref="GetLocalVector"/>.</summary>
     public const int SwitchMessageSize = WireSizes.Header + WireSizes.UInt32;
 
-    private readonly int _updatesPerRound;
     private readonly long _reportSize;
     private readonly long _worstExchangeMessages;
     private readonly long _worstExchangeBytes;
+    private readonly long _reserveMessages;
+    private readonly long _reserveBytes;
 
-    /// <summary>Starts the budget after the setup: <paramref name="statistics"/> hold round 0's cost and no more.</summary>
-    public CentralizationBudget(int nodes, int dimension, int updatesPerRound, CoordinatorStatistics statistics)
+    /// <summary>
+    /// Starts the budget after the setup: <paramref name="statistics"/> hold the first full sync's cost and no more, and
+    /// centralisation would have sent <paramref name="setupCentralization"/> reports for the updates that led to it.
+    /// With <paramref name="reserveSwitch"/> every resolution also leaves room for a later switch's catch-up: up to n
+    /// violations or reports of vectors whose updates centralisation has already paid for (a host without rounds, where
+    /// a switch's reports do not stand for this round's updates).
+    /// </summary>
+    public CentralizationBudget(int nodes, int dimension, long setupCentralization, CoordinatorStatistics statistics, bool reserveSwitch = false)
     {
-        _updatesPerRound = updatesPerRound;
         _reportSize = ReportSize(dimension);
 
         // Worst case of resolving one round's violations once they arrived: every other node asked and answering, then a
@@ -29,26 +36,29 @@ internal sealed class CentralizationBudget
         var reply = WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(dimension);
         _worstExchangeMessages = 3L * nodes;
         _worstExchangeBytes = (long)nodes * (request + reply + sync);
+        _reserveMessages = reserveSwitch ? nodes : 0;
+        _reserveBytes = reserveSwitch ? (long)nodes * (_reportSize + (2 * WireSizes.UInt32)) : 0;
 
-        // The setup: what round 0 cost beyond centralisation's count for it (statistics hold nothing later yet).
-        SetupMessages = Math.Max(0, statistics.TotalMessagesBroadcastDisabled - CentralizationMessages(0));
-        SetupBytes = Math.Max(0, Spent(statistics) - (CentralizationMessages(0) * _reportSize));
+        // The setup: what the first full sync cost beyond centralisation's count for it (statistics hold nothing later yet).
+        SetupMessages = Math.Max(0, statistics.TotalMessagesBroadcastDisabled - setupCentralization);
+        SetupBytes = Math.Max(0, Spent(statistics) - (setupCentralization * _reportSize));
     }
 
-    /// <summary>Messages round 0 cost beyond centralisation's count for it.</summary>
+    /// <summary>Messages the first full sync cost beyond centralisation's count for it.</summary>
     public long SetupMessages { get; }
 
-    /// <summary>Bytes round 0 cost beyond centralisation's count for it.</summary>
+    /// <summary>Bytes the first full sync cost beyond centralisation's count for it.</summary>
     public long SetupBytes { get; }
 
     /// <summary>Bytes of one centralised report: a header and d values (<see cref="DataUpdate"/>).</summary>
     public static int ReportSize(int dimension) => DataUpdate.SizeFor(dimension);
 
     /// <summary>
-    /// True when round <paramref name="round"/>'s <paramref name="violations"/> (sent, not yet counted) and the costliest
-    /// exchange that can resolve them keep the run within centralisation's count at the end of the round, setup included.
+    /// True when <paramref name="violations"/> (sent, not yet counted) and the costliest exchange that can resolve them keep
+    /// the run within centralisation's count once it would have sent <paramref name="centralization"/> reports, setup
+    /// included.
     /// </summary>
-    public bool Affords(CoordinatorStatistics statistics, int round, IReadOnlyList<INodeMessage> violations)
+    public bool Affords(CoordinatorStatistics statistics, long centralization, IReadOnlyList<INodeMessage> violations)
     {
         long violationBytes = 0;
         foreach (var violation in violations)
@@ -56,14 +66,10 @@ internal sealed class CentralizationBudget
             violationBytes += violation.WireSize;
         }
 
-        var messages = statistics.TotalMessagesBroadcastDisabled + violations.Count + _worstExchangeMessages;
-        var bytes = Spent(statistics) + violationBytes + _worstExchangeBytes;
-        var allowed = CentralizationMessages(round);
-        return messages <= allowed + SetupMessages && bytes <= (allowed * _reportSize) + SetupBytes;
+        var messages = statistics.TotalMessagesBroadcastDisabled + violations.Count + _worstExchangeMessages + _reserveMessages;
+        var bytes = Spent(statistics) + violationBytes + _worstExchangeBytes + _reserveBytes;
+        return messages <= centralization + SetupMessages && bytes <= (centralization * _reportSize) + SetupBytes;
     }
-
-    // Centralisation's count once round `round` (0-based) closed: (R + 1)·u with R = round + 1 rounds.
-    private long CentralizationMessages(int round) => (round + 2L) * _updatesPerRound;
 
     private static long Spent(CoordinatorStatistics statistics) => statistics.BytesSent + statistics.BytesReceived;
 }

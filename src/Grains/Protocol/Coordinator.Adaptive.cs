@@ -4,7 +4,7 @@ namespace AutoMon.Protocol;
 /// The adaptive fallback (<see cref="CoordinatorOptions.Adaptive"/>, docs/design.md "Adaptive fallback"): before resolving a
 /// round's violations the coordinator checks that even the costliest resolution keeps the run within what centralisation
 /// would have sent for the same updates (<see cref="CentralizationBudget"/>); when it would not, it switches every node to
-/// reporting every update instead. Simulation hosts only, like <see cref="EndRound"/>; without the option nothing here runs.
+/// reporting every update instead. Without the option nothing here runs.
 /// </summary>
 public sealed partial class Coordinator
 {
@@ -21,15 +21,44 @@ public sealed partial class Coordinator
     /// </summary>
     public bool CentralizeIfOverBudget(IReadOnlyList<INodeMessage> violations)
     {
+        // Centralisation's count once round `Iteration` (0-based) closed: (R + 1)·u with R = Iteration + 1 rounds; round 0's
+        // first sync is the setup, against centralisation's 2u for it.
+        var perRound = _options.UpdatesPerRound ?? _n;
+        return CentralizeIfOverBudget(violations, (Iteration + 2L) * perRound, 2L * perRound, reserveSwitch: false);
+    }
+
+    /// <summary>
+    /// As <see cref="CentralizeIfOverBudget(IReadOnlyList{INodeMessage})"/> for hosts without rounds (a monitor): centralisation
+    /// would have sent one report per update, <paramref name="updates"/> so far (a lower bound serves: it only switches
+    /// sooner). The first full sync is the setup, against centralisation's n reports (a point from every node) for it.
+    /// </summary>
+    public bool CentralizeIfOverBudget(IReadOnlyList<INodeMessage> violations, long updates) =>
+        CentralizeIfOverBudget(violations, updates, _n, reserveSwitch: true);
+
+    /// <summary>
+    /// Hosts without rounds: true when resolving <paramref name="violations"/> keeps the run within what centralisation would
+    /// send for <paramref name="updates"/> updates (always, without the option or once centralised). Changes nothing: a host
+    /// that learns of more updates may ask again before <see cref="CentralizeIfOverBudget(IReadOnlyList{INodeMessage}, long)"/>.
+    /// </summary>
+    public bool AffordsResolving(IReadOnlyList<INodeMessage> violations, long updates) =>
+        !OverBudget(violations, updates, _n, reserveSwitch: true);
+
+    private bool OverBudget(IReadOnlyList<INodeMessage> violations, long centralization, long setupCentralization, bool reserveSwitch)
+    {
         ArgumentNullException.ThrowIfNull(violations);
         if (!_options.Adaptive || IsCentralized || TuningMode || State != CoordinatorState.Idle || Statistics.FullSyncs.Count == 0)
         {
-            // Round 0's first sync is the setup every AutoMon run pays (the budget starts after it); mid-exchange never.
+            // The first sync is the setup every AutoMon run pays (the budget starts after it); mid-exchange never.
             return false;
         }
 
-        _budget ??= new CentralizationBudget(_n, _d, _options.UpdatesPerRound ?? _n, Statistics);
-        if (_budget.Affords(Statistics, Iteration, violations))
+        _budget ??= new CentralizationBudget(_n, _d, setupCentralization, Statistics, reserveSwitch);
+        return !_budget.Affords(Statistics, centralization, violations);
+    }
+
+    private bool CentralizeIfOverBudget(IReadOnlyList<INodeMessage> violations, long centralization, long setupCentralization, bool reserveSwitch)
+    {
+        if (!OverBudget(violations, centralization, setupCentralization, reserveSwitch))
         {
             return false;
         }
@@ -73,6 +102,34 @@ public sealed partial class Coordinator
 
     /// <summary>True when node <paramref name="node"/>'s vector of this round is already at the coordinator (its violation carried it).</summary>
     public bool HasFreshVector(int node) => _hasUpdatedLocalVector[node];
+
+    /// <summary>
+    /// Centralised hosts without rounds (a monitor): node <paramref name="node"/> took <paramref name="count"/> updates, each
+    /// reported as centralisation reports it, and <paramref name="localVector"/> is its vector after the last; the estimate
+    /// is f of the mean of the exact local vectors at once.
+    /// </summary>
+    public void ReportUpdates(int node, ReadOnlySpan<double> localVector, long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ReportUpdate(node, localVector);
+        Statistics.CentralizedReports += count - 1;
+        Statistics.BytesReceived += (count - 1) * CentralizationBudget.ReportSize(_d);
+        EstimateFromReports();
+    }
+
+    /// <summary>
+    /// Centralised hosts without rounds, after the switch: the estimate from the exact vectors the coordinator holds (the
+    /// violations that caused it and the reports since).
+    /// </summary>
+    public void EstimateCentrally()
+    {
+        if (!IsCentralized)
+        {
+            throw new InvalidOperationException("EstimateCentrally is for runs the adaptive fallback switched to centralisation.");
+        }
+
+        EstimateFromReports();
+    }
 
     // Centralised: the estimate is f(mean of the exact local vectors), so the bound holds with error 0 (up to rounding).
     private void EstimateFromReports()

@@ -225,10 +225,11 @@ public sealed record NodeView(string Id, long Updates, long Violations, long Mes
 /// <param name="Recovering">True while the monitor recovers from a lost silo (estimate null meanwhile).</param>
 /// <param name="Recoveries">Recoveries so far.</param>
 /// <param name="LastRecovery">The last one: when it was detected, why, the seconds without the guarantee, its messages.</param>
+/// <param name="Centralized">True once the adaptive fallback switched the monitor to reporting every point.</param>
 public sealed record MonitorView(
     string Id, string Function, int Dimension, int Window, double? Estimate, double ErrorBound, long Updates, long Messages,
     long FullSyncs, long LazySyncs, long Violations, IReadOnlyList<NodeView> Nodes, bool Recovering = false, long Recoveries = 0,
-    MonitorRecovery? LastRecovery = null)
+    MonitorRecovery? LastRecovery = null, bool Centralized = false)
 {
     /// <summary>The view of <paramref name="snapshot"/>.</summary>
     public static MonitorView From(MonitorSnapshot snapshot)
@@ -237,6 +238,6 @@ public sealed record MonitorView(
         return new MonitorView(snapshot.Id, snapshot.Function, snapshot.Dimension, snapshot.Window, snapshot.Estimate, snapshot.ErrorBound,
             snapshot.Updates, snapshot.Messages, snapshot.FullSyncs, snapshot.LazySyncs, snapshot.Violations,
             [.. snapshot.Nodes.Select(n => new NodeView(n.Id, n.Updates, n.Violations, n.MessagesSent))], snapshot.Recovering, snapshot.Recoveries,
-            snapshot.LastRecovery);
+            snapshot.LastRecovery, snapshot.Centralized);
     }
 }

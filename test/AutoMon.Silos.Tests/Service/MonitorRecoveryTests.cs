@@ -19,10 +19,10 @@ public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
 
     private AutoMonClient Client { get; } = new(silo.Service.Grains);
 
-    private static MonitorDefinition Definition(string id) => new()
+    private static MonitorDefinition Definition(string id, bool adaptive = true) => new()
     {
         Id = id, Function = "inner_product", Dimension = 4, ErrorBound = Epsilon, Nodes = Nodes, Window = 4, Sync = "lazy-lru",
-        CheckpointInterval = 7,
+        CheckpointInterval = 7, Adaptive = adaptive,
     };
 
     private async Task PushRoundsAsync(string id, List<double[][]> walk, int from, int to)
@@ -36,33 +36,40 @@ public sealed class MonitorRecoveryTests(CheckpointingServiceFixture silo)
         }
     }
 
-    [Fact]
-    public async Task A_node_that_lost_its_activation_resumes_from_its_last_write_and_its_producer_replays_the_rest_exactly()
+    // Adaptive: this walk makes the monitor switch to centralisation (replayed points are not reported twice); the paper's
+    // protocol: the node's safe zone and slack come back from its last write.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_node_that_lost_its_activation_resumes_from_its_last_write_and_its_producer_replays_the_rest_exactly(bool adaptive)
     {
         var walk = MonitorWalk.Create(Nodes.Length, 60, seed: 11);
-        await Client.CreateMonitorAsync(Definition("node-loss-reference"));
-        await PushRoundsAsync("node-loss-reference", walk, 0, 60);
-        var reference = (await Client.GetMonitorAsync("node-loss-reference"))!;
+        var (referenceId, id) = ($"node-loss-reference-{adaptive}", $"node-loss-{adaptive}");
+        await Client.CreateMonitorAsync(Definition(referenceId, adaptive));
+        await PushRoundsAsync(referenceId, walk, 0, 60);
+        var reference = (await Client.GetMonitorAsync(referenceId))!;
+        Assert.Equal(adaptive, reference.Centralized);
 
-        await Client.CreateMonitorAsync(Definition("node-loss"));
+        await Client.CreateMonitorAsync(Definition(id, adaptive));
         // Up to a round after which b holds points it has not written (a sync or every 7 points writes them).
-        var b = Client.Node("node-loss", "b");
+        var b = Client.Node(id, "b");
         var rounds = 20;
-        await PushRoundsAsync("node-loss", walk, 0, rounds);
+        await PushRoundsAsync(id, walk, 0, rounds);
         while (b.UnsavedPoints < 2)
         {
-            await PushRoundsAsync("node-loss", walk, rounds, ++rounds);
+            await PushRoundsAsync(id, walk, rounds, ++rounds);
         }
 
         Assert.InRange(b.UnsavedPoints, 2, 6);
-        await silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("node-loss", "b")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
-        var restored = await silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node("node-loss", "b")).GetStatus();
+        Assert.Equal(adaptive, (await Client.GetMonitorAsync(id))!.Centralized); // the lost points were reported already
+        await silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(id, "b")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var restored = await silo.Service.Grains.GetGrain<IMonitorNodeGrain>(MonitorKeys.Node(id, "b")).GetStatus();
         Assert.Equal(rounds - b.UnsavedPoints, restored.Updates);
         Assert.Equal(restored.Updates, restored.Durable);
 
-        await PushRoundsAsync("node-loss", walk, rounds, 60);
+        await PushRoundsAsync(id, walk, rounds, 60);
 
-        var resumed = (await Client.GetMonitorAsync("node-loss"))!;
+        var resumed = (await Client.GetMonitorAsync(id))!;
         Assert.Equal(0, resumed.Recoveries);
         Assert.Equal(
             (reference.Updates, reference.Messages, reference.FullSyncs, reference.LazySyncs, reference.Violations, reference.Estimate),
