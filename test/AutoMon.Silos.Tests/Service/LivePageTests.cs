@@ -43,6 +43,7 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
     {
         const string id = "page-live";
         await Create(id);
+        await RecordCharts();
         await Open("/?monitor=" + id);
         await Expect(Page.Locator($"#monitors a[data-monitor='{id}']")).ToHaveClassAsync("chosen");
         await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync(id);
@@ -77,7 +78,60 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
         await Expect(LegendLabel("estimate f(x0)")).ToHaveCountAsync(1);
         await Expect(LegendLabel(TrueValue)).ToHaveCountAsync(0);
         await Expect(Page.Locator("#true-value-counter")).ToBeHiddenAsync();
+
+        // Around the estimate, its ε band; on it, a mark at each full sync, at the estimate that sync set.
+        await Expect(LegendLabel("estimate − ε")).ToHaveCountAsync(1);
+        await Expect(LegendLabel("estimate + ε")).ToHaveCountAsync(1);
+        await Expect(LegendLabel("full sync")).ToHaveCountAsync(1);
+        await Expect(LegendLabel("lazy sync")).ToHaveCountAsync(1);
+        var fullSyncs = (long)second["fullSyncs"]!;
+        await WaitForChart("estimate-chart", $"s => s['full sync'].filter(v => v !== null).length === {fullSyncs}");
+        var estimateChart = await Plotted("estimate-chart");
+        var estimates = estimateChart["estimate f(x0)"];
+        Assert.Contains(estimates, e => e is not null);
+        for (var i = 0; i < estimates.Length; i++)
+        {
+            // No estimate before the first full sync, and so no band.
+            Assert.Equal(Round(estimates[i] - 0.1), Round(estimateChart["estimate − ε"][i]));
+            Assert.Equal(Round(estimates[i] + 0.1), Round(estimateChart["estimate + ε"][i]));
+        }
+
+        var marks = estimateChart["full sync"].OfType<double>().ToList();
+        Assert.Equal((double)first["estimate"]!, marks[0], 9);
+        Assert.Equal((double)second["estimate"]!, marks[^1], 9);
+        Assert.All(estimateChart["lazy sync"], v => Assert.Null(v));
+
+        // Messages against centralisation: the API's count of messages, and one message per update (4).
+        await Expect(Page.Locator("#messages-chart .u-legend .u-label", new() { HasText = "AutoMon messages" })).ToHaveCountAsync(1);
+        await Expect(Page.Locator("#messages-chart .u-legend .u-label", new() { HasText = "centralisation (= updates)" })).ToHaveCountAsync(1);
+        var messagesChart = await Plotted("messages-chart");
+        Assert.Equal((double)(long)second["messages"]!, messagesChart["AutoMon messages"][^1]);
+        Assert.Equal(4.0, messagesChart["centralisation (= updates)"][^1]);
         Assert.Equal("still the same page", await Page.EvaluateAsync<string?>("() => window.livePageMarker"));
+    }
+
+    [Fact]
+    public async Task A_lazy_sync_is_marked_on_the_estimate_chart_at_the_unchanged_estimate()
+    {
+        const string id = "page-lazy";
+        await Create(id, "a", "b", "c");
+        await RecordCharts();
+        await Open("/?monitor=" + id);
+        await Expect(Page.Locator("#monitor-id")).ToHaveTextAsync(id);
+
+        // Every node at (1, 1), then a alone at (1.15, 1): a's violation is balanced with one other node (as in
+        // MonitorEventsAndMetricsTests), a lazy sync that leaves the estimate at 1.
+        await Push(id, "a", [1, 1]);
+        await Push(id, "b", [1, 1]);
+        await Push(id, "c", [1, 1]);
+        await Push(id, "a", [1.15, 1]);
+        var monitor = await Monitor(id);
+        Assert.Equal(1, (long)monitor["lazySyncs"]!);
+
+        await Expect(Page.Locator("#lazy-syncs")).ToHaveTextAsync("1");
+        await WaitForChart("estimate-chart", "s => s['lazy sync'].some(v => v !== null)");
+        var lazy = (await Plotted("estimate-chart"))["lazy sync"].OfType<double>().ToList();
+        Assert.Equal([(double)monitor["estimate"]!], lazy);
     }
 
     [Fact]
@@ -226,6 +280,41 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
     // The page with the key in its URL's fragment, as serve prints it.
     private async Task Open(string pathAndQuery) => await Page.GotoAsync(pathAndQuery + "#key=" + Uri.EscapeDataString(fixture.ApiKey));
 
+    // Keeps the page's uPlot charts in window.charts, to read what they plot.
+    private Task RecordCharts() => Page.AddInitScriptAsync("""
+        window.charts = [];
+        let recording;
+        Object.defineProperty(window, "uPlot", {
+          configurable: true,
+          get: () => recording,
+          set: uPlot => { recording = class extends uPlot { constructor(...args) { super(...args); window.charts.push(this); } }; },
+        });
+        """);
+
+    private const string SeriesScript = """
+        id => {
+          const chart = window.charts.filter(c => c.root.parentElement && c.root.parentElement.id === id).at(-1);
+          return chart ? Object.fromEntries(chart.series.slice(1).map((s, i) => [s.label, chart.data[i + 1] ?? []])) : null;
+        }
+        """;
+
+    // Until the series of the chart in element `id` (label → values) pass `predicate`.
+    private async Task WaitForChart(string id, string predicate)
+    {
+        try
+        {
+            await Page.WaitForFunctionAsync($"id => {{ const s = ({SeriesScript})(id); return s !== null && ({predicate})(s); }}", id);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{id} never plotted {predicate}: {JsonSerializer.Serialize(await Plotted(id))}");
+        }
+    }
+
+    // What the chart in element `id` plots: each series' values by its legend label.
+    private async Task<Dictionary<string, double?[]>> Plotted(string id) =>
+        await Page.EvaluateAsync<Dictionary<string, double?[]>>(SeriesScript, id);
+
     private ILocator LegendLabel(string text) => Page.Locator("#estimate-chart .u-legend .u-label", new() { HasText = text });
 
     // The estimate on screen (6 significant digits) is the API's.
@@ -244,9 +333,10 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
         }
     }
 
-    private async Task Create(string id)
+    private async Task Create(string id, params string[] nodes)
     {
-        var response = await Http.PostAsJsonAsync("api/monitors", new { id, function = "inner_product", dimension = 2, errorBound = 0.1, nodes = new[] { "a", "b" } });
+        nodes = nodes.Length > 0 ? nodes : ["a", "b"];
+        var response = await Http.PostAsJsonAsync("api/monitors", new { id, function = "inner_product", dimension = 2, errorBound = 0.1, nodes });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
@@ -269,6 +359,8 @@ public sealed class LivePageTests(LivePageFixture fixture) : IAsyncLifetime
 
         return data.ToJsonString();
     }
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 9) : null;
 
     private static string Text(JsonNode? count) => ((long)count!).ToString(CultureInfo.InvariantCulture);
 

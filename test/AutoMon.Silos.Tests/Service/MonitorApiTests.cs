@@ -48,7 +48,9 @@ public sealed class MonitorApiTests(ServiceFixture service)
     [InlineData("""{"id": "bad", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a"], "sync": "sometimes"}""", "sync")]
     [InlineData("""{"id": "a/b", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a"]}""", "id")]
     [InlineData("""{"id": "bad", "function": "inner_product", "dimension": 4, "errorBound": 0.1, "nodes": ["a"], "checkpointInterval": 0}""", "checkpointInterval")]
-    public async Task A_bad_definition_is_a_400_problem_naming_the_field(string body, string field)
+    [InlineData("""{"id": "bad", "function": "dot(x[0:3], x[3:6]", "dimension": 6, "errorBound": 0.1, "nodes": ["a"]}""", "function", "position 18: expected ')' after the arguments of dot")]
+    [InlineData("""{"id": "bad", "function": "x[0]*x[6]", "dimension": 6, "errorBound": 0.1, "nodes": ["a"]}""", "function", "position 7: x[6] is outside a vector of dimension 6")]
+    public async Task A_bad_definition_is_a_400_problem_naming_the_field(string body, string field, string? problemSays = null)
     {
         var response = await Http.PostAsync("api/monitors", new StringContent(body, Encoding.UTF8, "application/json"));
 
@@ -56,6 +58,12 @@ public sealed class MonitorApiTests(ServiceFixture service)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await Json(response);
         Assert.True(problem["errors"]?.AsObject().ContainsKey(field), $"the problem names {field}: {problem.ToJsonString()}");
+        if (problemSays is not null)
+        {
+            // A formula error names where in the formula it is.
+            Assert.Contains(problemSays, (string?)problem["errors"]![field]![0], StringComparison.Ordinal);
+        }
+
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("api/monitors/bad")).StatusCode);
     }
 
@@ -246,6 +254,10 @@ public sealed class MonitorApiTests(ServiceFixture service)
         var response = await Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await Json(response);
+        Assert.Equal(413, (int)problem["status"]!);
+        Assert.Contains("send the points in smaller batches", (string?)problem["detail"], StringComparison.Ordinal);
         Assert.Equal(0, (long)(await Json(await Http.GetAsync("api/monitors/huge")))["updates"]!);
     }
 

@@ -90,6 +90,50 @@ public sealed class MonitorEventsAndMetricsTests(ServiceFixture service)
         Assert.Contains("# TYPE automon_updates_total counter", after, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_violation_another_node_can_balance_is_a_lazy_sync_event_and_counted_in_the_metrics()
+    {
+        const string id = "lazy-1";
+        var created = await Http.PostAsJsonAsync("api/monitors", new
+        {
+            id, function = "inner_product", dimension = 2, errorBound = 0.1, nodes = new[] { "a", "b", "c" }, sync = "lazy-lru",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var timeout = new CancellationTokenSource(StreamTimeout);
+        using var response = await Http.GetAsync($"api/monitors/{id}/events", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal("snapshot", (string?)(await NextEvent(events, timeout.Token))["kind"]);
+
+        // Every node at (1, 1): the first full sync puts x0 there, f(x0) = 1.
+        foreach (var node in new[] { "a", "b", "c" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Push(id, node, [[1, 1]])).StatusCode);
+        }
+
+        Assert.Equal("full_sync", (string?)(await NextEvent(events, timeout.Token))["kind"]);
+        var estimate = await NextEvent(events, timeout.Token);
+        Assert.Equal("estimate", (string?)estimate["kind"]);
+
+        // a alone at (1.15, 1) leaves its safe zone (f = 1.15 > 1 + ε), but a with the least recently synced other node
+        // averages to (1.075, 1), inside: the coordinator balances their slack instead of syncing all three.
+        Assert.Equal(HttpStatusCode.OK, (await Push(id, "a", [[1.15, 1]])).StatusCode);
+        var lazy = await NextEvent(events, timeout.Token);
+        Assert.Equal("lazy_sync", (string?)lazy["kind"]);
+
+        var monitor = await Json(await Http.GetAsync($"api/monitors/{id}"));
+        Assert.Equal(1, (long)monitor["lazySyncs"]!);
+        Assert.Equal(1, (long)monitor["fullSyncs"]!);
+        foreach (var field in new[] { "updates", "messages", "fullSyncs", "lazySyncs", "violations" })
+        {
+            Assert.Equal((long)monitor[field]!, (long)lazy[field]!);
+        }
+
+        // A lazy sync leaves x0, so the estimate too.
+        Assert.Equal((double)estimate["estimate"]!, (double)lazy["estimate"]!);
+        Assert.Equal((double)estimate["estimate"]!, (double)monitor["estimate"]!);
+        Assert.Equal((long)monitor["lazySyncs"]!, Value(await Scrape(), "automon_lazy_syncs_total", id));
+    }
+
     private Task<HttpResponseMessage> Create(string id) =>
         Http.PostAsJsonAsync("api/monitors", new { id, function = "inner_product", dimension = 2, errorBound = 0.1, nodes = new[] { "a", "b" } });
 

@@ -46,6 +46,9 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>A service with <paramref name="configureSilo"/> run on its silo (e.g. grain-storage write policy).</summary>
     internal ServiceFixture(Action<ISiloBuilder> configureSilo) => _configureSilo = configureSilo;
 
+    /// <summary>The silo's services (e.g. its grain storage).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("not started");
+
     /// <summary>The silo's grains.</summary>
     public IGrainFactory Grains => _app?.Services.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("not started");
 
