@@ -97,6 +97,7 @@ public sealed class MonitorEventsAndMetricsTests(ServiceFixture service)
         var created = await Http.PostAsJsonAsync("api/monitors", new
         {
             id, function = "inner_product", dimension = 2, errorBound = 0.1, nodes = new[] { "a", "b", "c" }, sync = "lazy-lru",
+            adaptive = false, // a lazy sync of the paper's protocol, not the fallback's switch this early
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         using var timeout = new CancellationTokenSource(StreamTimeout);
