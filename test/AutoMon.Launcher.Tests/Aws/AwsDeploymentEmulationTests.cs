@@ -169,10 +169,10 @@ public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
         var coordinatorFolder = Path.GetDirectoryName(Directory.GetFiles(results, "summary.json", SearchOption.AllDirectories).Single())!;
         foreach (var node in new[] { 0, 1 })
         {
-            var history = File.ReadAllLines(Path.Combine(coordinatorFolder, ResultFiles.NodesFolder, ResultFiles.NodeSyncHistory(node)));
-            Assert.Equal(ResultFiles.NodeSyncHistoryHeader, history[0]);
-            var first = history[1].Split(',');
-            Assert.Equal(("sync", "0"), (first[1], first[4]));
+            var path = Path.Combine(coordinatorFolder, ResultFiles.NodesFolder, ResultFiles.NodeSyncHistory(node));
+            Assert.Equal(ResultFiles.NodeSyncHistoryHeader, File.ReadLines(path).First());
+            var first = ReadCsv(path)[0];
+            Assert.Equal(("sync", "0", "0"), (first["kind"], first["round"], first["coordinator_round"]));
         }
 
         var dataRounds = summary.RootElement.GetProperty("rounds").GetInt32();

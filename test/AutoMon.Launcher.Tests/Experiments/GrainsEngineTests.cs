@@ -104,6 +104,16 @@ public sealed class GrainsEngineTests : IDisposable
             Assert.Equal(sequence < n * window ? 0 : ((sequence - (n * window)) / n) + 1, Int(record["round"]));
         }
 
+        // coordinator_round: a full sync's is the round of its row in the coordinator's sync_history.csv, every full sync
+        // the coordinator made reached the nodes, a lazy sync's is a round of no full sync, and each node applies in order.
+        var coordinatorRounds = File.ReadAllLines(Path.Combine(folder, "sync_history.csv")).Select(l => Int(l.Split(',')[0])).ToList();
+        var fullSyncRounds = histories.SelectMany(h => h).Where(r => r["kind"] == "sync")
+            .GroupBy(r => Int(r["constraint_version"])).OrderBy(g => g.Key)
+            .Select(g => Assert.Single(g.Select(r => Int(r["coordinator_round"])).Distinct())).ToList();
+        Assert.Equal(coordinatorRounds, fullSyncRounds);
+        Assert.All(histories.SelectMany(h => h).Where(r => r["kind"] == "lazy_sync"), r => Assert.DoesNotContain(Int(r["coordinator_round"]), coordinatorRounds));
+        Assert.All(histories, h => Assert.Equal(h.Select(r => Int(r["coordinator_round"])).Order(), h.Select(r => Int(r["coordinator_round"]))));
+
         // The estimate in force at round r, rebuilt from the nodes' files alone: a full sync counts from the earliest round
         // at which any node applied it, with f(x̄) of that round; the newest sync in force by round r holds.
         var values = ReadCsv(Path.Combine(folder, "function_values.csv"));
