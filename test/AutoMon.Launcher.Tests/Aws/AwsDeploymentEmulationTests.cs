@@ -179,7 +179,8 @@ public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
         Assert.True(dataRounds > 10, $"{dataRounds} rounds");
         Assert.Equal(1 + dataRounds, File.ReadAllLines(Path.Combine(coordinatorFolder, ResultFiles.FunctionValues)).Length);
         Assert.True(File.Exists(Path.Combine(coordinatorFolder, ResultFiles.CheckpointValues)));
-        foreach (var png in new[] { "max_error_vs_messages.png", "function_values.png" })
+        var experimentFolder = Path.GetRelativePath(results, Path.GetDirectoryName(coordinatorFolder)!);
+        foreach (var png in new[] { "max_error_vs_messages.png", "function_values.png", Path.Combine(experimentFolder, "function_values.png"), Path.Combine(experimentFolder, "checkpoint_values.png") })
         {
             var (width, height) = PngSize(Path.Combine(results, png));
             Assert.True(width > 0 && height > 0);
