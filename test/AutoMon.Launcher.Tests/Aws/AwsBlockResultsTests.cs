@@ -179,6 +179,12 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
 
         // Without checkpoints (lockstep coordinators), no checkpoint figure.
         Assert.False(File.Exists(Path.Combine(Results, "error_bound_0.3", ExperimentSweep.CheckpointValuesPng)));
+
+        // The summary table, as a local sweep prints it, with the paper's AWS points beside ours: ε = 0.3 is published.
+        Assert.Contains(SweepDisplay.PaperMaxErrorColumn, output, StringComparison.Ordinal);
+        var cells = Assert.Single(output.Split('\n'), l => l.Split('|').Length > 2 && l.Split('|')[1].Trim() == "0.3").Split('|')[1..^1].Select(c => c.Trim()).ToArray();
+        Assert.True(PaperAwsResults.TryGet(CoordinatorResults.Workload, 0.3, out var paper));
+        Assert.Equal([paper.MaxError.ToString("G4", CultureInfo.InvariantCulture), paper.Messages.ToString("N0", CultureInfo.InvariantCulture)], cells[^2..]);
     }
 
     [Fact]

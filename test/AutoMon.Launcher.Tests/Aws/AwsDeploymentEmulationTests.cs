@@ -6,6 +6,7 @@ using Amazon.Runtime;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Cluster;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Launcher.Results;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using AutoMon.Launcher.Tests.Experiments;
@@ -184,6 +185,16 @@ public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
         {
             var (width, height) = PngSize(Path.Combine(results, png));
             Assert.True(width > 0 && height > 0);
+        }
+
+        // The summary table a local sweep prints, with the paper's AWS points beside ours where it published them.
+        var tableRow = Assert.Single(block.Split('\n'), l => l.Split('|').Length > 2 && l.Split('|')[1].Trim() == errorBound.ToString(CultureInfo.InvariantCulture));
+        Assert.Contains("vs central.", block, StringComparison.Ordinal);
+        if (PaperAwsResults.TryGet(nodeType, errorBound, out var paper))
+        {
+            Assert.Contains(SweepDisplay.PaperMaxErrorColumn, block, StringComparison.Ordinal);
+            var cells = tableRow.Split('|')[1..^1].Select(c => c.Trim()).ToArray();
+            Assert.Equal([paper.MaxError.ToString("G4", CultureInfo.InvariantCulture), paper.Messages.ToString("N0", CultureInfo.InvariantCulture)], cells[^2..]);
         }
 
         return ReadLog(coordinator.TaskDefinition.Family);
