@@ -1,3 +1,5 @@
+using AutoMon.Protocol;
+
 namespace AutoMon.Grains.Experiments;
 
 /// <summary>
@@ -18,4 +20,12 @@ public sealed record NodeSyncRecord(
     [property: Id(2)] long DataUpdates,
     [property: Id(3)] long Sequence,
     [property: Id(4)] double LowerThreshold,
-    [property: Id(5)] double UpperThreshold);
+    [property: Id(5)] double UpperThreshold)
+{
+    /// <summary>
+    /// The coordinator's round (its iteration) when it sent the message: known from the version, which the coordinator
+    /// derives from it (<see cref="Coordinator.ConstraintVersionAt"/>). A paced coordinator counts completed syncs, so a
+    /// full sync's is the first column of its row in sync_history.csv.
+    /// </summary>
+    public int CoordinatorRound => Coordinator.IterationOfVersion(ConstraintVersion);
+}

@@ -149,6 +149,15 @@ public sealed partial class Coordinator
     /// <summary>The constraint version the coordinator holds for <paramref name="node"/>.</summary>
     public int ConstraintVersionOf(int node) => _constraintVersions[node];
 
+    /// <summary>The constraint version of the syncs sent at <paramref name="iteration"/> (reference <c>_sync_node</c>: iteration + 1).</summary>
+    public static int ConstraintVersionAt(int iteration) => iteration + 1;
+
+    /// <summary>
+    /// The coordinator's <see cref="Iteration"/> when it sent constraint version <paramref name="constraintVersion"/> (the
+    /// inverse of <see cref="ConstraintVersionAt"/>): a data round in lockstep, the number of syncs completed before it when paced.
+    /// </summary>
+    public static int IterationOfVersion(int constraintVersion) => constraintVersion - 1;
+
     /// <summary>The slack the coordinator assigned to <paramref name="node"/>.</summary>
     public ReadOnlySpan<double> SlackOf(int node) => _slacks[node];
 
@@ -588,7 +597,7 @@ public sealed partial class Coordinator
         var scalarArgument = full && !IsHessianConstant ? ImmutableArray.Create(_extremeEigenvalue) : default;
         foreach (var node in nodes)
         {
-            var version = Iteration + 1;
+            var version = ConstraintVersionAt(Iteration);
             _constraintVersions[node] = version;
             var slack = ImmutableArray.Create<double>(_slacks[node]);
             if (full)

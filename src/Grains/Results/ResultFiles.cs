@@ -28,7 +28,7 @@ public static class ResultFiles
     public const string NodesFolder = "nodes";
 
     /// <summary>The header line of a node's sync history.</summary>
-    public const string NodeSyncHistoryHeader = "constraint_version,kind,data_updates,sequence,round,lower_threshold,upper_threshold";
+    public const string NodeSyncHistoryHeader = "constraint_version,coordinator_round,kind,data_updates,sequence,round,lower_threshold,upper_threshold";
 
     /// <summary>The header line of <see cref="FunctionValues"/>.</summary>
     public const string FunctionValuesHeader = ResultCsv.FunctionValuesHeader;
@@ -71,6 +71,7 @@ public static class ResultFiles
             foreach (var record in paced.NodeSyncHistories[i])
             {
                 text.Append(record.ConstraintVersion.ToString(CultureInfo.InvariantCulture)).Append(',')
+                    .Append(record.CoordinatorRound.ToString(CultureInfo.InvariantCulture)).Append(',')
                     .Append(record.Full ? "sync" : "lazy_sync").Append(',')
                     .Append(record.DataUpdates.ToString(CultureInfo.InvariantCulture)).Append(',')
                     .Append(record.Sequence.ToString(CultureInfo.InvariantCulture)).Append(',')

@@ -15,8 +15,9 @@ namespace AutoMon.Launcher.Aws;
 /// <param name="NodeCount">n: the nodes the coordinator reported (nodes_per_silo), else the plan's.</param>
 /// <param name="Dimension">d: the length of x0 in sync_history.csv.</param>
 /// <param name="PerRound">Lockstep: <see cref="Rounds"/> has every round, so the periodic baseline can be replayed on it.</param>
+/// <param name="Checkpoints">Paced: checkpoint_values.csv, the settled checkpoints (null when the download has none).</param>
 internal sealed record AwsExperimentResults(AwsExperiment Experiment, SweepRow Row, IReadOnlyList<RoundValue> Rounds, int NodeCount, int Dimension,
-    bool PerRound);
+    bool PerRound, IReadOnlyList<RoundValue>? Checkpoints = null);
 
 /// <summary>What <see cref="AwsSweepResults.Write"/> made of a download.</summary>
 /// <param name="Folder">The download folder, where results.csv and the sweep's figures are.</param>
@@ -30,7 +31,7 @@ internal sealed record AwsSweepOutcome(string Folder, IReadOnlyList<SweepRow> Ro
 /// <summary>
 /// Turns a <c>--block</c> download into what a local sweep leaves (<see cref="ExperimentSweep"/>): results.csv, the max error
 /// vs messages and vs bytes figures (AutoMon, periodic, centralisation) and per error bound the function value with
-/// AutoMon's estimate and thresholds. The coordinator silo uploads the grains' files (<c>SummaryJson</c>) under
+/// AutoMon's estimate and thresholds (paced runs: and the settled checkpoints, checkpoint_values.png). The coordinator silo uploads the grains' files (<c>SummaryJson</c>) under
 /// <c>coordinator/</c>: summary.json (counters, errors, bytes, wire bytes, pacing, nodes per silo), function_values.csv and
 /// sync_history.csv. summary.json has no baselines and no d, so they are computed here as the simulator's summary computes
 /// them (<see cref="Baselines"/>), from function_values.csv and the length of x0 in sync_history.csv.
@@ -78,6 +79,10 @@ internal static class AwsSweepResults
             var path = Path.Combine(folder, result.Experiment.ResultsFolder, ExperimentSweep.FunctionValuesPng);
             Figures.SaveFunctionValues(path, FunctionTitle(plan, result), result.Rounds);
             figures.Add(path);
+            if (result.Checkpoints is { } checkpoints)
+            {
+                figures.Add(ExperimentSweep.SaveCheckpointValues(Path.GetDirectoryName(path)!, FunctionTitle(plan, result), checkpoints));
+            }
         }
 
         figures.AddRange(WriteSweepFigures(plan, preset, folder, results, notes));
@@ -102,7 +107,9 @@ internal static class AwsSweepResults
         var dataUpdates = summary.Long("data_updates");
         // Paced coordinators write every data round's error (the paper's measure) beside their checkpoints; older ones wrote
         // the checkpoints only.
-        var perRound = summary.Pacing != "paced" || File.Exists(Path.Combine(coordinator, ResultFiles.CheckpointValues));
+        var checkpointsPath = Path.Combine(coordinator, ResultFiles.CheckpointValues);
+        var checkpoints = File.Exists(checkpointsPath) ? ReadFunctionValues(checkpointsPath) : null;
+        var perRound = summary.Pacing != "paced" || checkpoints is not null;
         var errorBound = experiment.ErrorBound;
 
         // As the simulator's summary: centralisation from the rounds; periodic with AutoMon's message budget and the oracle
@@ -144,7 +151,7 @@ internal static class AwsSweepResults
             oracle?.Messages ?? 0,
             summary.Double("wall_seconds"),
             experiment.ResultsFolder);
-        return new AwsExperimentResults(experiment, row, rounds, n, d, perRound);
+        return new AwsExperimentResults(experiment, row, rounds, n, d, perRound, checkpoints);
     }
 
     private static List<string> WriteSweepFigures(AwsExperimentPlan plan, ExperimentPreset preset, string folder, List<AwsExperimentResults> results,

@@ -127,8 +127,8 @@ internal static class AwsTarget
     }
 
     /// <summary>
-    /// After the <c>--block</c> wait: where each experiment's results are, results.csv and the figures of those that
-    /// finished, and one error line per experiment that failed on AWS (its error.txt) or whose files are unreadable;
+    /// After the <c>--block</c> wait: where each experiment's results are, the summary table, results.csv and the figures of
+    /// those that finished, and one error line per experiment that failed on AWS (its error.txt) or whose files are unreadable;
     /// returns the exit code (1 when any failed).
     /// </summary>
     internal static int ReportResults(AwsExperimentPlan plan, AwsDownloadedResults downloaded, string folder, TextWriter output,
@@ -147,6 +147,8 @@ internal static class AwsTarget
         var sweep = AwsSweepResults.Write(succeeded, ExperimentPresets.Get(plan.NodeType), Path.GetFullPath(folder));
         if (sweep.Rows.Count > 0)
         {
+            // As a local sweep ends: the summary table, with the paper's AWS points beside ours.
+            new SweepDisplay(output).SummaryTable(plan.NodeType, sweep.Rows, centralization: false);
             output.WriteLine($"  {ExperimentSweep.ResultsCsv}: {sweep.Rows.Count} row(s), {Path.Combine(sweep.Folder, ExperimentSweep.ResultsCsv)}");
             output.WriteLine("Figures:");
             foreach (var figure in sweep.Figures)

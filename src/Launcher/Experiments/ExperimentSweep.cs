@@ -107,6 +107,17 @@ internal static class ExperimentSweep
     public const string FunctionValuesPng = "function_values.png";
     public const string CheckpointValuesPng = "checkpoint_values.png";
 
+    /// <summary>
+    /// A paced run's settled checkpoints (checkpoint_values.csv) as <see cref="CheckpointValuesPng"/> in <paramref name="folder"/>,
+    /// titled as its function-value figure (<paramref name="title"/>); returns the file's path.
+    /// </summary>
+    public static string SaveCheckpointValues(string folder, string title, IReadOnlyList<AutoMon.Protocol.RoundValue> checkpoints)
+    {
+        var path = Path.Combine(folder, CheckpointValuesPng);
+        Figures.SaveFunctionValues(path, title + ", settled checkpoints", checkpoints);
+        return path;
+    }
+
     public static async Task<SweepOutcome> RunAsync(SweepRequest request, IExperimentRunner runner, ISweepProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -140,8 +151,7 @@ internal static class ExperimentSweep
                     Figures.SaveFunctionValues(Path.Combine(path, FunctionValuesPng), FunctionTitle(request, spec, runner.Engine), result.Rounds);
                     if (result.Paced is { } paced)
                     {
-                        Figures.SaveFunctionValues(Path.Combine(path, CheckpointValuesPng), FunctionTitle(request, spec, runner.Engine) + ", settled checkpoints",
-                            paced.Checkpoints);
+                        SaveCheckpointValues(path, FunctionTitle(request, spec, runner.Engine), paced.Checkpoints);
                     }
 
                     var row = SweepRow.From(spec, result, folder);

@@ -176,6 +176,15 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
             Assert.Equal(SKEncodedImageFormat.Png, codec.EncodedFormat);
             Assert.Equal((Figures.Width, Figures.Height), (codec.Info.Width, codec.Info.Height));
         }
+
+        // Without checkpoints (lockstep coordinators), no checkpoint figure.
+        Assert.False(File.Exists(Path.Combine(Results, "error_bound_0.3", ExperimentSweep.CheckpointValuesPng)));
+
+        // The summary table, as a local sweep prints it, with the paper's AWS points beside ours: ε = 0.3 is published.
+        Assert.Contains(SweepDisplay.PaperMaxErrorColumn, output, StringComparison.Ordinal);
+        var cells = Assert.Single(output.Split('\n'), l => l.Split('|').Length > 2 && l.Split('|')[1].Trim() == "0.3").Split('|')[1..^1].Select(c => c.Trim()).ToArray();
+        Assert.True(PaperAwsResults.TryGet(CoordinatorResults.Workload, 0.3, out var paper));
+        Assert.Equal([paper.MaxError.ToString("G4", CultureInfo.InvariantCulture), paper.Messages.ToString("N0", CultureInfo.InvariantCulture)], cells[^2..]);
     }
 
     [Fact]
@@ -309,6 +318,23 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
         }
 
         return Path.Combine(coordinator, "summary.json");
+    }
+
+    [Fact]
+    public void A_download_with_settled_checkpoints_gets_their_figure_beside_the_function_values()
+    {
+        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
+        var coordinator = Path.GetDirectoryName(DownloadedSummaryOfTheFirstRun())!;
+        var checkpoints = File.ReadAllLines(Path.Combine(coordinator, "function_values.csv")).Take(4);
+        File.WriteAllLines(Path.Combine(coordinator, "checkpoint_values.csv"), checkpoints);
+
+        var outcome = AwsSweepResults.Write(plan, ExperimentPresets.Get(plan.NodeType), Results);
+
+        var figure = Path.Combine(Results, "error_bound_0.3", ExperimentSweep.CheckpointValuesPng);
+        Assert.Contains(figure, outcome.Figures);
+        using var codec = SKCodec.Create(figure);
+        Assert.NotNull(codec);
+        Assert.Equal(SKEncodedImageFormat.Png, codec.EncodedFormat);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Amazon.Runtime;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Cluster;
 using AutoMon.Launcher.Experiments;
+using AutoMon.Launcher.Results;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using AutoMon.Launcher.Tests.Experiments;
@@ -169,20 +170,31 @@ public sealed partial class AwsDeploymentEmulationTests : IAsyncLifetime
         var coordinatorFolder = Path.GetDirectoryName(Directory.GetFiles(results, "summary.json", SearchOption.AllDirectories).Single())!;
         foreach (var node in new[] { 0, 1 })
         {
-            var history = File.ReadAllLines(Path.Combine(coordinatorFolder, ResultFiles.NodesFolder, ResultFiles.NodeSyncHistory(node)));
-            Assert.Equal(ResultFiles.NodeSyncHistoryHeader, history[0]);
-            var first = history[1].Split(',');
-            Assert.Equal(("sync", "0"), (first[1], first[4]));
+            var path = Path.Combine(coordinatorFolder, ResultFiles.NodesFolder, ResultFiles.NodeSyncHistory(node));
+            Assert.Equal(ResultFiles.NodeSyncHistoryHeader, File.ReadLines(path).First());
+            var first = ReadCsv(path)[0];
+            Assert.Equal(("sync", "0", "0"), (first["kind"], first["round"], first["coordinator_round"]));
         }
 
         var dataRounds = summary.RootElement.GetProperty("rounds").GetInt32();
         Assert.True(dataRounds > 10, $"{dataRounds} rounds");
         Assert.Equal(1 + dataRounds, File.ReadAllLines(Path.Combine(coordinatorFolder, ResultFiles.FunctionValues)).Length);
         Assert.True(File.Exists(Path.Combine(coordinatorFolder, ResultFiles.CheckpointValues)));
-        foreach (var png in new[] { "max_error_vs_messages.png", "function_values.png" })
+        var experimentFolder = Path.GetRelativePath(results, Path.GetDirectoryName(coordinatorFolder)!);
+        foreach (var png in new[] { "max_error_vs_messages.png", "function_values.png", Path.Combine(experimentFolder, "function_values.png"), Path.Combine(experimentFolder, "checkpoint_values.png") })
         {
             var (width, height) = PngSize(Path.Combine(results, png));
             Assert.True(width > 0 && height > 0);
+        }
+
+        // The summary table a local sweep prints, with the paper's AWS points beside ours where it published them.
+        var tableRow = Assert.Single(block.Split('\n'), l => l.Split('|').Length > 2 && l.Split('|')[1].Trim() == errorBound.ToString(CultureInfo.InvariantCulture));
+        Assert.Contains("vs central.", block, StringComparison.Ordinal);
+        if (PaperAwsResults.TryGet(nodeType, errorBound, out var paper))
+        {
+            Assert.Contains(SweepDisplay.PaperMaxErrorColumn, block, StringComparison.Ordinal);
+            var cells = tableRow.Split('|')[1..^1].Select(c => c.Trim()).ToArray();
+            Assert.Equal([paper.MaxError.ToString("G4", CultureInfo.InvariantCulture), paper.Messages.ToString("N0", CultureInfo.InvariantCulture)], cells[^2..]);
         }
 
         return ReadLog(coordinator.TaskDefinition.Family);

@@ -69,11 +69,11 @@ public sealed class GrainsEngineTests : IDisposable
         var output = Path.Combine(_directory, "paced");
 
         // The paper's pace ten times slower, scaled down a hundredfold: 5 ms between updates, 1 ms lazy, 2 ms full, 1 ms WAN.
-        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.3", "--engine", "grains", "--pacing", "paced",
+        await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bound", "0.05", "--engine", "grains", "--pacing", "paced",
             "--round-interval", "500ms", "--lazy-sync-latency", "100ms", "--full-sync-latency", "200ms", "--wan-latency", "100ms",
             "--time-scale", "0.01", "--output", output);
 
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.3", "config.json")));
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.05", "config.json")));
         var c = config.RootElement;
         Assert.Equal("paced", c.GetProperty("pacing").GetString());
         Assert.Equal(0.005, c.GetProperty("round_interval_seconds").GetDouble());
@@ -86,12 +86,63 @@ public sealed class GrainsEngineTests : IDisposable
         // Every data round's error is known, so the periodic oracle replays on it; the checkpoints and the nodes' sync
         // histories are written beside it.
         Assert.NotEqual(string.Empty, row["periodic_oracle_period"]);
-        var folder = Path.Combine(output, "error_bound_0.3");
+        var folder = Path.Combine(output, "error_bound_0.05");
         var rounds = int.Parse(row["rounds"], CultureInfo.InvariantCulture);
         Assert.Equal(1 + rounds, File.ReadAllLines(Path.Combine(folder, "function_values.csv")).Length);
         Assert.True(File.ReadAllLines(Path.Combine(folder, "checkpoint_values.csv")).Length >= 2);
         Assert.True(File.Exists(Path.Combine(folder, "checkpoint_values.png")));
         Assert.All(Enumerable.Range(0, 10), node => Assert.True(File.Exists(Path.Combine(folder, "nodes", $"node_{node}_sync_history.csv"))));
+
+        // The nodes' files carry what the paper's measure needs. A node's round is where its data was: the rows are dealt one
+        // per node, the windows take the first n·W (round 0), then each round n more.
+        var histories = Enumerable.Range(0, 10).Select(i => ReadCsv(Path.Combine(folder, "nodes", $"node_{i}_sync_history.csv"))).ToList();
+        Assert.All(histories, h => Assert.NotEmpty(h));
+        var (n, window) = (c.GetProperty("num_nodes").GetInt32(), c.GetProperty("sliding_window_size").GetInt32());
+        foreach (var record in histories.SelectMany(h => h))
+        {
+            var sequence = Int(record["sequence"]);
+            Assert.Equal(sequence < n * window ? 0 : ((sequence - (n * window)) / n) + 1, Int(record["round"]));
+        }
+
+        // coordinator_round: a full sync's is the round of its row in the coordinator's sync_history.csv, every full sync
+        // the coordinator made reached the nodes, a lazy sync's is a round of no full sync, and each node applies in order.
+        var coordinatorRounds = File.ReadAllLines(Path.Combine(folder, "sync_history.csv")).Select(l => Int(l.Split(',')[0])).ToList();
+        var fullSyncRounds = histories.SelectMany(h => h).Where(r => r["kind"] == "sync")
+            .GroupBy(r => Int(r["constraint_version"])).OrderBy(g => g.Key)
+            .Select(g => Assert.Single(g.Select(r => Int(r["coordinator_round"])).Distinct())).ToList();
+        Assert.Equal(coordinatorRounds, fullSyncRounds);
+        Assert.All(histories.SelectMany(h => h).Where(r => r["kind"] == "lazy_sync"), r => Assert.DoesNotContain(Int(r["coordinator_round"]), coordinatorRounds));
+        Assert.All(histories, h => Assert.Equal(h.Select(r => Int(r["coordinator_round"])).Order(), h.Select(r => Int(r["coordinator_round"]))));
+
+        // The estimate in force at round r, rebuilt from the nodes' files alone: a full sync counts from the earliest round
+        // at which any node applied it, with f(x̄) of that round; the newest sync in force by round r holds.
+        var values = ReadCsv(Path.Combine(folder, "function_values.csv"));
+        var trueValues = values.Select(r => Number(r["true_value"])).ToList();
+        var syncs = histories.SelectMany(h => h).Where(r => r["kind"] == "sync")
+            .GroupBy(r => Int(r["constraint_version"]))
+            .Select(g => (Version: g.Key, Round: g.Min(r => Int(r["round"])), Lower: Number(g.First()["lower_threshold"]), Upper: Number(g.First()["upper_threshold"])))
+            .ToList();
+        Assert.True(syncs.Count > 1, $"{syncs.Count} full sync(s): too few to rebuild the series from");
+        var errors = new List<double>();
+        for (var r = 0; r < values.Count; r++)
+        {
+            Assert.Equal(r, Int(values[r]["round"]));
+            var inForce = syncs.Where(s => s.Round <= r).OrderBy(s => s.Version).Select(s => ((int Round, double Lower, double Upper)?)(s.Round, s.Lower, s.Upper)).LastOrDefault();
+            var estimate = inForce is { } sync ? trueValues[sync.Round] : double.NaN;
+            Assert.Equal(estimate, Number(values[r]["estimate"]));
+            Assert.Equal(Math.Abs(estimate - trueValues[r]), Number(values[r]["error"]));
+            Assert.Equal((inForce?.Lower ?? double.NaN, inForce?.Upper ?? double.NaN), (Number(values[r]["lower_threshold"]), Number(values[r]["upper_threshold"])));
+            errors.Add(Math.Abs(estimate - trueValues[r]));
+        }
+
+        // max_error is the largest of rounds 1.., in results.csv and summary.json alike.
+        var maxError = errors.Skip(1).Max();
+        Assert.True(maxError > 0);
+        Assert.Equal(maxError, Number(row["max_error"]));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        Assert.Equal(maxError, summary.RootElement.GetProperty("max_error").GetDouble());
+
+        static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
     }
 
     [Fact]
