@@ -104,10 +104,10 @@ public sealed partial record AwsExperimentPlan
     }
 
     /// <summary>
-    /// Seconds between two data updates of a node; default: <see cref="LazySyncLatency"/>, as the seed's AWS nodes take one
+    /// Time between two data updates of a node; default: <see cref="LazySyncLatency"/>, as the seed's AWS nodes take one
     /// data point per LS_LATENCY (1 s, dnn 0.4 s).
     /// </summary>
-    public double RoundInterval
+    public TimeSpan RoundInterval
     {
         get => _roundInterval ?? LazySyncLatency;
         init => _roundInterval = value;
@@ -178,10 +178,10 @@ public sealed partial record AwsExperimentPlan
     /// <summary>Orleans client gateway port; the security group opens it.</summary>
     public int GatewayPort { get; init; } = 30000;
 
-    /// <summary>Seconds of simulated latency of a lazy sync and a full sync (the seed's LS_LATENCY, FS_LATENCY).</summary>
-    public double LazySyncLatency { get; init; } = 1.0;
+    /// <summary>The seed's LS_LATENCY and FS_LATENCY of the workload, which pace its nodes (<see cref="RoundInterval"/>).</summary>
+    public TimeSpan LazySyncLatency { get; init; } = TimeSpan.FromSeconds(1);
 
-    public double FullSyncLatency { get; init; } = 4.0;
+    public TimeSpan FullSyncLatency { get; init; } = TimeSpan.FromSeconds(4);
 
     /// <summary>A run may take at least this long before the silos give up (unless <see cref="MaxRunTime"/> is set).</summary>
     public static readonly TimeSpan DefaultMaxRunTime = TimeSpan.FromHours(8);
@@ -245,7 +245,7 @@ public sealed partial record AwsExperimentPlan
     private int? _dimension;
     private int? _tuningIterations;
     private bool? _singleSampleRounds;
-    private double? _roundInterval;
+    private TimeSpan? _roundInterval;
     private TimeSpan? _maxRunTime;
 
     /// <summary>The launcher's settings of <see cref="NodeType"/>, which the experiment settings default to.</summary>
@@ -259,7 +259,7 @@ public sealed partial record AwsExperimentPlan
     /// counts rows in total, so this bounds it from above).
     /// </summary>
     public TimeSpan LongestRun =>
-        TimeSpan.FromSeconds(Math.Min((double)(TuningIterations + Iterations) * RoundInterval, LongestRunCap.TotalSeconds));
+        TimeSpan.FromSeconds(Math.Min((double)(TuningIterations + Iterations) * RoundInterval.TotalSeconds, LongestRunCap.TotalSeconds));
 
     // Keeps the arithmetic on absurd settings finite; nothing runs this long.
     private static readonly TimeSpan LongestRunCap = TimeSpan.FromDays(3650);
@@ -311,8 +311,8 @@ public sealed partial record AwsExperimentPlan
             NodeType = preset.NodeType,
             NodeCount = preset.Nodes,
             ErrorBounds = preset.ErrorBounds,
-            LazySyncLatency = preset.LazySyncLatency.TotalSeconds,
-            FullSyncLatency = preset.FullSyncLatency.TotalSeconds,
+            LazySyncLatency = preset.LazySyncLatency,
+            FullSyncLatency = preset.FullSyncLatency,
         };
     }
 
@@ -394,15 +394,15 @@ public sealed partial record AwsExperimentPlan
         {
             throw new ArgumentException($"silo port {SiloPort} and gateway port {GatewayPort} must be distinct ports in 1..65535.");
         }
-        if (!double.IsFinite(LazySyncLatency) || LazySyncLatency < 0 || !double.IsFinite(FullSyncLatency) || FullSyncLatency < 0)
+        if (LazySyncLatency < TimeSpan.Zero || FullSyncLatency < TimeSpan.Zero)
         {
             throw new ArgumentException(
-                $"latencies must be finite and non-negative, got lazy {LazySyncLatency} s and full {FullSyncLatency} s.");
+                $"latencies must be non-negative, got lazy {SettingText.FormatDuration(LazySyncLatency)} and full {SettingText.FormatDuration(FullSyncLatency)}.");
         }
-        if (!double.IsFinite(RoundInterval) || RoundInterval <= 0)
+        if (RoundInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException(
-                $"the nodes' round interval (by default the lazy-sync latency) must be positive, got {RoundInterval} s.",
+                $"the nodes' round interval (by default the lazy-sync latency) must be positive, got {SettingText.FormatDuration(RoundInterval)}.",
                 nameof(RoundInterval));
         }
         if (MaxRunTime <= TimeSpan.Zero)

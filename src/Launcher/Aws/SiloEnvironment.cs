@@ -104,7 +104,7 @@ public static class SiloEnvironment
             Seed = plan.Seed,
             SkipIterations = plan.DataFiles.Count > 0 ? plan.SkippedDataIterations : 0,
             Pacing = plan.Pacing,
-            RoundInterval = TimeSpan.FromSeconds(plan.RoundInterval),
+            RoundInterval = plan.RoundInterval,
             // The reference's LS_LATENCY and FS_LATENCY pace its nodes (an update every LS; a dnn node pauses FS − LS after it
             // detects a full sync) while its coordinator answers at once: the coordinator waits only latencies given.
             LazySyncLatency = plan.Protocol.LazySyncLatency,

@@ -91,7 +91,7 @@ internal static class AwsTarget
             output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
                              $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
                              $"coordinator sync latencies {AwsNaming.PythonFloat(plan.Protocol.LazySyncLatency.TotalSeconds)} s lazy, {AwsNaming.PythonFloat(plan.Protocol.FullSyncLatency.TotalSeconds)} s full; " +
-                             $"{plan.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.RoundInterval)} s (up to about {Hours(plan.LongestRun)} per experiment).");
+                             $"{plan.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.RoundInterval.TotalSeconds)} s (up to about {Hours(plan.LongestRun)} per experiment).");
             var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block, LeaveRunningExperiments = request.Block },
                 cancellationToken).ConfigureAwait(false);
             foreach (var skipped in provisioned.SkippedAlreadyInS3)
@@ -265,8 +265,8 @@ internal static class AwsTarget
             CoordinatorImageId = request.CoordinatorImage,
             NodeCount = experiment.IsGiven("nodes") ? experiment.Run.Nodes : plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
-            LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
-            FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
+            LazySyncLatency = lazyLatency ?? plan.LazySyncLatency,
+            FullSyncLatency = fullLatency ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
             Tls = !request.NoTls,
             CoordinatorStandby = experiment.CoordinatorStandby,
@@ -274,7 +274,7 @@ internal static class AwsTarget
             Pacing = experiment.IsGiven("pacing") ? run.Pacing : Grains.Experiments.Pacing.Paced,
         };
         plan = request.Location.Place(plan);
-        plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
+        plan = roundInterval is { } round ? plan with { RoundInterval = round } : plan;
         plan = experiment.Run.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
         return experiment.Run.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
     }

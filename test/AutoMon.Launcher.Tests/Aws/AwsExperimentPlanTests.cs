@@ -25,8 +25,8 @@ public sealed class AwsExperimentPlanTests
 
         Assert.Equal(nodes, plan.NodeCount);
         Assert.Equal(bounds, plan.ErrorBounds.Count);
-        Assert.Equal(lazy, plan.LazySyncLatency);
-        Assert.Equal(full, plan.FullSyncLatency);
+        Assert.Equal(TimeSpan.FromSeconds(lazy), plan.LazySyncLatency);
+        Assert.Equal(TimeSpan.FromSeconds(full), plan.FullSyncLatency);
         Assert.Equal(AwsCoordinatorHost.Ec2, plan.CoordinatorHost);
         Assert.Equal(("us-west-2", "us-east-2"), (plan.CoordinatorRegion, plan.NodesRegion));
         plan.Validate();
@@ -103,10 +103,10 @@ public sealed class AwsExperimentPlanTests
     [Fact]
     public void Round_interval_is_the_lazy_sync_latency_unless_given()
     {
-        var plan = Plan() with { LazySyncLatency = 0.4 };
+        var plan = Plan() with { LazySyncLatency = TimeSpan.FromMilliseconds(400) };
 
-        Assert.Equal(0.4, plan.RoundInterval);
-        Assert.Equal(0.25, (plan with { RoundInterval = 0.25 }).RoundInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), plan.RoundInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), (plan with { RoundInterval = TimeSpan.FromMilliseconds(250) }).RoundInterval);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class AwsExperimentPlanTests
     [Fact]
     public void A_round_interval_of_zero_is_named()
     {
-        var error = Assert.Throws<ArgumentException>((Plan() with { LazySyncLatency = 0 }).Validate);
+        var error = Assert.Throws<ArgumentException>((Plan() with { LazySyncLatency = TimeSpan.Zero }).Validate);
 
         Assert.Contains("round interval (by default the lazy-sync latency) must be positive", error.Message, StringComparison.Ordinal);
     }

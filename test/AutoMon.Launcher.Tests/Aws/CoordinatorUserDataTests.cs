@@ -11,8 +11,8 @@ public sealed class CoordinatorUserDataTests
         NodeType = "dnn",
         ErrorBounds = [0.002],
         NodeCount = 9,
-        LazySyncLatency = 0.4,
-        FullSyncLatency = 10.0,
+        LazySyncLatency = TimeSpan.FromMilliseconds(400),
+        FullSyncLatency = TimeSpan.FromSeconds(10),
         ExtraEnvironment = new Dictionary<string, string> { ["RUN_NOTE"] = "it's $HOME `x` \"q\"" },
     };
 

@@ -1,6 +1,7 @@
 using AutoMon.Grains.Runs;
 using AutoMon.Grains.Experiments;
 using AutoMon.Launcher.Aws;
+using AutoMon.Launcher.Commands;
 using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Launcher.Tests.Aws;
@@ -134,9 +135,23 @@ public sealed class SiloArgumentsTests
     [Fact]
     public void A_round_interval_of_its_own_overrides_the_lazy_sync_latency()
     {
-        var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = 0.25 });
+        var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = TimeSpan.FromMilliseconds(250) });
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), request.Run.RoundInterval);
+    }
+
+    /// <summary>0.043 s times 10⁷ ticks per second is 429999.99999999994 in doubles: a trip through seconds loses a tick.</summary>
+    [Theory]
+    [InlineData("43ms")]
+    [InlineData("00:00:00.0430001")]
+    public void A_round_interval_given_to_the_launcher_reaches_the_coordinator_to_the_tick(string interval)
+    {
+        var request = ExperimentCommand.Parse("--node-type", "inner_product", "--error-bound", "0.3", "--round-interval", interval);
+        var plan = AwsTarget.Plan(new AwsTarget.AwsRequest { Experiment = request });
+
+        var coordinator = CoordinatorExperiment(plan);
+
+        Assert.Equal(request.Run.RoundInterval, coordinator.Run.RoundInterval);
     }
 
     [Theory]
