@@ -234,9 +234,6 @@ public sealed partial record AwsExperimentPlan
         return DataPrefix + AutoMon.Silos.Hosting.S3DataDownloader.CertificatesFolder + "/" + experiment.Name + "/";
     }
 
-    /// <summary>Data files of kld and dnn: hours per station or rows per node the coordinator skips (the preset's).</summary>
-    public int SkippedDataIterations => Preset.SkippedDataIterations;
-
     /// <summary>More environment for every silo (e.g. pacing, window), passed through unchanged; names must not start with AUTOMON_ROLE etc. used here.</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 

@@ -102,7 +102,9 @@ public static class SiloEnvironment
             TuningIterations = plan.TuningIterations,
             SingleSampleRounds = plan.SingleSampleRounds,
             Seed = plan.Seed,
-            SkipIterations = plan.DataFiles.Count > 0 ? plan.SkippedDataIterations : 0,
+            // The run's: given, or with a data folder the preset's (ExperimentPreset.Apply); the coordinator's data folder is the
+            // run's data files, downloaded.
+            SkipIterations = plan.DataFiles.Count > 0 ? plan.Protocol.SkipIterations : 0,
             Pacing = plan.Pacing,
             RoundInterval = plan.RoundInterval,
             // The reference's LS_LATENCY and FS_LATENCY pace its nodes (an update every LS; a dnn node pauses FS − LS after it

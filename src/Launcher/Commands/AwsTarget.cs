@@ -309,15 +309,11 @@ internal static class AwsTarget
         var preset = plan.Preset;
         var folder = ReferenceDatasets.WorkloadFolder(dataDirectory, preset.NodeType);
         var files = ReferenceDatasets.RequiredFiles(folder, preset.Workload, preset.NodeType);
-        ExperimentData.Load(preset, preset.Apply(
-            RunDefinition.Defaults with
-            {
-                Function = preset.Function, Nodes = plan.NodeCount, Iterations = plan.Iterations, Dimension = plan.Dimension, Seed = plan.Seed,
-                DataDirectory = dataDirectory,
-            },
-            new HashSet<string>(["nodes", "iterations"], StringComparer.Ordinal), full: false));
         var name = ReferenceDatasets.FolderName(preset.NodeType);
-        return files.Select(f => new AwsDataFile(Path.GetFullPath(f), name + "/" + Path.GetFileName(f))).ToList();
+        var dataFiles = files.Select(f => new AwsDataFile(Path.GetFullPath(f), name + "/" + Path.GetFileName(f))).ToList();
+        // The data of the run the coordinators run, every setting included (window, skipped rows, tuning prefix).
+        ExperimentData.Load(preset, SiloEnvironment.RunOf(plan with { DataFiles = dataFiles }, plan.Experiments[0]) with { DataDirectory = dataDirectory });
+        return dataFiles;
     }
 
     /// <summary>Runs an AWS action, turning each failure the user can act on into one line on stderr and exit code 1.</summary>

@@ -56,7 +56,13 @@ public sealed class SiloArgumentsTests
     [InlineData("dnn", 500)]
     public void With_data_files_the_coordinator_downloads_the_runs_datasets_and_skips_the_reference_tuning_rows(string nodeType, int skipped)
     {
-        var plan = Plan(nodeType) with { DataFiles = [new AwsDataFile("/data/file", "folder/file")] };
+        // The launcher's run: with --data-dir and no --skip-iterations, the preset's (ExperimentPreset.Apply).
+        var run = ExperimentCommand.Parse("--node-type", nodeType, "--data-dir", "/data");
+        var plan = Plan(nodeType) with
+        {
+            DataFiles = [new AwsDataFile("/data/file", "folder/file")],
+            Protocol = run.Resolve(AutoMon.Launcher.Experiments.ExperimentPresets.Get(nodeType)),
+        };
 
         var request = CoordinatorExperiment(plan);
 
