@@ -234,7 +234,11 @@ public sealed partial record AwsExperimentPlan
         return DataPrefix + AutoMon.Silos.Hosting.S3DataDownloader.CertificatesFolder + "/" + experiment.Name + "/";
     }
 
-    /// <summary>More environment for every silo (e.g. pacing, window), passed through unchanged; names must not start with AUTOMON_ROLE etc. used here.</summary>
+    /// <summary>
+    /// More environment variables for every silo container (e.g. <c>DOTNET_gcServer</c>), passed through unchanged. Names
+    /// may not start with <c>AUTOMON_</c>: that is the silo host's configuration, which the launcher writes on the silo's
+    /// command line (<see cref="SiloEnvironment"/>).
+    /// </summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
     private int? _iterations;
