@@ -41,10 +41,10 @@ public sealed class SiloArgumentsTests
         var request = CoordinatorExperiment(plan, 1);
 
         Assert.Equal(plan.ErrorBounds[1], request.Run.ErrorBound);
-        Assert.Equal(plan.NodeCount, request.Run.Nodes);
-        Assert.Equal(plan.Iterations, request.Run.Iterations);
-        Assert.Equal(plan.Dimension, request.Run.Dimension);
-        Assert.Equal(plan.Window, request.Run.Window);
+        Assert.Equal(plan.Run.Nodes, request.Run.Nodes);
+        Assert.Equal(plan.Run.Iterations, request.Run.Iterations);
+        Assert.Equal(plan.Run.Dimension, request.Run.Dimension);
+        Assert.Equal(plan.Run.Window, request.Run.Window);
         Assert.Equal(0, request.Run.Seed);
         Assert.Equal(plan.Experiments[1].Name, request.ExperimentId);
         Assert.Equal(SiloEnvironment.CoordinatorOutputDirectory, request.OutputDirectory);
@@ -61,7 +61,7 @@ public sealed class SiloArgumentsTests
         var plan = Plan(nodeType) with
         {
             DataFiles = [new AwsDataFile("/data/file", "folder/file")],
-            Protocol = run.Resolve(AutoMon.Launcher.Experiments.ExperimentPresets.Get(nodeType)),
+            Run = run.Resolve(AutoMon.Launcher.Experiments.ExperimentPresets.Get(nodeType)),
         };
 
         var request = CoordinatorExperiment(plan);
@@ -92,8 +92,8 @@ public sealed class SiloArgumentsTests
 
         var (config, data) = CoordinatorExperiment(plan).Build();
 
-        Assert.Equal(plan.NodeCount, data.NodeCount);
-        Assert.Equal(plan.Dimension, config.Function.Dimension);
+        Assert.Equal(plan.Run.Nodes, data.NodeCount);
+        Assert.Equal(plan.Run.Dimension, config.Function.Dimension);
         Assert.Equal(nodeType, config.Function.Name);
     }
 
@@ -119,10 +119,7 @@ public sealed class SiloArgumentsTests
     [Fact]
     public void Coordinator_latencies_given_to_the_launcher_reach_the_coordinator()
     {
-        var plan = Plan("inner_product") with
-        {
-            Protocol = RunDefinition.Defaults with { LazySyncLatency = TimeSpan.FromMilliseconds(300), FullSyncLatency = TimeSpan.FromSeconds(2) },
-        };
+        var plan = Plan("inner_product").WithRun(r => r with { LazySyncLatency = TimeSpan.FromMilliseconds(300), FullSyncLatency = TimeSpan.FromSeconds(2) });
 
         var request = CoordinatorExperiment(plan);
 
@@ -141,7 +138,7 @@ public sealed class SiloArgumentsTests
     [Fact]
     public void A_round_interval_of_its_own_overrides_the_lazy_sync_latency()
     {
-        var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = TimeSpan.FromMilliseconds(250) });
+        var request = CoordinatorExperiment(Plan("inner_product").WithRun(r => r with { RoundInterval = TimeSpan.FromMilliseconds(250) }));
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), request.Run.RoundInterval);
     }
