@@ -37,8 +37,8 @@ public sealed record AwsTaskSize(int Cpu, int MemoryMiB)
 
 /// <summary>
 /// Everything the AWS side of one launcher run needs: the workload, its error bounds (one experiment each), how many nodes
-/// and how they are packed into silos, what the coordinator silo runs (length, window, dimension, seed, pacing), where the
-/// coordinator runs, regions, image and roles. Defaults follow the paper's setup (Sec. 4; the seed's
+/// and how they are packed into silos, the run the coordinator silos drive (<see cref="Run"/>), where the coordinator
+/// runs, regions, image and roles. Defaults follow the paper's setup (Sec. 4; the seed's
 /// aws_experiments/README.md): coordinator in us-west-2 on an EC2 c5.4xlarge, nodes in us-east-2 as Fargate tasks of
 /// 1 vCPU and 4 GB, one node per task; the experiment settings default to the workload's launcher preset.
 /// </summary>
@@ -56,61 +56,16 @@ public sealed partial record AwsExperimentPlan
     /// <summary>One experiment per error bound. (No centralisation baseline: the silos' grains run AutoMon only.)</summary>
     public IReadOnlyList<double> ErrorBounds { get; init; } = [];
 
-    public required int NodeCount { get; init; }
-
-    /// <summary>Data points per node the coordinator's experiment monitors (dnn: rows in total); default: the preset's quick length.</summary>
-    public int Iterations
-    {
-        get => _iterations ?? Preset.QuickIterations;
-        init => _iterations = value;
-    }
-
-    /// <summary>Sliding-window size W; default: the preset's (the paper's 20, or 200 for kld).</summary>
-    public int Window
-    {
-        get => _window ?? Preset.Window;
-        init => _window = value;
-    }
-
-    /// <summary>d; default: the preset's (the paper's 40, 40, 20, 41).</summary>
-    public int Dimension
-    {
-        get => _dimension ?? Preset.Dimension;
-        init => _dimension = value;
-    }
-
-    /// <summary>Seed of the generated data and the function's parameters.</summary>
-    public int Seed { get; init; }
-
     /// <summary>
-    /// The run settings the launcher was given, passed through to every coordinator's run: slack, sync, the function's
-    /// domain and range, a neighbourhood for every error bound. The plan's own properties (n, length, d, W, ...) and the
-    /// pacing override theirs.
+    /// The run every experiment's coordinator runs, at the experiment's error bound and neighbourhood (its data folder and
+    /// weights travel as <see cref="DataFiles"/> and <see cref="WeightsFile"/>). Default: the workload's preset as a local run
+    /// resolves it (the quick length), paced as the seed's AWS runs: a node takes a data point every LS_LATENCY of the
+    /// workload (1 s, dnn 0.4 s) and the coordinator answers at once (<see cref="OnAws"/>).
     /// </summary>
-    public RunDefinition Protocol { get; init; } = RunDefinition.Defaults;
-
-    /// <summary>Data points per node on which the neighbourhood is tuned first; default: the preset's (0 for the paper's workloads).</summary>
-    public int TuningIterations
+    public RunDefinition Run
     {
-        get => _tuningIterations ?? Preset.TuningIterations;
-        init => _tuningIterations = value;
-    }
-
-    /// <summary>Close a round after every data point; default: the preset's (the DNN experiment does).</summary>
-    public bool SingleSampleRounds
-    {
-        get => _singleSampleRounds ?? Preset.SingleSampleRounds;
-        init => _singleSampleRounds = value;
-    }
-
-    /// <summary>
-    /// Seconds between two data updates of a node; default: <see cref="LazySyncLatency"/>, as the seed's AWS nodes take one
-    /// data point per LS_LATENCY (1 s, dnn 0.4 s).
-    /// </summary>
-    public double RoundInterval
-    {
-        get => _roundInterval ?? LazySyncLatency;
-        init => _roundInterval = value;
+        get => _run ?? OnAws(Preset, Preset.Apply(RunDefinition.Defaults, NoneGiven, full: false), NoneGiven);
+        init => _run = value;
     }
 
     /// <summary>Node grains per node silo task (<c>--nodes-per-silo</c>); 1 as in the paper.</summary>
@@ -128,11 +83,6 @@ public sealed partial record AwsExperimentPlan
     /// </summary>
     public bool CoordinatorStandby { get; init; }
 
-    /// <summary>
-    /// How the coordinators run the experiment: paced (the default, as the seed's AWS runs: every node on its own timer) or
-    /// lockstep (<c>--pacing lockstep</c>: deterministic, equal to the simulation, and a standby's replay equals it).
-    /// </summary>
-    public Pacing Pacing { get; init; } = Pacing.Paced;
     public string CoordinatorRegion { get; init; } = DefaultCoordinatorRegion;
     public string NodesRegion { get; init; } = DefaultNodesRegion;
 
@@ -177,11 +127,6 @@ public sealed partial record AwsExperimentPlan
 
     /// <summary>Orleans client gateway port; the security group opens it.</summary>
     public int GatewayPort { get; init; } = 30000;
-
-    /// <summary>Seconds of simulated latency of a lazy sync and a full sync (the seed's LS_LATENCY, FS_LATENCY).</summary>
-    public double LazySyncLatency { get; init; } = 1.0;
-
-    public double FullSyncLatency { get; init; } = 4.0;
 
     /// <summary>A run may take at least this long before the silos give up (unless <see cref="MaxRunTime"/> is set).</summary>
     public static readonly TimeSpan DefaultMaxRunTime = TimeSpan.FromHours(8);
@@ -234,32 +179,47 @@ public sealed partial record AwsExperimentPlan
         return DataPrefix + AutoMon.Silos.Hosting.S3DataDownloader.CertificatesFolder + "/" + experiment.Name + "/";
     }
 
-    /// <summary>Data files of kld and dnn: hours per station or rows per node the coordinator skips (the preset's).</summary>
-    public int SkippedDataIterations => Preset.SkippedDataIterations;
-
-    /// <summary>More environment for every silo (e.g. pacing, window), passed through unchanged; names must not start with AUTOMON_ROLE etc. used here.</summary>
+    /// <summary>
+    /// More environment variables for every silo container (e.g. <c>DOTNET_gcServer</c>), passed through unchanged. Names
+    /// may not start with <c>AUTOMON_</c>: that is the silo host's configuration, which the launcher writes on the silo's
+    /// command line (<see cref="SiloEnvironment"/>).
+    /// </summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
-    private int? _iterations;
-    private int? _window;
-    private int? _dimension;
-    private int? _tuningIterations;
-    private bool? _singleSampleRounds;
-    private double? _roundInterval;
+    private static readonly IReadOnlySet<string> NoneGiven = new HashSet<string>(StringComparer.Ordinal);
+
+    private RunDefinition? _run;
     private TimeSpan? _maxRunTime;
 
     /// <summary>The launcher's settings of <see cref="NodeType"/>, which the experiment settings default to.</summary>
     internal ExperimentPreset Preset => ExperimentPresets.Get(NodeType);
 
     /// <summary>The ADCD-X neighbourhood size of the experiment at <paramref name="errorBound"/> (the preset's; null: none).</summary>
-    public double? NeighborhoodFor(double errorBound) => Protocol.Neighborhood ?? Preset.NeighborhoodFor(errorBound);
+    public double? NeighborhoodFor(double errorBound) => Run.Neighborhood ?? Preset.NeighborhoodFor(errorBound);
+
+    /// <summary>
+    /// <paramref name="resolved"/> (a run with <paramref name="preset"/> applied where no setting was given,
+    /// <see cref="ExperimentPreset.Apply"/>) as it runs on AWS: paced unless <c>--pacing</c> was given, and a node taking a
+    /// data point every LS_LATENCY of the workload unless <c>--round-interval</c> was given, as the seed's AWS runs.
+    /// </summary>
+    internal static RunDefinition OnAws(ExperimentPreset preset, RunDefinition resolved, IReadOnlySet<string> given)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        ArgumentNullException.ThrowIfNull(resolved);
+        ArgumentNullException.ThrowIfNull(given);
+        return resolved with
+        {
+            Pacing = given.Contains("pacing") ? resolved.Pacing : Pacing.Paced,
+            RoundInterval = given.Contains("round-interval") ? resolved.RoundInterval : preset.LazySyncLatency,
+        };
+    }
 
     /// <summary>
     /// The longest the coordinator's paced experiment can take: every data point of a node one round interval apart (dnn
     /// counts rows in total, so this bounds it from above).
     /// </summary>
     public TimeSpan LongestRun =>
-        TimeSpan.FromSeconds(Math.Min((double)(TuningIterations + Iterations) * RoundInterval, LongestRunCap.TotalSeconds));
+        TimeSpan.FromSeconds(Math.Min((double)(Run.TuningIterations + Run.Iterations) * Run.RoundInterval.TotalSeconds, LongestRunCap.TotalSeconds));
 
     // Keeps the arithmetic on absurd settings finite; nothing runs this long.
     private static readonly TimeSpan LongestRunCap = TimeSpan.FromDays(3650);
@@ -271,15 +231,15 @@ public sealed partial record AwsExperimentPlan
     /// <summary>The experiments of this run: one per error bound.</summary>
     public IReadOnlyList<AwsExperiment> Experiments => ErrorBounds.Select(e => new AwsExperiment(this, e)).ToList();
 
-    /// <summary>The node silos: silo k hosts nodes [k·NodesPerSilo, min(NodeCount, (k+1)·NodesPerSilo)).</summary>
+    /// <summary>The node silos: silo k hosts nodes [k·NodesPerSilo, min(n, (k+1)·NodesPerSilo)).</summary>
     public IReadOnlyList<AwsNodeSilo> NodeSilos
     {
         get
         {
             var silos = new List<AwsNodeSilo>();
-            for (int first = 0, k = 0; first < NodeCount; first += NodesPerSilo, k++)
+            for (int first = 0, k = 0; first < Run.Nodes; first += NodesPerSilo, k++)
             {
-                silos.Add(new AwsNodeSilo(k, first, Math.Min(NodeCount, first + NodesPerSilo)));
+                silos.Add(new AwsNodeSilo(k, first, Math.Min(Run.Nodes, first + NodesPerSilo)));
             }
             return silos;
         }
@@ -291,8 +251,8 @@ public sealed partial record AwsExperimentPlan
 
     /// <summary>
     /// The plan for one of the paper's four AWS workloads (Sec. 4; the seed's aws_experiments/deploy_aws_experiment.py):
-    /// its node count, error-bound sweep and sync latencies, from the launcher's presets (kld runs 8 bounds and dnn 6, as
-    /// the seed does, to stay under the 100-tasks-per-region Fargate quota and cost).
+    /// its node count, error-bound sweep and pace (the default <see cref="Run"/>), from the launcher's presets (kld runs 8
+    /// bounds and dnn 6, as the seed does, to stay under the 100-tasks-per-region Fargate quota and cost).
     /// </summary>
     public static AwsExperimentPlan ForPaperWorkload(string nodeType, string runId)
     {
@@ -309,10 +269,7 @@ public sealed partial record AwsExperimentPlan
         {
             RunId = runId,
             NodeType = preset.NodeType,
-            NodeCount = preset.Nodes,
             ErrorBounds = preset.ErrorBounds,
-            LazySyncLatency = preset.LazySyncLatency.TotalSeconds,
-            FullSyncLatency = preset.FullSyncLatency.TotalSeconds,
         };
     }
 
@@ -350,15 +307,16 @@ public sealed partial record AwsExperimentPlan
                 throw new ArgumentException($"error bound {AwsNaming.PythonFloat(e)} is listed twice.", nameof(ErrorBounds));
             }
         }
-        if (NodeCount < 1)
+        // The run's checks, as a local run's: the workload's shape first (its messages name the workload), then every setting.
+        ExperimentData.ValidateShape(preset, Run.Nodes, Run.Iterations, Run.Window, Run.SingleSampleRounds);
+        if (Run.Validate() is { Count: > 0 } problems)
         {
-            throw new ArgumentException($"node count must be at least 1, got {NodeCount}.", nameof(NodeCount));
+            throw new ArgumentException(string.Join("; ", problems) + ".");
         }
-        if (NodesPerSilo < 1 || NodesPerSilo > NodeCount)
+        if (NodesPerSilo < 1 || NodesPerSilo > Run.Nodes)
         {
-            throw new ArgumentException($"nodes per silo must be in 1..{NodeCount}, got {NodesPerSilo}.", nameof(NodesPerSilo));
+            throw new ArgumentException($"nodes per silo must be in 1..{Run.Nodes}, got {NodesPerSilo}.", nameof(NodesPerSilo));
         }
-        ValidateExperimentSettings(preset);
         foreach (var region in Regions.Append(EffectiveResultsRegion))
         {
             AwsNaming.ValidateRegion(region);
@@ -394,17 +352,6 @@ public sealed partial record AwsExperimentPlan
         {
             throw new ArgumentException($"silo port {SiloPort} and gateway port {GatewayPort} must be distinct ports in 1..65535.");
         }
-        if (!double.IsFinite(LazySyncLatency) || LazySyncLatency < 0 || !double.IsFinite(FullSyncLatency) || FullSyncLatency < 0)
-        {
-            throw new ArgumentException(
-                $"latencies must be finite and non-negative, got lazy {LazySyncLatency} s and full {FullSyncLatency} s.");
-        }
-        if (!double.IsFinite(RoundInterval) || RoundInterval <= 0)
-        {
-            throw new ArgumentException(
-                $"the nodes' round interval (by default the lazy-sync latency) must be positive, got {RoundInterval} s.",
-                nameof(RoundInterval));
-        }
         if (MaxRunTime <= TimeSpan.Zero)
         {
             throw new ArgumentException($"MaxRunTime must be positive, got {MaxRunTime}.", nameof(MaxRunTime));
@@ -422,17 +369,6 @@ public sealed partial record AwsExperimentPlan
                     nameof(ExtraEnvironment));
             }
         }
-    }
-
-    private void ValidateExperimentSettings(ExperimentPreset preset)
-    {
-        if (Window < 1 || Dimension < 1 || TuningIterations < 0)
-        {
-            throw new ArgumentException(
-                $"window {Window} and dimension {Dimension} must be at least 1 and tuning iterations {TuningIterations} at least 0.");
-        }
-        // As a local run: what the coordinator silo would otherwise find out on AWS, after the tasks have started.
-        ExperimentData.ValidateShape(preset, NodeCount, Iterations, Window, SingleSampleRounds);
     }
 
     /// <summary>Whether <paramref name="id"/> has the form of an AMI id: <c>ami-</c> and 8 (older images) or 17 hex digits.</summary>

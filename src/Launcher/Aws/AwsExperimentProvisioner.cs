@@ -97,7 +97,7 @@ public sealed class AwsExperimentProvisioner
 
         await _results.UploadDataFilesAsync(plan, cancellationToken).ConfigureAwait(false);
         _log.WriteLine($"Provisioning run {plan.RunId}: {experiments.Count} experiment(s) of {plan.NodeType}, " +
-                       $"{plan.NodeCount} nodes in {plan.NodeSilos.Count} silo task(s) each in {plan.NodesRegion}, " +
+                       $"{plan.Run.Nodes} nodes in {plan.NodeSilos.Count} silo task(s) each in {plan.NodesRegion}, " +
                        $"coordinator on {plan.CoordinatorHost} in {plan.CoordinatorRegion}.");
         try
         {

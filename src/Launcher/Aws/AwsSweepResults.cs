@@ -102,7 +102,7 @@ internal static class AwsSweepResults
         var rounds = ReadFunctionValues(Path.Combine(coordinator, ResultFiles.FunctionValues));
         var d = ReadDimension(Path.Combine(coordinator, ResultFiles.SyncHistory));
 
-        var n = summary.NodeCount ?? plan.NodeCount;
+        var n = summary.NodeCount ?? plan.Run.Nodes;
         var messages = summary.Long("total_msgs_broadcast_disabled");
         var dataUpdates = summary.Long("data_updates");
         // Paced coordinators write every data round's error (the paper's measure) beside their checkpoints; older ones wrote

@@ -88,27 +88,16 @@ public static class SiloEnvironment
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(experiment);
-        return plan.Protocol with
+        return plan.Run with
         {
             Function = plan.Preset.Function,
             DataDirectory = null,
             Weights = null,
-            Nodes = plan.NodeCount,
-            Iterations = plan.Iterations,
-            Dimension = plan.Dimension,
-            Window = plan.Window,
             ErrorBound = experiment.ErrorBound,
             Neighborhood = experiment.Neighborhood,
-            TuningIterations = plan.TuningIterations,
-            SingleSampleRounds = plan.SingleSampleRounds,
-            Seed = plan.Seed,
-            SkipIterations = plan.DataFiles.Count > 0 ? plan.SkippedDataIterations : 0,
-            Pacing = plan.Pacing,
-            RoundInterval = TimeSpan.FromSeconds(plan.RoundInterval),
-            // The reference's LS_LATENCY and FS_LATENCY pace its nodes (an update every LS; a dnn node pauses FS − LS after it
-            // detects a full sync) while its coordinator answers at once: the coordinator waits only latencies given.
-            LazySyncLatency = plan.Protocol.LazySyncLatency,
-            FullSyncLatency = plan.Protocol.FullSyncLatency,
+            // The run's: given, or with a data folder the preset's (ExperimentPreset.Apply); the coordinator's data folder is the
+            // run's data files, downloaded.
+            SkipIterations = plan.DataFiles.Count > 0 ? plan.Run.SkipIterations : 0,
         };
     }
 

@@ -88,10 +88,10 @@ internal static class AwsTarget
             plan.Validate();
             using var session = AwsSession.Open(Connection(request.AwsEndpoint, request.CredentialsCsv));
             var provisioner = new AwsExperimentProvisioner(session, output);
-            output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.NodeCount} nodes " +
+            output.WriteLine($"Run {plan.RunId}: {plan.Experiments.Count} experiment(s) of {plan.NodeType}, {plan.Run.Nodes} nodes " +
                              $"({plan.NodeSilos.Count} node silo(s)), coordinator on {(plan.CoordinatorHost == AwsCoordinatorHost.Ec2 ? "EC2 " + plan.CoordinatorInstanceType : "Fargate")}, " +
-                             $"coordinator sync latencies {AwsNaming.PythonFloat(plan.Protocol.LazySyncLatency.TotalSeconds)} s lazy, {AwsNaming.PythonFloat(plan.Protocol.FullSyncLatency.TotalSeconds)} s full; " +
-                             $"{plan.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.RoundInterval)} s (up to about {Hours(plan.LongestRun)} per experiment).");
+                             $"coordinator sync latencies {AwsNaming.PythonFloat(plan.Run.LazySyncLatency.TotalSeconds)} s lazy, {AwsNaming.PythonFloat(plan.Run.FullSyncLatency.TotalSeconds)} s full; " +
+                             $"{plan.Run.Iterations} iterations, a node update every {AwsNaming.PythonFloat(plan.Run.RoundInterval.TotalSeconds)} s (up to about {Hours(plan.LongestRun)} per experiment).");
             var provisioned = await provisioner.ProvisionAsync(plan, new AwsProvisionOptions { SkipExperimentsWithResults = request.Block, LeaveRunningExperiments = request.Block },
                 cancellationToken).ConfigureAwait(false);
             foreach (var skipped in provisioned.SkippedAlreadyInS3)
@@ -232,51 +232,28 @@ internal static class AwsTarget
             throw new ArgumentException("--adaptive runs on --engine simulation (and simulate) only; AWS runs run the paper's protocol on silos.");
         }
 
-        if (experiment.Run.Nodes < 1)
-        {
-            throw new ArgumentException($"--nodes must be at least 1; got {experiment.Run.Nodes}.");
-        }
-
-        // The coordinator's emulated computation time (the paper's AWS runs: LS_LATENCY, FS_LATENCY), in its environment.
-        TimeSpan? lazyLatency = experiment.IsGiven("lazy-sync-latency") ? experiment.Run.LazySyncLatency : null;
-        TimeSpan? fullLatency = experiment.IsGiven("full-sync-latency") ? experiment.Run.FullSyncLatency : null;
-        TimeSpan? roundInterval = experiment.IsGiven("round-interval") ? experiment.Run.RoundInterval : null;
-        if (roundInterval is { } interval && interval <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"--round-interval must be positive; got {SettingText.FormatDuration(interval)}.");
-        }
-
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);
         var plan = preset.IsPaperWorkload
             ? AwsExperimentPlan.ForPaperWorkload(preset.NodeType, runId)
-            : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType, NodeCount = preset.Nodes };
+            : new AwsExperimentPlan { RunId = runId, NodeType = preset.NodeType };
         var bounds = ExperimentCommand.ErrorBoundsOf(request.Experiment, preset);
-        // As a local run: the preset where nothing was given (the quick length by default: the paper's kld and dnn take
-        // hours here, a node a point a second); every other run setting given goes through to the coordinators.
-        var run = experiment.Resolve(preset);
         plan = plan with
         {
             ErrorBounds = bounds,
-            Protocol = run,
-            Iterations = run.Iterations,
-            Window = run.Window,
-            TuningIterations = run.TuningIterations,
-            SingleSampleRounds = run.SingleSampleRounds,
-            Seed = run.Seed,
+            // As a local run: the preset where nothing was given (the quick length by default: the paper's kld and dnn take
+            // hours here, a node a point a second); every run setting given goes through to the coordinators; paced and at
+            // the seed's pace unless asked (lockstep runs equal the simulation, and a standby's replay equals them).
+            Run = AwsExperimentPlan.OnAws(preset, experiment.Resolve(preset), experiment.Given),
             CoordinatorHost = host,
             CoordinatorImageId = request.CoordinatorImage,
-            NodeCount = experiment.IsGiven("nodes") ? experiment.Run.Nodes : plan.NodeCount,
             NodesPerSilo = request.NodesPerSilo ?? plan.NodesPerSilo,
-            LazySyncLatency = lazyLatency?.TotalSeconds ?? plan.LazySyncLatency,
-            FullSyncLatency = fullLatency?.TotalSeconds ?? plan.FullSyncLatency,
             KnownNodeTypes = ExperimentPresets.NodeTypes.ToHashSet(StringComparer.Ordinal),
             Tls = !request.NoTls,
             CoordinatorStandby = experiment.CoordinatorStandby,
-            // Paced unless asked: the seed's AWS runs. Lockstep runs equal the simulation, and a standby's replay equals them.
-            Pacing = experiment.IsGiven("pacing") ? run.Pacing : Grains.Experiments.Pacing.Paced,
         };
         plan = request.Location.Place(plan);
-        plan = roundInterval is { } round ? plan with { RoundInterval = round.TotalSeconds } : plan;
+        // Every setting checked (each message names its option) before the data files and weights are read.
+        plan.Validate();
         plan = experiment.Run.DataDirectory is { } directory ? plan with { DataFiles = DataFilesOf(directory, plan) } : plan;
         return experiment.Run.Weights is { } weights ? plan with { WeightsFile = WeightsFileOf(weights, plan) } : plan;
     }
@@ -298,7 +275,7 @@ internal static class AwsTarget
             throw new FileNotFoundException($"--weights file not found: {weights}", weights);
         }
 
-        _ = FunctionCatalog.Create(preset.Function, new FunctionOptions { Dimension = plan.Dimension, WeightsPath = weights, Seed = plan.Seed });
+        _ = FunctionCatalog.Create(preset.Function, new FunctionOptions { Dimension = plan.Run.EffectiveDimension, WeightsPath = weights, Seed = plan.Run.Seed });
         return new AwsDataFile(Path.GetFullPath(weights), AwsExperimentPlan.WeightsFolder + "/" + Path.GetFileName(weights));
     }
 
@@ -311,15 +288,11 @@ internal static class AwsTarget
         var preset = plan.Preset;
         var folder = ReferenceDatasets.WorkloadFolder(dataDirectory, preset.NodeType);
         var files = ReferenceDatasets.RequiredFiles(folder, preset.Workload, preset.NodeType);
-        ExperimentData.Load(preset, preset.Apply(
-            RunDefinition.Defaults with
-            {
-                Function = preset.Function, Nodes = plan.NodeCount, Iterations = plan.Iterations, Dimension = plan.Dimension, Seed = plan.Seed,
-                DataDirectory = dataDirectory,
-            },
-            new HashSet<string>(["nodes", "iterations"], StringComparer.Ordinal), full: false));
         var name = ReferenceDatasets.FolderName(preset.NodeType);
-        return files.Select(f => new AwsDataFile(Path.GetFullPath(f), name + "/" + Path.GetFileName(f))).ToList();
+        var dataFiles = files.Select(f => new AwsDataFile(Path.GetFullPath(f), name + "/" + Path.GetFileName(f))).ToList();
+        // The data of the run the coordinators run, every setting included (window, skipped rows, tuning prefix).
+        ExperimentData.Load(preset, SiloEnvironment.RunOf(plan with { DataFiles = dataFiles }, plan.Experiments[0]) with { DataDirectory = dataDirectory });
+        return dataFiles;
     }
 
     /// <summary>Runs an AWS action, turning each failure the user can act on into one line on stderr and exit code 1.</summary>

@@ -1,6 +1,7 @@
 using Pacing = AutoMon.Grains.Experiments.Pacing;
 using System.Text.Json;
 using AutoMon.Grains.Results;
+using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Experiments;
 
 namespace AutoMon.Launcher.Results;
@@ -62,7 +63,7 @@ internal static class ExperimentFolder
             new CentralizationSummary(centralization.Messages, centralization.PayloadBytes, centralization.Rounds.Count, centralization.WallSeconds), config, wire);
     }
 
-    // The sweeps run Drift slack and LazyLRU sync, as the paper's experiments do.
+    // The slack and sync the experiment ran with (the paper's experiments use drift and lazy-lru, the defaults).
     private static RunConfig RunConfigOf(ExperimentSpec spec) => new()
     {
         Function = spec.Function,
@@ -73,8 +74,8 @@ internal static class ExperimentFolder
         Dimension = spec.Function.Dimension,
         ErrorBound = spec.Mode == ExperimentMode.Centralization ? null : spec.ErrorBound,
         NeighborhoodSize = spec.NeighborhoodSize,
-        Slack = "drift",
-        Sync = "lazy-lru",
+        Slack = SettingText.Slack.Format(spec.Slack),
+        Sync = SettingText.Sync.Format(spec.Sync),
         SingleSampleRounds = spec.SingleSampleRounds,
         Adaptive = spec.Adaptive,
         Data = spec.DataSource,

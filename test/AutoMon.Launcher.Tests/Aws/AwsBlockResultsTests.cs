@@ -208,7 +208,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     [Fact]
     public void A_missing_summary_is_named_and_the_other_experiments_are_still_written()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3, 0.5], NodeCount = CoordinatorResults.Nodes };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3, 0.5] };
         foreach (var run in runs.Runs)
         {
             var coordinator = Path.Combine(Results, "error_bound_" + AwsNaming.PythonFloat(run.ErrorBound), AwsSweepResults.CoordinatorFolder);
@@ -234,7 +234,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     /// <summary>The ε = 0.3 coordinator uploaded its results, the ε = 0.5 one its error.txt; then the --block wait.</summary>
     private async Task<(AwsExperimentPlan Plan, AwsDownloadedResults Downloaded)> WaitWithOneFailedAsync()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3, 0.5], NodeCount = CoordinatorResults.Nodes };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3, 0.5] };
         await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
         await MotoAws.PutResultAsync(_session, plan.Experiments[1].ErrorMarkerKey, FailureText);
         var downloaded = await new AwsExperimentProvisioner(_session).WaitForResultsAsync(plan, Results,
@@ -245,7 +245,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     [Fact]
     public async Task The_wait_reports_a_failed_experiment_as_finished_and_failed()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3, 0.5], NodeCount = CoordinatorResults.Nodes };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3, 0.5] };
         await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
         await MotoAws.PutResultAsync(_session, plan.Experiments[1].ErrorMarkerKey, FailureText);
         var reports = new List<AwsResultsProgress>();
@@ -340,7 +340,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     [Fact]
     public void A_paced_run_gets_no_periodic_baseline_and_centralisation_counts_its_data_updates()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3] };
         var summary = DownloadedSummaryOfTheFirstRun();
         File.WriteAllText(summary, File.ReadAllText(summary).Replace("\"pacing\": \"lockstep\"", "\"pacing\": \"paced\"", StringComparison.Ordinal));
         using var json = JsonDocument.Parse(File.ReadAllText(summary));
@@ -359,7 +359,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     [Fact]
     public void A_summary_without_a_count_names_the_field_and_the_file()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3] };
         var summary = DownloadedSummaryOfTheFirstRun();
         File.WriteAllText(summary, File.ReadAllText(summary).Replace("\"total_msgs_broadcast_disabled\"", "\"renamed\"", StringComparison.Ordinal));
 

@@ -1,3 +1,4 @@
+using AutoMon.Grains.Experiments;
 using AutoMon.Silos.Hosting;
 using AutoMon.Launcher.Aws;
 
@@ -10,23 +11,23 @@ public sealed class AwsExperimentPlanTests
         RunId = "run-1",
         NodeType = "quadratic",
         ErrorBounds = [0.02, 0.05],
-        NodeCount = 10,
     };
 
     [Theory]
-    [InlineData("inner_product", 10, 10, 1.0, 4.0)]
-    [InlineData("quadratic", 10, 8, 1.0, 4.0)]
-    [InlineData("kld", 12, 8, 1.0, 4.0)]
-    [InlineData("dnn", 9, 6, 0.4, 10.0)]
-    public void Paper_workloads_have_the_seeds_node_counts_sweeps_and_latencies(string nodeType, int nodes, int bounds,
-        double lazy, double full)
+    [InlineData("inner_product", 10, 10, 1.0)]
+    [InlineData("quadratic", 10, 8, 1.0)]
+    [InlineData("kld", 12, 8, 1.0)]
+    [InlineData("dnn", 9, 6, 0.4)]
+    public void Paper_workloads_have_the_seeds_node_counts_sweeps_and_pace(string nodeType, int nodes, int bounds, double lazy)
     {
         var plan = AwsExperimentPlan.ForPaperWorkload(nodeType, "run-1");
 
-        Assert.Equal(nodes, plan.NodeCount);
+        Assert.Equal(nodes, plan.Run.Nodes);
         Assert.Equal(bounds, plan.ErrorBounds.Count);
-        Assert.Equal(lazy, plan.LazySyncLatency);
-        Assert.Equal(full, plan.FullSyncLatency);
+        // The seed's nodes take a data point every LS_LATENCY; its coordinator answers at once.
+        Assert.Equal(TimeSpan.FromSeconds(lazy), plan.Run.RoundInterval);
+        Assert.Equal(Pacing.Paced, plan.Run.Pacing);
+        Assert.Equal((TimeSpan.Zero, TimeSpan.Zero), (plan.Run.LazySyncLatency, plan.Run.FullSyncLatency));
         Assert.Equal(AwsCoordinatorHost.Ec2, plan.CoordinatorHost);
         Assert.Equal(("us-west-2", "us-east-2"), (plan.CoordinatorRegion, plan.NodesRegion));
         plan.Validate();
@@ -88,31 +89,33 @@ public sealed class AwsExperimentPlanTests
     {
         var plan = AwsExperimentPlan.ForPaperWorkload(nodeType, "run-1");
 
-        Assert.Equal((iterations, window, d), (plan.Iterations, plan.Window, plan.Dimension));
-        Assert.Equal(0, plan.Seed);
-        Assert.Equal(0, plan.TuningIterations);
-        Assert.Equal(nodeType == "dnn", plan.SingleSampleRounds);
+        Assert.Equal((iterations, window, d), (plan.Run.Iterations, plan.Run.Window, plan.Run.Dimension));
+        Assert.Equal(0, plan.Run.Seed);
+        Assert.Equal(0, plan.Run.TuningIterations);
+        Assert.Equal(nodeType == "dnn", plan.Run.SingleSampleRounds);
     }
 
     [Fact]
     public void Tuned_workloads_tune_on_the_presets_prefix()
     {
-        Assert.Equal(200, (Plan() with { NodeType = "mlp" }).TuningIterations);
+        Assert.Equal(200, (Plan() with { NodeType = "mlp" }).Run.TuningIterations);
     }
 
     [Fact]
     public void Round_interval_is_the_lazy_sync_latency_unless_given()
     {
-        var plan = Plan() with { LazySyncLatency = 0.4 };
+        var preset = AutoMon.Launcher.Experiments.ExperimentPresets.Get("dnn");
+        var resolved = preset.Apply(AutoMon.Grains.Runs.RunDefinition.Defaults with { RoundInterval = TimeSpan.FromMilliseconds(250) },
+            new HashSet<string>(StringComparer.Ordinal), full: false);
 
-        Assert.Equal(0.4, plan.RoundInterval);
-        Assert.Equal(0.25, (plan with { RoundInterval = 0.25 }).RoundInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), AwsExperimentPlan.OnAws(preset, resolved, new HashSet<string>(StringComparer.Ordinal)).RoundInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), AwsExperimentPlan.OnAws(preset, resolved, new HashSet<string>(["round-interval"], StringComparer.Ordinal)).RoundInterval);
     }
 
     [Fact]
     public void Each_experiment_gets_the_neighbourhood_of_its_error_bound_or_of_the_nearest_listed_one_on_a_log_scale()
     {
-        var plan = Plan() with { NodeType = "kld", NodeCount = 12, ErrorBounds = [0.02, 0.03] };
+        var plan = Plan() with { NodeType = "kld", ErrorBounds = [0.02, 0.03] };
 
         Assert.Equal([0.1527777777777778, 0.25], plan.Experiments.Select(e => e.Neighborhood));
         Assert.Null(Plan().Experiments[0].Neighborhood);
@@ -121,7 +124,7 @@ public sealed class AwsExperimentPlanTests
     [Fact]
     public void Too_few_iterations_to_fill_the_window_are_named()
     {
-        var error = Assert.Throws<ArgumentException>((Plan() with { Iterations = 20 }).Validate);
+        var error = Assert.Throws<ArgumentException>(Plan().WithRun(r => r with { Iterations = 20 }).Validate);
 
         Assert.Contains("--iterations must be at least 21 for quadratic", error.Message, StringComparison.Ordinal);
     }
@@ -129,7 +132,7 @@ public sealed class AwsExperimentPlanTests
     [Fact]
     public void Single_sample_rounds_need_a_window_of_every_node()
     {
-        var plan = Plan() with { NodeType = "dnn", NodeCount = 9, ErrorBounds = [0.05], Iterations = 180 };
+        var plan = (Plan() with { NodeType = "dnn", ErrorBounds = [0.05] }).WithRun(r => r with { Iterations = 180 });
 
         var error = Assert.Throws<ArgumentException>(plan.Validate);
 
@@ -139,7 +142,7 @@ public sealed class AwsExperimentPlanTests
     [Fact]
     public void Dnn_needs_the_nine_nodes_its_records_are_split_over()
     {
-        var plan = Plan() with { NodeType = "dnn", NodeCount = 5, ErrorBounds = [0.05] };
+        var plan = (Plan() with { NodeType = "dnn", ErrorBounds = [0.05] }).WithRun(r => r with { Nodes = 5 });
 
         var error = Assert.Throws<ArgumentException>(plan.Validate);
 
@@ -149,16 +152,16 @@ public sealed class AwsExperimentPlanTests
     [Fact]
     public void A_round_interval_of_zero_is_named()
     {
-        var error = Assert.Throws<ArgumentException>((Plan() with { LazySyncLatency = 0 }).Validate);
+        var error = Assert.Throws<ArgumentException>(Plan().WithRun(r => r with { RoundInterval = TimeSpan.Zero }).Validate);
 
-        Assert.Contains("round interval (by default the lazy-sync latency) must be positive", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--pacing paced needs a positive --round-interval", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Max_run_time_is_eight_hours_or_twice_the_longest_run()
     {
         Assert.Equal(TimeSpan.FromHours(8), Plan().MaxRunTime);
-        var full = AwsExperimentPlan.ForPaperWorkload("kld", "run-1") with { Iterations = 30000 };
+        var full = AwsExperimentPlan.ForPaperWorkload("kld", "run-1").WithRun(r => r with { Iterations = 30000 });
         Assert.Equal(TimeSpan.FromSeconds(60000), full.MaxRunTime);
         Assert.Equal(TimeSpan.FromHours(1), (full with { MaxRunTime = TimeSpan.FromHours(1) }).MaxRunTime);
     }

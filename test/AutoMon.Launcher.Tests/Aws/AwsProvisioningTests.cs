@@ -243,7 +243,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     [Fact]
     public async Task Nodes_per_silo_packs_node_ranges_into_fewer_tasks()
     {
-        var plan = MotoAws.Plan() with { NodeCount = 10, NodesPerSilo = 4, ErrorBounds = [0.3] };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = 10 }) with { NodesPerSilo = 4, ErrorBounds = [0.3] };
 
         await ProvisionAsync(plan);
 

@@ -136,7 +136,7 @@ public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifeti
     public async Task An_experiment_with_more_silos_than_a_group_holds_rules_for_fails_naming_the_quota()
     {
         // 30 node silos and the coordinator: 62 address rules and 2 for the group itself, over the default 60.
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.1], NodeCount = 30 };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = 30 }) with { ErrorBounds = [0.1] };
 
         var failure = await Assert.ThrowsAsync<AwsProvisioningException>(() => ProvisionAsync(plan));
 

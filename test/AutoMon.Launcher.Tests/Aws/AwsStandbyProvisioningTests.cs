@@ -32,7 +32,7 @@ public sealed class AwsStandbyProvisioningTests(MotoServerFixture moto) : IAsync
     [Fact]
     public async Task A_fargate_standby_is_a_second_coordinator_task_with_the_same_experiment_and_cleanup_removes_it()
     {
-        var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate) with { ErrorBounds = [0.1], CoordinatorStandby = true, Pacing = Pacing.Lockstep };
+        var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate).WithRun(r => r with { Pacing = Pacing.Lockstep }) with { ErrorBounds = [0.1], CoordinatorStandby = true };
 
         var result = await new AwsExperimentProvisioner(_session, _log).ProvisionAsync(plan, MotoAws.FastProvision);
 

@@ -10,9 +10,6 @@ public sealed class CoordinatorUserDataTests
         RunId = "run-1",
         NodeType = "dnn",
         ErrorBounds = [0.002],
-        NodeCount = 9,
-        LazySyncLatency = 0.4,
-        FullSyncLatency = 10.0,
         ExtraEnvironment = new Dictionary<string, string> { ["RUN_NOTE"] = "it's $HOME `x` \"q\"" },
     };
 

@@ -15,15 +15,18 @@ internal static class MotoAws
 
     /// <summary>A small plan: 3 nodes, two error bounds, EC2 coordinator on a given image.</summary>
     public static AwsExperimentPlan Plan(string runId = "test-run", string nodeType = "inner_product",
-        AwsCoordinatorHost host = AwsCoordinatorHost.Ec2) => new()
+        AwsCoordinatorHost host = AwsCoordinatorHost.Ec2) => new AwsExperimentPlan
     {
         RunId = runId,
         NodeType = nodeType,
         ErrorBounds = [0.02, 0.05],
-        NodeCount = 3,
         CoordinatorHost = host,
         CoordinatorImageId = ImageId,
-    };
+    }.WithRun(r => r with { Nodes = 3 });
+
+    /// <summary><paramref name="plan"/> with its run changed by <paramref name="change"/>.</summary>
+    public static AwsExperimentPlan WithRun(this AwsExperimentPlan plan, Func<AutoMon.Grains.Runs.RunDefinition, AutoMon.Grains.Runs.RunDefinition> change) =>
+        plan with { Run = change(plan.Run) };
 
     public static AwsProvisionOptions FastProvision { get; } = new() { PollInterval = TimeSpan.FromMilliseconds(10) };
 

@@ -1,6 +1,7 @@
 using AutoMon.Grains.Runs;
 using AutoMon.Grains.Experiments;
 using AutoMon.Launcher.Aws;
+using AutoMon.Launcher.Commands;
 using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Launcher.Tests.Aws;
@@ -40,10 +41,10 @@ public sealed class SiloArgumentsTests
         var request = CoordinatorExperiment(plan, 1);
 
         Assert.Equal(plan.ErrorBounds[1], request.Run.ErrorBound);
-        Assert.Equal(plan.NodeCount, request.Run.Nodes);
-        Assert.Equal(plan.Iterations, request.Run.Iterations);
-        Assert.Equal(plan.Dimension, request.Run.Dimension);
-        Assert.Equal(plan.Window, request.Run.Window);
+        Assert.Equal(plan.Run.Nodes, request.Run.Nodes);
+        Assert.Equal(plan.Run.Iterations, request.Run.Iterations);
+        Assert.Equal(plan.Run.Dimension, request.Run.Dimension);
+        Assert.Equal(plan.Run.Window, request.Run.Window);
         Assert.Equal(0, request.Run.Seed);
         Assert.Equal(plan.Experiments[1].Name, request.ExperimentId);
         Assert.Equal(SiloEnvironment.CoordinatorOutputDirectory, request.OutputDirectory);
@@ -55,7 +56,13 @@ public sealed class SiloArgumentsTests
     [InlineData("dnn", 500)]
     public void With_data_files_the_coordinator_downloads_the_runs_datasets_and_skips_the_reference_tuning_rows(string nodeType, int skipped)
     {
-        var plan = Plan(nodeType) with { DataFiles = [new AwsDataFile("/data/file", "folder/file")] };
+        // The launcher's run: with --data-dir and no --skip-iterations, the preset's (ExperimentPreset.Apply).
+        var run = ExperimentCommand.Parse("--node-type", nodeType, "--data-dir", "/data");
+        var plan = Plan(nodeType) with
+        {
+            DataFiles = [new AwsDataFile("/data/file", "folder/file")],
+            Run = run.Resolve(AutoMon.Launcher.Experiments.ExperimentPresets.Get(nodeType)),
+        };
 
         var request = CoordinatorExperiment(plan);
 
@@ -85,8 +92,8 @@ public sealed class SiloArgumentsTests
 
         var (config, data) = CoordinatorExperiment(plan).Build();
 
-        Assert.Equal(plan.NodeCount, data.NodeCount);
-        Assert.Equal(plan.Dimension, config.Function.Dimension);
+        Assert.Equal(plan.Run.Nodes, data.NodeCount);
+        Assert.Equal(plan.Run.Dimension, config.Function.Dimension);
         Assert.Equal(nodeType, config.Function.Name);
     }
 
@@ -112,10 +119,7 @@ public sealed class SiloArgumentsTests
     [Fact]
     public void Coordinator_latencies_given_to_the_launcher_reach_the_coordinator()
     {
-        var plan = Plan("inner_product") with
-        {
-            Protocol = RunDefinition.Defaults with { LazySyncLatency = TimeSpan.FromMilliseconds(300), FullSyncLatency = TimeSpan.FromSeconds(2) },
-        };
+        var plan = Plan("inner_product").WithRun(r => r with { LazySyncLatency = TimeSpan.FromMilliseconds(300), FullSyncLatency = TimeSpan.FromSeconds(2) });
 
         var request = CoordinatorExperiment(plan);
 
@@ -134,9 +138,23 @@ public sealed class SiloArgumentsTests
     [Fact]
     public void A_round_interval_of_its_own_overrides_the_lazy_sync_latency()
     {
-        var request = CoordinatorExperiment(Plan("inner_product") with { RoundInterval = 0.25 });
+        var request = CoordinatorExperiment(Plan("inner_product").WithRun(r => r with { RoundInterval = TimeSpan.FromMilliseconds(250) }));
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), request.Run.RoundInterval);
+    }
+
+    /// <summary>0.043 s times 10⁷ ticks per second is 429999.99999999994 in doubles: a trip through seconds loses a tick.</summary>
+    [Theory]
+    [InlineData("43ms")]
+    [InlineData("00:00:00.0430001")]
+    public void A_round_interval_given_to_the_launcher_reaches_the_coordinator_to_the_tick(string interval)
+    {
+        var request = ExperimentCommand.Parse("--node-type", "inner_product", "--error-bound", "0.3", "--round-interval", interval);
+        var plan = AwsTarget.Plan(new AwsTarget.AwsRequest { Experiment = request });
+
+        var coordinator = CoordinatorExperiment(plan);
+
+        Assert.Equal(request.Run.RoundInterval, coordinator.Run.RoundInterval);
     }
 
     [Theory]

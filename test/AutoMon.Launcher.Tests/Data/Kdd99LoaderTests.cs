@@ -6,7 +6,7 @@ namespace AutoMon.Launcher.Tests.Data;
 public sealed class Kdd99LoaderTests : IDisposable
 {
     // Every service name of the reference's table with its code, so tests can build files with enough distinct services.
-    private static readonly (string Name, int Code)[] ServiceTable =
+    internal static readonly (string Name, int Code)[] ServiceTable =
     [
         ("http", 1), ("Z39_50", 2), ("X11", 3), ("whois", 4), ("vmnet", 5), ("uucp_path", 6), ("uucp", 7), ("urp_i", 8),
         ("urh_i", 9), ("time", 10), ("tim_i", 11), ("tftp_u", 12), ("telnet", 13), ("systat", 14), ("supdup", 15),
@@ -24,7 +24,7 @@ public sealed class Kdd99LoaderTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string Record(string service, string protocol = "tcp", string flag = "SF", string label = "normal.", int bytes = 100)
+    internal static string Record(string service, string protocol = "tcp", string flag = "SF", string label = "normal.", int bytes = 100)
     {
         var numbers = Enumerable.Range(4, 37).Select(i => i == 4 ? bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : i % 5 == 0 ? "0.50" : "0");
         return string.Join(',', new[] { "0", protocol, service, flag }.Concat(numbers).Append(label));

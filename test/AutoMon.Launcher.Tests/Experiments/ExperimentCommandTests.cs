@@ -97,6 +97,23 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Config_and_summary_record_the_slack_and_sync_the_sweep_ran_with()
+    {
+        var output = Output();
+
+        await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bound", "0.03",
+            "--slack", "none", "--sync", "eager", "--output", output);
+
+        var folder = Path.Combine(output, "error_bound_0.03");
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json")));
+        Assert.Equal("none", config.RootElement.GetProperty("slack").GetString());
+        Assert.Equal("eager", config.RootElement.GetProperty("sync").GetString());
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        Assert.Equal("none", summary.RootElement.GetProperty("config").GetProperty("slack").GetString());
+        Assert.Equal("eager", summary.RootElement.GetProperty("config").GetProperty("sync").GetString());
+    }
+
+    [Fact]
     public async Task Results_are_the_in_process_simulators_on_the_same_generated_data()
     {
         var output = Output();

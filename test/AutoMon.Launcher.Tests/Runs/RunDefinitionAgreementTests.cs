@@ -1,6 +1,11 @@
 using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Runs;
+using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Commands;
+using AutoMon.Launcher.Experiments;
+using AutoMon.Launcher.Tests.Data;
+using AutoMon.Launcher.Tests.Experiments;
+using AutoMon.Numerics.Functions;
 using AutoMon.Protocol;
 using AutoMon.Silos.Hosting;
 using FsCheck;
@@ -15,26 +20,52 @@ namespace AutoMon.Launcher.Tests.Runs;
 /// </summary>
 public sealed class RunDefinitionAgreementTests
 {
-    // Every run setting away from its default; durations in every spelling the one parser takes.
-    private static readonly string[] Protocol =
-    [
-        "--function", "quadratic", "--dim", "4", "--nodes", "3", "--iterations", "50", "--window", "5", "--error-bound", "0.2",
-        "--slack", "none", "--sync", "eager", "--neighborhood", "0.3", "--tuning-iterations", "7", "--single-sample-rounds",
-        "--seed", "4", "--domain", "-1,1", "--min-f", "none", "--max-f", "5",
-    ];
-
-    private static readonly string[] Pacing =
-    [
-        "--pacing", "paced", "--round-interval", "1.5s", "--lazy-sync-latency", "400ms", "--full-sync-latency", "2m", "--wan-latency", "00:00:00.035",
-        "--time-scale", "0.5",
-    ];
-
-    private static readonly RunDefinition Expected = RunDefinition.Defaults with
+    /// <summary>
+    /// Every setting of <see cref="RunSettings.All"/> away from its default, as a user types it (durations in every spelling
+    /// the one parser takes; 43ms is 0.043 s, which is one tick short once multiplied back from a double of seconds).
+    /// </summary>
+    private static Dictionary<string, string[]> EverySetting(string datasets, string weights) => new(StringComparer.Ordinal)
     {
-        Function = "quadratic",
-        Dimension = 4,
-        Nodes = 3,
-        Iterations = 50,
+        ["function"] = ["--node-type", "dnn"],
+        ["dim"] = ["--dim", "41"],
+        ["nodes"] = ["--nodes", "9"],
+        ["iterations"] = ["--iterations", "90"],
+        ["window"] = ["--window", "5"],
+        ["error-bound"] = ["--error-bound", "0.2"],
+        ["slack"] = ["--slack", "none"],
+        ["sync"] = ["--sync", "eager"],
+        ["neighborhood"] = ["--neighborhood", "0.3"],
+        ["tuning-iterations"] = ["--tuning-iterations", "7"],
+        ["single-sample-rounds"] = ["--single-sample-rounds"],
+        ["adaptive"] = ["--adaptive"],
+        ["seed"] = ["--seed", "4"],
+        ["domain"] = ["--domain", "-1,1"],
+        ["min-f"] = ["--min-f", "none"],
+        ["max-f"] = ["--max-f", "5"],
+        ["data-dir"] = ["--data-dir", datasets],
+        ["skip-iterations"] = ["--skip-iterations", "3"],
+        ["weights"] = ["--weights", weights],
+        ["pacing"] = ["--pacing", "paced"],
+        ["round-interval"] = ["--round-interval", "43ms"],
+        ["lazy-sync-latency"] = ["--lazy-sync-latency", "1.5s"],
+        ["full-sync-latency"] = ["--full-sync-latency", "2m"],
+        ["wan-latency"] = ["--wan-latency", "00:00:00.035"],
+        ["time-scale"] = ["--time-scale", "0.5"],
+    };
+
+    /// <summary>
+    /// What a silo cannot be given, and the launcher refuses for AWS before anything is provisioned: the adaptive fallback
+    /// (the silos run the paper's protocol), d (the workload's), and the emulated WAN delay and time scale (on AWS the
+    /// delays and the pace are real).
+    /// </summary>
+    private static readonly string[] RefusedForSilos = ["adaptive", "dim", "wan-latency", "time-scale"];
+
+    private static RunDefinition ExpectedRun(string datasets, string weights) => RunDefinition.Defaults with
+    {
+        Function = "dnn",
+        Dimension = 41,
+        Nodes = 9,
+        Iterations = 90,
         Window = 5,
         ErrorBound = 0.2,
         Slack = SlackType.NoSlack,
@@ -42,53 +73,136 @@ public sealed class RunDefinitionAgreementTests
         Neighborhood = 0.3,
         TuningIterations = 7,
         SingleSampleRounds = true,
+        Adaptive = true,
         Seed = 4,
         Domain = new DomainBounds(-1, 1),
         MinF = double.NegativeInfinity,
         MaxF = 5,
+        DataDirectory = datasets,
+        SkipIterations = 3,
+        Weights = weights,
         Pacing = Grains.Experiments.Pacing.Paced,
-        RoundInterval = TimeSpan.FromSeconds(1.5),
-        LazySyncLatency = TimeSpan.FromMilliseconds(400),
+        RoundInterval = TimeSpan.FromMilliseconds(43),
+        LazySyncLatency = TimeSpan.FromSeconds(1.5),
         FullSyncLatency = TimeSpan.FromMinutes(2),
         WanLatency = TimeSpan.FromMilliseconds(35),
         TimeScale = 0.5,
     };
 
+    /// <summary>
+    /// The "done when" of issue #10: from the same user arguments, <c>simulate</c>, the launcher and a coordinator silo
+    /// started from the command line the launcher generates for it (<see cref="SiloEnvironment.CoordinatorArguments"/>, as
+    /// the AWS tasks and the EC2 user data get it) hold the same value of every setting, durations to the tick. A setting
+    /// added to <see cref="RunSettings.All"/> without a case here fails the first loop.
+    /// </summary>
     [Fact]
-    public void The_launcher_reads_every_setting_as_defined()
+    public async Task Simulate_the_launcher_and_a_silo_from_the_launchers_command_line_agree_on_every_setting()
     {
-        var request = ExperimentCommand.Parse([.. Protocol, .. Pacing]);
+        using var files = new TempDirectory();
+        var (datasets, weights) = WriteDnnFiles(files.Path);
+        var arguments = EverySetting(datasets, weights);
+        var expected = ExpectedRun(datasets, weights);
+        foreach (var setting in RunSettings.All)
+        {
+            Assert.True(arguments.ContainsKey(setting.Name), $"--{setting.Name} has no case in this test");
+            Assert.True(setting.Format(expected, RunDefinition.Defaults) is not null, $"--{setting.Name} is at its default here");
+        }
 
-        Assert.Equal(Expected, request.Run);
+        Assert.Equal(RunSettings.All.Select(s => s.Name).Order(StringComparer.Ordinal), arguments.Keys.Order(StringComparer.Ordinal));
+        string[] Given(Func<string, bool> which) => [.. RunSettings.All.Where(s => which(s.Name)).SelectMany(s => arguments[s.Name])];
+
+        // The launcher reads every setting as given.
+        var launcher = ExperimentCommand.Parse(Given(_ => true));
+        AssertSameSettings(expected, launcher.Run, "the launcher");
+
+        // simulate reads every setting but the pacing ones, which it refuses (one process, lockstep rounds).
+        var simulate = SimulateCommand.Parse([.. Given(n => !RunSettings.PacingNames.Contains(n)), "--output", "out"]).Run;
+        foreach (var setting in RunSettings.All)
+        {
+            if (RunSettings.PacingNames.Contains(setting.Name))
+            {
+                Assert.True(setting.Format(simulate, RunDefinition.Defaults) is null, $"simulate: --{setting.Name}");
+                var refused = Assert.Throws<ArgumentException>(() => SimulateCommand.Parse([.. arguments["function"], .. arguments[setting.Name], "--output", "out"]));
+                Assert.Contains("--" + setting.Name, refused.Message, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.True(setting.Format(expected, RunDefinition.Defaults) == setting.Format(simulate, RunDefinition.Defaults), $"simulate: --{setting.Name}");
+            }
+        }
+
+        // The silo host given the user's arguments itself (--role all-in-one) reads them alike; it refuses the adaptive fallback.
+        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one", .. Given(n => n != "adaptive")], Empty, out var allInOne, out var allInOneProblems),
+            string.Join("; ", allInOneProblems));
+        AssertSameSettings(expected with { Adaptive = false }, allInOne.Experiment!.Run, "the silo host");
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", .. arguments["function"], .. arguments["adaptive"]], Empty, out _, out var adaptive));
+        Assert.Contains(adaptive, p => p.Contains("--adaptive", StringComparison.Ordinal));
+
+        // A silo is started by the launcher on AWS only; what a silo cannot run is refused there, before any AWS call.
+        foreach (var name in RefusedForSilos)
+        {
+            var (code, _, error) = await LauncherRun.Run([.. arguments["function"], .. arguments[name], "--target", "aws", "--aws-endpoint", "http://127.0.0.1:1/"]);
+            Assert.Equal(1, code);
+            Assert.Contains("--" + name, error, StringComparison.Ordinal);
+        }
+
+        // Everything else reaches the coordinator silo through the command line the launcher writes for it.
+        var request = ExperimentCommand.Parse(Given(n => !RefusedForSilos.Contains(n)));
+        var plan = AwsTarget.Plan(new AwsTarget.AwsRequest { Experiment = request });
+        var command = SiloEnvironment.CoordinatorArguments(plan, plan.Experiments.Single(), plan.CoordinatorRegion);
+        Assert.True(SiloCommandLine.TryParse([.. command, "--address", "10.0.0.7"], out var silo, out var problems), string.Join("; ", problems));
+        var coordinator = silo.Experiment!;
+
+        // The data folder and the weights travel through the results bucket; the silo downloads them and runs on its copies.
+        Assert.Equal($"s3://{plan.ResultsBucket}/{plan.DataPrefix}", coordinator.DataS3!.Uri);
+        Assert.Equal(["intrusion_detection/corrected"], plan.DataFiles.Select(f => f.RelativeKey));
+        Assert.Equal($"s3://{plan.ResultsBucket}/{plan.WeightsPrefix}", coordinator.WeightsS3!.Uri);
+        Assert.Equal(Path.GetFileName(weights), Path.GetFileName(plan.WeightsFile!.RelativeKey));
+        var downloaded = coordinator.WithDownloadedData(datasets).WithDownloadedWeights(weights).Run;
+
+        // What the launcher runs where it runs the workload itself: the user's settings over the workload's preset.
+        var local = request.Resolve(ExperimentPresets.Get(request.NodeType));
+        AssertSameSettings(local, downloaded, "the coordinator silo");
+        foreach (var name in RefusedForSilos)
+        {
+            var setting = RunSettings.Named(name);
+            Assert.True(setting.Format(local, RunDefinition.Defaults) == setting.Format(expected with { Adaptive = false, WanLatency = TimeSpan.Zero, TimeScale = 1 }, RunDefinition.Defaults),
+                $"--{name} given to neither");
+        }
+
+        AssertSameSettings(expected with { Adaptive = false, WanLatency = TimeSpan.Zero, TimeScale = 1 }, downloaded, "the coordinator silo, against the user's arguments");
     }
 
-    [Fact]
-    public void A_silo_started_with_the_launchers_command_line_runs_the_same_run()
+    /// <summary>Every setting of <paramref name="actual"/> as in <paramref name="expected"/>, compared in its command-line text.</summary>
+    private static void AssertSameSettings(RunDefinition expected, RunDefinition actual, string who)
     {
-        var launcher = ExperimentCommand.Parse([.. Protocol, .. Pacing]).Run;
-        var generated = SiloCommandLine.ToArguments(new SiloHostOptions { Experiment = new ExperimentRequest { Run = launcher } });
+        foreach (var setting in RunSettings.All)
+        {
+            var want = setting.Format(expected, RunDefinition.Defaults) ?? "(default)";
+            var got = setting.Format(actual, RunDefinition.Defaults) ?? "(default)";
+            Assert.True(want == got, $"{who}: --{setting.Name} is {got}, expected {want}");
+        }
 
-        Assert.True(SiloCommandLine.TryParse([.. generated], Empty, out var silo, out var problems), string.Join("; ", problems));
-        Assert.Equal(launcher, silo.Experiment!.Run);
+        Assert.Equal(expected, actual);
     }
 
-    [Fact]
-    public void A_silo_reads_the_same_arguments_as_the_launcher()
+    /// <summary>
+    /// A reference-layout datasets folder for dnn (intrusion_detection/corrected, KDD Cup 99 records) and a network for it.
+    /// </summary>
+    private static (string Datasets, string Weights) WriteDnnFiles(string folder)
     {
-        Assert.True(SiloCommandLine.TryParse(["--role", "all-in-one", .. Protocol, .. Pacing], Empty, out var silo, out var problems), string.Join("; ", problems));
-
-        Assert.Equal(Expected, silo.Experiment!.Run);
-    }
-
-    [Fact]
-    public void Simulate_reads_the_same_arguments_as_the_launcher_and_refuses_pacing()
-    {
-        var simulate = SimulateCommand.Parse([.. Protocol, "--output", "out"]);
-
-        Assert.Equal(Expected with { Pacing = RunDefinition.Defaults.Pacing, RoundInterval = RunDefinition.Defaults.RoundInterval,
-            LazySyncLatency = TimeSpan.Zero, FullSyncLatency = TimeSpan.Zero, WanLatency = TimeSpan.Zero, TimeScale = 1 }, simulate.Run);
-        var refused = Assert.Throws<ArgumentException>(() => SimulateCommand.Parse([.. Protocol, "--lazy-sync-latency", "1s", "--output", "out"]));
-        Assert.Contains("--lazy-sync-latency", refused.Message, StringComparison.Ordinal);
+        var datasets = Path.Combine(folder, "datasets");
+        var kdd = Directory.CreateDirectory(Path.Combine(datasets, "intrusion_detection")).FullName;
+        // Every service (the reference splits the nodes by the 52nd distinct one), then enough of the services that make nodes 0-7.
+        var services = Kdd99LoaderTests.ServiceTable;
+        var sorted = services.Select(s => s.Code).Order().ToArray();
+        string[] split = [.. new[] { sorted[51], sorted[21], sorted[0] }.Select(code => services.Single(s => s.Code == code).Name)];
+        var records = Enumerable.Range(0, 1200).Select(i => Kdd99LoaderTests.Record(
+            i % 2 == 0 ? services[i / 2 % services.Length].Name : split[i / 2 % split.Length], bytes: 100 + (i * 37 % 91)));
+        File.WriteAllText(Path.Combine(kdd, "corrected"), string.Join("\n", records) + "\n");
+        var weights = Path.Combine(folder, "dnn_net.npz");
+        FunctionFiles.WriteNetwork(weights, DenseNetwork.Initialize(DenseNetwork.IntrusionDetectionShape, Activation.Relu, Activation.Sigmoid, seed: 4));
+        return (datasets, weights);
     }
 
     [Theory]
