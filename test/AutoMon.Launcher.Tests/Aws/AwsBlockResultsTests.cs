@@ -323,7 +323,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     [Fact]
     public void A_download_with_settled_checkpoints_gets_their_figure_beside_the_function_values()
     {
-        var plan = MotoAws.Plan() with { ErrorBounds = [0.3], NodeCount = CoordinatorResults.Nodes };
+        var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3] };
         var coordinator = Path.GetDirectoryName(DownloadedSummaryOfTheFirstRun())!;
         var checkpoints = File.ReadAllLines(Path.Combine(coordinator, "function_values.csv")).Take(4);
         File.WriteAllLines(Path.Combine(coordinator, "checkpoint_values.csv"), checkpoints);
