@@ -26,11 +26,11 @@ public static class Simulator
         var nodes = new Node[n];
         for (var i = 0; i < n; i++)
         {
-            nodes[i] = new Node(i, options.Function) { DerivesConstantHessian = options.Adaptive };
+            nodes[i] = new Node(i, options.Function, options.Protocol) { DerivesConstantHessian = options.Adaptive };
         }
 
         NeighborhoodTuningResult? tuning = null;
-        if (data.TuningRowCount > 0 && !coordinator.IsHessianConstant)
+        if (data.TuningRowCount > 0 && !coordinator.IsHessianConstant && options.Protocol == MonitoringProtocol.AutoMon)
         {
             tuning = NeighborhoodTuner.Tune(coordinator, nodes, data.TuningPart(), options);
         }

@@ -1,0 +1,64 @@
+namespace AutoMon.Protocol;
+
+/// <summary>
+/// The monitoring protocol a run uses: AutoMon, or one of the paper's competitors (Sec. 5.1). The competitors share
+/// AutoMon's node and coordinator (violations, eager and lazy sync, slack, counters) and differ only in the local
+/// constraint a node checks (<see cref="Competitors.CompetitorConstraint"/>).
+/// </summary>
+public enum MonitoringProtocol
+{
+    /// <summary>AutoMon: ADCD safe zones (reference <c>automon/automon</c>).</summary>
+    AutoMon,
+
+    /// <summary>Geometric Monitoring with the convex-set safe zones of CIDER (reference <c>automon/gm</c>): entropy, variance.</summary>
+    Gm,
+
+    /// <summary>Convex Bound (reference <c>automon/cb</c>): inner product, cosine similarity.</summary>
+    Cb,
+
+    /// <summary>Reference-point local violation: each node checks f(x) ∈ [L, U] on its own (reference <c>automon/rlv</c>).</summary>
+    Rlv,
+}
+
+/// <summary>Names and function support of the protocols.</summary>
+public static class MonitoringProtocols
+{
+    /// <summary>Every protocol's command-line name: automon, gm, cb, rlv.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["automon", "gm", "cb", "rlv"];
+
+    /// <summary>The command-line name of <paramref name="protocol"/>.</summary>
+    public static string Name(this MonitoringProtocol protocol) => protocol switch
+    {
+        MonitoringProtocol.Gm => "gm",
+        MonitoringProtocol.Cb => "cb",
+        MonitoringProtocol.Rlv => "rlv",
+        _ => "automon",
+    };
+
+    /// <summary>Parses a command-line name (case-insensitive); null when it names no protocol.</summary>
+    public static MonitoringProtocol? Parse(string text) => text.ToLowerInvariant() switch
+    {
+        "automon" => MonitoringProtocol.AutoMon,
+        "gm" => MonitoringProtocol.Gm,
+        "cb" => MonitoringProtocol.Cb,
+        "rlv" => MonitoringProtocol.Rlv,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The functions <paramref name="protocol"/> has a safe zone for, or null when it takes any function (AutoMon, and RLV,
+    /// which only evaluates f).
+    /// </summary>
+    public static IReadOnlyList<string>? SupportedFunctions(this MonitoringProtocol protocol) => protocol switch
+    {
+        MonitoringProtocol.Gm => ["entropy", "variance"],
+        MonitoringProtocol.Cb => ["inner_product", "cosine_similarity"],
+        _ => null,
+    };
+
+    /// <summary>Null when <paramref name="protocol"/> can monitor <paramref name="function"/>, else the one-line reason.</summary>
+    public static string? Refusal(this MonitoringProtocol protocol, string function) =>
+        protocol.SupportedFunctions() is { } supported && !supported.Contains(function)
+            ? $"--protocol {protocol.Name()} supports {string.Join(", ", supported)}; got {function}."
+            : null;
+}
