@@ -21,7 +21,10 @@ public abstract class GmConstraint : CompetitorConstraint
         _pointMinusQ = new double[Dimension];
     }
 
-    /// <summary>q: the point of {f ≥ U} closest to x0, computed at sync.</summary>
+    /// <summary>q: the point of {f ≥ U} closest to x0 (the tangent hyperplane's anchor), computed at sync.</summary>
+    public ReadOnlySpan<double> ClosestPoint => Q;
+
+    /// <summary>The buffer of <see cref="ClosestPoint"/>.</summary>
     protected double[] Q { get; }
 
     /// <summary>True when U is at or above f's maximum: no hyperplane, every point is below U.</summary>
