@@ -154,6 +154,11 @@ public static class SummaryJson
             json.WriteBoolean("adaptive", true);
         }
 
+        if (config.Protocol != MonitoringProtocol.AutoMon)
+        {
+            json.WriteString("protocol", config.Protocol.Name());
+        }
+
         json.WriteString("data", config.Data);
     }
 

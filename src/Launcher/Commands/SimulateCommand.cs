@@ -238,6 +238,7 @@ internal static class SimulateCommand
             SingleSampleRounds = request.SingleSampleRounds,
             PeriodicBaselinePeriod = request.Period,
             Adaptive = request.Run.Adaptive,
+            Protocol = request.Run.Protocol,
         };
         // Every repeat is the same deterministic run; the repeats only time it warm.
         var walls = new double[request.Repeat];
@@ -316,6 +317,7 @@ internal static class SimulateCommand
             Sync = request.Sync,
             SingleSampleRounds = request.SingleSampleRounds,
             Adaptive = request.Run.Adaptive,
+            Protocol = request.Run.Protocol,
             Data = source,
         }, timing.MedianSeconds, timing.Repeats, timing.BestSeconds);
 

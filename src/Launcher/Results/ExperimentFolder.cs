@@ -77,6 +77,7 @@ internal static class ExperimentFolder
         Sync = "lazy-lru",
         SingleSampleRounds = spec.SingleSampleRounds,
         Adaptive = spec.Adaptive,
+        Protocol = spec.Protocol,
         Data = spec.DataSource,
     };
 

@@ -116,8 +116,8 @@ public class CompetitorConstraintTests
     }
 
     [Theory]
-    [InlineData(MonitoringProtocol.Gm, "inner_product", "--protocol gm supports entropy, variance; got inner_product.")]
-    [InlineData(MonitoringProtocol.Cb, "variance", "--protocol cb supports inner_product, cosine_similarity; got variance.")]
+    [InlineData(MonitoringProtocol.Gm, "inner_product", "--protocol gm supports entropy, variance; got inner_product")]
+    [InlineData(MonitoringProtocol.Cb, "variance", "--protocol cb supports inner_product, cosine_similarity; got variance")]
     public void A_protocol_refuses_a_function_it_has_no_safe_zone_for_naming_the_ones_it_has(MonitoringProtocol protocol, string function, string message)
     {
         Assert.Equal(message, protocol.Refusal(function));

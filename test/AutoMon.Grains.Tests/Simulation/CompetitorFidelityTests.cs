@@ -98,7 +98,7 @@ public class CompetitorFidelityTests
             ErrorBound = smallCase.ErrorBound,
             SlackType = slack,
             SyncType = sync,
-            Protocol = MonitoringProtocols.Parse(protocol)!.Value,
+            Protocol = Enum.GetValues<MonitoringProtocol>().Single(p => p.Name() == protocol),
         };
         return Simulator.Run(options, smallCase.Data);
     }

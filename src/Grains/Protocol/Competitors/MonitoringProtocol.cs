@@ -23,9 +23,6 @@ public enum MonitoringProtocol
 /// <summary>Names and function support of the protocols.</summary>
 public static class MonitoringProtocols
 {
-    /// <summary>Every protocol's command-line name: automon, gm, cb, rlv.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["automon", "gm", "cb", "rlv"];
-
     /// <summary>The command-line name of <paramref name="protocol"/>.</summary>
     public static string Name(this MonitoringProtocol protocol) => protocol switch
     {
@@ -33,16 +30,6 @@ public static class MonitoringProtocols
         MonitoringProtocol.Cb => "cb",
         MonitoringProtocol.Rlv => "rlv",
         _ => "automon",
-    };
-
-    /// <summary>Parses a command-line name (case-insensitive); null when it names no protocol.</summary>
-    public static MonitoringProtocol? Parse(string text) => text.ToLowerInvariant() switch
-    {
-        "automon" => MonitoringProtocol.AutoMon,
-        "gm" => MonitoringProtocol.Gm,
-        "cb" => MonitoringProtocol.Cb,
-        "rlv" => MonitoringProtocol.Rlv,
-        _ => null,
     };
 
     /// <summary>
@@ -59,6 +46,6 @@ public static class MonitoringProtocols
     /// <summary>Null when <paramref name="protocol"/> can monitor <paramref name="function"/>, else the one-line reason.</summary>
     public static string? Refusal(this MonitoringProtocol protocol, string function) =>
         protocol.SupportedFunctions() is { } supported && !supported.Contains(function)
-            ? $"--protocol {protocol.Name()} supports {string.Join(", ", supported)}; got {function}."
+            ? $"--protocol {protocol.Name()} supports {string.Join(", ", supported)}; got {function}"
             : null;
 }
