@@ -9,7 +9,8 @@ namespace AutoMon.Launcher.Commands;
 
 /// <summary>
 /// <c>automon reproduce</c>: the paper's four distributed workloads one after another, each with its error-bound sweep,
-/// results and figures, plus an overview figure of all four (like the reference's <c>reproduce_experiments.py</c>).
+/// results and figures, plus an overview figure of all four (like the reference's <c>reproduce_experiments.py</c>);
+/// where the paper compares AutoMon with a competitor (CB for the inner product), the competitor runs beside it.
 /// </summary>
 internal static class ReproduceCommand
 {
@@ -123,7 +124,12 @@ internal static class ReproduceCommand
 
             var experiment = new ExperimentCommand.LaunchRequest
             {
-                Run = RunDefinition.Defaults with { Function = preset.NodeType, Iterations = length, DataDirectory = request.DataDirectory, Seed = request.Seed },
+                // The paper's competitor (CB for the inner product) runs beside AutoMon, so its figure compares them.
+                Run = RunDefinition.Defaults with
+                {
+                    Function = preset.NodeType, Iterations = length, DataDirectory = request.DataDirectory, Seed = request.Seed,
+                    Protocol = preset.PaperCompetitor,
+                },
                 Given = new HashSet<string>(["iterations"], StringComparer.Ordinal),
                 Engine = runner.Engine,
                 Parallel = request.Parallel,

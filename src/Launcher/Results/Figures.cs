@@ -201,8 +201,9 @@ internal static class Figures
 
         if (figure.Competitor.Count > 0)
         {
-            var competitor = AddPoints(plot, figure.Competitor, CompetitorColor, MarkerShape.FilledSquare, LinePattern.Solid);
-            competitor.MarkerSize = 9;
+            // Open and dashed: where a competitor coincides with AutoMon (CB on the inner product) both stay visible.
+            var competitor = AddPoints(plot, figure.Competitor, CompetitorColor, MarkerShape.OpenSquare, LinePattern.Dashed);
+            competitor.MarkerSize = 13;
             competitor.LegendText = figure.CompetitorName;
         }
 

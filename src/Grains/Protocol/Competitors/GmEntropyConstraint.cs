@@ -5,7 +5,8 @@ namespace AutoMon.Protocol.Competitors;
 /// <summary>
 /// GM for the Shannon entropy of a probability vector (reference <c>gm_entropy_node.py</c>, after CIDER, KDD 2017):
 /// q = argmin ‖q − x0‖² subject to H(q) ≥ U and Σq = 1. The reference solves it with CVXPY; here the KKT conditions
-/// q_i + a ln q_i = c_i − ν (a ≥ 0) are solved directly: ν by bisection for Σq = 1, a by bisection for H(q) = U.
+/// q_i + a ln q_i = x0_i + s (a ≥ 0) are solved directly: the shift s by Newton's method for Σq = 1, a by bisection
+/// for H(q) = U.
 /// </summary>
 public sealed class GmEntropyConstraint : GmConstraint
 {
@@ -35,7 +36,7 @@ public sealed class GmEntropyConstraint : GmConstraint
 
         // H(q(a)) grows from about H(x0) (a → 0) to log d (a → ∞): bisect on log a for H = U.
         double low = -40, high = 10;
-        for (var i = 0; i < 200 && high - low > 1e-13; i++)
+        for (var i = 0; i < 200 && high - low > 1e-12; i++)
         {
             var middle = (low + high) / 2;
             Project(Math.Exp(middle));
@@ -52,34 +53,29 @@ public sealed class GmEntropyConstraint : GmConstraint
         Project(Math.Exp(high));
     }
 
-    // Q = the stationary point for multiplier a, with ν chosen so that Σq = 1.
+    // Q = the stationary point for multiplier a, with the shift chosen so that Σq = 1. Each q_i grows with the shift,
+    // convexly (dq/ds = q/(q + a)), so Newton's method on Σq − 1 from a shift where every q_i ≥ 1 descends to the root.
     private void Project(double a)
     {
-        double low = -1, high = 1;
-        while (SumFor(a, high) < 1)
+        var shift = 1 - X0.Min();
+        for (var i = 0; i < 100; i++)
         {
-            high *= 2;
-        }
-
-        while (SumFor(a, low) > 1)
-        {
-            low *= 2;
-        }
-
-        for (var i = 0; i < 200 && high - low > 1e-15 * Math.Max(1, Math.Abs(high)); i++)
-        {
-            var middle = (low + high) / 2;
-            if (SumFor(a, middle) < 1)
+            var sum = SumFor(a, shift);
+            var slope = 0.0;
+            for (var j = 0; j < Dimension; j++)
             {
-                low = middle;
+                slope += Q[j] / (Q[j] + a);
             }
-            else
+
+            var step = (sum - 1) / slope;
+            shift -= step;
+            if (Math.Abs(step) <= 1e-15 * Math.Max(1, Math.Abs(shift)))
             {
-                high = middle;
+                break;
             }
         }
 
-        SumFor(a, (low + high) / 2);
+        SumFor(a, shift);
     }
 
     // Fills Q with the solutions of q + a ln q = x0 + shift (increasing in shift) and returns their sum.
