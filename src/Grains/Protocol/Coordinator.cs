@@ -69,11 +69,8 @@ public sealed partial class Coordinator
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
         options.Validate();
-        if (options.Protocol == MonitoringProtocol.Rlv)
-        {
-            // RLV bounds each node's own f: a slack or a lazy sync would bound nothing (reference RlvCoordinator).
-            options = options with { SlackType = SlackType.NoSlack, SyncType = SyncType.Eager };
-        }
+        var (slack, sync) = options.Protocol.SlackAndSync(options.SlackType, options.SyncType);
+        options = options with { SlackType = slack, SyncType = sync };
 
         _function = function;
         _options = options;

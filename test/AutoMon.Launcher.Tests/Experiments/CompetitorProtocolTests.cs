@@ -70,6 +70,27 @@ public sealed class CompetitorProtocolTests
     }
 
     [Fact]
+    public async Task Simulate_runs_RLV_without_slack_and_eagerly_and_says_so()
+    {
+        var output = Directory.CreateTempSubdirectory("automon-rlv-").FullName;
+        try
+        {
+            var printed = await LauncherRun.Succeeds("simulate", "--function", "quadratic", "--error-bound", "0.5", "--protocol", "rlv",
+                "--slack", "drift", "--sync", "lazy-lru", "--output", output);
+
+            Assert.Contains("none/eager", printed, StringComparison.Ordinal);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+            var config = summary.RootElement.GetProperty("config");
+            Assert.Equal(("none", "eager"), (config.GetProperty("slack").GetString(), config.GetProperty("sync").GetString()));
+            Assert.Equal(0, summary.RootElement.GetProperty("lazy_syncs").GetInt64());
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_CB_sweep_puts_each_CB_run_beside_AutoMons_in_the_table_results_and_figures()
     {
         var output = Directory.CreateTempSubdirectory("automon-cb-").FullName;

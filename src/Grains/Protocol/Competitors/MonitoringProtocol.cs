@@ -43,6 +43,14 @@ public static class MonitoringProtocols
         _ => null,
     };
 
+    /// <summary>
+    /// The slack and sync type <paramref name="protocol"/> runs with: RLV bounds each node's own f, so a slack or a lazy
+    /// sync would bound nothing and it always runs without slack, eagerly (reference <c>RlvCoordinator</c>); the others
+    /// run with the ones given.
+    /// </summary>
+    public static (SlackType Slack, SyncType Sync) SlackAndSync(this MonitoringProtocol protocol, SlackType slack, SyncType sync) =>
+        protocol == MonitoringProtocol.Rlv ? (SlackType.NoSlack, SyncType.Eager) : (slack, sync);
+
     /// <summary>Null when <paramref name="protocol"/> can monitor <paramref name="function"/>, else the one-line reason.</summary>
     public static string? Refusal(this MonitoringProtocol protocol, string function) =>
         protocol.SupportedFunctions() is { } supported && !supported.Contains(function)
