@@ -68,9 +68,9 @@ public sealed partial class Coordinator
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
-        options.Validate();
         var (slack, sync) = options.Protocol.SlackAndSync(options.SlackType, options.SyncType);
         options = options with { SlackType = slack, SyncType = sync };
+        options.Validate();
 
         _function = function;
         _options = options;
