@@ -289,7 +289,8 @@ public static class SummaryJson
         }
 
         WriteNumber(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);
-        json.WriteString("adcd", result.IsHessianConstant ? "E" : "X");
+        // A competitor runs no ADCD.
+        json.WriteString("adcd", result.Protocol != MonitoringProtocol.AutoMon ? "none" : result.IsHessianConstant ? "E" : "X");
         WriteNumber(json, "neighborhood_size", result.NeighborhoodSize);
         if (result.Tuning is { } tuning)
         {

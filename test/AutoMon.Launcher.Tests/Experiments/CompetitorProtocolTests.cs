@@ -62,6 +62,7 @@ public sealed class CompetitorProtocolTests
             Assert.Equal("gm", root.GetProperty("config").GetProperty("protocol").GetString());
             Assert.True(root.GetProperty("max_error").GetDouble() <= 0.5);
             Assert.Equal(0, root.GetProperty("missed_violations").GetInt64());
+            Assert.Equal("none", root.GetProperty("adcd").GetString());
         }
         finally
         {

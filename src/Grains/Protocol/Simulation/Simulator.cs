@@ -46,11 +46,13 @@ public static class Simulator
             timed += node.Statistics.TimedChecks;
         }
 
-        return Summarize(
+        var result = Summarize(
             coordinator.Statistics, n, options.Function.Dimension, updates,
             timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
             wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize,
             options.SingleSampleRounds, options.ErrorBound, options.PeriodicBaselinePeriod);
+        result.Protocol = options.Protocol;
+        return result;
     }
 
     /// <summary>
