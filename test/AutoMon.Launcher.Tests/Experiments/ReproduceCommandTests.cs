@@ -27,6 +27,25 @@ public sealed class ReproduceCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task With_competitors_reproduce_also_compares_AutoMon_with_GM_and_CB_on_their_functions()
+    {
+        var output = Path.Combine(_directory, "competitors");
+
+        var text = await Succeeds("reproduce", "--engine", "simulation", "--node-types", "quadratic", "--max-iterations", "40",
+            "--competitors", "--output", output);
+
+        foreach (var (nodeType, protocol) in new[] { ("entropy", "gm"), ("variance", "gm"), ("cosine_similarity", "cb") })
+        {
+            var rows = ReadCsv(Path.Combine(output, "compare_" + nodeType, "results.csv"));
+            Assert.Equal(rows.Count / 2, rows.Count(r => r["protocol"] == protocol));
+            Assert.Equal(rows.Count / 2, rows.Count(r => r["protocol"] == "automon"));
+        }
+
+        Assert.True(File.Exists(Path.Combine(output, "max_error_vs_messages_competitors.png")));
+        Assert.Contains("and 3 of 3 comparisons", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reproduce_rejects_an_unknown_workload_before_running_anything()
     {
         var output = Path.Combine(_directory, "bad");
