@@ -109,6 +109,14 @@ public sealed class ExperimentCommandLineTests
     }
 
     [Fact]
+    public void A_silo_refuses_a_competitor_protocol_naming_the_option()
+    {
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", "--experiment", "variance", "--protocol", "gm"], out _, out var problems));
+
+        Assert.Contains("--protocol gm runs on the simulation engine (and simulate) only; silos run AutoMon", problems);
+    }
+
+    [Fact]
     public void A_standby_reads_back_from_its_command_line_and_needs_a_results_folder_and_the_coordinator_role()
     {
         string[] standby = ["--role", "coordinator", "--membership", "localhost", "--function", "inner_product", "--standby", "--results-s3-uri", "s3://bucket/r/", "--results-s3-region", "us-east-2"];

@@ -5,6 +5,7 @@ using AutoMon.Numerics;
 using AutoMon.Numerics.AutoDiff;
 using AutoMon.Numerics.Functions;
 using AutoMon.Numerics.Randomness;
+using AutoMon.Protocol.Competitors;
 
 namespace AutoMon.Protocol;
 
@@ -48,6 +49,7 @@ public sealed partial class Coordinator
     private readonly double[] _candidate;
 
     private SafeZone _verifier;
+    private readonly CompetitorConstraint? _competitor; // a competitor's verifier, in place of the safe zone
     private double _initialNeighborhoodSize;
     private double _neighborhoodSize;
     private BoxDomain? _neighborhood;
@@ -66,7 +68,10 @@ public sealed partial class Coordinator
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(random);
+        var (slack, sync) = options.Protocol.SlackAndSync(options.SlackType, options.SyncType);
+        options = options with { SlackType = slack, SyncType = sync };
         options.Validate();
+
         _function = function;
         _options = options;
         _random = random;
@@ -90,8 +95,17 @@ public sealed partial class Coordinator
         _globalVector = new double[_d];
         _verifier = new SafeZone(function.Function, function.MinValue, function.MaxValue);
 
-        // Reference _is_hessian_const: uniform(-10, 10) points, or uniform over the domain when one is given.
-        IsHessianConstant = Adcd.IsHessianConstant(function.Function, random, _domain);
+        if (options.Protocol != MonitoringProtocol.AutoMon)
+        {
+            // The competitors' coordinators decompose nothing and draw no random number before the run.
+            _competitor = CompetitorConstraint.Create(options.Protocol, function);
+        }
+        else
+        {
+            // Reference _is_hessian_const: uniform(-10, 10) points, or uniform over the domain when one is given.
+            IsHessianConstant = Adcd.IsHessianConstant(function.Function, random, _domain);
+        }
+
         if (IsHessianConstant)
         {
             // The Hessian is the same everywhere: decompose it once (the reference caches signed_H).
@@ -99,7 +113,8 @@ public sealed partial class Coordinator
             _signedHessian = ImmutableArray.Create(_adcdE.SignedHessian.Span);
         }
 
-        _initialNeighborhoodSize = IsHessianConstant || options.NeighborhoodSize is null ? -1 : options.NeighborhoodSize.Value;
+        var usesNeighborhood = !IsHessianConstant && _competitor is null && options.NeighborhoodSize is not null;
+        _initialNeighborhoodSize = usesNeighborhood ? options.NeighborhoodSize!.Value : -1;
         Statistics = new CoordinatorStatistics();
         Reset();
     }
@@ -175,6 +190,7 @@ public sealed partial class Coordinator
     {
         Iteration = 0;
         _verifier = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
+        _competitor?.Reset();
         Array.Clear(_x0);
         LowerThreshold = 0;
         UpperThreshold = 0;
@@ -345,7 +361,9 @@ public sealed partial class Coordinator
     }
 
     // The verifier's inside_effective_safe_zone: nothing is inside before the first sync.
-    private bool VerifierAccepts(ReadOnlySpan<double> point) => _verifier.IsSynced && _verifier.Check(point) == SafeZoneResult.Inside;
+    private bool VerifierAccepts(ReadOnlySpan<double> point) => _competitor is null
+        ? _verifier.IsSynced && _verifier.Check(point) == SafeZoneResult.Inside
+        : _competitor.IsSynced && _competitor.Check(point) == SafeZoneResult.Inside;
 
     private bool NeighborhoodUpdateRequired =>
         !TuningMode && _options.AdjustNeighborhoodDynamically && _consecutiveDomainViolations > 5 * _n;
@@ -508,8 +526,9 @@ public sealed partial class Coordinator
         {
             _dcType = _adcdE!.DcType;
         }
-        else
+        else if (_competitor is null)
         {
+            // ADCD-X; a competitor's constraint needs only x0, L and U.
             var adcdX = Adcd.Extreme(_function.Function, _x0, _neighborhood, _options.ExtremeEigenvalueOptions);
             _dcType = adcdX.DcType;
             _extremeEigenvalue = adcdX.ExtremeEigenvalue;
@@ -556,7 +575,7 @@ public sealed partial class Coordinator
     {
         if (IsHessianConstant || _initialNeighborhoodSize == -1)
         {
-            return;
+            return; // also every competitor: its neighbourhood size is −1
         }
 
         if (NeighborhoodUpdateRequired)
@@ -603,7 +622,11 @@ public sealed partial class Coordinator
             if (full)
             {
                 ImmutableArray<double> argument;
-                if (IsHessianConstant)
+                if (_competitor is not null)
+                {
+                    argument = default;
+                }
+                else if (IsHessianConstant)
                 {
                     argument = _hasSignedHessian[node] ? ImmutableArray<double>.Empty : _signedHessian;
                     _hasSignedHessian[node] = true;
@@ -613,7 +636,10 @@ public sealed partial class Coordinator
                     argument = scalarArgument;
                 }
 
-                output.Add(new Sync(node, version, x0, slack, LowerThreshold, UpperThreshold, _neighborhoodSize, _dcType, argument));
+                output.Add(new Sync(node, version, x0, slack, LowerThreshold, UpperThreshold, _neighborhoodSize, _dcType, argument)
+                {
+                    IsPlain = _competitor is not null,
+                });
             }
             else
             {
@@ -631,7 +657,11 @@ public sealed partial class Coordinator
     {
         // The verifier's box is built exactly as a node builds its own from the Sync message.
         var box = _neighborhoodSize > 0 ? BoxDomain.Neighborhood(_x0, _neighborhoodSize, _domain) : _domain;
-        if (IsHessianConstant)
+        if (_competitor is not null)
+        {
+            _competitor.Sync(_x0, LowerThreshold, UpperThreshold);
+        }
+        else if (IsHessianConstant)
         {
             _verifier.Sync(_x0, LowerThreshold, UpperThreshold, _dcType, _signedHessian.AsSpan(), box);
         }

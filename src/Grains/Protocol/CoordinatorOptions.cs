@@ -51,6 +51,12 @@ public sealed record CoordinatorOptions
     /// <summary>Data updates per round, centralisation's reports per round for <see cref="Adaptive"/> (null: n).</summary>
     public int? UpdatesPerRound { get; init; }
 
+    /// <summary>
+    /// The protocol: AutoMon, or a competitor whose nodes check its own local constraint. RLV always runs without slack
+    /// and with eager sync, whatever <see cref="SlackType"/> and <see cref="SyncType"/> say (as the reference's).
+    /// </summary>
+    public MonitoringProtocol Protocol { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -84,9 +90,14 @@ public sealed record CoordinatorOptions
             throw new ArgumentException($"The updates per round must be at least 1; got {u}.");
         }
 
-        if (!Enum.IsDefined(SlackType) || !Enum.IsDefined(SyncType) || !Enum.IsDefined(IterationClock))
+        if (!Enum.IsDefined(SlackType) || !Enum.IsDefined(SyncType) || !Enum.IsDefined(IterationClock) || !Enum.IsDefined(Protocol))
         {
-            throw new ArgumentException("Unknown slack type, sync type or iteration clock.");
+            throw new ArgumentException("Unknown slack type, sync type, iteration clock or protocol.");
+        }
+
+        if (Adaptive && Protocol != MonitoringProtocol.AutoMon)
+        {
+            throw new ArgumentException($"The adaptive fallback is AutoMon's; --protocol {Protocol.Name()} runs without it.");
         }
     }
 }

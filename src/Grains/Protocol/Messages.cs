@@ -124,10 +124,18 @@ public sealed record Sync(
     /// <inheritdoc/>
     public MessageType Type => MessageType.Sync;
 
+    /// <summary>
+    /// A competitor's sync (reference <c>common_messages.prepare_message_sync</c>): on the wire it ends after U, with no
+    /// neighbourhood size, DC type or argument.
+    /// </summary>
+    [Id(9)]
+    public bool IsPlain { get; init; }
+
     /// <inheritdoc/>
-    public int WireSize =>
-        WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(ReferencePoint) + WireSizes.Vector(Slack)
-        + (3 * WireSizes.Double) + WireSizes.UInt32 + WireSizes.Vector(DcArgument);
+    public int WireSize => IsPlain
+        ? WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(ReferencePoint) + WireSizes.Vector(Slack) + (2 * WireSizes.Double)
+        : WireSizes.Header + WireSizes.UInt32 + WireSizes.Vector(ReferencePoint) + WireSizes.Vector(Slack)
+            + (3 * WireSizes.Double) + WireSizes.UInt32 + WireSizes.Vector(DcArgument);
 
     /// <summary>What <see cref="DcArgument"/> holds.</summary>
     public DcArgumentKind DcArgumentKind =>

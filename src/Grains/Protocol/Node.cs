@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using AutoMon.Numerics;
 using AutoMon.Numerics.Functions;
+using AutoMon.Protocol.Competitors;
 
 namespace AutoMon.Protocol;
 
@@ -23,6 +24,7 @@ public sealed partial class Node
     private readonly double[] _x;
     private readonly double[] _slack;
     private SafeZone _safeZone;
+    private readonly CompetitorConstraint? _competitor; // a competitor's constraint in place of the safe zone
 
     /// <summary>Creates node <paramref name="index"/> monitoring <paramref name="function"/> (its domain and range included).</summary>
     public Node(int index, MonitoredFunction function)
@@ -51,6 +53,21 @@ public sealed partial class Node
     }
 
     /// <summary>
+    /// A node of <paramref name="protocol"/>: AutoMon's, or a competitor's that checks its own local constraint
+    /// (<see cref="CompetitorConstraint"/>) with the same messages, states and counters.
+    /// </summary>
+    /// <exception cref="ArgumentException">The protocol does not support the function.</exception>
+    public Node(int index, MonitoredFunction function, MonitoringProtocol protocol)
+        : this(index, function, checkpoints: false)
+    {
+        Protocol = protocol;
+        _competitor = protocol == MonitoringProtocol.AutoMon ? null : CompetitorConstraint.Create(protocol, function);
+    }
+
+    /// <summary>The protocol whose local constraint this node checks.</summary>
+    public MonitoringProtocol Protocol { get; }
+
+    /// <summary>
     /// Adaptive runs: a first Sync without a DC argument means a constant Hessian whose ADCD-E matrix the coordinator does
     /// not ship (<see cref="CoordinatorOptions.Adaptive"/>); the node derives it as the coordinator did, from f alone.
     /// </summary>
@@ -69,7 +86,7 @@ public sealed partial class Node
     public int ConstraintVersion { get; private set; }
 
     /// <summary>True until the first Sync: every data update is then a violation, which is how the first sync starts.</summary>
-    public bool IsBeforeFirstSync => !_safeZone.IsSynced;
+    public bool IsBeforeFirstSync => !(_competitor?.IsSynced ?? _safeZone.IsSynced);
 
     /// <summary>The current local vector x.</summary>
     public ReadOnlySpan<double> LocalVector => _x;
@@ -169,6 +186,7 @@ public sealed partial class Node
         LastViolationOrigin = null;
         _lastSync = _lastArgumentSync = null;
         _safeZone = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
+        _competitor?.Reset();
         Statistics.Reset();
     }
 
@@ -176,12 +194,13 @@ public sealed partial class Node
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ViolationOrigin? Check()
     {
-        if (!_safeZone.IsSynced)
+        if (IsBeforeFirstSync)
         {
             return ViolationOrigin.SafeZone;
         }
 
-        return _safeZone.Check(_x, _slack) switch
+        var result = _competitor is null ? _safeZone.Check(_x, _slack) : _competitor.Check(_x, _slack);
+        return result switch
         {
             SafeZoneResult.Inside => null,
             SafeZoneResult.Domain => ViolationOrigin.Domain,
@@ -224,8 +243,34 @@ public sealed partial class Node
         {
             throw new ArgumentException($"Node {Index} has dimension {Dimension}; the Sync's DC argument has {message.DcArgument.Length} values (1 or {Dimension * Dimension} expected).");
         }
-        var x0 = message.ReferencePoint.AsSpan();
 
+        if (_competitor is not null)
+        {
+            // A competitor's sync carries only x0, the slack and the thresholds (reference common prepare_message_sync).
+            _competitor.Sync(message.ReferencePoint.AsSpan(), message.LowerThreshold, message.UpperThreshold);
+        }
+        else
+        {
+            SyncSafeZone(message);
+        }
+
+        ConstraintVersion = message.ConstraintVersion;
+        message.Slack.AsSpan().CopyTo(_slack);
+        State = NodeState.Monitoring;
+        Statistics.FullSyncs++;
+        if (_checkpoints)
+        {
+            _lastSync = message;
+            if (message.DcArgumentKind != DcArgumentKind.None)
+            {
+                _lastArgumentSync = message;
+            }
+        }
+    }
+
+    private void SyncSafeZone(Sync message)
+    {
+        var x0 = message.ReferencePoint.AsSpan();
         // The node's box: [x0 − r, x0 + r] ∩ domain when a neighbourhood is used (r > 0), else the global domain.
         var box = message.NeighborhoodSize > 0 ? BoxDomain.Neighborhood(x0, message.NeighborhoodSize, _domain) : _domain;
         switch (message.DcArgumentKind)
@@ -244,19 +289,6 @@ public sealed partial class Node
             default:
                 _safeZone.Sync(x0, message.LowerThreshold, message.UpperThreshold, message.DcType, box);
                 break;
-        }
-
-        ConstraintVersion = message.ConstraintVersion;
-        message.Slack.AsSpan().CopyTo(_slack);
-        State = NodeState.Monitoring;
-        Statistics.FullSyncs++;
-        if (_checkpoints)
-        {
-            _lastSync = message;
-            if (message.DcArgumentKind != DcArgumentKind.None)
-            {
-                _lastArgumentSync = message;
-            }
         }
     }
 

@@ -40,6 +40,11 @@ public static class WireFormat
                 writer.Vector(s.Slack);
                 writer.Double(s.LowerThreshold);
                 writer.Double(s.UpperThreshold);
+                if (s.IsPlain)
+                {
+                    break;
+                }
+
                 writer.Double(s.NeighborhoodSize);
                 writer.UInt32((uint)s.DcType);
                 writer.Vector(s.DcArgument);
@@ -100,7 +105,18 @@ public static class WireFormat
 
     private static Sync DecodeSync(ref Reader reader, int node, int d, int payload)
     {
-        var fixedPart = WireSizes.UInt32 + (2 * WireSizes.Vector(d)) + (3 * WireSizes.Double) + WireSizes.UInt32;
+        var plainPart = WireSizes.UInt32 + (2 * WireSizes.Vector(d)) + (2 * WireSizes.Double);
+        if (payload == plainPart)
+        {
+            // A competitor's sync: x0, slack and the thresholds only.
+            var plainVersion = (int)reader.UInt32();
+            var plainX0 = reader.Vector(d);
+            var plainSlack = reader.Vector(d);
+            var plainLower = reader.Double();
+            return new Sync(node, plainVersion, plainX0, plainSlack, plainLower, reader.Double(), -1, default, default) { IsPlain = true };
+        }
+
+        var fixedPart = plainPart + WireSizes.Double + WireSizes.UInt32;
         var extra = payload - fixedPart;
         if (extra is not 0 && extra != WireSizes.Double && extra != WireSizes.Vector(d * d))
         {

@@ -1,4 +1,5 @@
 using AutoMon.Numerics.Functions;
+using AutoMon.Protocol;
 
 namespace AutoMon.Grains.Results;
 
@@ -30,6 +31,9 @@ public sealed record RunConfig
 
     /// <summary>The adaptive fallback; written only when on, so the paper's runs write what they always did.</summary>
     public bool Adaptive { get; init; }
+
+    /// <summary>AutoMon or a competitor; written only for a competitor, so AutoMon's runs write what they always did.</summary>
+    public MonitoringProtocol Protocol { get; init; }
 
     /// <summary>A path, or "generated (seed s)".</summary>
     public required string Data { get; init; }

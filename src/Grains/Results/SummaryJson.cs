@@ -154,6 +154,11 @@ public static class SummaryJson
             json.WriteBoolean("adaptive", true);
         }
 
+        if (config.Protocol != MonitoringProtocol.AutoMon)
+        {
+            json.WriteString("protocol", config.Protocol.Name());
+        }
+
         json.WriteString("data", config.Data);
     }
 
@@ -284,7 +289,8 @@ public static class SummaryJson
         }
 
         WriteNumber(json, "adcd_x_mean_ms", result.AdcdXMeanMilliseconds);
-        json.WriteString("adcd", result.IsHessianConstant ? "E" : "X");
+        // A competitor runs no ADCD.
+        json.WriteString("adcd", result.Protocol != MonitoringProtocol.AutoMon ? "none" : result.IsHessianConstant ? "E" : "X");
         WriteNumber(json, "neighborhood_size", result.NeighborhoodSize);
         if (result.Tuning is { } tuning)
         {

@@ -66,6 +66,9 @@ public sealed record RunDefinition
     /// <summary>The adaptive fallback: never costlier than centralisation (simulation engine and <c>simulate</c> only).</summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>AutoMon or one of the paper's competitors (simulation engine and <c>simulate</c> only).</summary>
+    public MonitoringProtocol Protocol { get; init; }
+
     /// <summary>Seed of the generated data and of the function's parameters.</summary>
     public int Seed { get; init; }
 
@@ -204,6 +207,12 @@ public sealed record RunDefinition
         Check(SkipIterations == 0 || DataDirectory is not null, "--skip-iterations applies to data files (--data-dir); generated data has nothing to skip");
         Check(Slack != SlackType.NoSlack || !Sync.IsLazy(),
             $"--slack none works only with --sync eager (lazy sync moves slack between nodes); got --sync {SettingText.Sync.Format(Sync)}");
+        if (FunctionName is { } monitored && Protocol.Refusal(monitored) is { } refusal)
+        {
+            problems.Add(refusal);
+        }
+
+        Check(!Adaptive || Protocol == MonitoringProtocol.AutoMon, $"--adaptive is AutoMon's fallback; --protocol {Protocol.Name()} runs without it");
         Check(Domain is not { } domain || domain.IsNone || domain.Low < domain.High,
             $"--domain needs LO < HI; got {SettingText.Format(Domain?.Low ?? 0)},{SettingText.Format(Domain?.High ?? 0)}");
         Check(MinF is not { } low || MaxF is not { } high || low <= high,
@@ -218,9 +227,9 @@ public sealed record RunDefinition
         if (FunctionName is { } function && Workloads.TryParse(function, out var workload))
         {
             // The data is made for these node counts.
-            Check(workload != Protocol.Data.Workload.IntrusionDetection || Nodes == IntrusionDetectionSplit.NodeCount,
+            Check(workload != Workload.IntrusionDetection || Nodes == IntrusionDetectionSplit.NodeCount,
                 string.Create(inv, $"dnn splits the connection records over {IntrusionDetectionSplit.NodeCount} nodes by service; --nodes is {Nodes}"));
-            Check(workload != Protocol.Data.Workload.QuadraticInverse || Nodes == 4,
+            Check(workload != Workload.QuadraticInverse || Nodes == 4,
                 string.Create(inv, $"quadratic_inverse's data is made for 4 nodes; --nodes is {Nodes}"));
         }
 

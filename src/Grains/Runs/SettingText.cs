@@ -87,6 +87,10 @@ public static class SettingText
     /// <summary>The sync names: <c>eager</c>, <c>lazy-lru</c>, <c>lazy-random</c>.</summary>
     public static readonly EnumNames<SyncType> Sync = new(("eager", SyncType.Eager), ("lazy-lru", SyncType.LazyLRU), ("lazy-random", SyncType.LazyRandom));
 
+    /// <summary>The protocol names: <c>automon</c>, <c>gm</c>, <c>cb</c>, <c>rlv</c>.</summary>
+    public static readonly EnumNames<MonitoringProtocol> Protocol =
+        new([.. Enum.GetValues<MonitoringProtocol>().Select(p => (p.Name(), p))]);
+
     /// <summary>The pacing names: <c>lockstep</c>, <c>paced</c>.</summary>
     public static readonly EnumNames<Experiments.Pacing> Pacing = new(("lockstep", Experiments.Pacing.Lockstep), ("paced", Experiments.Pacing.Paced));
 }

@@ -4,6 +4,7 @@ using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Aws;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Numerics.Functions;
+using AutoMon.Protocol;
 using AutoMon.Protocol.Data.Files;
 
 namespace AutoMon.Launcher.Commands;
@@ -230,6 +231,11 @@ internal static class AwsTarget
         {
             // Before anything is provisioned: the silos would refuse it only once their tasks started.
             throw new ArgumentException("--adaptive runs on --engine simulation (and simulate) only; AWS runs run the paper's protocol on silos.");
+        }
+
+        if (experiment.Run.Protocol != MonitoringProtocol.AutoMon)
+        {
+            throw new ArgumentException($"--protocol {experiment.Run.Protocol.Name()} runs on --engine simulation (and simulate) only; AWS runs run AutoMon on silos.");
         }
 
         var runId = AwsNaming.NewRunId(preset.NodeType, DateTimeOffset.UtcNow);

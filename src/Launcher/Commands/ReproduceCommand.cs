@@ -4,16 +4,28 @@ using System.Diagnostics;
 using System.Globalization;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Launcher.Results;
+using AutoMon.Protocol;
 
 namespace AutoMon.Launcher.Commands;
 
 /// <summary>
 /// <c>automon reproduce</c>: the paper's four distributed workloads one after another, each with its error-bound sweep,
-/// results and figures, plus an overview figure of all four (like the reference's <c>reproduce_experiments.py</c>).
+/// results and figures, plus an overview figure of all four (like the reference's <c>reproduce_experiments.py</c>);
+/// where the paper compares AutoMon with a competitor (CB for the inner product), the competitor runs beside it.
 /// </summary>
 internal static class ReproduceCommand
 {
     public const string OverviewPng = "max_error_vs_messages_all.png";
+
+    /// <summary>The overview of the --competitors comparisons.</summary>
+    public const string CompetitorsPng = "max_error_vs_messages_competitors.png";
+
+    /// <summary>
+    /// The reference's <c>examples/compare_methods_*.py</c> beyond the paper's figure: AutoMon beside GM on entropy and
+    /// variance and beside CB on cosine similarity (--competitors).
+    /// </summary>
+    public static IReadOnlyList<(string NodeType, MonitoringProtocol Competitor)> Comparisons { get; } =
+        [("entropy", MonitoringProtocol.Gm), ("variance", MonitoringProtocol.Gm), ("cosine_similarity", MonitoringProtocol.Cb)];
 
     internal sealed record ReproduceRequest
     {
@@ -32,6 +44,8 @@ internal static class ReproduceCommand
         public int Seed { get; init; }
 
         public int? Parallel { get; init; }
+
+        public bool Competitors { get; init; }
     }
 
     public static Command Create()
@@ -44,9 +58,13 @@ internal static class ReproduceCommand
         var output = new Option<string?>("--output") { Description = "Results folder (default: results/reproduce/<timestamp>/), one subfolder per workload." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated data and parameters.", DefaultValueFactory = _ => 0 };
         var parallel = new Option<int?>("--parallel") { Description = "Error bounds run at once (default: one per core)." };
+        var competitors = new Option<bool>("--competitors")
+        {
+            Description = $"Also compare AutoMon with GM and CB on their functions (the reference's compare_methods: {string.Join(", ", Comparisons.Select(c => $"{c.NodeType} {c.Competitor.Name()}"))}), into compare_<node_type>/ and {CompetitorsPng}.",
+        };
 
         var command = new Command("reproduce", "Run the paper's four workloads (inner_product, quadratic, kld, dnn) with their error-bound sweeps and write all results and figures.");
-        foreach (var option in new Option[] { nodeTypes, full, maxIterations, dataDir, engine, output, seed, parallel })
+        foreach (var option in new Option[] { nodeTypes, full, maxIterations, dataDir, engine, output, seed, parallel, competitors })
         {
             command.Options.Add(option);
         }
@@ -65,6 +83,7 @@ internal static class ReproduceCommand
                 Output = parseResult.GetValue(output),
                 Seed = parseResult.GetValue(seed),
                 Parallel = parseResult.GetValue(parallel),
+                Competitors = parseResult.GetValue(competitors),
             };
             return RunAsync(request, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error, ExperimentEngines.For(parseResult), cancellationToken);
         });
@@ -112,9 +131,17 @@ internal static class ReproduceCommand
         var figures = new List<CostFigure>();
         var failed = false;
         var clock = Stopwatch.StartNew();
-        foreach (var nodeType in request.NodeTypes)
+        // The paper's workloads, each with the competitor its figure draws (CB for the inner product), then with
+        // --competitors the reference's other comparisons, each in its own folder and overview.
+        var work = request.NodeTypes.Select(ExperimentPresets.Get)
+            .Select(p => (Preset: p, Competitor: p.PaperCompetitor, Folder: p.NodeType, IsComparison: false))
+            .Concat(request.Competitors
+                ? Comparisons.Select(c => (Preset: ExperimentPresets.Get(c.NodeType), c.Competitor, Folder: "compare_" + c.NodeType, IsComparison: true))
+                : [])
+            .ToList();
+        var comparisonFigures = new List<CostFigure>();
+        foreach (var (preset, competitor, folder, isComparison) in work)
         {
-            var preset = ExperimentPresets.Get(nodeType);
             var length = request.Full ? preset.PaperIterations : preset.QuickIterations;
             if (request.MaxIterations is { } cap)
             {
@@ -123,14 +150,18 @@ internal static class ReproduceCommand
 
             var experiment = new ExperimentCommand.LaunchRequest
             {
-                Run = RunDefinition.Defaults with { Function = preset.NodeType, Iterations = length, DataDirectory = request.DataDirectory, Seed = request.Seed },
+                Run = RunDefinition.Defaults with
+                {
+                    Function = preset.NodeType, Iterations = length, DataDirectory = request.DataDirectory, Seed = request.Seed,
+                    Protocol = competitor,
+                },
                 Given = new HashSet<string>(["iterations"], StringComparer.Ordinal),
                 Engine = runner.Engine,
                 Parallel = request.Parallel,
             };
             try
             {
-                var sweep = ExperimentCommand.Prepare(experiment, runner, Path.Combine(root, preset.NodeType));
+                var sweep = ExperimentCommand.Prepare(experiment, runner, Path.Combine(root, folder));
                 var outcome = await ExperimentCommand.RunSweepAsync(sweep, runner, display, cancellationToken).ConfigureAwait(false);
                 foreach (var (bound, reason) in outcome.Failures)
                 {
@@ -140,7 +171,7 @@ internal static class ReproduceCommand
 
                 if (outcome.CostFigure is { } figure)
                 {
-                    figures.Add(figure);
+                    (isComparison ? comparisonFigures : figures).Add(figure);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -161,8 +192,13 @@ internal static class ReproduceCommand
             Figures.SaveErrorVsCostGrid(Path.Combine(root, OverviewPng), figures, "messages");
         }
 
+        if (comparisonFigures.Count > 0)
+        {
+            Figures.SaveErrorVsCostGrid(Path.Combine(root, CompetitorsPng), comparisonFigures, "messages");
+        }
+
         display.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Reproduced {figures.Count} of {request.NodeTypes.Count} workloads in {clock.Elapsed.TotalSeconds:F0} s: {Path.GetFullPath(root)} ({OverviewPng} and one folder per workload)"));
+            $"Reproduced {figures.Count} of {request.NodeTypes.Count} workloads{(request.Competitors ? $" and {comparisonFigures.Count} of {Comparisons.Count} comparisons" : string.Empty)} in {clock.Elapsed.TotalSeconds:F0} s: {Path.GetFullPath(root)} ({OverviewPng}{(request.Competitors ? ", " + CompetitorsPng : string.Empty)} and one folder per workload)"));
         return failed ? 1 : 0;
     }
 }

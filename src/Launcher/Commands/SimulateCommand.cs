@@ -120,9 +120,10 @@ internal static class SimulateCommand
 
         public double? Neighborhood => Run.Neighborhood;
 
-        public string Slack => SettingText.Slack.Format(Run.Slack);
+        // What the protocol runs with (RLV: none and eager whatever was given).
+        public string Slack => SettingText.Slack.Format(Run.Protocol.SlackAndSync(Run.Slack, Run.Sync).Slack);
 
-        public string Sync => SettingText.Sync.Format(Run.Sync);
+        public string Sync => SettingText.Sync.Format(Run.Protocol.SlackAndSync(Run.Slack, Run.Sync).Sync);
 
         public string? Weights => Run.Weights;
 
@@ -170,7 +171,7 @@ internal static class SimulateCommand
         Require(problems.Count == 0, string.Join("; ", problems) + ".");
         Require(request.Run.DataDirectory is null || new[] { request.DataFile, request.AirQualityFolder, request.KddFile, request.HMatrix }.All(f => f is null),
             "Give --data-dir or the file options (--data-file, --air-quality, --kdd, --h-matrix), not both.");
-        var (slack, sync) = (request.Run.Slack, request.Run.Sync);
+        var (slack, sync) = request.Run.Protocol.SlackAndSync(request.Run.Slack, request.Run.Sync);
         Require(request.Period is null or >= 1, $"--period must be at least 1; got {request.Period}.");
         Require(request.Repeat >= 1, $"--repeat must be at least 1; got {request.Repeat}.");
         Require(Path.Exists(request.Output) is false || Directory.Exists(request.Output), $"--output {request.Output} exists and is not a folder.");
@@ -238,6 +239,7 @@ internal static class SimulateCommand
             SingleSampleRounds = request.SingleSampleRounds,
             PeriodicBaselinePeriod = request.Period,
             Adaptive = request.Run.Adaptive,
+            Protocol = request.Run.Protocol,
         };
         // Every repeat is the same deterministic run; the repeats only time it warm.
         var walls = new double[request.Repeat];
@@ -316,6 +318,7 @@ internal static class SimulateCommand
             Sync = request.Sync,
             SingleSampleRounds = request.SingleSampleRounds,
             Adaptive = request.Run.Adaptive,
+            Protocol = request.Run.Protocol,
             Data = source,
         }, timing.MedianSeconds, timing.Repeats, timing.BestSeconds);
 

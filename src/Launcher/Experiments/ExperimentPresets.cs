@@ -1,6 +1,7 @@
 using System.Globalization;
 using AutoMon.Grains.Runs;
 using AutoMon.Numerics.Functions;
+using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
 
 namespace AutoMon.Launcher.Experiments;
@@ -49,6 +50,12 @@ internal sealed record ExperimentPreset(
     TimeSpan FullSyncLatency,
     IReadOnlyList<int> PeriodicPeriods)
 {
+    /// <summary>
+    /// The competitor the paper's max-error-vs-communication figure draws beside AutoMon for this workload (CB for the
+    /// inner product; reference <c>experiments/test_max_error_vs_communication_*.py</c>), or AutoMon for none.
+    /// </summary>
+    public MonitoringProtocol PaperCompetitor { get; init; }
+
     /// <summary>
     /// <paramref name="run"/> with this workload's settings wherever <paramref name="given"/> does not name the setting:
     /// the function, n, d, W, the length (the paper's with <paramref name="full"/>, else the quick one), the tuning prefix,
@@ -128,7 +135,7 @@ internal static class ExperimentPresets
     {
         // The paper's workloads (SPEC m): n, d, W, I, the AWS error-bound lists, the tuned neighbourhood sizes per ε.
         yield return Paper("inner_product", Workload.InnerProduct, nodes: 10, d: 40, window: 20, iterations: 1020, quick: 1020,
-            [0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], highlight: 0.3, None);
+            [0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], highlight: 0.3, None) with { PaperCompetitor = MonitoringProtocol.Cb };
         yield return Paper("quadratic", Workload.Quadratic, nodes: 10, d: 40, window: 20, iterations: 1020, quick: 1020,
             [0.015, 0.02, 0.03, 0.04, 0.05, 0.08, 0.1, 1.0], highlight: 0.03, None);
 

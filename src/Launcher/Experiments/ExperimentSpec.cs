@@ -101,6 +101,9 @@ internal sealed record ExperimentSpec
     /// <summary>The adaptive fallback (simulation engine only).</summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>AutoMon or a competitor (simulation engine only).</summary>
+    public MonitoringProtocol Protocol { get; init; }
+
     /// <summary>Where the data came from, for config.json (a path, or "generated (seed s)").</summary>
     public required string DataSource { get; init; }
 
@@ -116,5 +119,6 @@ internal sealed record ExperimentSpec
         NeighborhoodSize = NeighborhoodSize,
         SingleSampleRounds = SingleSampleRounds,
         Adaptive = Adaptive,
+        Protocol = Protocol,
     };
 }

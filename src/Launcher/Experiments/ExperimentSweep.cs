@@ -3,6 +3,7 @@ using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Results;
 using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Results;
+using AutoMon.Protocol;
 
 namespace AutoMon.Launcher.Experiments;
 
@@ -49,6 +50,7 @@ internal sealed record SweepRequest
         NeighborhoodSize = Given.Contains("neighborhood") ? Run.Neighborhood : Preset.NeighborhoodFor(errorBound),
         SingleSampleRounds = Run.SingleSampleRounds,
         Adaptive = Run.Adaptive,
+        Protocol = Run.Protocol,
         Slack = Run.Slack,
         Sync = Run.Sync,
         Mode = Mode,
@@ -61,29 +63,35 @@ internal sealed record SweepRequest
     public string FolderFor(double errorBound) =>
         Mode == ExperimentMode.Centralization ? "centralization" : "error_bound_" + errorBound.ToString("R", CultureInfo.InvariantCulture);
 
-    /// <summary>The folder of <paramref name="spec"/>: an adaptive run's gets <c>_adaptive</c> after its error bound's.</summary>
-    public string FolderFor(ExperimentSpec spec) => FolderFor(spec.ErrorBound) + (spec.Adaptive ? "_adaptive" : string.Empty);
+    /// <summary>
+    /// The folder of <paramref name="spec"/>: an adaptive run's gets <c>_adaptive</c> after its error bound's, a
+    /// competitor's its protocol (<c>_gm</c>).
+    /// </summary>
+    public string FolderFor(ExperimentSpec spec) => FolderFor(spec.ErrorBound)
+        + (spec.Adaptive ? "_adaptive" : string.Empty)
+        + (spec.Protocol == MonitoringProtocol.AutoMon ? string.Empty : "_" + spec.Protocol.Name());
 
     /// <summary>
-    /// Every experiment, in run order: per error bound AutoMon, and with --adaptive the adaptive run right after plain
-    /// AutoMon's, so the table and figures show them side by side; or the one centralisation run.
+    /// Every experiment, in run order: per error bound AutoMon, and with --adaptive the adaptive run (with --protocol the
+    /// competitor's) right after plain AutoMon's, so the table and figures show them side by side; or the one
+    /// centralisation run.
     /// </summary>
     public IReadOnlyList<ExperimentSpec> Specs()
     {
         if (Mode == ExperimentMode.Centralization)
         {
-            return [SpecFor(double.NaN) with { Adaptive = false }];
+            return [SpecFor(double.NaN) with { Adaptive = false, Protocol = MonitoringProtocol.AutoMon }];
         }
 
-        return Run.Adaptive
-            ? [.. ErrorBounds.SelectMany(e => new[] { SpecFor(e) with { Adaptive = false }, SpecFor(e) })]
+        return Run.Adaptive || Run.Protocol != MonitoringProtocol.AutoMon
+            ? [.. ErrorBounds.SelectMany(e => new[] { SpecFor(e) with { Adaptive = false, Protocol = MonitoringProtocol.AutoMon }, SpecFor(e) })]
             : [.. ErrorBounds.Select(SpecFor)];
     }
 
     /// <summary>The progress label of <paramref name="spec"/>.</summary>
     public string LabelFor(ExperimentSpec spec) => Mode == ExperimentMode.Centralization
         ? $"{Preset.NodeType} centralisation"
-        : string.Create(CultureInfo.InvariantCulture, $"{Preset.NodeType} ε={spec.ErrorBound:G4}{(spec.Adaptive ? " adaptive" : string.Empty)}");
+        : string.Create(CultureInfo.InvariantCulture, $"{Preset.NodeType} ε={spec.ErrorBound:G4}{(spec.Adaptive ? " adaptive" : string.Empty)}{(spec.Protocol == MonitoringProtocol.AutoMon ? string.Empty : " " + spec.Protocol.Name())}");
 }
 
 /// <summary>What a sweep produced.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Results;
+using AutoMon.Protocol;
 using AutoMon.Protocol.Simulation;
 using AutoMon.Launcher.Cluster;
 using GrainsPacing = AutoMon.Grains.Experiments.Pacing;
@@ -46,6 +47,11 @@ internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = 
         if (spec.Adaptive)
         {
             throw new ArgumentException("--adaptive runs on --engine simulation (and simulate) only; the grains engine does not support it.");
+        }
+
+        if (spec.Protocol != MonitoringProtocol.AutoMon)
+        {
+            throw new ArgumentException($"--protocol {spec.Protocol.Name()} runs on --engine simulation (and simulate) only; the grains engine runs AutoMon.");
         }
 
         ToConfig(spec).ThrowIfInvalid();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AutoMon.Launcher.Results;
+using AutoMon.Protocol;
 using Spectre.Console;
 
 namespace AutoMon.Launcher.Experiments;
@@ -121,7 +122,7 @@ internal sealed class SweepDisplay
         }
         else
         {
-            var hasAdaptive = rows.Any(r => r.Adaptive);
+            var hasAdaptive = rows.Any(r => r.Adaptive || r.Protocol != MonitoringProtocol.AutoMon);
             table.AddColumn("ε");
             if (hasAdaptive)
             {
@@ -150,7 +151,7 @@ internal sealed class SweepDisplay
                 var cells = new List<string> { G(r.ErrorBound) };
                 if (hasAdaptive)
                 {
-                    cells.Add(r.Adaptive ? "adaptive" : "AutoMon");
+                    cells.Add(r.Adaptive ? "adaptive" : r.Protocol == MonitoringProtocol.AutoMon ? "AutoMon" : r.Protocol.Name().ToUpperInvariant());
                 }
 
                 cells.AddRange([G(r.MaxError), I(r.Messages), Bytes(r.PayloadBytes)]);
@@ -165,7 +166,8 @@ internal sealed class SweepDisplay
                 cells.Add(r.WallSeconds.ToString("F1", CultureInfo.InvariantCulture));
                 if (hasPaper)
                 {
-                    var published = PaperAwsResults.TryGet(nodeType, r.ErrorBound, out var paper) && !r.Adaptive;
+                    var published = PaperAwsResults.TryGet(nodeType, r.ErrorBound, out var paper) && !r.Adaptive
+                        && r.Protocol == MonitoringProtocol.AutoMon;
                     cells.Add(published ? G(paper.MaxError) : string.Empty);
                     cells.Add(published ? I(paper.Messages) : string.Empty);
                 }

@@ -78,6 +78,7 @@ internal static class ExperimentFolder
         Sync = SettingText.Sync.Format(spec.Sync),
         SingleSampleRounds = spec.SingleSampleRounds,
         Adaptive = spec.Adaptive,
+        Protocol = spec.Protocol,
         Data = spec.DataSource,
     };
 

@@ -21,6 +21,12 @@ internal sealed record CostFigure(string Title, IReadOnlyList<CostPoint> AutoMon
     /// <summary>The adaptive runs (--adaptive), drawn beside AutoMon's curve; empty: none.</summary>
     public IReadOnlyList<CostPoint> Adaptive { get; init; } = [];
 
+    /// <summary>A competitor's runs (--protocol gm|cb|rlv), drawn beside AutoMon's curve as in the paper; empty: none.</summary>
+    public IReadOnlyList<CostPoint> Competitor { get; init; } = [];
+
+    /// <summary>The competitor's legend name (GM, CB, RLV).</summary>
+    public string CompetitorName { get; init; } = string.Empty;
+
     /// <summary>The paper's published AWS points of the workload (<see cref="PaperAwsResults"/>); empty: none.</summary>
     public IReadOnlyList<CostPoint> PaperAws { get; init; } = [];
 }
@@ -46,6 +52,7 @@ internal static class Figures
     private static readonly Color CentralizationColor = Color.FromHex("#2ca02c");
     private static readonly Color PaperAwsColor = Color.FromHex("#d62728");
     private static readonly Color AdaptiveColor = Color.FromHex("#9467bd");
+    private static readonly Color CompetitorColor = Color.FromHex("#8c564b");
     private static readonly Color TrueValueColor = Color.FromHex("#222222");
     private static readonly Color BandColor = Color.FromHex("#1f77b4").WithAlpha(0.18);
 
@@ -150,7 +157,7 @@ internal static class Figures
         var plot = new Plot();
         Style(plot, figure.Title, costLabel + " (log scale)", "max error");
 
-        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Adaptive).Concat(figure.Periodic).Concat(figure.PaperAws).Append(figure.Centralization)
+        var all = figure.AutoMon.Concat(figure.AutoMonWire).Concat(figure.Adaptive).Concat(figure.Competitor).Concat(figure.Periodic).Concat(figure.PaperAws).Append(figure.Centralization)
             .Where(p => p.Cost > 0).ToList();
         if (figure.Periodic.Count > 0)
         {
@@ -190,6 +197,14 @@ internal static class Figures
             var adaptive = AddPoints(plot, figure.Adaptive, AdaptiveColor, MarkerShape.OpenCircle, LinePattern.Dashed);
             adaptive.MarkerSize = 10;
             adaptive.LegendText = "AutoMon, adaptive";
+        }
+
+        if (figure.Competitor.Count > 0)
+        {
+            // Open and dashed: where a competitor coincides with AutoMon (CB on the inner product) both stay visible.
+            var competitor = AddPoints(plot, figure.Competitor, CompetitorColor, MarkerShape.OpenSquare, LinePattern.Dashed);
+            competitor.MarkerSize = 13;
+            competitor.LegendText = figure.CompetitorName;
         }
 
         if (figure.AutoMonWire.Count > 0)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AutoMon.Protocol;
 
 namespace AutoMon.Launcher.Results;
 
@@ -20,9 +21,11 @@ internal static class SweepCostFigures
         ArgumentNullException.ThrowIfNull(autoMon);
         ArgumentNullException.ThrowIfNull(periodic);
         ArgumentNullException.ThrowIfNull(centralization);
-        var automon = autoMon.Where(r => !r.Adaptive).OrderBy(r => r.ErrorBound)
+        var automon = autoMon.Where(r => !r.Adaptive && r.Protocol == MonitoringProtocol.AutoMon).OrderBy(r => r.ErrorBound)
             .Select(r => (Row: r, Label: "ε=" + r.ErrorBound.ToString("G4", CultureInfo.InvariantCulture))).ToList();
         var adaptive = autoMon.Where(r => r.Adaptive).OrderBy(r => r.ErrorBound).ToList();
+        var competitor = autoMon.Where(r => r.Protocol != MonitoringProtocol.AutoMon).OrderBy(r => r.ErrorBound).ToList();
+        var competitorName = competitor.Count > 0 ? competitor[0].Protocol.Name().ToUpperInvariant() : string.Empty;
 
         var byMessages = new CostFigure(title,
             automon.Select(a => new CostPoint(a.Row.Messages, a.Row.MaxError, a.Label)).ToList(),
@@ -31,6 +34,8 @@ internal static class SweepCostFigures
         {
             PaperAws = PaperAwsResults.Curve(nodeType, p => p.Messages),
             Adaptive = adaptive.Select(r => new CostPoint(r.Messages, r.MaxError, string.Empty)).ToList(),
+            Competitor = competitor.Select(r => new CostPoint(r.Messages, r.MaxError, string.Empty)).ToList(),
+            CompetitorName = competitorName,
         };
 
         // Payload bytes (the reference's message layout) for every curve, so they compare; wire bytes as AutoMon's second curve.
@@ -42,6 +47,8 @@ internal static class SweepCostFigures
             AutoMonWire = automon.Where(a => a.Row.WireBytes is not null).Select(a => new CostPoint(a.Row.WireBytes!.Value, a.Row.MaxError, a.Label)).ToList(),
             PaperAws = PaperAwsResults.Curve(nodeType, p => p.PayloadBytes),
             Adaptive = adaptive.Select(r => new CostPoint(r.PayloadBytes, r.MaxError, string.Empty)).ToList(),
+            Competitor = competitor.Select(r => new CostPoint(r.PayloadBytes, r.MaxError, string.Empty)).ToList(),
+            CompetitorName = competitorName,
         };
         return (byMessages, byBytes);
     }

@@ -56,6 +56,9 @@ internal sealed record SweepRow(
     /// <summary>An adaptive run (--adaptive), shown beside plain AutoMon's at the same ε.</summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>AutoMon, or the competitor of a --protocol sweep, shown beside AutoMon's at the same ε.</summary>
+    public MonitoringProtocol Protocol { get; init; }
+
     /// <summary>Silos lost under the run and recovered from (summary.json's <c>faults</c>; not a results.csv column).</summary>
     public IReadOnlyList<SiloFault> Faults { get; init; } = [];
 
@@ -81,7 +84,7 @@ internal sealed record SweepRow(
             return new SweepRow(spec.ErrorBound, m.MaxError, m.MeanError, result.Messages, result.PayloadBytes, result.Wire?.Total,
                 m.Rounds, m.Statistics.FullSyncs.Count, m.Statistics.LazySyncs, m.NeighborhoodSize < 0 ? double.NaN : m.NeighborhoodSize,
                 m.Centralization.Messages, m.Centralization.Bytes, perRound ? m.Periodic.Period : 0, perRound ? m.Periodic.MaxError : double.NaN,
-                oracle, oracleMessages, m.WallSeconds, folder) { Faults = result.Faults, Adaptive = spec.Adaptive };
+                oracle, oracleMessages, m.WallSeconds, folder) { Faults = result.Faults, Adaptive = spec.Adaptive, Protocol = spec.Protocol };
         }
 
         var c = result.Centralization!;
@@ -107,17 +110,20 @@ internal sealed record SweepRow(
 
     /// <summary>
     /// results.csv: a header and one row per experiment, in sweep order; an <c>adaptive</c> column only in a sweep with
-    /// adaptive runs, so the paper's sweeps write what they always did.
+    /// adaptive runs and a <c>protocol</c> column only in one with a competitor, so the paper's sweeps write what they
+    /// always did.
     /// </summary>
     public static string Csv(IEnumerable<SweepRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var list = rows.ToList();
         var adaptive = list.Any(r => r.Adaptive);
-        var text = new StringBuilder(CsvHeader).Append(adaptive ? ",adaptive\n" : "\n");
+        var protocol = list.Any(r => r.Protocol != MonitoringProtocol.AutoMon);
+        var text = new StringBuilder(CsvHeader).Append(adaptive ? ",adaptive" : string.Empty).Append(protocol ? ",protocol\n" : "\n");
         foreach (var row in list)
         {
-            text.Append(row.ToCsv()).Append(adaptive ? (row.Adaptive ? ",true\n" : ",false\n") : "\n");
+            text.Append(row.ToCsv()).Append(adaptive ? (row.Adaptive ? ",true" : ",false") : string.Empty)
+                .Append(protocol ? "," + row.Protocol.Name() + "\n" : "\n");
         }
 
         return text.ToString();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Runs;
+using AutoMon.Protocol;
 using AutoMon.Protocol.Data;
 using AutoMon.Protocol.Data.Files;
 using static AutoMon.Grains.Runs.SettingBinder;
@@ -126,6 +127,11 @@ public sealed record ExperimentRequest
         if (Run.Adaptive)
         {
             problems.Add("--adaptive runs on the simulation engine (and simulate) only; silos run the paper's protocol");
+        }
+
+        if (Run.Protocol != MonitoringProtocol.AutoMon)
+        {
+            problems.Add($"--protocol {Run.Protocol.Name()} runs on the simulation engine (and simulate) only; silos run AutoMon");
         }
         if (S3ServiceUrl is { } url && !System.Uri.TryCreate(url, UriKind.Absolute, out _))
         {

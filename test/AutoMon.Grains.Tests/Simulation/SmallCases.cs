@@ -49,6 +49,11 @@ internal static class SmallCases
         new($"inner_product_{nodes}", "inner_product", nodes, 40, window, 2, errorBound, RandomWalk(nodes, 40, 2, seed, start: [1, 0.5], step: 0.05, noise: 0.1), 2,
             StreamKind.WindowedAverage);
 
+    /// <summary>Cosine similarity of two 3-vectors (d = 6), 4 nodes: the angle between the halves drifts.</summary>
+    public static SmallCase CosineSimilarity() =>
+        new("cosine_similarity", "cosine_similarity", 4, 60, 5, 6, 0.02,
+            RandomWalk(4, 60, 6, seed: 41, start: [1, 0.5, 0.25, 0.75, 0.5, 0.5], step: 0.06, noise: 0.05), 6, StreamKind.WindowedAverage);
+
     /// <summary>Quadratic form with a hand-written non-symmetric H (float32-exact entries), d = 3, 4 nodes.</summary>
     public static SmallCase Quadratic() =>
         new("quadratic", "quadratic", 4, 60, 4, 3, 0.2, RandomWalk(4, 60, 3, seed: 23, start: [0.5, -0.25, 0.75], step: 0.06, noise: 0.1), 3,

@@ -46,6 +46,9 @@ public sealed record SimulationOptions
     /// <summary>The adaptive fallback (<see cref="Protocol.CoordinatorOptions.Adaptive"/>): never costlier than centralisation.</summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>AutoMon or a competitor (<see cref="MonitoringProtocol"/>); competitors tune no neighbourhood.</summary>
+    public MonitoringProtocol Protocol { get; init; }
+
     internal CoordinatorOptions CoordinatorOptions(int nodeCount) => new()
     {
         NodeCount = nodeCount,
@@ -57,6 +60,7 @@ public sealed record SimulationOptions
         ExtremeEigenvalueOptions = ExtremeEigenvalueOptions,
         IterationClock = IterationClock.Rounds,
         Adaptive = Adaptive,
+        Protocol = Protocol,
         UpdatesPerRound = SingleSampleRounds ? 1 : null,
     };
 }

@@ -31,6 +31,9 @@ public sealed class SimulationResult
         PeriodicOracle = periodicOracle;
     }
 
+    /// <summary>AutoMon, or the competitor that ran (no ADCD then: <see cref="IsHessianConstant"/> is false).</summary>
+    public MonitoringProtocol Protocol { get; internal set; }
+
     /// <summary>The coordinator's statistics of the monitoring run.</summary>
     public CoordinatorStatistics Statistics { get; }
 

@@ -26,11 +26,11 @@ public static class Simulator
         var nodes = new Node[n];
         for (var i = 0; i < n; i++)
         {
-            nodes[i] = new Node(i, options.Function) { DerivesConstantHessian = options.Adaptive };
+            nodes[i] = new Node(i, options.Function, options.Protocol) { DerivesConstantHessian = options.Adaptive };
         }
 
         NeighborhoodTuningResult? tuning = null;
-        if (data.TuningRowCount > 0 && !coordinator.IsHessianConstant)
+        if (data.TuningRowCount > 0 && !coordinator.IsHessianConstant && options.Protocol == MonitoringProtocol.AutoMon)
         {
             tuning = NeighborhoodTuner.Tune(coordinator, nodes, data.TuningPart(), options);
         }
@@ -46,11 +46,13 @@ public static class Simulator
             timed += node.Statistics.TimedChecks;
         }
 
-        return Summarize(
+        var result = Summarize(
             coordinator.Statistics, n, options.Function.Dimension, updates,
             timed == 0 ? double.NaN : ticks * (1e9 / Stopwatch.Frequency) / timed,
             wall, coordinator.IsHessianConstant, tuning, coordinator.NeighborhoodSize,
             options.SingleSampleRounds, options.ErrorBound, options.PeriodicBaselinePeriod);
+        result.Protocol = options.Protocol;
+        return result;
     }
 
     /// <summary>
