@@ -51,14 +51,21 @@ public sealed class RunDefinitionAgreementTests
         ["full-sync-latency"] = ["--full-sync-latency", "2m"],
         ["wan-latency"] = ["--wan-latency", "00:00:00.035"],
         ["time-scale"] = ["--time-scale", "0.5"],
+        ["protocol"] = ["--protocol", "rlv"],
     };
+
+    /// <summary>
+    /// Settings that exclude another one here, checked on their own: a competitor protocol runs without the adaptive
+    /// fallback (and AutoMon's ADCD), so it is given alone, not with every other setting.
+    /// </summary>
+    private static readonly string[] CheckedAlone = ["protocol"];
 
     /// <summary>
     /// What a silo cannot be given, and the launcher refuses for AWS before anything is provisioned: the adaptive fallback
     /// (the silos run the paper's protocol), d (the workload's), and the emulated WAN delay and time scale (on AWS the
     /// delays and the pace are real).
     /// </summary>
-    private static readonly string[] RefusedForSilos = ["adaptive", "dim", "wan-latency", "time-scale"];
+    private static readonly string[] RefusedForSilos = ["adaptive", "dim", "wan-latency", "time-scale", "protocol"];
 
     private static RunDefinition ExpectedRun(string datasets, string weights) => RunDefinition.Defaults with
     {
@@ -105,11 +112,20 @@ public sealed class RunDefinitionAgreementTests
         foreach (var setting in RunSettings.All)
         {
             Assert.True(arguments.ContainsKey(setting.Name), $"--{setting.Name} has no case in this test");
-            Assert.True(setting.Format(expected, RunDefinition.Defaults) is not null, $"--{setting.Name} is at its default here");
+            Assert.True(CheckedAlone.Contains(setting.Name) || setting.Format(expected, RunDefinition.Defaults) is not null, $"--{setting.Name} is at its default here");
         }
 
         Assert.Equal(RunSettings.All.Select(s => s.Name).Order(StringComparer.Ordinal), arguments.Keys.Order(StringComparer.Ordinal));
-        string[] Given(Func<string, bool> which) => [.. RunSettings.All.Where(s => which(s.Name)).SelectMany(s => arguments[s.Name])];
+        string[] Given(Func<string, bool> which) =>
+            [.. RunSettings.All.Where(s => !CheckedAlone.Contains(s.Name) && which(s.Name)).SelectMany(s => arguments[s.Name])];
+
+        // A competitor protocol: the launcher and simulate read it alike; a silo refuses it (below, and on AWS).
+        var competitor = ExperimentCommand.Parse([.. arguments["function"], .. arguments["protocol"], .. arguments["slack"], .. arguments["sync"]]).Run;
+        var simulatedCompetitor = SimulateCommand.Parse([.. arguments["function"], .. arguments["protocol"], .. arguments["slack"], .. arguments["sync"], "--output", "out"]).Run;
+        Assert.Equal(MonitoringProtocol.Rlv, competitor.Protocol);
+        Assert.Equal(competitor.Protocol, simulatedCompetitor.Protocol);
+        Assert.False(SiloCommandLine.TryParse(["--role", "all-in-one", .. arguments["function"], .. arguments["protocol"]], Empty, out _, out var protocolProblems));
+        Assert.Contains(protocolProblems, p => p.Contains("--protocol", StringComparison.Ordinal));
 
         // The launcher reads every setting as given.
         var launcher = ExperimentCommand.Parse(Given(_ => true));
