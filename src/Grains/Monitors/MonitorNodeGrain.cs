@@ -177,28 +177,9 @@ internal sealed partial class MonitorNodeGrain(
     private async Task<Func<int, PushResult>?> ResolveAsync(Violation violation, int incarnation)
     {
         _pending = violation;
-        ResolveOutcome outcome;
-        try
+        if (await AskMonitorAsync(monitor => monitor.Resolve(violation, _epoch, _updates), incarnation, $"resolve {Describe()}'s violation") is { } end)
         {
-            outcome = await _monitor!.Resolve(violation, _epoch, _updates).ConfigureAwait(true);
-        }
-        catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
-        {
-            LogUnresolved(logger, _name, _config!.Id, exception.Message);
-            outcome = ResolveOutcome.Unavailable;
-        }
-
-        if (incarnation != _incarnation || outcome == ResolveOutcome.UnknownMonitor)
-        {
-            // The monitor was deleted while this push waited.
-            return taken => Result(PushStatus.UnknownNode, taken, -1, null);
-        }
-
-        if (outcome == ResolveOutcome.Unavailable)
-        {
-            await CheckpointAsync().ConfigureAwait(true);
-            return taken => Result(PushStatus.Unavailable, taken, -1,
-                $"monitor '{_config!.Id}' is recovering from a lost silo and cannot resolve {Describe()}'s violation yet");
+            return end;
         }
 
         // Resolved, or superseded by a recovery that restarted this node (which cleared it already).
@@ -215,10 +196,25 @@ internal sealed partial class MonitorNodeGrain(
     private async Task<Func<int, PushResult>?> ReportAsync(int incarnation)
     {
         var count = _unreported;
+        if (await AskMonitorAsync(monitor => monitor.Report(_index, ImmutableArray.Create(_point), _updates, _epoch), incarnation, $"take {Describe()}'s reports") is { } end)
+        {
+            return end;
+        }
+
+        // Reported, or superseded by a recovery that restarted this node (its restart report carried the vector).
+        _unreported = Math.Max(0, _unreported - count);
+        _updatesAtSend = _updates;
+        return null;
+    }
+
+    // One call to the monitor during a push; null when the push goes on, else how it ends given the points taken: the
+    // monitor was deleted meanwhile, or it recovers from a lost silo and cannot yet do what was asked (`what`).
+    private async Task<Func<int, PushResult>?> AskMonitorAsync(Func<IMonitorGrain, Task<ResolveOutcome>> call, int incarnation, string what)
+    {
         ResolveOutcome outcome;
         try
         {
-            outcome = await _monitor!.Report(_index, ImmutableArray.Create(_point), _updates, _epoch).ConfigureAwait(true);
+            outcome = await call(_monitor!).ConfigureAwait(true);
         }
         catch (Exception exception) when (GrainCallFaults.IsUnreachable(exception))
         {
@@ -228,19 +224,17 @@ internal sealed partial class MonitorNodeGrain(
 
         if (incarnation != _incarnation || outcome == ResolveOutcome.UnknownMonitor)
         {
+            // The monitor was deleted while this push waited.
             return taken => Result(PushStatus.UnknownNode, taken, -1, null);
         }
 
         if (outcome == ResolveOutcome.Unavailable)
         {
             await CheckpointAsync().ConfigureAwait(true);
-            return taken => Result(PushStatus.Unavailable, taken, -1,
-                $"monitor '{_config!.Id}' is recovering from a lost silo and cannot take {Describe()}'s reports yet");
+            var problem = $"monitor '{_config!.Id}' is recovering from a lost silo and cannot {what} yet";
+            return taken => Result(PushStatus.Unavailable, taken, -1, problem);
         }
 
-        // Reported, or superseded by a recovery that restarted this node (its restart report carried the vector).
-        _unreported = Math.Max(0, _unreported - count);
-        _updatesAtSend = _updates;
         return null;
     }
 
