@@ -292,5 +292,8 @@ public sealed record ExperimentConfig
         ToSimulationOptions(function).CoordinatorOptions(NodeCount) with
         {
             IterationClock = Pacing == Pacing.Lockstep ? IterationClock.Rounds : IterationClock.Syncs,
+
+            // Grain nodes take points while an exchange runs: the coordinator's x_i need not be the node's last sent.
+            NodesDeriveSyncSlack = false,
         };
 }

@@ -618,7 +618,10 @@ public sealed partial class Coordinator
         {
             var version = ConstraintVersionAt(Iteration);
             _constraintVersions[node] = version;
-            var slack = ImmutableArray.Create<double>(_slacks[node]);
+            // A full sync's drift slack is x_i − x0 of the vector the node sent: nodes that derive it get none.
+            var slack = full && _options.NodesDeriveSyncSlack && _options.SlackType == SlackType.Drift
+                ? ImmutableArray<double>.Empty
+                : ImmutableArray.Create<double>(_slacks[node]);
             if (full)
             {
                 ImmutableArray<double> argument;

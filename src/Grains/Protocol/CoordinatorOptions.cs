@@ -48,6 +48,13 @@ public sealed record CoordinatorOptions
     /// </summary>
     public bool Adaptive { get; init; }
 
+    /// <summary>
+    /// Full syncs leave out the drift slack, x_i − x0 for the vector x_i the node last sent, which the node computes as
+    /// the coordinator does (the same bits): d doubles less per Sync. For hosts where the coordinator's x_i is always the
+    /// node's last sent vector (the simulation's adaptive runs); off, every Sync is the paper's.
+    /// </summary>
+    public bool NodesDeriveSyncSlack { get; init; }
+
     /// <summary>Data updates per round, centralisation's reports per round for <see cref="Adaptive"/> (null: n).</summary>
     public int? UpdatesPerRound { get; init; }
 

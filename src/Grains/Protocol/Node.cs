@@ -22,6 +22,7 @@ public sealed partial class Node
     private readonly MonitoredFunction _function;
     private readonly BoxDomain? _domain;
     private readonly double[] _x;
+    private readonly double[] _sent; // the local vector last sent to the coordinator (a violation or a reply)
     private readonly double[] _slack;
     private SafeZone _safeZone;
     private readonly CompetitorConstraint? _competitor; // a competitor's constraint in place of the safe zone
@@ -46,6 +47,7 @@ public sealed partial class Node
         Dimension = function.Dimension;
         _domain = function.Domain is { } box ? BoxDomain.Uniform(Dimension, box.Low, box.High) : null;
         _x = new double[Dimension];
+        _sent = new double[Dimension];
         _slack = new double[Dimension];
         _safeZone = new SafeZone(function.Function, function.MinValue, function.MaxValue);
         Statistics = new NodeStatistics();
@@ -140,6 +142,7 @@ public sealed partial class Node
         }
 
         State = NodeState.WaitForSync;
+        _x.CopyTo(_sent, 0);
         var violation = new Violation(Index, ConstraintVersion, violationOrigin, ImmutableArray.Create<double>(_x));
         Statistics.RecordSent(violation.WireSize);
         return violation;
@@ -180,6 +183,7 @@ public sealed partial class Node
     public void Reset()
     {
         Array.Clear(_x);
+        Array.Clear(_sent);
         Array.Clear(_slack);
         State = NodeState.Monitoring;
         ConstraintVersion = 0;
@@ -221,6 +225,7 @@ public sealed partial class Node
 
         // SuspectWaitForSync, not WaitForSync: the coordinator may resolve the violation without this node.
         State = NodeState.SuspectWaitForSync;
+        _x.CopyTo(_sent, 0);
         var reply = new LocalVectorInfo(Index, ConstraintVersion, ImmutableArray.Create<double>(_x));
         Statistics.RecordSent(reply.WireSize);
         return reply;
@@ -238,7 +243,11 @@ public sealed partial class Node
     private void ApplySync(Sync message)
     {
         RequireLength(message.ReferencePoint, "reference point");
-        RequireLength(message.Slack, "slack");
+        if (!message.Slack.IsDefaultOrEmpty)
+        {
+            RequireLength(message.Slack, "slack");
+        }
+
         if (message.DcArgumentKind == DcArgumentKind.SignedHessian && message.DcArgument.Length != Dimension * Dimension)
         {
             throw new ArgumentException($"Node {Index} has dimension {Dimension}; the Sync's DC argument has {message.DcArgument.Length} values (1 or {Dimension * Dimension} expected).");
@@ -255,7 +264,21 @@ public sealed partial class Node
         }
 
         ConstraintVersion = message.ConstraintVersion;
-        message.Slack.AsSpan().CopyTo(_slack);
+        if (message.Slack.IsDefaultOrEmpty)
+        {
+            // A sync without slack (CoordinatorOptions.NodesDeriveSyncSlack): the drift slack of the vector this node sent,
+            // computed as the coordinator computes it.
+            var x0 = message.ReferencePoint.AsSpan();
+            for (var j = 0; j < _slack.Length; j++)
+            {
+                _slack[j] = _sent[j] - x0[j];
+            }
+        }
+        else
+        {
+            message.Slack.AsSpan().CopyTo(_slack);
+        }
+
         State = NodeState.Monitoring;
         Statistics.FullSyncs++;
         if (_checkpoints)

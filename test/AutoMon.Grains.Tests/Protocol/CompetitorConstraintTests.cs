@@ -71,9 +71,15 @@ public class CompetitorConstraintTests
     public void GM_anchors_the_entropy_hyperplane_on_the_level_set_of_U_within_the_simplex(int seed)
     {
         var random = new Random(seed);
-        var x0 = Probabilities(random, 3);
         var function = Function("entropy", 3);
         var evaluator = function.Function.CreateEvaluator();
+        var x0 = Probabilities(random, 3);
+        while (evaluator.Value(x0) > Math.Log(3) - 0.01)
+        {
+            // A sync's U is f(x0) + ε: x0 must leave room below the maximal entropy for a U above it.
+            x0 = Probabilities(random, 3);
+        }
+
         var upper = Math.Min(evaluator.Value(x0) + Uniform(random, 0.01, 0.3), Math.Log(3) - 1e-3);
         var constraint = (GmConstraint)CompetitorConstraint.Create(MonitoringProtocol.Gm, function);
 

@@ -63,7 +63,7 @@ public sealed class AdaptiveSimulationTests
     }
 
     [Fact]
-    public void Within_budget_an_adaptive_run_sends_what_plain_AutoMon_sends_but_the_ADCD_E_matrix()
+    public void Within_budget_an_adaptive_run_sends_what_plain_AutoMon_sends_but_the_ADCD_E_matrix_and_the_full_syncs_slack()
     {
         var c = SmallCases.InnerProduct();
 
@@ -73,8 +73,11 @@ public sealed class AdaptiveSimulationTests
         Assert.Null(adaptive.Statistics.CentralizationSwitchRound);
         Assert.Equal(plain.Statistics.Counters, adaptive.Statistics.Counters);
         Assert.Equal(plain.Statistics.Rounds, adaptive.Statistics.Rounds);
+        // Same decisions, so the nodes derived the very slack the coordinator would have sent; every full sync goes to all n.
         var matrix = (long)c.Nodes * WireSizes.Vector(c.Dimension * c.Dimension);
-        Assert.Equal(plain.Statistics.BytesSent - matrix, adaptive.Statistics.BytesSent);
+        var slacks = (long)plain.Statistics.FullSyncs.Count * c.Nodes * WireSizes.Vector(c.Dimension);
+        Assert.True(slacks > 0);
+        Assert.Equal(plain.Statistics.BytesSent - matrix - slacks, adaptive.Statistics.BytesSent);
     }
 
     [Fact]
@@ -115,6 +118,25 @@ public sealed class AdaptiveSimulationTests
             shipped.Handle(new Sync(0, 1, x0, slack, f0 - 0.2, f0 + 0.2, -1, exact.DcType, ImmutableArray.Create(exact.SignedHessian.Span)));
             derived.Handle(new Sync(0, 1, x0, slack, f0 - 0.2, f0 + 0.2, -1, exact.DcType, ImmutableArray<double>.Empty));
         }
+    }
+
+    [Fact]
+    public void A_sync_without_slack_gives_the_node_the_drift_slack_of_the_vector_it_sent()
+    {
+        var c = SmallCases.InnerProduct();
+        var node = new Node(0, c.MonitoredFunction) { DerivesConstantHessian = true }; // as in adaptive runs
+        double[] sent = [0.3, -1.7, 2.1, 0.05];
+        var report = node.UpdateData(sent);
+        Assert.NotNull(report); // before a first sync every vector is a violation
+        var x0 = ImmutableArray.Create(0.1, 0.2, 0.3, 0.4);
+
+        // The node has moved on since it reported; the slack is still that of the vector the coordinator has.
+        node.UpdateData([9.0, 9, 9, 9]);
+        node.Handle(new Sync(0, 1, x0, ImmutableArray<double>.Empty, -5, 5, -1, DcType.Convex, ImmutableArray<double>.Empty));
+
+        Assert.Equal(sent.Select((v, j) => v - x0[j]), node.Slack.ToArray());
+        Assert.Equal(new Sync(0, 1, x0, ImmutableArray.Create(new double[4]), -5, 5, -1, DcType.Convex, default).WireSize - WireSizes.Vector(4),
+            new Sync(0, 1, x0, ImmutableArray<double>.Empty, -5, 5, -1, DcType.Convex, default).WireSize);
     }
 
     // Round 0 beyond centralisation's count for it (2n reports): every node's first report and the first full sync, whose

@@ -60,6 +60,7 @@ public sealed record SimulationOptions
         ExtremeEigenvalueOptions = ExtremeEigenvalueOptions,
         IterationClock = IterationClock.Rounds,
         Adaptive = Adaptive,
+        NodesDeriveSyncSlack = Adaptive, // the adaptive fallback's setup is mostly the first sync: keep it small
         Protocol = Protocol,
         UpdatesPerRound = SingleSampleRounds ? 1 : null,
     };
