@@ -117,15 +117,20 @@ public static class WireFormat
         }
 
         var fixedPart = plainPart + WireSizes.Double + WireSizes.UInt32;
-        var extra = payload - fixedPart;
-        if (extra is not 0 && extra != WireSizes.Double && extra != WireSizes.Vector(d * d))
+        static bool IsArgument(int bytes, int d) => bytes is 0 or WireSizes.Double || bytes == WireSizes.Vector(d * d);
+
+        // A sync whose node derives its slack (CoordinatorOptions.NodesDeriveSyncSlack) carries none: d doubles fewer, a size
+        // no sync with slack has (for d ≥ 1, 8d is never 12 + 0, 8 or 8d²).
+        var withoutSlack = d > 0 && IsArgument(payload - (fixedPart - WireSizes.Vector(d)), d);
+        var extra = payload - fixedPart + (withoutSlack ? WireSizes.Vector(d) : 0);
+        if (!IsArgument(extra, d))
         {
             throw new FormatException($"A Sync of dimension {d} carries 0, 1 or {d * d} DC argument values; the payload has {extra} extra bytes.");
         }
 
         var version = (int)reader.UInt32();
         var x0 = reader.Vector(d);
-        var slack = reader.Vector(d);
+        var slack = withoutSlack ? ImmutableArray<double>.Empty : reader.Vector(d);
         var lower = reader.Double();
         var upper = reader.Double();
         var neighborhood = reader.Double();

@@ -17,6 +17,9 @@ public class MessageTests
         { new Sync(3, 7, Four, Four, -1, 1, -1, DcType.Convex, [.. new double[16]]), 12 + 4 + 32 + 32 + 24 + 4 + 128 },
         { new Sync(3, 7, Four, Four, -1, 1, 0.5, DcType.Concave, [2.5]), 12 + 4 + 32 + 32 + 24 + 4 + 8 },
         { new Sync(3, 7, Four, Four, -1, 1, -1, DcType.Convex, []), 12 + 4 + 32 + 32 + 24 + 4 },
+        // A sync whose node derives its slack (adaptive simulation runs): no slack.
+        { new Sync(3, 7, Four, [], -1, 1, -1, DcType.Convex, []), 12 + 4 + 32 + 24 + 4 },
+        { new Sync(3, 7, Four, [], -1, 1, 0.5, DcType.Concave, [2.5]), 12 + 4 + 32 + 24 + 4 + 8 },
         // A competitor's sync (reference common prepare_message_sync): x0, slack, L, U.
         { new Sync(3, 7, Four, Four, -1, 1, -1, default, default) { IsPlain = true }, 12 + 4 + 32 + 32 + 16 },
         { new LazySync(3, 7, Four), 12 + 4 + 32 },
