@@ -3,6 +3,7 @@ using System.Globalization;
 using AutoMon.Grains.Runs;
 using AutoMon.Launcher.Cluster;
 using AutoMon.Silos.Hosting;
+using AutoMon.Protocol;
 using AutoMon.Launcher.Experiments;
 using AutoMon.Protocol.Data.Files;
 
@@ -368,11 +369,14 @@ internal static class ExperimentCommand
     internal const string ClusterCertificateFile = LocalSiloCluster.CertificateFile;
 
     /// <summary>
-    /// The engine to use: the one named, else the default — except that centralisation (every update sent, no protocol)
-    /// runs in-process, since the grains run AutoMon only.
+    /// The engine to use: the one named, else the default — except that what the grains do not run goes in-process:
+    /// centralisation (every update sent, no protocol), and, unless silos were asked for, the adaptive fallback and the
+    /// competitor protocols (the grains run the paper's AutoMon).
     /// </summary>
     internal static string EngineFor(LaunchRequest request) =>
-        request.Engine ?? (request.Centralized ? SimulationRunner.Name : ExperimentEngines.Default);
+        request.Engine ?? (request.Centralized || (request.Silos is null && (request.Run.Adaptive || request.Run.Protocol != MonitoringProtocol.AutoMon))
+            ? SimulationRunner.Name
+            : ExperimentEngines.Default);
 
     /// <summary>Resolves the request against the workload's preset and loads or generates its data.</summary>
     internal static SweepRequest Prepare(LaunchRequest request, IExperimentRunner runner, string outputFolder)

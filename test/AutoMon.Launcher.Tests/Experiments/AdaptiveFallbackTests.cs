@@ -64,6 +64,20 @@ public sealed class AdaptiveFallbackTests
         Assert.InRange(adaptive, 0, plain * 1.05);
     }
 
+    [Theory]
+    [InlineData(new[] { "--adaptive" }, "simulation")]
+    [InlineData(new[] { "--protocol", "rlv" }, "simulation")]
+    [InlineData(new[] { "--adaptive", "--engine", "grains" }, "grains")]
+    [InlineData(new[] { "--adaptive", "--silos", "3" }, "grains")]
+    [InlineData(new string[0], "grains")]
+    public void Without_an_engine_named_the_adaptive_fallback_and_competitors_run_in_process(string[] given, string engine)
+    {
+        // What the grains cannot run goes to the simulation engine; asked for by name (or with silos), they refuse it.
+        var request = ExperimentCommand.Parse(["--node-type", "quadratic", .. given]);
+
+        Assert.Equal(engine, ExperimentCommand.EngineFor(request));
+    }
+
     [Fact]
     public void Adaptive_is_one_run_setting_read_from_the_command_line()
     {
