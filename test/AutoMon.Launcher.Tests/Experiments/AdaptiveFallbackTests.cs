@@ -159,15 +159,18 @@ public sealed class AdaptiveFallbackTests
     }
 
     [Fact]
-    public async Task A_plain_sweep_writes_no_trace_of_the_option()
+    public async Task A_plain_AutoMon_sweep_writes_no_trace_of_the_adaptive_or_protocol_options()
     {
         var output = Directory.CreateTempSubdirectory("automon-plain-").FullName;
         try
         {
             await LauncherRun.Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bounds", "0.015", "--output", output);
 
-            Assert.DoesNotContain("adaptive", File.ReadAllText(Path.Combine(output, "results.csv")), StringComparison.Ordinal);
-            Assert.DoesNotContain("adaptive", File.ReadAllText(Path.Combine(output, "error_bound_0.015", "summary.json")), StringComparison.Ordinal);
+            foreach (var option in new[] { "adaptive", "protocol" })
+            {
+                Assert.DoesNotContain(option, File.ReadAllText(Path.Combine(output, "results.csv")), StringComparison.Ordinal);
+                Assert.DoesNotContain(option, File.ReadAllText(Path.Combine(output, "error_bound_0.015", "summary.json")), StringComparison.Ordinal);
+            }
         }
         finally
         {

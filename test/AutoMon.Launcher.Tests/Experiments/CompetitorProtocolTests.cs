@@ -113,21 +113,4 @@ public sealed class CompetitorProtocolTests
             Directory.Delete(output, recursive: true);
         }
     }
-
-    [Fact]
-    public async Task An_AutoMon_sweep_writes_no_trace_of_the_option()
-    {
-        var output = Directory.CreateTempSubdirectory("automon-plain-").FullName;
-        try
-        {
-            await LauncherRun.Succeeds("--engine", "simulation", "--node-type", "quadratic", "--iterations", "40", "--error-bounds", "0.015", "--output", output);
-
-            Assert.DoesNotContain("protocol", File.ReadAllText(Path.Combine(output, "results.csv")), StringComparison.Ordinal);
-            Assert.DoesNotContain("protocol", File.ReadAllText(Path.Combine(output, "error_bound_0.015", "summary.json")), StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(output, recursive: true);
-        }
-    }
 }
