@@ -183,29 +183,44 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
             dynamoUrl = _dynamo.ServiceUrl.ToString().TrimEnd('/');
         }
 
-        // The coordinator silo first: with localhost membership it is the primary that the node silos join.
+        // With localhost membership the coordinator silo is the primary the node silos join, so it starts first; with
+        // DynamoDB membership every silo finds the others in the table, so the node silos boot beside it (on a 2-core
+        // machine a silo's start-up is mostly JIT and waiting for the table).
+        var localhost = _options.Membership == LocalMembership.Localhost;
         var coordinator = StartSilo("coordinator", "coordinator", _options.CoordinatorRegion, dynamoUrl, primarySiloPort: null);
         var coordinatorPort = coordinator.SiloPort;
+        var nodes = new List<(ChildProcess Process, int SiloPort, int GatewayPort)>();
+        void StartNodes()
+        {
+            for (var i = 1; i < _options.Silos; i++)
+            {
+                nodes.Add(StartSilo(string.Create(CultureInfo.InvariantCulture, $"node-{i}"), "node", _options.NodeRegion, dynamoUrl,
+                    localhost ? coordinatorPort : null));
+            }
+        }
+
+        if (!localhost)
+        {
+            StartNodes();
+        }
+
         await coordinator.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
         var gateways = new List<int> { coordinator.GatewayPort };
         if (_options.CoordinatorStandby)
         {
             // Started after the first: the coordinator grains go to the oldest coordinator silo, so this one stands by.
             var standby = StartSilo("coordinator-standby", "coordinator", _options.CoordinatorRegion, dynamoUrl,
-                _options.Membership == LocalMembership.Localhost ? coordinatorPort : null);
+                localhost ? coordinatorPort : null);
             await standby.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
             gateways.Add(standby.GatewayPort);
         }
 
-        var nodes = new List<(ChildProcess Process, int SiloPort, int GatewayPort)>();
-        for (var i = 1; i < _options.Silos; i++)
+        if (localhost)
         {
-            var node = StartSilo(string.Create(CultureInfo.InvariantCulture, $"node-{i}"), "node", _options.NodeRegion, dynamoUrl,
-                _options.Membership == LocalMembership.Localhost ? coordinatorPort : null);
-            nodes.Add(node);
-            gateways.Add(node.GatewayPort);
+            StartNodes();
         }
 
+        gateways.AddRange(nodes.Select(n => n.GatewayPort));
         foreach (var node in nodes)
         {
             await node.Process.WaitUntilReadyAsync(_options.StartTimeout, cancellationToken).ConfigureAwait(false);
@@ -498,11 +513,18 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
             client.Dispose();
         }
 
-        // Node silos first, then the coordinator (the primary, with localhost membership), all at once per group.
-        await Task.WhenAll(_silos.Skip(1).Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
-        foreach (var coordinator in _silos.Take(1))
+        // With localhost membership the node silos stop before the coordinator (the primary); with DynamoDB all at once.
+        if (_options.Membership == LocalMembership.Localhost)
         {
-            await coordinator.DisposeAsync().ConfigureAwait(false);
+            await Task.WhenAll(_silos.Skip(1).Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+            foreach (var coordinator in _silos.Take(1))
+            {
+                await coordinator.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await Task.WhenAll(_silos.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
         }
 
         _silos.Clear();

@@ -301,6 +301,21 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public void Error_bounds_run_one_per_core_and_on_a_local_cluster_up_to_four_per_core()
+    {
+        int Default(params string[] args) =>
+            ExperimentCommand.DefaultParallelism(ExperimentCommand.Parse(["--node-type", "quadratic", .. args]), bounds: 8);
+
+        var cores = Environment.ProcessorCount;
+        Assert.Equal(cores, Default());
+        Assert.Equal(cores, Default("--silos", "1"));
+        Assert.Equal(Math.Min(8, 4 * cores), Default("--silos", "3"));
+        // A fault injected into the cluster strikes one run, so the bounds keep their usual pace.
+        Assert.Equal(cores, Default("--silos", "3", "--inject-fault", "node-1@300"));
+        Assert.Equal(1, ExperimentCommand.DefaultParallelism(ExperimentCommand.Parse("--node-type", "quadratic", "--silos", "3"), bounds: 1));
+    }
+
+    [Fact]
     public async Task Results_csv_is_written_after_each_error_bound()
     {
         var output = Output();
