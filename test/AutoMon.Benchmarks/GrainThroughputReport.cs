@@ -19,7 +19,9 @@ namespace AutoMon.Benchmarks;
 /// Issue 4 target, as a timing report (a run takes seconds and needs a silo, which BenchmarkDotNet's iterations do not fit):
 /// lockstep inner product, d = 40, 1000 node grains on one all-in-one silo — data updates per second end to end (round 0
 /// through the last round: every node step, every round closed at the coordinator, every sync), target ≥ 100,000/s;
-/// with the Orleans-to-protocol byte ratio. The same data through <see cref="Simulator.Run"/> checks the counters.
+/// with the Orleans-to-protocol byte ratio, and the process's peak working set when the run ends (read before the checking
+/// simulation runs; run 1 of a process is the grain run's own, later runs keep the earlier runs' grains). The same data
+/// through <see cref="Simulator.Run"/> then checks the counters.
 /// <c>dotnet run -c Release --project test/AutoMon.Benchmarks -- grains [--nodes N] [--iterations I] [--dim D]
 /// [--error-bound E] [--window W] [--lookahead L] [--runs R] [--sync eager|lazy-lru]</c>
 /// </summary>
@@ -75,12 +77,12 @@ internal static class GrainThroughputReport
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
 
-        var simulated = Simulator.Run(config.ToSimulationOptions(config.Function.Create()), data);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"inner product d={dim}, {nodes} node grains, {iterations} points per node, window {window}, error bound {errorBound}, {sync}, look-ahead {lookahead}; one all-in-one silo, driver in the silo's process, server GC {System.Runtime.GCSettings.IsServerGC}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"in-process simulation: {simulated.DataUpdates} updates, {simulated.Rounds} rounds, {simulated.Statistics.RoundsWithViolation} with violations, {simulated.Statistics.FullSyncs.Count} full / {simulated.Statistics.LazySyncs} lazy syncs, {simulated.UpdatesPerSecond:N0} updates/s"));
 
+        // The checking simulation runs after the grain runs, so the peak working set read at the end of a run is the
+        // grain run's own: host, grains, the driver and its data set (which the simulation later reuses).
+        var results = new List<ExperimentResult>();
         for (var run = 1; run <= runs; run++)
         {
             var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { MaxLookaheadRounds = lookahead });
@@ -98,13 +100,27 @@ internal static class GrainThroughputReport
             var pause = GC.GetTotalPauseDuration() - pauseBefore;
             var gen2 = GC.CollectionCount(2) - gen2Before;
             var result = await lockstep.ResultAsync();
-            var same = result.Statistics.Counters.SequenceEqual(simulated.Statistics.Counters)
-                && result.Statistics.FullSyncs.Count == simulated.Statistics.FullSyncs.Count;
+            results.Add(result);
+            using var process = Process.GetCurrentProcess();
+            var heap = GC.GetGCMemoryInfo();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"run {run}: {result.Summary.DataUpdates} updates in {result.Summary.WallSeconds:F2} s = {result.Summary.UpdatesPerSecond:N0} updates/s end to end " +
                 $"({lockstep.Steps} steps: nodes {lockstep.NodeTime.TotalSeconds:F2} s, coordinator {lockstep.CoordinatorTime.TotalSeconds:F2} s; start-up {started.TotalSeconds:F2} s); " +
                 $"protocol {result.ProtocolBytes:N0} B, Orleans {result.Wire.TotalBytes:N0} B in {result.Wire.Messages:N0} messages, ratio {result.WireToProtocolRatio:F3}; " +
-                $"node check {result.Summary.NodeCheckMeanNanoseconds:F0} ns; CPU {cpu.TotalSeconds:F2} s = {result.Summary.DataUpdates / cpu.TotalSeconds:N0} updates per CPU-second; allocated {allocated / 1e6:F0} MB, GC pauses {pause.TotalSeconds:F2} s, {gen2} gen-2 GCs; counters {(same ? "equal to" : "DIFFERENT FROM")} the simulation"));
+                $"node check {result.Summary.NodeCheckMeanNanoseconds:F0} ns; CPU {cpu.TotalSeconds:F2} s = {result.Summary.DataUpdates / cpu.TotalSeconds:N0} updates per CPU-second; allocated {allocated / 1e6:F0} MB, GC pauses {pause.TotalSeconds:F2} s, {gen2} gen-2 GCs; " +
+                $"peak working set {process.PeakWorkingSet64 / 1e6:F0} MB (GC heap {heap.HeapSizeBytes / 1e6:F0} MB, committed {heap.TotalCommittedBytes / 1e6:F0} MB)"));
+        }
+
+        var simulated = Simulator.Run(config.ToSimulationOptions(config.Function.Create()), data);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"in-process simulation: {simulated.DataUpdates} updates, {simulated.Rounds} rounds, {simulated.Statistics.RoundsWithViolation} with violations, {simulated.Statistics.FullSyncs.Count} full / {simulated.Statistics.LazySyncs} lazy syncs, {simulated.UpdatesPerSecond:N0} updates/s"));
+        for (var run = 1; run <= results.Count; run++)
+        {
+            var result = results[run - 1];
+            var same = result.Statistics.Counters.SequenceEqual(simulated.Statistics.Counters)
+                && result.Statistics.FullSyncs.Count == simulated.Statistics.FullSyncs.Count;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run {run}: counters {(same ? "equal to" : "DIFFERENT FROM")} the simulation"));
         }
 
         if (args.Contains("--overhead"))

@@ -21,6 +21,14 @@ public sealed record ExperimentDriverOptions
     /// </summary>
     public int MaxLookaheadRounds { get; init; } = 64;
 
+    /// <summary>
+    /// Lockstep: at most this many bytes of data points sent ahead of the committed rounds (all nodes together: the rows in
+    /// the step calls and the local vectors the nodes queue from them). Caps <see cref="MaxLookaheadRounds"/> for many
+    /// nodes — 64 MB is the full 64 rounds up to 1,600 nodes at d = 40, 10 rounds at 10,000 — and at least one round is
+    /// always looked ahead when the cap allows any.
+    /// </summary>
+    public long MaxLookaheadBytes { get; init; } = 64L << 20;
+
     /// <summary>Paced: pause the nodes every this often to sample f(x̄) against the estimate (null: only at the end).</summary>
     public TimeSpan? CheckpointInterval { get; init; }
 
@@ -76,9 +84,18 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
     public async Task<LockstepRun> StartLockstepAsync(string experimentId, ExperimentConfig config, DataSet data, CancellationToken cancellationToken = default)
     {
         var setup = await StartAsync(experimentId, config with { Pacing = Pacing.Lockstep }, data).ConfigureAwait(false);
-        var run = new LockstepRun(setup, _options.MaxLookaheadRounds);
+        var run = new LockstepRun(setup, LookaheadRounds(setup));
         await run.RoundZeroAsync(cancellationToken).ConfigureAwait(false);
         return run;
+    }
+
+    // A round ahead holds every node's point of the round twice, as the row sent and as the local vector queued from it.
+    private int LookaheadRounds(ExperimentSetup setup)
+    {
+        var pointsPerRound = setup.Config.SingleSampleRounds ? 1 : setup.Nodes.Length;
+        var bytesPerRound = (long)pointsPerRound * (setup.Monitoring.PointLength + setup.Function.Dimension) * sizeof(double);
+        var fit = Math.Max(1, _options.MaxLookaheadBytes / bytesPerRound);
+        return (int)Math.Min(_options.MaxLookaheadRounds, fit);
     }
 
     /// <summary>
@@ -174,7 +191,8 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
 
         var function = config.Function.Create();
         var monitoring = data.TuningRowCount > 0 ? data.MonitoringPart() : data;
-        var feed = new DataFeed(monitoring, config.StreamKind, function.Dimension, config.WindowSize);
+        // The shadow feed's windows are rows of the data set the driver holds to the end: no second copy of them.
+        var feed = new DataFeed(monitoring, config.StreamKind, function.Dimension, config.WindowSize, windowsInData: true);
         feed.FillAllWindows();
 
         TuningData? tuning = null;

@@ -78,7 +78,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
 
     private void Create(ExperimentConfig config)
     {
-        var function = config.Function.Create();
+        var function = registry.Function(_experiment, config);
         _node = new Node(_index, function);
         _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
         _pending = new PendingVectors(function.Dimension);
@@ -126,6 +126,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         var (node, stream) = Filled();
         var pending = _pending!;
         request.Rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        pending.Reserve(request.Rows.Count);
         for (var k = 0; k < request.Rows.Count; k++)
         {
             stream.Update(Row(request.Rows, k, stream.DataPointLength));

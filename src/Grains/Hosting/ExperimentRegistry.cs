@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AutoMon.Grains.Experiments;
+using AutoMon.Numerics.Functions;
 
 namespace AutoMon.Grains.Hosting;
 
@@ -11,6 +12,7 @@ public sealed class ExperimentRegistry
 {
     private readonly ConcurrentDictionary<string, ExperimentConfig> _configs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WireCounter> _wire = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SharedFunction> _functions = new(StringComparer.Ordinal);
 
     /// <summary>Records that <paramref name="experimentId"/> runs with <paramref name="config"/> (a grain of it is here).</summary>
     public void Register(string experimentId, ExperimentConfig config)
@@ -21,6 +23,36 @@ public sealed class ExperimentRegistry
 
     /// <summary>The configuration of <paramref name="experimentId"/>, if a grain of it registered on this silo.</summary>
     public ExperimentConfig? Find(string experimentId) => _configs.GetValueOrDefault(experimentId);
+
+    /// <summary>
+    /// The monitored function of <paramref name="experimentId"/> as <paramref name="config"/> builds it, one per silo: the
+    /// node grains here share its graph (it evaluates with one evaluator per thread) instead of building 10,000 copies.
+    /// </summary>
+    public MonitoredFunction Function(string experimentId, ExperimentConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var shared = _functions.GetOrAdd(experimentId, static (_, c) => new SharedFunction(c, c.Function.Create()), config);
+        if (SameFunction(shared.Spec, config.Function))
+        {
+            return shared.Function;
+        }
+
+        // Another function under the same id (a new experiment reusing it): the latest wins.
+        var rebuilt = new SharedFunction(config, config.Function.Create());
+        _functions[experimentId] = rebuilt;
+        return rebuilt.Function;
+    }
+
+    // Each grain call deserializes its own copy of the configuration, H matrix included: compare it by value.
+    private static bool SameFunction(FunctionSpec a, FunctionSpec b) =>
+        a == b || ((a with { HMatrix = [] }) == (b with { HMatrix = [] }) && a.HMatrix.AsSpan().SequenceEqual(b.HMatrix.AsSpan()));
+
+    private sealed class SharedFunction(ExperimentConfig config, MonitoredFunction function)
+    {
+        public FunctionSpec Spec { get; } = config.Function;
+
+        public MonitoredFunction Function { get; } = function;
+    }
 
     /// <summary>The wire-byte tally of <paramref name="experimentId"/> on this silo.</summary>
     public WireCounter Wire(string experimentId) => _wire.GetOrAdd(experimentId, static _ => new WireCounter());

@@ -144,8 +144,9 @@ public sealed class SafeZone
         var matrix = ImmutableCollectionsMarshal.AsArray(signedHessian)!;
         if (!ReferenceEquals(matrix, _signedHessian))
         {
-            // The coordinator sends its matrix once; later syncs with the same one keep its sparse form.
-            SetSparse(matrix);
+            // The coordinator sends its matrix once; later syncs with the same one keep its sparse form, which the safe
+            // zones sharing the matrix also share (its own buffers stay for a later owned matrix).
+            _sparse = SparseColumns.Shared(matrix, _d);
         }
 
         _signedHessian = matrix;

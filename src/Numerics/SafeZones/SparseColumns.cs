@@ -77,6 +77,18 @@ internal sealed class SparseColumns
         return sparse.Fill(matrix) ? sparse : null;
     }
 
+    /// <summary>
+    /// <see cref="Build"/> for a matrix that never changes (an immutable ADCD-E argument that many safe zones share):
+    /// built once per matrix and shared by all of them, read-only (null as for <see cref="Build"/>).
+    /// </summary>
+    public static SparseColumns? Shared(double[] matrix, int d) =>
+        SharedForms.GetValue(matrix, m => new SharedForm(Build(m, d, reuse: null))).Columns;
+
+    // Per immutable matrix; the entry goes with the matrix. A node's check only reads the form, so threads share it.
+    private static readonly ConditionalWeakTable<double[], SharedForm> SharedForms = [];
+
+    private sealed record SharedForm(SparseColumns? Columns);
+
     private bool Fill(double[] matrix)
     {
         _matrix = []; // until the build completes

@@ -100,6 +100,42 @@ public class DataFeedTests
         Assert.Equal([2.0, 4.0], global);
     }
 
+    [Theory]
+    [InlineData(7, 2, 4)]
+    [InlineData(50, 20, 6)]
+    public void Windows_kept_as_row_numbers_give_the_copying_feeds_global_vectors_bit_for_bit(int nodes, int window, int d)
+    {
+        var data = DataGenerators.InnerProduct(new GeneratorOptions(nodes, 3 * window, d, Seed: 3));
+        var copying = new DataFeed(data, StreamKind.WindowedAverage, d, window);
+        var rows = new DataFeed(data, StreamKind.WindowedAverage, d, window, windowsInData: true);
+        double[] expected = new double[d], actual = new double[d];
+        while (copying.TryAdvance(out var node))
+        {
+            Assert.True(rows.TryAdvance(out var same));
+            Assert.Equal(node, same);
+            Assert.Equal(copying.Streams[node].IsWindowFull, rows.Streams[node].IsWindowFull);
+            copying.CopyGlobalVector(expected);
+            rows.CopyGlobalVector(actual);
+            Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+        }
+
+        Assert.False(rows.TryAdvance(out _));
+    }
+
+    [Fact]
+    public void Windows_kept_as_row_numbers_hold_no_copies_of_the_points()
+    {
+        const int Nodes = 200, Window = 20, D = 40;
+        var data = DataGenerators.InnerProduct(new GeneratorOptions(Nodes, Window, D, Seed: 1));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var feed = new DataFeed(data, StreamKind.WindowedAverage, D, Window, windowsInData: true);
+        feed.FillAllWindows();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Copies would be Nodes × Window × D doubles (640 KB); row numbers and local vectors are a fraction of that.
+        Assert.True(allocated < Nodes * Window * D * sizeof(double) / 4, $"{allocated} bytes allocated");
+    }
+
     [Fact]
     public void Data_whose_rows_do_not_fit_the_stream_is_refused()
     {

@@ -27,6 +27,26 @@ public sealed class LockstepTests(ClusterFixture fixture, ITestOutputHelper outp
         AssertSameAsSimulation(expected, result);
     }
 
+    [Fact]
+    public async Task A_lookahead_capped_by_bytes_takes_more_steps_and_equals_the_simulation()
+    {
+        var (config, data) = InnerProduct(SyncType.LazyLRU);
+        var oneRound = config.NodeCount * (6 + 6) * sizeof(double); // a round's rows and queued local vectors, d = 6
+        var free = await StepsAsync(new ExperimentDriverOptions { MaxLookaheadRounds = 64 });
+        var capped = await StepsAsync(new ExperimentDriverOptions { MaxLookaheadRounds = 64, MaxLookaheadBytes = oneRound });
+
+        Assert.True(capped.Steps > free.Steps, $"one round ahead took {capped.Steps} steps, 64 rounds {free.Steps}");
+        AssertSameAsSimulation(Simulate(config, data), capped.Result);
+        Assert.All(capped.Result.Nodes, n => Assert.Equal(0, n.QueuedRows));
+
+        async Task<(int Steps, ExperimentResult Result)> StepsAsync(ExperimentDriverOptions options)
+        {
+            var run = await new ExperimentDriver(fixture.Client, options).StartLockstepAsync(NewId("cap"), config, data);
+            await run.RunRoundsAsync(int.MaxValue);
+            return (run.Steps, await run.ResultAsync());
+        }
+    }
+
     [Theory]
     [InlineData(SyncType.LazyRandom)]
     [InlineData(SyncType.Eager)]

@@ -110,6 +110,24 @@ public class SparseColumnsTests
         return expected.Select(BitConverter.DoubleToInt64Bits).SequenceEqual(actual.Select(BitConverter.DoubleToInt64Bits));
     }
 
+    [Fact]
+    public void Safe_zones_sharing_an_immutable_matrix_share_its_sparse_form()
+    {
+        const int D = 40;
+        var a = new double[D * D];
+        for (var j = 0; j < D; j++)
+        {
+            a[(j * D) + j] = -0.5;
+            a[(((j + (D / 2)) % D) * D) + j] = 0.5;
+        }
+
+        var shared = SparseColumns.Shared(a, D);
+        Assert.NotNull(shared);
+        Assert.Same(shared, SparseColumns.Shared(a, D));
+        Assert.NotSame(shared, SparseColumns.Shared([.. a], D));
+        Assert.Null(SparseColumns.Shared(Enumerable.Repeat(1.0, D * D).ToArray(), D));
+    }
+
     [Theory]
     [InlineData(32)]
     [InlineData(40)]

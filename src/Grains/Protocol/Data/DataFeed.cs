@@ -12,14 +12,34 @@ public sealed class DataFeed
 {
     private readonly DataSet _data;
     private readonly ILocalVectorStream[] _streams;
+    private readonly RowWindowedAverageStream[]? _rowStreams; // the same streams, when their windows are row numbers
 
     /// <summary>Creates a feed over <paramref name="data"/> with one empty stream of the given kind per node.</summary>
     public DataFeed(DataSet data, StreamKind kind, int dimension, int windowSize)
+        : this(data, kind, dimension, windowSize, windowsInData: false)
+    {
+    }
+
+    /// <summary>
+    /// As the other constructor; with <paramref name="windowsInData"/>, windowed averages keep the row numbers of their
+    /// points in <paramref name="data"/> rather than copies (<see cref="RowWindowedAverageStream"/>): for a feed whose
+    /// data set is kept to its end anyway. Other stream kinds copy their points as usual.
+    /// </summary>
+    internal DataFeed(DataSet data, StreamKind kind, int dimension, int windowSize, bool windowsInData)
     {
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
         _streams = new ILocalVectorStream[data.NodeCount];
-        for (var i = 0; i < _streams.Length; i++)
+        if (windowsInData && kind == StreamKind.WindowedAverage)
+        {
+            _rowStreams = new RowWindowedAverageStream[data.NodeCount];
+            for (var i = 0; i < _streams.Length; i++)
+            {
+                _streams[i] = _rowStreams[i] = new RowWindowedAverageStream(data, dimension, windowSize);
+            }
+        }
+
+        for (var i = 0; i < _streams.Length && _rowStreams is null; i++)
         {
             _streams[i] = LocalVectorStreams.Create(kind, dimension, windowSize);
         }
@@ -87,7 +107,15 @@ public sealed class DataFeed
         }
 
         node = _data.NodeSchedule[Position];
-        _streams[node].Update(_data.Row(Position));
+        if (_rowStreams is not null)
+        {
+            _rowStreams[node].UpdateRow(Position);
+        }
+        else
+        {
+            _streams[node].Update(_data.Row(Position));
+        }
+
         Position++;
         return true;
     }

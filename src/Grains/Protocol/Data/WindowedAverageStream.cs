@@ -61,16 +61,21 @@ public sealed class WindowedAverageStream : ILocalVectorStream
         }
 
         _window.Add(dataPoint);
-        samples++;
-        double previous = samples - 1, current = samples;
+        Grow(x, dataPoint, samples + 1);
+    }
+
+    /// <summary>x = (x·(n − 1) + p)/n, component by component: a point joins a window that now holds n points.</summary>
+    internal static void Grow(Span<double> x, ReadOnlySpan<double> point, int n)
+    {
+        double previous = n - 1, current = n;
         for (var j = 0; j < x.Length; j++)
         {
-            x[j] = (x[j] * previous + dataPoint[j]) / current;
+            x[j] = (x[j] * previous + point[j]) / current;
         }
     }
 
     /// <summary>x = ((x·n − oldest)/(n − 1)·(n − 1) + p)/n, component by component.</summary>
-    private static void Slide(Span<double> x, ReadOnlySpan<double> oldest, ReadOnlySpan<double> point, int n)
+    internal static void Slide(Span<double> x, ReadOnlySpan<double> oldest, ReadOnlySpan<double> point, int n)
     {
         double full = n, less = n - 1;
         var j = 0;

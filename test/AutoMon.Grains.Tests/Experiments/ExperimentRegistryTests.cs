@@ -1,0 +1,42 @@
+using AutoMon.Grains.Experiments;
+using AutoMon.Grains.Hosting;
+using AutoMon.Protocol.Data;
+
+namespace AutoMon.Grains.Tests.Experiments;
+
+/// <summary>What a silo keeps once per experiment for its grains.</summary>
+public sealed class ExperimentRegistryTests
+{
+    private static ExperimentConfig Config(string function, params double[] h) => new()
+    {
+        Function = new FunctionSpec { Name = function, Dimension = 2, HMatrix = [.. h] },
+        NodeCount = 3,
+        StreamKind = StreamKind.WindowedAverage,
+        WindowSize = 5,
+        ErrorBound = 0.1,
+    };
+
+    [Fact]
+    public void Node_grains_of_one_experiment_share_one_function()
+    {
+        var registry = new ExperimentRegistry();
+
+        // Each grain's Configure call carries its own copy of the configuration (H matrix included).
+        var first = registry.Function("e1", Config("quadratic", 1, 0, 0, 2));
+        var second = registry.Function("e1", Config("quadratic", 1, 0, 0, 2));
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, registry.Function("e2", Config("quadratic", 1, 0, 0, 2)));
+    }
+
+    [Fact]
+    public void Another_function_under_the_same_id_is_built_afresh()
+    {
+        var registry = new ExperimentRegistry();
+        var quadratic = registry.Function("e", Config("quadratic", 1, 0, 0, 2));
+        var other = registry.Function("e", Config("quadratic", 3, 0, 0, 4));
+
+        Assert.NotSame(quadratic, other);
+        Assert.Equal(4, other.Function.Value([0, 1]));
+    }
+}
