@@ -193,7 +193,8 @@ internal static class DenseKernel
     public static void LiveColumns(ReadOnlySpan<double> x, Span<int> live, Span<int> laneEnds)
     {
         var columns = x.Length;
-        if (!Avx512F.IsSupported || !Bmi2.X64.IsSupported || columns > 64 * MaxScanWords || live.Length < LiveScratchLength(columns))
+        // A few inputs (the MLP's 2) cost less one by one than the four lanes' extract and compress.
+        if (columns < 16 || !Avx512F.IsSupported || !Bmi2.X64.IsSupported || columns > 64 * MaxScanWords || live.Length < LiveScratchLength(columns))
         {
             LiveColumnsScalar(x, live, laneEnds);
             return;
@@ -248,7 +249,7 @@ internal static class DenseKernel
         laneEnds[4] = count;
     }
 
-    /// <summary><see cref="LiveColumns"/> one column at a time (no AVX-512, or a layer of more than 1024 inputs).</summary>
+    /// <summary><see cref="LiveColumns"/> one column at a time (no AVX-512, or fewer than 16 or more than 1024 inputs).</summary>
     public static void LiveColumnsScalar(ReadOnlySpan<double> x, Span<int> live, Span<int> laneEnds)
     {
         var columns = x.Length;
