@@ -1,6 +1,8 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoMon.Numerics.AutoDiff;
 
@@ -96,42 +98,18 @@ internal static class DenseKernel
     /// (lane k: columns c ≡ k mod 4 below the last multiple of 4, multiply then add, c ascending), adds them as
     /// (l0 + l1) + (l2 + l3) (Vector256.Sum), then the tail columns one by one. Here each lane is a 512-bit accumulator
     /// over 8 rows, fed the same products in the same order; a skipped term w · 0 is ±0, which leaves a sum unchanged
-    /// (up to the sign of a zero sum). <paramref name="live"/>: scratch of at least <paramref name="columns"/> entries.
+    /// (up to the sign of a zero sum). <paramref name="live"/>: scratch of <see cref="LiveScratchLength"/> entries.
     /// </summary>
     public static void MultiplyByColumns(ReadOnlySpan<double> byColumn, int rows, int columns, ReadOnlySpan<double> x, Span<double> y, int[] live)
     {
         const int W = 8; // Vector512<double>.Count
-        if (byColumn.Length != rows * columns || x.Length != columns || y.Length != rows || rows % W != 0 || live.Length < columns)
+        if (byColumn.Length != rows * columns || x.Length != columns || y.Length != rows || rows % W != 0 || live.Length < LiveScratchLength(columns))
         {
             throw new ArgumentException("Column-wise product operands have inconsistent lengths.");
         }
 
-        // The non-zero columns of each lane, lane by lane (c ascending within a lane), then those of the tail.
-        var laneColumns = columns - (columns % 4);
         Span<int> laneEnds = stackalloc int[5];
-        var count = 0;
-        for (var k = 0; k < 4; k++)
-        {
-            for (var c = k; c < laneColumns; c += 4)
-            {
-                if (x[c] != 0)
-                {
-                    live[count++] = c;
-                }
-            }
-
-            laneEnds[k] = count;
-        }
-
-        for (var c = laneColumns; c < columns; c++)
-        {
-            if (x[c] != 0)
-            {
-                live[count++] = c;
-            }
-        }
-
-        laneEnds[4] = count;
+        LiveColumns(x, live, laneEnds);
 
         ref var w0 = ref MemoryMarshal.GetReference(byColumn);
         ref var x0 = ref MemoryMarshal.GetReference(x);
@@ -199,6 +177,143 @@ internal static class DenseKernel
             }
 
             t.StoreUnsafe(ref y0, (nuint)r);
+        }
+    }
+
+    /// <summary>Scratch length <see cref="MultiplyByColumns"/> needs for <paramref name="columns"/> inputs: the vector scan stores 16 at a time.</summary>
+    public static int LiveScratchLength(int columns) => columns + 16;
+
+    /// <summary>
+    /// The columns whose x is not 0 (NaN included, ±0 not), lane by lane: lane k (k &lt; 4) the columns c ≡ k mod 4 below the
+    /// last multiple of 4, c ascending, ending at <paramref name="laneEnds"/>[k]; then the tail columns, ending at
+    /// laneEnds[4]. With AVX-512 one compare per 8 columns and one compress per lane and 64 columns: a branch per column
+    /// mispredicts about half the time after a ReLU (a real run's inputs change every check), and a 512-input layer paid
+    /// ~0.3 µs for its scan.
+    /// </summary>
+    public static void LiveColumns(ReadOnlySpan<double> x, Span<int> live, Span<int> laneEnds)
+    {
+        var columns = x.Length;
+        // A few inputs (the MLP's 2) cost less one by one than the four lanes' extract and compress.
+        if (columns < 16 || !Avx512F.IsSupported || !Bmi2.X64.IsSupported || columns > 64 * MaxScanWords || live.Length < LiveScratchLength(columns))
+        {
+            LiveColumnsScalar(x, live, laneEnds);
+            return;
+        }
+
+        // One bit per column, set where x is not 0, 64 columns a word.
+        var laneColumns = columns - (columns % 4);
+        var words = (columns + 63) >> 6;
+        Span<ulong> nonZero = stackalloc ulong[MaxScanWords];
+        nonZero.Clear();
+        ref var x0 = ref MemoryMarshal.GetReference(x);
+        var c = 0;
+        for (; c + 8 <= columns; c += 8)
+        {
+            var zero = Vector512.Equals(Vector512.LoadUnsafe(ref x0, (nuint)c), Vector512<double>.Zero);
+            nonZero[c >> 6] |= (~zero.ExtractMostSignificantBits() & 0xFFUL) << (c & 63);
+        }
+
+        for (; c < columns; c++)
+        {
+            nonZero[c >> 6] |= (x[c] != 0 ? 1UL : 0) << (c & 63);
+        }
+
+        // Lane k of a word: its bits k, k + 4, …, k + 60, gathered into 16 bits, select column numbers by compress.
+        var step = Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60);
+        var bit = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768);
+        ref var l0 = ref MemoryMarshal.GetReference(live);
+        var count = 0;
+        for (var k = 0; k < 4; k++)
+        {
+            for (var w = 0; w < words; w++)
+            {
+                var below = laneColumns - (w << 6); // lane columns left from this word on
+                var bits = below >= 64 ? nonZero[w] : below > 0 ? nonZero[w] & ((1UL << below) - 1) : 0;
+                var selected = (int)Bmi2.X64.ParallelBitExtract(bits, 0x1111_1111_1111_1111UL << k);
+                var mask = Vector512.Equals(Vector512.Create(selected) & bit, bit);
+                Avx512F.Compress(Vector512<int>.Zero, mask, step + Vector512.Create((w << 6) + k)).StoreUnsafe(ref l0, (nuint)count);
+                count += BitOperations.PopCount((uint)selected);
+            }
+
+            laneEnds[k] = count;
+        }
+
+        for (c = laneColumns; c < columns; c++)
+        {
+            if (x[c] != 0)
+            {
+                live[count++] = c;
+            }
+        }
+
+        laneEnds[4] = count;
+    }
+
+    /// <summary><see cref="LiveColumns"/> one column at a time (no AVX-512, or fewer than 16 or more than 1024 inputs).</summary>
+    public static void LiveColumnsScalar(ReadOnlySpan<double> x, Span<int> live, Span<int> laneEnds)
+    {
+        var columns = x.Length;
+        var laneColumns = columns - (columns % 4);
+        var count = 0;
+        for (var k = 0; k < 4; k++)
+        {
+            for (var c = k; c < laneColumns; c += 4)
+            {
+                if (x[c] != 0)
+                {
+                    live[count++] = c;
+                }
+            }
+
+            laneEnds[k] = count;
+        }
+
+        for (var c = laneColumns; c < columns; c++)
+        {
+            if (x[c] != 0)
+            {
+                live[count++] = c;
+            }
+        }
+
+        laneEnds[4] = count;
+    }
+
+    private const int MaxScanWords = 16;
+
+    /// <summary>
+    /// A dense layer's bias and ReLU in one pass over its product y: sum = y + b and relu = max(sum, 0), the bits of
+    /// TensorPrimitives.Add and .Max(·, 0) (NaN stays NaN, max(−0, 0) = +0). Separately the two passes and their dispatch
+    /// cost about 0.2 µs for the DNN's 512-row layer.
+    /// </summary>
+    public static void AddBiasRelu(ReadOnlySpan<double> y, ReadOnlySpan<double> bias, Span<double> sum, Span<double> relu)
+    {
+        var length = y.Length;
+        if (bias.Length != length || sum.Length != length || relu.Length != length)
+        {
+            throw new ArgumentException("Bias and ReLU operands have inconsistent lengths.");
+        }
+
+        ref var y0 = ref MemoryMarshal.GetReference(y);
+        ref var b0 = ref MemoryMarshal.GetReference(bias);
+        ref var s0 = ref MemoryMarshal.GetReference(sum);
+        ref var r0 = ref MemoryMarshal.GetReference(relu);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<double>.Count <= length; i += Vector512<double>.Count)
+            {
+                var t = Vector512.LoadUnsafe(ref y0, (nuint)i) + Vector512.LoadUnsafe(ref b0, (nuint)i);
+                t.StoreUnsafe(ref s0, (nuint)i);
+                Vector512.Max(t, Vector512<double>.Zero).StoreUnsafe(ref r0, (nuint)i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            var t = Unsafe.Add(ref y0, i) + Unsafe.Add(ref b0, i);
+            Unsafe.Add(ref s0, i) = t;
+            Unsafe.Add(ref r0, i) = Math.Max(t, 0.0);
         }
     }
 

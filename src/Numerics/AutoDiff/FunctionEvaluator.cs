@@ -22,6 +22,12 @@ public sealed partial class FunctionEvaluator
     /// <summary>Ids of the nodes every call recomputes (live, input-dependent, not views), in graph order.</summary>
     private readonly int[] _evaluationOrder;
 
+    /// <summary>
+    /// The value pass: <see cref="_evaluationOrder"/>, with a dense layer's product, bias and ReLU (MatVec, + constant,
+    /// Relu) as one step, the last two computed in one pass (<see cref="DenseKernel.AddBiasRelu"/>).
+    /// </summary>
+    private readonly ValueStep[] _valueSteps;
+
     /// <summary>Every node's value at its <see cref="GraphNode.Offset"/>; the input at offset 0.</summary>
     private readonly double[] _values;
 
@@ -66,7 +72,7 @@ public sealed partial class FunctionEvaluator
             maxColumns = Math.Max(maxColumns, n.ConstantsByColumn is null ? 0 : n.Columns);
         }
 
-        _liveColumns = new int[maxColumns];
+        _liveColumns = new int[DenseKernel.LiveScratchLength(maxColumns)];
         var evaluationOrder = new List<int>();
         for (var i = 0; i < _nodes.Length; i++)
         {
@@ -89,6 +95,7 @@ public sealed partial class FunctionEvaluator
         }
 
         _evaluationOrder = [.. evaluationOrder];
+        _valueSteps = ValueSteps(_nodes, _evaluationOrder);
         _dFirst = new double[maxLength];
         _dSecond = new double[maxLength];
         _dFirstFirst = new double[maxLength];
@@ -180,11 +187,44 @@ public sealed partial class FunctionEvaluator
     {
         CheckLength(x.Length, _dimension, nameof(x));
         x.CopyTo(_values);
-        foreach (var s in _evaluationOrder)
+        foreach (var step in _valueSteps)
         {
-            ForwardValue(_nodes[s]);
+            ForwardValue(_nodes[step.Node]);
+            if (step.Relu >= 0)
+            {
+                var sum = _nodes[step.Sum];
+                DenseKernel.AddBiasRelu(Values(step.Node), Values(sum.SecondId), Values(sum), Values(step.Relu));
+            }
         }
     }
+
+    private static ValueStep[] ValueSteps(GraphNode[] nodes, int[] order)
+    {
+        var steps = new List<ValueStep>(order.Length);
+        for (var i = 0; i < order.Length; i++)
+        {
+            var product = nodes[order[i]];
+            if (product.Op == OpCode.MatVec && i + 2 < order.Length)
+            {
+                GraphNode sum = nodes[order[i + 1]], relu = nodes[order[i + 2]];
+                var bias = sum.SecondId >= 0 ? nodes[sum.SecondId] : null;
+                if (sum.Op == OpCode.Add && sum.FirstId == order[i] && bias is { DependsOnInput: false } && bias.Length == product.Length &&
+                    relu.Op == OpCode.Relu && relu.FirstId == order[i + 1])
+                {
+                    steps.Add(new ValueStep(order[i], order[i + 1], order[i + 2]));
+                    i += 2;
+                    continue;
+                }
+            }
+
+            steps.Add(new ValueStep(order[i], -1, -1));
+        }
+
+        return [.. steps];
+    }
+
+    /// <summary>One step of the value pass: a node, or a product with its bias sum and ReLU (ids, −1 when absent).</summary>
+    private readonly record struct ValueStep(int Node, int Sum, int Relu);
 
     private static void CheckLength(int actual, int expected, string name)
     {
