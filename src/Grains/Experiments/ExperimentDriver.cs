@@ -29,6 +29,14 @@ public sealed record ExperimentDriverOptions
     /// </summary>
     public long MaxLookaheadBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Lockstep: run the rounds on the coordinator's silo (<see cref="ILockstepGrain"/>) rather than in the driver's process,
+    /// so a step's calls and a round's close leave that silo only for the nodes — what a client of a cluster of processes
+    /// wants (each call from a client goes through a gateway, often to another silo first). The AWS coordinator runs its
+    /// driver in its silo anyway; an embedded silo's driver is in the silo's process already.
+    /// </summary>
+    public bool RoundsOnCoordinatorSilo { get; init; }
+
     /// <summary>Paced: pause the nodes every this often to sample f(x̄) against the estimate (null: only at the end).</summary>
     public TimeSpan? CheckpointInterval { get; init; }
 
@@ -84,9 +92,14 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
     public async Task<LockstepRun> StartLockstepAsync(string experimentId, ExperimentConfig config, DataSet data, CancellationToken cancellationToken = default)
     {
         var setup = await StartAsync(experimentId, config with { Pacing = Pacing.Lockstep }, data).ConfigureAwait(false);
-        var run = new LockstepRun(setup, LookaheadRounds(setup));
-        await run.RoundZeroAsync(cancellationToken).ConfigureAwait(false);
-        return run;
+        if (_options.RoundsOnCoordinatorSilo)
+        {
+            return await LockstepRun.StartOnCoordinatorSiloAsync(grains, setup, LookaheadRounds(setup), cancellationToken).ConfigureAwait(false);
+        }
+
+        var rounds = new LockstepRounds(setup, LookaheadRounds(setup));
+        await rounds.RoundZeroAsync(cancellationToken).ConfigureAwait(false);
+        return new LockstepRun(setup, rounds);
     }
 
     // A round ahead holds every node's point of the round twice, as the row sent and as the local vector queued from it.
@@ -189,11 +202,7 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 $"The experiment has {config.NodeCount} nodes; the data is dealt to {data.NodeCount}."), nameof(data));
         }
 
-        var function = config.Function.Create();
         var monitoring = data.TuningRowCount > 0 ? data.MonitoringPart() : data;
-        // The shadow feed's windows are rows of the data set the driver holds to the end: no second copy of them.
-        var feed = new DataFeed(monitoring, config.StreamKind, function.Dimension, config.WindowSize, windowsInData: true);
-        feed.FillAllWindows();
 
         TuningData? tuning = null;
         if (data.TuningRowCount > 0)
@@ -202,11 +211,10 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             tuning = new TuningData([.. part.Values], part.PointLength, [.. part.NodeSchedule]);
         }
 
-        var coordinator = grains.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(experimentId));
-        await coordinator.Start(config, tuning).ConfigureAwait(false);
-        var nodes = Enumerable.Range(0, config.NodeCount).Select(i => grains.GetGrain<INodeGrain>(ExperimentKeys.Node(experimentId, i))).ToArray();
-        await Task.WhenAll(nodes.Select(n => n.Configure(config))).ConfigureAwait(false);
-        return new ExperimentSetup(experimentId, config, function, monitoring, feed, coordinator, nodes);
+        var setup = ExperimentSetup.Create(grains, experimentId, config, monitoring);
+        await setup.Coordinator.Start(config, tuning).ConfigureAwait(false);
+        await Task.WhenAll(setup.Nodes.Select(n => n.Configure(config))).ConfigureAwait(false);
+        return setup;
     }
 
     // Pause point of a paced run: wait until no violation is in flight, then compare f(x̄) of the nodes' vectors with f(x0).
@@ -290,6 +298,18 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
             }
 
             _rowsOfNode = [.. lists.Select(l => l.ToArray())];
+        }
+
+        /// <summary>The setup of experiment <paramref name="id"/> on <paramref name="monitoring"/> (no grain is called).</summary>
+        public static ExperimentSetup Create(IGrainFactory grains, string id, ExperimentConfig config, DataSet monitoring)
+        {
+            var function = config.Function.Create();
+            // The shadow feed's windows are rows of the data set the driver holds to the end: no second copy of them.
+            var feed = new DataFeed(monitoring, config.StreamKind, function.Dimension, config.WindowSize, windowsInData: true);
+            feed.FillAllWindows();
+            var coordinator = grains.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(id));
+            var nodes = Enumerable.Range(0, config.NodeCount).Select(i => grains.GetGrain<INodeGrain>(ExperimentKeys.Node(id, i))).ToArray();
+            return new ExperimentSetup(id, config, function, monitoring, feed, coordinator, nodes);
         }
 
         public string Id { get; }
@@ -381,11 +401,12 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
 }
 
 /// <summary>
-/// A lockstep experiment in progress. Rounds follow the simulation (<c>Simulator.RunRounds</c>): after round 0, round k
+/// The rounds of a lockstep experiment, run from wherever this object lives (the launcher's process, or the coordinator's
+/// silo through <see cref="ILockstepGrain"/>). Rounds follow the simulation (<c>Simulator.RunRounds</c>): after round 0, round k
 /// closes after the k-th n data points (every point with single-sample rounds); its violations, in data order, are resolved
 /// with the round's global vector before the next round's points are checked.
 /// </summary>
-public sealed class LockstepRun
+internal sealed class LockstepRounds
 {
     private readonly ExperimentDriver.ExperimentSetup _setup;
     private readonly int _maxLookahead;
@@ -399,7 +420,7 @@ public sealed class LockstepRun
     private bool _trailingCommitted;
     private readonly Stopwatch _clock = new();
 
-    internal LockstepRun(ExperimentDriver.ExperimentSetup setup, int maxLookahead)
+    internal LockstepRounds(ExperimentDriver.ExperimentSetup setup, int maxLookahead)
     {
         _setup = setup;
         _maxLookahead = Math.Max(0, maxLookahead);
@@ -473,8 +494,11 @@ public sealed class LockstepRun
         return _committed - before;
     }
 
-    /// <summary>The result so far (complete when <see cref="IsComplete"/>), in the simulation's shape.</summary>
-    public Task<ExperimentResult> ResultAsync() => _setup.ResultAsync(_clock.Elapsed.TotalSeconds);
+    /// <summary>Time spent running rounds (round 0 included): the run's wall time.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Where the rounds stand.</summary>
+    public LockstepProgress Progress => new(RoundsClosed, TotalRounds, Steps, NodeTime, CoordinatorTime, Elapsed);
 
     private long EndSequence(int round) => _setup.FillRows + ((long)round * _pointsPerRound) - 1;
 

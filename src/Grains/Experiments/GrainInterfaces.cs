@@ -109,6 +109,27 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     Task Restart(ImmutableArray<SequencedViolation> reports);
 }
 
+/// <summary>
+/// Runs a lockstep experiment's rounds on the coordinator's silo (key: the experiment id; placed like the coordinator) for
+/// a driver outside the cluster: the driver starts the coordinator and the nodes, loads the monitored data here, and asks
+/// for rounds; the result it then collects from the grains as usual.
+/// </summary>
+[Alias("AutoMon.Grains.ILockstepGrain")]
+public interface ILockstepGrain : IGrainWithStringKey
+{
+    /// <summary>Appends monitored data values (row-major; sent in pieces to keep messages small). Rejected once started.</summary>
+    [Alias("LoadData")]
+    Task LoadData(ImmutableArray<double> values);
+
+    /// <summary>Starts the rounds on the loaded data: fills the windows and closes round 0. A second start is rejected.</summary>
+    [Alias("Start")]
+    Task<LockstepProgress> Start(LockstepPlan plan);
+
+    /// <summary>Runs up to <paramref name="maxRounds"/> more rounds (fewer at the end of the data, or after a few seconds).</summary>
+    [Alias("RunRounds")]
+    Task<LockstepProgress> RunRounds(int maxRounds);
+}
+
 /// <summary>What a coordinator activation knows of its experiment.</summary>
 public enum CoordinatorLiveness
 {

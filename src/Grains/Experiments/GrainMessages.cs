@@ -83,6 +83,38 @@ public sealed record NodeStepResult(
     public const long None = -1;
 }
 
+/// <summary>Where a lockstep run's rounds stand (<see cref="LockstepRun"/>).</summary>
+/// <param name="RoundsClosed">Rounds closed so far (round 0 included).</param>
+/// <param name="TotalRounds">Rounds the data makes (round 0 included).</param>
+/// <param name="Steps">Steps taken (one call per node each).</param>
+/// <param name="NodeTime">Time spent waiting for the nodes' steps.</param>
+/// <param name="CoordinatorTime">Time spent waiting for the coordinator to close rounds (syncs included).</param>
+/// <param name="Elapsed">Time spent running rounds: the run's wall time.</param>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.LockstepProgress")]
+public sealed record LockstepProgress(
+    [property: Id(0)] int RoundsClosed,
+    [property: Id(1)] int TotalRounds,
+    [property: Id(2)] int Steps,
+    [property: Id(3)] TimeSpan NodeTime,
+    [property: Id(4)] TimeSpan CoordinatorTime,
+    [property: Id(5)] TimeSpan Elapsed)
+{
+    /// <summary>True when every round is closed.</summary>
+    public bool IsComplete => RoundsClosed >= TotalRounds;
+}
+
+/// <summary>
+/// What the coordinator's silo needs to run a started lockstep experiment's rounds (<see cref="ILockstepGrain.Start"/>):
+/// its configuration, the monitored data's layout (the values arrive beforehand in <see cref="ILockstepGrain.LoadData"/>
+/// pieces) and the driver's look-ahead cap.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.LockstepPlan")]
+public sealed record LockstepPlan(
+    [property: Id(0)] ExperimentConfig Config,
+    [property: Id(1)] int PointLength,
+    [property: Id(2)] ImmutableArray<int> NodeSchedule,
+    [property: Id(3)] int MaxLookaheadRounds);
+
 /// <summary>A node grain's state as seen from outside.</summary>
 [GenerateSerializer, Immutable, Alias("AutoMon.Grains.NodeStatus")]
 public sealed record NodeStatus

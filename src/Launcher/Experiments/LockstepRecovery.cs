@@ -103,7 +103,7 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
     private async Task<GrainResult> RunAttemptAsync(
         ExperimentSpec spec, ExperimentConfig config, IProgress<ExperimentProgress>? progress, StrongBox<LockstepRun?> current, CancellationToken cancellationToken)
     {
-        var driver = new ExperimentDriver(grains, new ExperimentDriverOptions());
+        var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { RoundsOnCoordinatorSilo = true });
         var run = await driver.StartLockstepAsync(nextId(), config, spec.Data, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref current.Value, run);
 
