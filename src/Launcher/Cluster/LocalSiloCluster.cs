@@ -282,6 +282,9 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
         // Several silos share the machine's cores with the launcher: workstation GC keeps each light.
         start.Environment["DOTNET_gcServer"] = "0";
+        // A local cluster's silos live for seconds: profile-guided tiering compiles hot methods a third time (instrumented,
+        // then optimised), which cost about a third of a sweep's CPU on two cores (docs/performance.md, experiment sweeps).
+        start.Environment["DOTNET_TieredPGO"] = "0";
         var process = ChildProcess.Start(name + " silo", start, LogPath(name), line => line.Contains(ReadyPrefix, StringComparison.Ordinal));
         _silos.Add(process);
         _siloPorts[name] = siloPort;
@@ -513,7 +516,9 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
             client.Dispose();
         }
 
-        // With localhost membership the node silos stop before the coordinator (the primary); with DynamoDB all at once.
+        // With localhost membership the node silos stop before the coordinator (the primary). With DynamoDB membership one
+        // at a time, last started first: silos that leave at once contend for the table's version row, and Orleans backs a
+        // loser off for at least 2 s (3-4 s to stop three silos at once against 0.5-0.8 s each alone).
         if (_options.Membership == LocalMembership.Localhost)
         {
             await Task.WhenAll(_silos.Skip(1).Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
@@ -524,7 +529,10 @@ internal sealed class LocalSiloCluster : IGrainHost, ISiloFaults
         }
         else
         {
-            await Task.WhenAll(_silos.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+            for (var i = _silos.Count - 1; i >= 0; i--)
+            {
+                await _silos[i].DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         _silos.Clear();
