@@ -70,8 +70,21 @@ public class WindowedAverageStreamTests
     }
 
     [Fact]
-    public void Window_of_one_is_refused_because_the_reference_formula_divides_by_window_minus_one() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new WindowedAverageStream(2, 1));
+    public void Window_of_one_averages_to_the_latest_point_where_the_reference_formula_gives_nan()
+    {
+        var stream = new WindowedAverageStream(2, 1);
+        stream.Update([1.5, -2]);
+        Assert.True(stream.IsWindowFull);
+        foreach (var point in new[] { new[] { 0.1, 0.7 }, [1e6 + 0.3, -0.2], [0.0, 3.0] })
+        {
+            stream.Update(point);
+            Assert.Equal(point, stream.LocalVector.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Window_of_zero_is_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WindowedAverageStream(2, 0));
 
     [Fact]
     public void Data_point_of_the_wrong_length_is_refused_without_changing_the_stream()
@@ -100,7 +113,7 @@ public class WindowedAverageStreamTests
     public Property Average_matches_the_mean_of_the_last_window_points()
     {
         var gen =
-            from window in Gen.Choose(2, 12)
+            from window in Gen.Choose(1, 12)
             from points in Gen.ListOf(Gen.Choose(-1000, 1000).Select(i => i / 8.0)).Where(l => l.Count > 0)
             select (window, points.ToArray());
         return Prop.ForAll(gen.ToArbitrary(), t =>
@@ -134,6 +147,37 @@ public class WindowedAverageStreamTests
     }
 }
 
+public class RowWindowedAverageStreamTests
+{
+    [Property(MaxTest = 100)]
+    public Property Row_numbers_give_the_copying_streams_local_vectors_bit_for_bit()
+    {
+        var gen =
+            from window in Gen.Choose(1, 8)
+            from numbers in Gen.ListOf(Gen.Choose(-1000, 1000)).Where(l => l.Count >= 3)
+            select (window, numbers.Take(numbers.Count / 3 * 3).Select(i => i / 7.0).ToArray());
+        return Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var (window, values) = t;
+            var rows = values.Length / 3;
+            var data = new DataSet(values, 3, new int[rows], 1);
+            var byRow = new RowWindowedAverageStream(data, 3, window);
+            var copying = new WindowedAverageStream(3, window);
+            for (var row = 0; row < rows; row++)
+            {
+                byRow.UpdateRow(row);
+                copying.Update(data.Row(row));
+                if (!byRow.LocalVector.SequenceEqual(copying.LocalVector))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        });
+    }
+}
+
 public class FirstAndSecondMomentStreamTests
 {
     [Fact]
@@ -146,6 +190,17 @@ public class FirstAndSecondMomentStreamTests
         Assert.Equal([1.5, 2.5], stream.LocalVector.ToArray());
         stream.Update([4]);
         Assert.Equal([3.0, 10.0], stream.LocalVector.ToArray());
+    }
+
+    [Fact]
+    public void Moments_of_a_window_of_one_are_the_latest_point_and_its_square()
+    {
+        var stream = new FirstAndSecondMomentStream(1);
+        foreach (var v in new[] { 3.0, -0.5, 1e6 + 0.3 })
+        {
+            stream.Update([v]);
+            Assert.Equal([v, Math.Pow(v, 2)], stream.LocalVector.ToArray());
+        }
     }
 
     [Fact]

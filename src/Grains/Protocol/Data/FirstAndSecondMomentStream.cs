@@ -15,10 +15,10 @@ public sealed class FirstAndSecondMomentStream : ILocalVectorStream
     private readonly SlidingWindow _window;
     private readonly double[] _localVector = new double[2];
 
-    /// <summary>Creates an empty stream; the local vector starts at (0, 0). The window needs at least 2 points.</summary>
+    /// <summary>Creates an empty stream; the local vector starts at (0, 0).</summary>
     public FirstAndSecondMomentStream(int windowSize)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 1);
         _window = new SlidingWindow(windowSize, 1);
     }
 
@@ -47,6 +47,15 @@ public sealed class FirstAndSecondMomentStream : ILocalVectorStream
         var x = _localVector;
         var p = dataPoint[0];
         int samples = _window.Count;
+        if (_window.IsFull && samples == 1)
+        {
+            // A window of one point: its moments (the in-place removal would divide 0 by 0, as the reference does).
+            _window.Add(dataPoint);
+            x[0] = p;
+            x[1] = Math.Pow(p, 2);
+            return;
+        }
+
         if (_window.IsFull)
         {
             var oldest = _window.Oldest[0];

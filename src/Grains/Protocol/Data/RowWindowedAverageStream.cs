@@ -16,7 +16,7 @@ internal sealed class RowWindowedAverageStream : ILocalVectorStream
     public RowWindowedAverageStream(DataSet data, int dimension, int windowSize)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 1);
         if (data.PointLength != dimension)
         {
             throw new ArgumentException($"Windowed averages of dimension {dimension} take points of {dimension} values; the data has {data.PointLength}.", nameof(data));

@@ -10,8 +10,8 @@ namespace AutoMon.Protocol.Data;
 /// Like the reference, the average is updated in place rather than recomputed from the window: when the window is full the
 /// oldest point is removed with <c>x = (x·n − oldest)/(n − 1)</c>, then the new point is added with
 /// <c>x = (x·(n − 1) + p)/n</c>. Doing the same operations in the same order keeps the local vectors equal to the
-/// reference's bit for bit. The removal divides by n − 1, so the window needs at least 2 points (the reference produces
-/// NaN with a window of 1).
+/// reference's bit for bit. The removal divides by n − 1, which the reference does with a window of 1 too (0/0: NaN); here
+/// a window of one point averages to that point.
 /// </remarks>
 public sealed class WindowedAverageStream : ILocalVectorStream
 {
@@ -22,7 +22,7 @@ public sealed class WindowedAverageStream : ILocalVectorStream
     public WindowedAverageStream(int dimension, int windowSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowSize, 1);
         _window = new SlidingWindow(windowSize, dimension);
         _localVector = new double[dimension];
     }
@@ -74,9 +74,15 @@ public sealed class WindowedAverageStream : ILocalVectorStream
         }
     }
 
-    /// <summary>x = ((x·n − oldest)/(n − 1)·(n − 1) + p)/n, component by component.</summary>
+    /// <summary>x = ((x·n − oldest)/(n − 1)·(n − 1) + p)/n, component by component; x = p for a window of one point.</summary>
     internal static void Slide(Span<double> x, ReadOnlySpan<double> oldest, ReadOnlySpan<double> point, int n)
     {
+        if (n == 1)
+        {
+            point.CopyTo(x);
+            return;
+        }
+
         double full = n, less = n - 1;
         var j = 0;
         if (Vector512.IsHardwareAccelerated)
