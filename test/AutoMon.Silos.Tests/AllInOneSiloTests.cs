@@ -64,4 +64,18 @@ public sealed class AllInOneSiloTests
         Assert.True(membership.TableRefreshTimeout < defaults.TableRefreshTimeout);
         Assert.True(membership.NumMissedProbesLimit <= defaults.NumMissedProbesLimit);
     }
+
+    [Fact]
+    public void Fast_failure_detection_holds_a_dead_silos_directory_ranges_for_one_table_refresh_after_its_declaration()
+    {
+        var membership = new Orleans.Configuration.ClusterMembershipOptions();
+        SiloHostBuilder.ApplyFastFailureDetection(membership);
+        var directory = new Orleans.Configuration.GrainDirectoryOptions();
+
+        SiloHostBuilder.ApplyFastDirectoryLease(directory);
+
+        // Orleans starts the lease at the estimated failure: the declaration less MaxProbeTimeout × NumMissedProbesLimit.
+        var afterDeclaration = directory.RangeLeaseDuration - (membership.MaxProbeTimeout * membership.NumMissedProbesLimit);
+        Assert.Equal(membership.TableRefreshTimeout, afterDeclaration);
+    }
 }
