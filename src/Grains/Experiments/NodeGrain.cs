@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Numerics.Tensors;
 using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Placement;
 using AutoMon.Numerics;
@@ -25,7 +24,6 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     private Node? _node;
     private ILocalVectorStream? _stream;
     private PendingVectors? _pending;
-    private double[] _point = [];
     private long _lastSequence = -1;
 
     // Paced: the row taken last (rows are queued ahead of their tick), and every sync applied, where the node was.
@@ -82,7 +80,6 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _node = new Node(_index, function);
         _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
         _pending = new PendingVectors(function.Dimension);
-        _point = new double[function.Dimension];
         _coordinator = GrainFactory.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(_experiment));
         _config = config;
         registry.Register(_experiment, config);
@@ -334,17 +331,10 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _ = _coordinator!.ReportViolation(violation);
     }
 
-    // Node.UpdateData's test without its effects: before the first sync everything violates; then x − slack must be inside.
-    private bool WouldViolate(Node node, ReadOnlySpan<double> x)
-    {
-        if (node.IsBeforeFirstSync)
-        {
-            return true;
-        }
-
-        TensorPrimitives.Subtract(x, node.Slack, _point);
-        return node.SafeZone.Check(_point) != SafeZoneResult.Inside;
-    }
+    // Node.UpdateData's test without its effects: before the first sync everything violates; then x − slack must be inside
+    // (formed in the safe zone's buffer, with the roundings of the node's own check).
+    private static bool WouldViolate(Node node, ReadOnlySpan<double> x) =>
+        node.IsBeforeFirstSync || node.SafeZone.Check(x, node.Slack) != SafeZoneResult.Inside;
 
     private SequencedViolation Sent(SequencedViolation violation)
     {
