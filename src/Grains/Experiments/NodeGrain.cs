@@ -98,7 +98,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
             throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' has already filled its window.");
         }
 
-        rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(rows, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < rows.Count; k++)
         {
             stream.Update(Row(rows, k, stream.DataPointLength));
@@ -122,7 +122,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ArgumentNullException.ThrowIfNull(request);
         var (node, stream) = Filled();
         var pending = _pending!;
-        request.Rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(request.Rows, stream.DataPointLength, _lastSequence);
         pending.Reserve(request.Rows.Count);
         for (var k = 0; k < request.Rows.Count; k++)
         {
@@ -195,7 +195,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     {
         ArgumentNullException.ThrowIfNull(rows);
         var (_, stream) = Filled();
-        rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(rows, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < rows.Count; k++)
         {
             _pacedRows.Enqueue((rows.Sequence[k], Row(rows, k, stream.DataPointLength).ToArray()));
@@ -235,7 +235,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _lastSequence = -1;
         Create(config);
         var (_, stream) = Configured();
-        window.Validate(stream.DataPointLength, -1, Describe());
+        ValidateRows(window, stream.DataPointLength, -1);
         for (var k = 0; k < window.Count; k++)
         {
             stream.Update(Row(window, k, stream.DataPointLength));
@@ -251,7 +251,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _consumedSequence = _lastSequence;
         _filled = true;
         _updatesBeforeRestart = dataUpdates;
-        upcoming.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(upcoming, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < upcoming.Count; k++)
         {
             _pacedRows.Enqueue((upcoming.Sequence[k], Row(upcoming, k, stream.DataPointLength).ToArray()));
@@ -353,6 +353,14 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         return _filled
             ? configured
             : throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' has not filled its window yet (FillWindow comes first).");
+    }
+
+    private void ValidateRows(DataRows rows, int pointLength, long after)
+    {
+        if (rows.FindProblem(pointLength, after) is { } problem)
+        {
+            throw new ArgumentException($"{Describe()}: {problem}");
+        }
     }
 
     private string Describe() => string.Create(CultureInfo.InvariantCulture, $"node {_index} of experiment '{_experiment}'");
