@@ -213,7 +213,11 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
 
         var setup = ExperimentSetup.Create(grains, experimentId, config, monitoring);
         await setup.Coordinator.Start(config, tuning).ConfigureAwait(false);
-        await Task.WhenAll(setup.Nodes.Select(n => n.Configure(config))).ConfigureAwait(false);
+        await setup.CallNodesAsync(async (node, _) =>
+        {
+            await node.Configure(config).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
         return setup;
     }
 
@@ -331,6 +335,35 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
         public ICoordinatorGrain Coordinator { get; }
 
         public INodeGrain[] Nodes { get; }
+
+        /// <summary>
+        /// Node calls of one kind (configure, fill, step) in flight at once. Each carries its rows or makes an activation,
+        /// and a call waiting its turn at its grain keeps them alive through the collections meanwhile: issued all at
+        /// once, 10,000 of them promote their garbage to the older generations and the process holds it until a full
+        /// collection.
+        /// </summary>
+        public const int MaxCallsInFlight = 1024;
+
+        /// <summary>
+        /// <paramref name="call"/> on every node, at most <see cref="MaxCallsInFlight"/> at a time, each made only when
+        /// another has returned; the results in node order. The calls do not depend on each other, so neither do the
+        /// results on the order they return in.
+        /// </summary>
+        public async Task<T[]> CallNodesAsync<T>(Func<INodeGrain, int, Task<T>> call)
+        {
+            var results = new T[Nodes.Length];
+            var next = -1;
+            async Task CallInTurn()
+            {
+                for (var i = Interlocked.Increment(ref next); i < results.Length; i = Interlocked.Increment(ref next))
+                {
+                    results[i] = await call(Nodes[i], i).ConfigureAwait(false);
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, Math.Min(MaxCallsInFlight, results.Length)).Select(_ => CallInTurn())).ConfigureAwait(false);
+            return results;
+        }
 
         /// <summary>Node <paramref name="node"/>'s rows with sequence numbers in [<paramref name="from"/>, <paramref name="to"/>).</summary>
         public DataRows RowsOf(int node, int from, int to)
@@ -456,7 +489,7 @@ internal sealed class LockstepRounds
     {
         cancellationToken.ThrowIfCancellationRequested();
         _clock.Start();
-        var fills = await Task.WhenAll(_setup.Nodes.Select((node, i) => node.FillWindow(_setup.RowsOf(i, 0, _setup.FillRows)))).ConfigureAwait(false);
+        var fills = await _setup.CallNodesAsync((node, i) => node.FillWindow(_setup.RowsOf(i, 0, _setup.FillRows))).ConfigureAwait(false);
         _setup.Feed.CopyGlobalVector(_global);
         var violations = fills.Where(v => v is not null).Select(v => v!).ToImmutableArray();
         var started = Stopwatch.GetTimestamp();
@@ -536,8 +569,9 @@ internal sealed class LockstepRounds
         var probeThrough = EndSequence(probeTo);
         var sendTo = (int)Math.Max(_sentThrough, probeThrough + 1);
         var started = Stopwatch.GetTimestamp();
-        var results = await Task.WhenAll(_setup.Nodes.Select((node, i) =>
-            node.Step(new NodeStepRequest(_setup.RowsOf(i, _sentThrough, sendTo), commitThrough, probeThrough)))).ConfigureAwait(false);
+        var sentThrough = _sentThrough;
+        var results = await _setup.CallNodesAsync((node, i) =>
+            node.Step(new NodeStepRequest(_setup.RowsOf(i, sentThrough, sendTo), commitThrough, probeThrough))).ConfigureAwait(false);
         NodeTime += Stopwatch.GetElapsedTime(started);
         _sentThrough = sendTo;
         Steps++;
@@ -624,8 +658,9 @@ internal sealed class LockstepRounds
         if (EndSequence(TotalRounds - 1) + 1 < end)
         {
             var lastSequence = end - 1;
-            await Task.WhenAll(_setup.Nodes.Select((node, i) =>
-                node.Step(new NodeStepRequest(_setup.RowsOf(i, _sentThrough, end), lastSequence, lastSequence)))).ConfigureAwait(false);
+            var sentThrough = _sentThrough;
+            await _setup.CallNodesAsync((node, i) =>
+                node.Step(new NodeStepRequest(_setup.RowsOf(i, sentThrough, end), lastSequence, lastSequence))).ConfigureAwait(false);
             _sentThrough = end;
         }
 

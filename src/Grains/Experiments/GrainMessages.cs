@@ -27,12 +27,24 @@ public sealed record DataRows(
     /// </summary>
     public void Validate(int pointLength, long after, string owner)
     {
+        if (FindProblem(pointLength, after) is { } problem)
+        {
+            throw new ArgumentException($"{owner}: {problem}");
+        }
+    }
+
+    /// <summary>
+    /// The first problem <see cref="Validate"/> would name, or null: a node checks every step's rows, and names itself
+    /// (a string per call) only when they are wrong.
+    /// </summary>
+    public string? FindProblem(int pointLength, long after)
+    {
         var values = Values.IsDefault ? [] : Values;
         var sequence = Sequence.IsDefault ? [] : Sequence;
         if (values.Length != sequence.Length * pointLength)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{owner}: {values.Length} values for {sequence.Length} rows; every data point has {pointLength} components."));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{values.Length} values for {sequence.Length} rows; every data point has {pointLength} components.");
         }
 
         var previous = after;
@@ -40,8 +52,8 @@ public sealed record DataRows(
         {
             if (sequence[k] <= previous)
             {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"{owner}: data point {sequence[k]} arrives after data point {previous}; points must arrive in order."));
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"data point {sequence[k]} arrives after data point {previous}; points must arrive in order.");
             }
 
             previous = sequence[k];
@@ -50,11 +62,13 @@ public sealed record DataRows(
                 var value = values[(k * pointLength) + j];
                 if (!double.IsFinite(value))
                 {
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                        $"{owner}: data point {sequence[k]} component {j} is {value}; values must be finite."));
+                    return string.Create(CultureInfo.InvariantCulture,
+                        $"data point {sequence[k]} component {j} is {value}; values must be finite.");
                 }
             }
         }
+
+        return null;
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Numerics.Tensors;
 using AutoMon.Grains.Hosting;
 using AutoMon.Grains.Placement;
 using AutoMon.Numerics;
@@ -25,7 +24,6 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     private Node? _node;
     private ILocalVectorStream? _stream;
     private PendingVectors? _pending;
-    private double[] _point = [];
     private long _lastSequence = -1;
 
     // Paced: the row taken last (rows are queued ahead of their tick), and every sync applied, where the node was.
@@ -82,7 +80,6 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _node = new Node(_index, function);
         _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
         _pending = new PendingVectors(function.Dimension);
-        _point = new double[function.Dimension];
         _coordinator = GrainFactory.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(_experiment));
         _config = config;
         registry.Register(_experiment, config);
@@ -101,7 +98,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
             throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' has already filled its window.");
         }
 
-        rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(rows, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < rows.Count; k++)
         {
             stream.Update(Row(rows, k, stream.DataPointLength));
@@ -125,7 +122,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ArgumentNullException.ThrowIfNull(request);
         var (node, stream) = Filled();
         var pending = _pending!;
-        request.Rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(request.Rows, stream.DataPointLength, _lastSequence);
         pending.Reserve(request.Rows.Count);
         for (var k = 0; k < request.Rows.Count; k++)
         {
@@ -198,7 +195,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     {
         ArgumentNullException.ThrowIfNull(rows);
         var (_, stream) = Filled();
-        rows.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(rows, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < rows.Count; k++)
         {
             _pacedRows.Enqueue((rows.Sequence[k], Row(rows, k, stream.DataPointLength).ToArray()));
@@ -238,7 +235,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _lastSequence = -1;
         Create(config);
         var (_, stream) = Configured();
-        window.Validate(stream.DataPointLength, -1, Describe());
+        ValidateRows(window, stream.DataPointLength, -1);
         for (var k = 0; k < window.Count; k++)
         {
             stream.Update(Row(window, k, stream.DataPointLength));
@@ -254,7 +251,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _consumedSequence = _lastSequence;
         _filled = true;
         _updatesBeforeRestart = dataUpdates;
-        upcoming.Validate(stream.DataPointLength, _lastSequence, Describe());
+        ValidateRows(upcoming, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < upcoming.Count; k++)
         {
             _pacedRows.Enqueue((upcoming.Sequence[k], Row(upcoming, k, stream.DataPointLength).ToArray()));
@@ -334,17 +331,10 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         _ = _coordinator!.ReportViolation(violation);
     }
 
-    // Node.UpdateData's test without its effects: before the first sync everything violates; then x − slack must be inside.
-    private bool WouldViolate(Node node, ReadOnlySpan<double> x)
-    {
-        if (node.IsBeforeFirstSync)
-        {
-            return true;
-        }
-
-        TensorPrimitives.Subtract(x, node.Slack, _point);
-        return node.SafeZone.Check(_point) != SafeZoneResult.Inside;
-    }
+    // Node.UpdateData's test without its effects: before the first sync everything violates; then x − slack must be inside
+    // (formed in the safe zone's buffer, with the roundings of the node's own check).
+    private static bool WouldViolate(Node node, ReadOnlySpan<double> x) =>
+        node.IsBeforeFirstSync || node.SafeZone.Check(x, node.Slack) != SafeZoneResult.Inside;
 
     private SequencedViolation Sent(SequencedViolation violation)
     {
@@ -363,6 +353,14 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         return _filled
             ? configured
             : throw new InvalidOperationException($"Node {_index} of experiment '{_experiment}' has not filled its window yet (FillWindow comes first).");
+    }
+
+    private void ValidateRows(DataRows rows, int pointLength, long after)
+    {
+        if (rows.FindProblem(pointLength, after) is { } problem)
+        {
+            throw new ArgumentException($"{Describe()}: {problem}");
+        }
     }
 
     private string Describe() => string.Create(CultureInfo.InvariantCulture, $"node {_index} of experiment '{_experiment}'");

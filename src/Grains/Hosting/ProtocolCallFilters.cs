@@ -22,19 +22,20 @@ internal static class ProtocolCalls
 /// </summary>
 internal sealed class WanLatencyFilter(ExperimentRegistry registry) : IOutgoingGrainCallFilter
 {
-    public async Task Invoke(IOutgoingGrainCallContext context)
+    // Not async on the common path (no latency): a node step passes through without a state machine of its own (two
+    // filters on 10,000 calls a step).
+    public Task Invoke(IOutgoingGrainCallContext context)
     {
         var method = context.InterfaceMethod;
         var crossesWan = method == ProtocolCalls.Deliver || method == ProtocolCalls.ReportViolation;
         var latency = crossesWan && ProtocolCalls.ExperimentOf(context.SourceId) is { } experiment
             ? registry.Find(experiment)?.WanLatency ?? TimeSpan.Zero
             : TimeSpan.Zero;
-        if (latency <= TimeSpan.Zero)
-        {
-            await context.Invoke().ConfigureAwait(true);
-            return;
-        }
+        return latency <= TimeSpan.Zero ? context.Invoke() : InvokeAcrossWan(context, method, latency);
+    }
 
+    private static async Task InvokeAcrossWan(IOutgoingGrainCallContext context, MethodInfo method, TimeSpan latency)
+    {
         await Task.Delay(latency).ConfigureAwait(true);
         await context.Invoke().ConfigureAwait(true);
         if (method == ProtocolCalls.Deliver)
@@ -51,14 +52,13 @@ internal sealed class WanLatencyFilter(ExperimentRegistry registry) : IOutgoingG
 /// </summary>
 internal sealed class WireBytesFilter(ExperimentRegistry registry, WireSizer sizer) : IOutgoingGrainCallFilter, IIncomingGrainCallFilter
 {
-    public async Task Invoke(IOutgoingGrainCallContext context)
-    {
-        if (context.InterfaceMethod != ProtocolCalls.Deliver || ProtocolCalls.ExperimentOf(context.SourceId) is not { } experiment)
-        {
-            await context.Invoke().ConfigureAwait(true);
-            return;
-        }
+    public Task Invoke(IOutgoingGrainCallContext context) =>
+        context.InterfaceMethod == ProtocolCalls.Deliver && ProtocolCalls.ExperimentOf(context.SourceId) is { } experiment
+            ? InvokeCounted(context, experiment)
+            : context.Invoke();
 
+    private async Task InvokeCounted(IOutgoingGrainCallContext context, string experiment)
+    {
         var counter = registry.Wire(experiment);
         counter.Add(sizer.RequestHeaderBytes(context.SourceId, context.TargetId, context.InterfaceType), sizer.BodyBytes(context.Request));
         await context.Invoke().ConfigureAwait(true);

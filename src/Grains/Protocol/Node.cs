@@ -49,7 +49,7 @@ public sealed partial class Node
         _x = new double[Dimension];
         _sent = new double[Dimension];
         _slack = new double[Dimension];
-        _safeZone = new SafeZone(function.Function, function.MinValue, function.MaxValue);
+        _safeZone = new SafeZone(function.Function, function.MinValue, function.MaxValue, shareEvaluator: true);
         Statistics = new NodeStatistics();
         _checkpoints = checkpoints;
     }
@@ -189,7 +189,7 @@ public sealed partial class Node
         ConstraintVersion = 0;
         LastViolationOrigin = null;
         _lastSync = _lastArgumentSync = null;
-        _safeZone = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue);
+        _safeZone = new SafeZone(_function.Function, _function.MinValue, _function.MaxValue, shareEvaluator: true);
         _competitor?.Reset();
         Statistics.Reset();
     }

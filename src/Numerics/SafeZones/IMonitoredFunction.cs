@@ -24,3 +24,14 @@ internal sealed class EvaluatorFunction(FunctionEvaluator evaluator) : IMonitore
 
     public double ValueAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => evaluator.ValueAndGradient(x, gradient);
 }
+
+/// <summary>The function's own per-thread evaluators (thread-safe): many safe zones, no workspace each.</summary>
+internal sealed class SharedEvaluatorFunction(DifferentiableFunction function) : IMonitoredFunction
+{
+    public int Dimension => function.Dimension;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double Value(ReadOnlySpan<double> x) => function.Value(x);
+
+    public double ValueAndGradient(ReadOnlySpan<double> x, Span<double> gradient) => function.ValueAndGradient(x, gradient);
+}

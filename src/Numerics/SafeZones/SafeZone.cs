@@ -16,16 +16,14 @@ namespace AutoMon.Numerics;
 /// Upper: g(p) &lt;= h(x0) + grad h(x0).(p - x0) + U (skipped when U &gt;= maxF).
 /// Lower: h(p) &lt;= g(x0) + grad g(x0).(p - x0) - L (skipped when L &lt;= minF).
 /// Sync allocates nothing after the first DC argument of each kind (an immutable matrix is shared, not copied);
-/// <see cref="Check"/> never allocates. Not thread-safe.
+/// <see cref="Check"/> never allocates (its buffers are the thread's, made at its first check of a dimension). Not
+/// thread-safe.
 /// </summary>
 public sealed class SafeZone
 {
     private readonly IMonitoredFunction _function;
     private readonly int _d;
     private readonly double[] _referencePoint;
-    private readonly double[] _point;
-    private readonly double[] _paddedDiff; // p − x0 at [d − 1, 2d − 1), zeros around it: the sparse product reads it as is
-    private readonly double[] _scratch;
 
     // Tangent planes: lower uses g(x0) and grad g(x0), upper uses h(x0) and grad h(x0) (reference names).
     private readonly double[] _gradientG;
@@ -50,7 +48,22 @@ public sealed class SafeZone
     /// (use -inf / +inf when unknown); they decide when a constraint or bound side is skipped.
     /// </summary>
     public SafeZone(DifferentiableFunction function, double minF = double.NegativeInfinity, double maxF = double.PositiveInfinity)
-        : this(new EvaluatorFunction((function ?? throw new ArgumentNullException(nameof(function))).CreateEvaluator()), minF, maxF)
+        : this(function, minF, maxF, shareEvaluator: false)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="SafeZone(DifferentiableFunction, double, double)"/>; with <paramref name="shareEvaluator"/> f is
+    /// evaluated by the function's evaluator of the calling thread (<see cref="DifferentiableFunction.Value"/>), the same
+    /// values bit for bit: the safe zones of many nodes (10,000 on a silo) then hold no workspace of their own.
+    /// </summary>
+    public SafeZone(DifferentiableFunction function, double minF, double maxF, bool shareEvaluator)
+        : this(
+            shareEvaluator
+                ? new SharedEvaluatorFunction(function ?? throw new ArgumentNullException(nameof(function)))
+                : new EvaluatorFunction((function ?? throw new ArgumentNullException(nameof(function))).CreateEvaluator()),
+            minF,
+            maxF)
     {
     }
 
@@ -71,9 +84,6 @@ public sealed class SafeZone
         MinF = minF;
         MaxF = maxF;
         _referencePoint = new double[_d];
-        _point = new double[_d];
-        _paddedDiff = new double[(3 * _d) - 2];
-        _scratch = new double[_d];
         _gradientG = new double[_d];
         _gradientH = new double[_d];
         LastValue = double.NaN;
@@ -156,7 +166,8 @@ public sealed class SafeZone
         Apply(referencePoint, lowerThreshold, upperThreshold, dcType, domain);
     }
 
-    private Span<double> Diff => _paddedDiff.AsSpan(_d - 1, _d);
+    // The buffers of one check or sync, per thread rather than per safe zone: nothing in them outlives the call.
+    private Workspace Work => Workspace.Current is { } work && work.Dimension == _d ? work : Workspace.For(_d);
 
     private void SetSparse(double[] matrix)
     {
@@ -223,8 +234,9 @@ public sealed class SafeZone
 
         // x − slack and (x − slack) − x0 in one pass (the same two roundings per element), with the finiteness the
         // sparse product needs.
-        var finite = QuadraticForm.SubtractTwice(x, slack, _referencePoint, _point, Diff);
-        return Check(_point, finite);
+        var work = Work;
+        var finite = QuadraticForm.SubtractTwice(x, slack, _referencePoint, work.Point, work.Diff);
+        return Check(work.Point, finite, work);
     }
 
     /// <summary>
@@ -243,13 +255,14 @@ public sealed class SafeZone
 
         // Elementwise kernels of our own rather than TensorPrimitives: same bits (one rounding per element), and they
         // do not go through generic wrappers that start at tier 0.
-        QuadraticForm.Subtract(point, _referencePoint, Diff);
-        return Check(point, _sparse is not null && QuadraticForm.AllFinite(Diff));
+        var work = Work;
+        QuadraticForm.Subtract(point, _referencePoint, work.Diff);
+        return Check(point, _sparse is not null && QuadraticForm.AllFinite(work.Diff), work);
     }
 
-    // point − x0 is in Diff; finite: no coordinate of it is NaN or ±∞.
+    // point − x0 is in work.Diff; finite: no coordinate of it is NaN or ±∞.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private SafeZoneResult Check(ReadOnlySpan<double> point, bool finite)
+    private SafeZoneResult Check(ReadOnlySpan<double> point, bool finite, Workspace work)
     {
         if (!IsSynced)
         {
@@ -262,14 +275,14 @@ public sealed class SafeZone
             return SafeZoneResult.Domain;
         }
 
-        var diff = Diff;
-        var product = _scratch.AsSpan();
+        var diff = work.Diff;
+        var product = work.Product.AsSpan();
         if (_hasMatrixArgument)
         {
             // The sparse product skips x_i · 0 terms: exact only for finite x (∞ · 0 is NaN).
             if (_sparse is not null && finite)
             {
-                _sparse.VectorTimesMatrix(_paddedDiff, product);
+                _sparse.VectorTimesMatrix(work.PaddedDiff, product);
             }
             else
             {
@@ -357,10 +370,10 @@ public sealed class SafeZone
         return insideBounds ? SafeZoneResult.Inside : SafeZoneResult.FaultySafeZone;
     }
 
-    private double DcOperator(ReadOnlySpan<double> diff) =>
+    private double DcOperator(ReadOnlySpan<double> diff, double[] product) =>
         _hasMatrixArgument
-            ? QuadraticForm.Evaluate(_signedHessian, diff, _scratch)
-            : QuadraticForm.EvaluateScaledIdentity(_extremeEigenvalue, diff, _scratch);
+            ? QuadraticForm.Evaluate(_signedHessian, diff, product)
+            : QuadraticForm.EvaluateScaledIdentity(_extremeEigenvalue, diff, product);
 
     private void ValidateCommon(ReadOnlySpan<double> referencePoint, double lowerThreshold, double upperThreshold, DcType dcType, BoxDomain? domain)
     {
@@ -405,12 +418,13 @@ public sealed class SafeZone
         _lowerActive = !(lowerThreshold <= MinF);
         _upperActive = !(upperThreshold >= MaxF);
 
-        var gradientF = _scratch.AsSpan();
+        var work = Work;
+        var gradientF = work.Product.AsSpan();
         var fAtX0 = _function.ValueAndGradient(_referencePoint, gradientF);
         ValueAtReferencePoint = fAtX0;
 
         // Q(x0) goes through the same operator as every check: 0, or NaN when A is infinite (ADCD-X with lambda = +-inf).
-        Diff.Clear();
+        work.Diff.Clear();
         if (dcType == DcType.Convex)
         {
             gradientF.CopyTo(_gradientG);
@@ -422,7 +436,7 @@ public sealed class SafeZone
             TensorPrimitives.Negate(gradientF, _gradientH);
         }
 
-        var qAtX0 = DcOperator(Diff);
+        var qAtX0 = DcOperator(work.Diff, work.Product);
         if (dcType == DcType.Convex)
         {
             _valueG = fAtX0 - (0.5 * qAtX0);
@@ -444,4 +458,48 @@ public sealed class SafeZone
     [DoesNotReturn]
     private static void ThrowNotSynced() =>
         throw new InvalidOperationException("The safe zone has no constraints yet: call Sync first (before its first sync a node reports every update).");
+
+    /// <summary>A thread's buffers for the checks and syncs of its safe zones of one dimension.</summary>
+    private sealed class Workspace
+    {
+        [ThreadStatic]
+        internal static Workspace? Current;
+
+        [ThreadStatic]
+        private static Dictionary<int, Workspace>? byDimension;
+
+        private Workspace(int d)
+        {
+            Dimension = d;
+            Point = new double[d];
+            PaddedDiff = new double[(3 * d) - 2];
+            Product = new double[d];
+        }
+
+        public int Dimension { get; }
+
+        /// <summary>x − slack.</summary>
+        public double[] Point { get; }
+
+        /// <summary>p − x0 at [d − 1, 2d − 1), zeros around it (never written): the sparse product reads it as is.</summary>
+        public double[] PaddedDiff { get; }
+
+        /// <summary>diff @ A, or ∇f(x0) during a sync.</summary>
+        public double[] Product { get; }
+
+        public Span<double> Diff => PaddedDiff.AsSpan(Dimension - 1, Dimension);
+
+        // A thread that checks safe zones of several dimensions keeps one workspace each: no check allocates after the first.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static Workspace For(int d)
+        {
+            var all = byDimension ??= [];
+            if (!all.TryGetValue(d, out var work))
+            {
+                all[d] = work = new Workspace(d);
+            }
+
+            return Current = work;
+        }
+    }
 }

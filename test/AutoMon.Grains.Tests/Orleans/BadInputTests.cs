@@ -47,6 +47,7 @@ public sealed class BadInputTests(ClusterFixture fixture)
         // Rows out of order and rows of the wrong length.
         var shortRow = await Assert.ThrowsAsync<ArgumentException>(() => node.Step(new NodeStepRequest(new DataRows([1, 2, 3], [1_000_000]), -1, -1)));
         Assert.Contains("every data point has 6 components", shortRow.Message, StringComparison.Ordinal);
+        Assert.StartsWith("node 2 of experiment '", shortRow.Message, StringComparison.Ordinal);
 
         // Unknown experiments.
         var unknown = await Assert.ThrowsAsync<InvalidOperationException>(() => driver.GetReportAsync(NewId("nobody")));
