@@ -77,7 +77,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     private void Create(ExperimentConfig config)
     {
         var function = registry.Function(_experiment, config);
-        _node = new Node(_index, function);
+        _node = new Node(_index, function, checkpoints: false, shareWorkspace: true);
         _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
         _pending = new PendingVectors(function.Dimension);
         _coordinator = GrainFactory.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(_experiment));

@@ -362,7 +362,7 @@ internal sealed partial class MonitorNodeGrain(
     {
         var function = config.Run.Function.Create();
         // Adaptive monitors never get the ADCD-E matrix shipped (it would be most of the setup): the node derives it.
-        _node = new Node(index, function, checkpoints: true) { DerivesConstantHessian = config.Run.Adaptive };
+        _node = new Node(index, function, checkpoints: true, shareWorkspace: true) { DerivesConstantHessian = config.Run.Adaptive };
         // Window 1: the point is the local vector itself (no stream needed).
         _stream = config.Run.WindowSize > 1 ? new WindowedAverageStream(function.Dimension, config.Run.WindowSize) : null;
         _point = new double[function.Dimension];
