@@ -427,7 +427,7 @@ internal static class ExperimentCommand
         var data = sweep.Data;
         var labels = sweep.Specs().Select(sweep.LabelFor).ToList();
         var heading = string.Create(CultureInfo.InvariantCulture,
-            $"{sweep.Preset.NodeType}: n={data.Data.NodeCount}, d={data.Function.Dimension}, W={sweep.Preset.Window}, {data.Iterations} iterations, " +
+            $"{sweep.Preset.NodeType}: n={data.Data.NodeCount}, d={data.Function.Dimension}, W={sweep.Run.Window}, {data.Iterations} iterations, " +
             $"{(sweep.Mode == ExperimentMode.Centralization ? "centralisation" : $"{bounds.Count} error bound(s)")}{(sweep.Run.Adaptive ? ", adaptive beside plain AutoMon" : string.Empty)}, engine {runner.Description}, data {data.Source}");
         var outcome = await display.RunAsync(heading, labels,
             progress => ExperimentSweep.RunAsync(sweep, runner, progress, cancellationToken)).ConfigureAwait(false);

@@ -37,6 +37,21 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_given_window_is_the_one_the_heading_names_and_the_runs_use()
+    {
+        var output = Output();
+
+        var printed = await Succeeds("--engine", "simulation", "--node-type", "quadratic", "--window", "1", "--iterations", "30",
+            "--error-bounds", "0.5", "--output", output);
+
+        Assert.StartsWith("quadratic: n=10, d=40, W=1, 30 iterations", printed, StringComparison.Ordinal);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "error_bound_0.5", "config.json")));
+        Assert.Equal(1, config.RootElement.GetProperty("sliding_window_size").GetInt32());
+        var row = Assert.Single(ReadCsv(Path.Combine(output, "results.csv")));
+        Assert.InRange(Number(row["max_error"]), 0, 0.5);
+    }
+
+    [Fact]
     public async Task Function_values_have_one_row_per_round_with_the_simulate_columns()
     {
         var output = Output();
