@@ -471,11 +471,8 @@ internal static class ExperimentCommand
 
         if (request.ErrorBounds is { } list)
         {
-            var parts = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0)
-            {
-                throw new ArgumentException("--error-bounds is empty; give e.g. \"0.02,0.05,0.1\".");
-            }
+            var parts = CommaList.Split(list);
+            CommaList.RequireEntries(parts, "--error-bounds", "0.02,0.05,0.1");
 
             var bounds = new List<double>();
             foreach (var part in parts)

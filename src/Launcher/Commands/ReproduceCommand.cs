@@ -74,7 +74,7 @@ internal static class ReproduceCommand
             var request = new ReproduceRequest
             {
                 NodeTypes = parseResult.GetValue(nodeTypes) is { } list
-                    ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    ? CommaList.Split(list)
                     : ExperimentPresets.PaperNodeTypes,
                 Full = parseResult.GetValue(full),
                 MaxIterations = parseResult.GetValue(maxIterations),
@@ -101,10 +101,7 @@ internal static class ReproduceCommand
         IExperimentRunner runner;
         try
         {
-            if (request.NodeTypes.Count == 0)
-            {
-                throw new ArgumentException("--node-types is empty.");
-            }
+            CommaList.RequireEntries(request.NodeTypes, "--node-types", "inner_product,quadratic");
 
             if (request.MaxIterations is < 1)
             {

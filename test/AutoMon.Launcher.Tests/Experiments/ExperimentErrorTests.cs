@@ -37,6 +37,8 @@ public sealed class ExperimentErrorTests : IDisposable
     [InlineData("0.1,-2", "must be a positive number")]
     [InlineData("0.1,0.1", "twice")]
     [InlineData(",", "is empty")]
+    [InlineData("0.1,,0.2", "entry 2 of \"0.1,,0.2\" is empty")]
+    [InlineData("0.1, ", "entry 2 of \"0.1,\" is empty")]
     public async Task Bad_error_bound_list_is_rejected(string list, string expected)
     {
         var line = await FailsWithOneLine(Quick("--node-type", "quadratic", "--error-bounds", list));

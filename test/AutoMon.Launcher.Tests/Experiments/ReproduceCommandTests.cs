@@ -55,4 +55,15 @@ public sealed class ReproduceCommandTests : IDisposable
         Assert.Contains("cubic", line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public async Task Reproduce_names_a_blank_workload_instead_of_skipping_it()
+    {
+        var output = Path.Combine(_directory, "blank");
+
+        var line = await FailsWithOneLine("reproduce", "--node-types", "quadratic,,kld", "--output", output);
+
+        Assert.Contains("--node-types: entry 2 of \"quadratic,,kld\" is empty", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
 }
