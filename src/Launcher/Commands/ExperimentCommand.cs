@@ -97,7 +97,7 @@ internal static class ExperimentCommand
 
         public Option<int?> Parallel { get; } = new("--parallel") { Description = "Error bounds run at once (default: one per core; with --silos, up to four per core)." };
 
-        public Option<int?> Silos { get; } = new("--silos") { Description = "grains: run on a local cluster of K silo processes (1 coordinator silo in us-west-2, K−1 node silos in us-east-2) instead of the embedded silo." };
+        public Option<int?> Silos { get; } = new("--silos") { Description = "grains: run on a local cluster of K silo processes (1 coordinator silo in us-west-2, K−1 node silos in us-east-2) instead of the embedded silo; --silos 1 is the embedded silo, one process with both roles." };
 
         public Option<string?> Membership { get; } = new("--membership") { Description = "--silos: how the silos find each other: dynamodb (our membership table on a local moto server the launcher starts; the default) or localhost (the coordinator silo holds the table)." };
 

@@ -162,8 +162,19 @@ public sealed class LocalClusterTests : IDisposable
         Assert.All(processes, p => Assert.True(p.HasExited, $"silo process {p.Id} still runs"));
     }
 
+    [Fact]
+    public async Task One_silo_is_the_embedded_silo_with_both_roles()
+    {
+        var text = await Succeeds("--node-type", "inner_product", "--iterations", "40", "--error-bounds", "0.3", "--silos", "1",
+            "--output", Path.Combine(_directory, "one"));
+
+        Assert.Contains("engine grains on an embedded all-in-one silo", text, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "one", "silo-logs")));
+    }
+
     [Theory]
     [InlineData(new[] { "--silos", "0" }, "--silos must be at least 1")]
+    [InlineData(new[] { "--silos", "1", "--tls" }, "--tls applies to a local cluster: give --silos K with K ≥ 2")]
     [InlineData(new[] { "--silos", "12", "--nodes", "10" }, "--silos 12 is more than the run can use: one coordinator silo and at most one silo per node, so at most 11")]
     [InlineData(new[] { "--silos", "3", "--engine", "simulation" }, "--silos runs the grains engine")]
     [InlineData(new[] { "--membership", "localhost" }, "--membership applies to a local cluster")]
