@@ -32,33 +32,15 @@ public sealed class CoordinatorRunsFixture : IAsyncLifetime
 /// leaves them. The uploads are real coordinator files (<see cref="CoordinatorResults"/>) put into the moto server's bucket.
 /// </summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRunsFixture runs) : IAsyncLifetime, IClassFixture<CoordinatorRunsFixture>
+public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRunsFixture runs) : MotoAccountTests(moto), IClassFixture<CoordinatorRunsFixture>
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "automon-aws-block-" + Guid.NewGuid().ToString("N"));
-
-    private string Results => Path.Combine(_folder, "results");
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-        Directory.CreateDirectory(_folder);
-        await File.WriteAllTextAsync(Path.Combine(_folder, "credentials.csv"), "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        Directory.Delete(_folder, recursive: true);
-        return Task.CompletedTask;
-    }
+    private string Results => Path.Combine(Folder, "results");
 
     private async Task UploadAllAsync()
     {
         foreach (var run in runs.Runs)
         {
-            await CoordinatorResults.UploadAsync(_session, run.ErrorBound, run.Folder);
+            await CoordinatorResults.UploadAsync(Session, run.ErrorBound, run.Folder);
         }
     }
 
@@ -69,7 +51,7 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
         var code = await LauncherApp.RunAsync(
         [
             "--node-type", CoordinatorResults.Workload, "--target", "aws", "--error-bounds", "0.3,0.5", "--block", "--output", Results,
-            "--aws-endpoint", moto.Endpoint.ToString(), "--credentials-csv", Path.Combine(_folder, "credentials.csv"),
+            "--aws-endpoint", Moto.Endpoint.ToString(), "--credentials-csv", CredentialsCsv,
         ], output, error);
         return (code, output.ToString(), error.ToString());
     }
@@ -96,8 +78,8 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
         Assert.True(code == 0, error);
         Assert.Contains("not started again", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(Results, "error_bound_0.5", "coordinator", "function_values.csv")));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     [Fact]
@@ -190,8 +172,8 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     [Fact]
     public async Task A_corrupt_summary_is_named_and_the_other_experiments_are_still_written()
     {
-        await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
-        await CoordinatorResults.UploadAsync(_session, 0.5, runs.Runs.Single(r => r.ErrorBound == 0.5).Folder, "{\"max_error\": 0.1,");
+        await CoordinatorResults.UploadAsync(Session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
+        await CoordinatorResults.UploadAsync(Session, 0.5, runs.Runs.Single(r => r.ErrorBound == 0.5).Folder, "{\"max_error\": 0.1,");
 
         var (code, _, error) = await BlockAsync();
 
@@ -235,9 +217,9 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     private async Task<(AwsExperimentPlan Plan, AwsDownloadedResults Downloaded)> WaitWithOneFailedAsync()
     {
         var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3, 0.5] };
-        await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
-        await MotoAws.PutResultAsync(_session, plan.Experiments[1].ErrorMarkerKey, FailureText);
-        var downloaded = await new AwsExperimentProvisioner(_session).WaitForResultsAsync(plan, Results,
+        await CoordinatorResults.UploadAsync(Session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
+        await MotoAws.PutResultAsync(Session, plan.Experiments[1].ErrorMarkerKey, FailureText);
+        var downloaded = await new AwsExperimentProvisioner(Session).WaitForResultsAsync(plan, Results,
             new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(30) });
         return (plan, downloaded);
     }
@@ -246,11 +228,11 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     public async Task The_wait_reports_a_failed_experiment_as_finished_and_failed()
     {
         var plan = MotoAws.Plan().WithRun(r => r with { Nodes = CoordinatorResults.Nodes }) with { ErrorBounds = [0.3, 0.5] };
-        await CoordinatorResults.UploadAsync(_session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
-        await MotoAws.PutResultAsync(_session, plan.Experiments[1].ErrorMarkerKey, FailureText);
+        await CoordinatorResults.UploadAsync(Session, 0.3, runs.Runs.Single(r => r.ErrorBound == 0.3).Folder);
+        await MotoAws.PutResultAsync(Session, plan.Experiments[1].ErrorMarkerKey, FailureText);
         var reports = new List<AwsResultsProgress>();
 
-        await new AwsExperimentProvisioner(_session).WaitForResultsAsync(plan, Results, new AwsWaitOptions
+        await new AwsExperimentProvisioner(Session).WaitForResultsAsync(plan, Results, new AwsWaitOptions
         {
             PollInterval = TimeSpan.FromMilliseconds(10),
             Timeout = TimeSpan.FromSeconds(30),
@@ -299,12 +281,12 @@ public sealed class AwsBlockResultsTests(MotoServerFixture moto, CoordinatorRuns
     public async Task Starting_an_experiment_again_removes_the_error_report_of_its_earlier_attempt()
     {
         var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate) with { ErrorBounds = [0.5] };
-        await MotoAws.PutResultAsync(_session, plan.Experiments[0].ErrorMarkerKey, FailureText);
+        await MotoAws.PutResultAsync(Session, plan.Experiments[0].ErrorMarkerKey, FailureText);
 
-        await new AwsExperimentProvisioner(_session).ProvisionAsync(plan, MotoAws.FastProvision with { SkipExperimentsWithResults = true });
+        await new AwsExperimentProvisioner(Session).ProvisionAsync(plan, MotoAws.FastProvision with { SkipExperimentsWithResults = true });
 
-        Assert.Empty(await new AwsExperimentProvisioner(_session).FindFailedExperimentsAsync(plan));
-        Assert.Single(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await new AwsExperimentProvisioner(Session).FindFailedExperimentsAsync(plan));
+        Assert.Single(await MotoAws.RunningTasksAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     /// <summary>Copies the ε = 0.3 run's files where --block downloads them; returns its summary.json there.</summary>

@@ -8,32 +8,17 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// without <c>--run-id</c> it asks at a terminal, takes <c>--yes</c>, and refuses when it cannot ask.
 /// </summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly string _csv = Path.Combine(Path.GetTempPath(), $"automon-cleanup-{Guid.NewGuid():N}.csv");
     private readonly AwsExperimentPlan _plan = MotoAws.Plan();
 
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-        await File.WriteAllTextAsync(_csv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
-        await new AwsExperimentProvisioner(_session).ProvisionAsync(_plan, MotoAws.FastProvision);
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        File.Delete(_csv);
-        return Task.CompletedTask;
-    }
+    protected override Task ArrangeAsync() => ProvisionAsync(_plan);
 
     private async Task<(int Code, string Output, string Error)> CleanupAsync(UserInput input, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await LauncherApp.RunAsync(["cleanup", .. args, "--aws-endpoint", moto.Endpoint.ToString(), "--credentials-csv", _csv],
+        var code = await LauncherApp.RunAsync(["cleanup", .. args, "--aws-endpoint", Moto.Endpoint.ToString(), "--credentials-csv", CredentialsCsv],
             output, error, input);
         return (code, output.ToString(), error.ToString());
     }
@@ -41,13 +26,13 @@ public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : IAsyncLifet
     /// <summary>The run provisioned in <see cref="InitializeAsync"/> is all still there.</summary>
     private async Task AssertTheRunIsUntouchedAsync()
     {
-        Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
-        Assert.Equal(2, (await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion)).Count);
-        Assert.Equal(2, (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Count);
-        Assert.Equal(6, (await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion)).Count);
-        Assert.Equal(2, (await MotoAws.TablesAsync(_session, MotoAws.NodesRegion)).Count);
-        Assert.Equal(2, (await _session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync()).Count);
-        Assert.Equal(2, (await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(6, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(2, (await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion)).Count);
+        Assert.Equal(2, (await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(6, (await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(2, (await MotoAws.TablesAsync(Session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(2, (await Session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync()).Count);
+        Assert.Equal(2, (await MotoAws.RunSecurityGroupsAsync(Session, MotoAws.NodesRegion)).Count);
     }
 
     [Fact]
@@ -64,7 +49,7 @@ public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : IAsyncLifet
         Assert.DoesNotContain("Removed ", output, StringComparison.Ordinal);
         Assert.Contains("Dry run: nothing was removed.", output, StringComparison.Ordinal);
         await AssertTheRunIsUntouchedAsync();
-        var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();
+        var buckets = await Session.S3(MotoAws.NodesRegion).ListBucketsAsync();
         Assert.Contains(buckets.Buckets!, b => b.BucketName == AwsNaming.DefaultResultsBucket);
     }
 
@@ -100,8 +85,8 @@ public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : IAsyncLifet
 
         Assert.True(code == 0, error);
         Assert.Contains("Removed 6 ECS task(s):", output, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     [Fact]
@@ -111,8 +96,8 @@ public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : IAsyncLifet
 
         Assert.True(code == 0, error);
         Assert.DoesNotContain("[y/N]", output, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
     }
 
     [Fact]
@@ -122,6 +107,6 @@ public sealed class AwsCleanupCommandTests(MotoServerFixture moto) : IAsyncLifet
 
         Assert.True(code == 0, error);
         Assert.Contains("Removed 6 ECS task(s):", output, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion));
     }
 }

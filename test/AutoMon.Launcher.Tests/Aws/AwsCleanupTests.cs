@@ -5,42 +5,22 @@ namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary>Cleanup against moto: it removes exactly what a run created, says what it removed, and leaves nothing billing.</summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsCleanupTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly StringWriter _log = new();
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        _log.Dispose();
-        return Task.CompletedTask;
-    }
-
-    private AwsExperimentProvisioner Provisioner() => new(_session, _log);
-
-    private AwsCleanup Cleanup() => new(_session, _log);
-
     private async Task AssertNothingOfRunLeftAsync(string? runId)
     {
         bool Ours(IEnumerable<EcsTag>? tags) =>
             tags?.Any(t => t.Key == AwsNaming.RunTag && (runId is null || t.Value == runId)) == true;
         foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
         {
-            Assert.DoesNotContain(await MotoAws.ActiveClustersAsync(_session, region), c => Ours(c.Tags));
-            Assert.DoesNotContain(await MotoAws.RunningTasksAsync(_session, region), t => Ours(t.Tags));
-            Assert.DoesNotContain(await MotoAws.ActiveTaskDefinitionsAsync(_session, region), d => Ours(d.Tags));
-            Assert.DoesNotContain(await MotoAws.LiveInstancesAsync(_session, region),
+            Assert.DoesNotContain(await MotoAws.ActiveClustersAsync(Session, region), c => Ours(c.Tags));
+            Assert.DoesNotContain(await MotoAws.RunningTasksAsync(Session, region), t => Ours(t.Tags));
+            Assert.DoesNotContain(await MotoAws.ActiveTaskDefinitionsAsync(Session, region), d => Ours(d.Tags));
+            Assert.DoesNotContain(await MotoAws.LiveInstancesAsync(Session, region),
                 i => i.Tags?.Any(t => t.Key == AwsNaming.RunTag && (runId is null || t.Value == runId)) == true);
-            Assert.DoesNotContain(await MotoAws.RunSecurityGroupsAsync(_session, region),
+            Assert.DoesNotContain(await MotoAws.RunSecurityGroupsAsync(Session, region),
                 g => g.Tags.Any(t => runId is null || t.Value == runId));
-            var logs = _session.Logs(region);
+            var logs = Session.Logs(region);
             foreach (var group in await logs.DescribeLogGroupsAsync())
             {
                 var tags = await logs.ListTagsForResourceAsync(group.TaggingArn!);
@@ -54,25 +34,25 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task Cleanup_after_an_ec2_coordinator_run_leaves_nothing()
     {
         var plan = MotoAws.Plan();
-        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+        await ProvisionAsync(plan);
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await CleanupAsync(plan);
 
         Assert.True(report.Succeeded, string.Join("\n", report.Failures));
         await AssertNothingOfRunLeftAsync("test-run");
-        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await _session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync());
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
-        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await Session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync());
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion));
     }
 
     [Fact]
     public async Task Cleanup_reports_every_kind_of_resource_it_removed()
     {
         var plan = MotoAws.Plan();
-        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+        await ProvisionAsync(plan);
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await CleanupAsync(plan);
 
         Assert.Equal(6, report.Of(AwsCleanupReport.EcsTask).Count);
         Assert.Equal(2, report.Of(AwsCleanupReport.Ec2Instance).Count);
@@ -94,14 +74,14 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task Cleanup_after_a_fargate_coordinator_run_removes_the_coordinator_cluster_too()
     {
         var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate);
-        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+        await ProvisionAsync(plan);
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await CleanupAsync(plan);
 
         Assert.True(report.Succeeded, string.Join("\n", report.Failures));
         Assert.Equal(8, report.Of(AwsCleanupReport.EcsTask).Count);
         Assert.Equal(4, report.Of(AwsCleanupReport.EcsCluster).Count);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.CoordinatorRegion));
         await AssertNothingOfRunLeftAsync(null);
     }
 
@@ -110,29 +90,29 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     {
         var first = MotoAws.Plan("first-run", "quadratic");
         var second = MotoAws.Plan("second-run", "kld");
-        await Provisioner().ProvisionAsync(first, MotoAws.FastProvision);
-        await Provisioner().ProvisionAsync(second, MotoAws.FastProvision);
+        await ProvisionAsync(first);
+        await ProvisionAsync(second);
 
-        await Cleanup().CleanupAsync(MotoAws.FastCleanup(first));
+        await CleanupAsync(MotoAws.FastCleanup(first));
 
         await AssertNothingOfRunLeftAsync("first-run");
         Assert.Equal(["kld_0-02_us-east-2", "kld_0-05_us-east-2"],
-            (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Select(c => c.ClusterName)
+            (await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion)).Select(c => c.ClusterName)
             .Order(StringComparer.Ordinal));
-        Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
-        Assert.Equal(2, (await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion)).Count);
-        Assert.Equal(["kld_0-02_membership", "kld_0-05_membership"], await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Equal(6, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(2, (await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion)).Count);
+        Assert.Equal(["kld_0-02_membership", "kld_0-05_membership"], await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
         Assert.Equal(["automon-silos_second-run_kld_0-02", "automon-silos_second-run_kld_0-05"],
-            (await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion)).Select(g => g.GroupName).Order(StringComparer.Ordinal));
+            (await MotoAws.RunSecurityGroupsAsync(Session, MotoAws.NodesRegion)).Select(g => g.GroupName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task Cleanup_without_a_run_id_removes_every_runs_resources()
     {
-        await Provisioner().ProvisionAsync(MotoAws.Plan("first-run", "quadratic"), MotoAws.FastProvision);
-        await Provisioner().ProvisionAsync(MotoAws.Plan("second-run", "kld"), MotoAws.FastProvision);
+        await ProvisionAsync(MotoAws.Plan("first-run", "quadratic"));
+        await ProvisionAsync(MotoAws.Plan("second-run", "kld"));
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
+        var report = await CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
 
         Assert.Equal(12, report.Of(AwsCleanupReport.EcsTask).Count);
         await AssertNothingOfRunLeftAsync(null);
@@ -141,27 +121,27 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Cleanup_does_not_touch_resources_the_launcher_did_not_create()
     {
-        var ecs = _session.Ecs(MotoAws.NodesRegion);
+        var ecs = Session.Ecs(MotoAws.NodesRegion);
         await ecs.CreateClusterAsync("inner-product_0-3_us-east-2", []);
-        await _session.Logs(MotoAws.NodesRegion).CreateLogGroupAsync("inner-product_0-3", new Dictionary<string, string>());
-        await MotoAws.CreateSecurityGroupAsync(_session, MotoAws.NodesRegion, "someone-elses");
+        await Session.Logs(MotoAws.NodesRegion).CreateLogGroupAsync("inner-product_0-3", new Dictionary<string, string>());
+        await MotoAws.CreateSecurityGroupAsync(Session, MotoAws.NodesRegion, "someone-elses");
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
+        var report = await CleanupAsync(MotoAws.FastCleanup(MotoAws.Plan()) with { RunId = null });
 
         Assert.Empty(report.Removed);
         Assert.Equal("Nothing to remove.\n", report.Describe());
-        Assert.Single(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Single(await _session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync());
+        Assert.Single(await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion));
+        Assert.Single(await Session.Logs(MotoAws.NodesRegion).DescribeLogGroupsAsync());
     }
 
     [Fact]
     public async Task Cleanup_can_also_empty_and_delete_the_results_bucket()
     {
         var plan = MotoAws.Plan();
-        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
-        await MotoAws.PutResultAsync(_session, plan.Experiments[0].CompletionMarkerKey, "{}");
+        await ProvisionAsync(plan);
+        await MotoAws.PutResultAsync(Session, plan.Experiments[0].CompletionMarkerKey, "{}");
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan) with { DeleteResultsBucket = true });
+        var report = await CleanupAsync(MotoAws.FastCleanup(plan) with { DeleteResultsBucket = true });
 
         // The results, and the experiments' TLS certificates with the run's data.
         var removed = report.Of(AwsCleanupReport.ResultObject).Select(o => o.Id).ToList();
@@ -169,7 +149,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
             Assert.Single(removed, id => !id.Contains("/datasets/tls/", StringComparison.Ordinal)));
         Assert.Equal(plan.Experiments.Count, removed.Count(id => id.Contains("/datasets/tls/", StringComparison.Ordinal)));
         Assert.Single(report.Of(AwsCleanupReport.ResultsBucket));
-        var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();
+        var buckets = await Session.S3(MotoAws.NodesRegion).ListBucketsAsync();
         Assert.DoesNotContain(buckets.Buckets ?? [], b => b.BucketName == AwsNaming.DefaultResultsBucket);
     }
 
@@ -181,11 +161,11 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
         {
             var first = MotoAws.Plan("first-run", "quadratic") with { DataFiles = [new AwsDataFile(dataFile, "quadratic/data_file.txt")] };
             var second = MotoAws.Plan("second-run", "inner_product") with { DataFiles = [new AwsDataFile(dataFile, "inner_product/data_file.txt")] };
-            await Provisioner().ProvisionAsync(first, MotoAws.FastProvision);
-            await Provisioner().ProvisionAsync(second, MotoAws.FastProvision);
-            await MotoAws.PutResultAsync(_session, first.Experiments[0].CompletionMarkerKey, "{}");
+            await ProvisionAsync(first);
+            await ProvisionAsync(second);
+            await MotoAws.PutResultAsync(Session, first.Experiments[0].CompletionMarkerKey, "{}");
 
-            var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(first));
+            var report = await CleanupAsync(MotoAws.FastCleanup(first));
 
             // The run's data goes, its experiments' TLS certificates with it (one each, generated by the launcher).
             var removed = report.Of(AwsCleanupReport.ResultObject).Select(o => o.Id).ToList();
@@ -194,7 +174,7 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
             Assert.Equal(
                 first.Experiments.Select(e => $"s3://automon-experiment-results/{first.TlsCertificatePrefix(e)}cluster.pfx").Order(StringComparer.Ordinal),
                 removed.Where(id => id.Contains("/datasets/tls/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
-            var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+            var listing = await Session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
             {
                 BucketName = AwsNaming.DefaultResultsBucket,
             });
@@ -211,12 +191,12 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task Results_bucket_is_kept_by_default()
     {
         var plan = MotoAws.Plan();
-        await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+        await ProvisionAsync(plan);
 
-        var report = await Cleanup().CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await CleanupAsync(plan);
 
         Assert.Empty(report.Of(AwsCleanupReport.ResultsBucket));
-        var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();
+        var buckets = await Session.S3(MotoAws.NodesRegion).ListBucketsAsync();
         Assert.Contains(buckets.Buckets!, b => b.BucketName == AwsNaming.DefaultResultsBucket);
     }
 
@@ -225,14 +205,14 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     {
         // The second experiment's membership table cannot be replaced: the first experiment is fully up by then.
         var plan = MotoAws.Plan() with { ErrorBounds = [0.02, 0.05] };
-        await MotoAws.CreateConflictingTableAsync(_session, MotoAws.NodesRegion, "inner-product_0-05_membership");
+        await MotoAws.CreateConflictingTableAsync(Session, MotoAws.NodesRegion, "inner-product_0-05_membership");
 
         var error = await Assert.ThrowsAsync<AwsProvisioningException>(() =>
-            Provisioner().ProvisionAsync(plan, MotoAws.FastProvision));
+            ProvisionAsync(plan));
 
         Assert.Contains("DynamoDB table inner-product_0-05_membership in us-east-2 exists but was not made by the launcher",
             error.Message, StringComparison.Ordinal);
-        Assert.Equal(["inner-product_0-05_membership"], await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Equal(["inner-product_0-05_membership"], await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
         Assert.NotNull(error.Cleanup);
         Assert.Equal(3, error.Cleanup.Of(AwsCleanupReport.EcsTask).Count);
         Assert.Single(error.Cleanup.Of(AwsCleanupReport.Ec2Instance));
@@ -244,14 +224,14 @@ public sealed class AwsCleanupTests(MotoServerFixture moto) : IAsyncLifetime
     {
         using var cancel = new CancellationTokenSource();
         using var log = new CancelOnLine("Experiment inner-product_0-05:", cancel);
-        var provisioner = new AwsExperimentProvisioner(_session, log);
+        var provisioner = new AwsExperimentProvisioner(Session, log);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             provisioner.ProvisionAsync(MotoAws.Plan(), MotoAws.FastProvision, cancel.Token));
 
         Assert.Contains("Removed 3 ECS task(s)", log.ToString(), StringComparison.Ordinal);
         await AssertNothingOfRunLeftAsync("test-run");
-        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
     }
 
     /// <summary>A log that cancels when a line starting with the given text is written (the user pressing Ctrl+C then).</summary>

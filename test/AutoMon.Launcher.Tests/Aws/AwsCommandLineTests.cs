@@ -11,33 +11,14 @@ namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary><c>automon --target aws</c> and <c>automon cleanup</c> end to end against the moto server, in process.</summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsCommandLineTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "automon-awscli-tests-" + Guid.NewGuid().ToString("N"));
-
-    private string CredentialsCsv => Path.Combine(_folder, "new_user_credentials.csv");
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-        Directory.CreateDirectory(_folder);
-        await File.WriteAllTextAsync(CredentialsCsv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        Directory.Delete(_folder, recursive: true);
-        return Task.CompletedTask;
-    }
 
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await LauncherApp.RunAsync([.. args, "--aws-endpoint", moto.Endpoint.ToString(), "--credentials-csv", CredentialsCsv],
+        var code = await LauncherApp.RunAsync([.. args, "--aws-endpoint", Moto.Endpoint.ToString(), "--credentials-csv", CredentialsCsv],
             output, error);
         return (code, output.ToString(), error.ToString());
     }
@@ -52,19 +33,19 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.True(code == 0, error);
         Assert.Contains("automon cleanup --run-id", output, StringComparison.Ordinal);
         Assert.Equal(["inner-product_0-3_us-east-2"],
-            (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Select(c => c.ClusterName));
-        Assert.Equal(10, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
-        Assert.Single(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
+            (await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion)).Select(c => c.ClusterName));
+        Assert.Equal(10, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
+        Assert.Single(await MotoAws.RunningTasksAsync(Session, MotoAws.CoordinatorRegion));
 
         var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup", "--yes");
 
         Assert.True(cleanupCode == 0, cleanupError);
         Assert.Contains("Removed 11 ECS task(s)", cleanupOutput, StringComparison.Ordinal);
         Assert.Contains("inner-product_0-3_us-east-2", cleanupOutput, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
-        Assert.Empty(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
     }
 
     [Fact]
@@ -74,12 +55,12 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
             "--coordinator-instance-type", "fargate", "--nodes-per-silo", "4");
 
         Assert.True(code == 0, error);
-        Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(3, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
     }
 
     private async Task<string> RegisterImageAsync(string name)
     {
-        var image = await _session.Ec2(MotoAws.CoordinatorRegion).RegisterImageAsync(new RegisterImageRequest
+        var image = await Session.Ec2(MotoAws.CoordinatorRegion).RegisterImageAsync(new RegisterImageRequest
         {
             Name = name,
             RootDeviceName = "/dev/xvda",
@@ -89,7 +70,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
     private async Task<CoordinatorScript> UserDataAsync(string instanceId)
     {
-        var attribute = await _session.Ec2(MotoAws.CoordinatorRegion).DescribeInstanceAttributeAsync(
+        var attribute = await Session.Ec2(MotoAws.CoordinatorRegion).DescribeInstanceAttributeAsync(
             new DescribeInstanceAttributeRequest(instanceId, Amazon.EC2.InstanceAttributeName.UserData));
         return CoordinatorScript.FromUserData(attribute.InstanceAttribute.UserData);
     }
@@ -104,7 +85,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         Assert.Contains("coordinator on EC2 c5.4xlarge", output, StringComparison.Ordinal);
-        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
         Assert.Equal("c5.4xlarge", instance.InstanceType.Value);
         Assert.Equal(image, instance.ImageId);
         var script = await UserDataAsync(instance.InstanceId);
@@ -130,13 +111,13 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         var (code, _, error) = await RunAsync("--node-type", "inner_product", "--target", "aws", "--error-bound", "0.3",
             "--coordinator-image", image);
         Assert.True(code == 0, error);
-        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
 
         var (cleanupCode, cleanupOutput, cleanupError) = await RunAsync("cleanup", "--yes");
 
         Assert.True(cleanupCode == 0, cleanupError);
         Assert.Contains($"Removed 1 {AwsCleanupReport.Ec2Instance}(s): {instance.InstanceId} (us-west-2)", cleanupOutput, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     [Fact]
@@ -150,12 +131,12 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Contains("No machine image named 'al2023-ami-2023.*-kernel-*-x86_64' owned by 'amazon' in us-west-2", error,
             StringComparison.Ordinal);
         Assert.Contains("--coordinator-image", error, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     private async Task<Dictionary<string, string>> CoordinatorTaskEnvironmentAsync()
     {
-        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion));
         return MotoAws.Environment(definition.TaskDefinition);
     }
 
@@ -180,7 +161,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
             "--coordinator-image", image, "--lazy-sync-latency", "250ms", "--full-sync-latency", "12s");
 
         Assert.True(code == 0, error);
-        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
         var script = await UserDataAsync(instance.InstanceId);
         Assert.True(SiloCommandLine.TryParse([.. script.SiloArguments, "--address", "10.0.0.9"], out var silo, out var problems), string.Join("; ", problems));
         Assert.Equal((TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(12)), (silo.Experiment!.Run.LazySyncLatency, silo.Experiment.Run.FullSyncLatency));
@@ -215,7 +196,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
     private async Task<ExperimentRequest> CoordinatorTaskExperimentAsync()
     {
-        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion));
         string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
         Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
         return Assert.IsType<ExperimentRequest>(silo.Experiment);
@@ -255,7 +236,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     /// </summary>
     private string WriteQuadraticDatasets()
     {
-        var datasets = Path.Combine(_folder, "datasets");
+        var datasets = Path.Combine(Folder, "datasets");
         var quadratic = Directory.CreateDirectory(Path.Combine(datasets, "quadratic")).FullName;
         var data = DataGenerators.Generate(Workload.Quadratic, new GeneratorOptions(10, 60, 40, 5, 0));
         NumpyTextFile.WriteTable(Path.Combine(quadratic, "data_file.txt"), data.Values, 40);
@@ -276,7 +257,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         var runId = output.Split(' ', ':')[1];
-        var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        var listing = await Session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
         {
             BucketName = AwsNaming.DefaultResultsBucket,
         });
@@ -290,7 +271,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.All(certificates, k => Assert.EndsWith("/cluster.pfx", k, StringComparison.Ordinal));
         foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
         {
-            foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, region))
+            foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(Session, region))
             {
                 string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
                 Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
@@ -300,7 +281,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
             }
         }
 
-        foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion))
+        foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion))
         {
             string[] command = [.. definition.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
             Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
@@ -320,7 +301,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         var runId = output.Split(' ', ':')[1];
-        var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        var listing = await Session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
         {
             BucketName = AwsNaming.DefaultResultsBucket,
             Prefix = runId + "/",
@@ -328,7 +309,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Empty(listing.S3Objects ?? []);
         foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
         {
-            foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(_session, region))
+            foreach (var definition in await MotoAws.ActiveTaskDefinitionsAsync(Session, region))
             {
                 Assert.DoesNotContain(definition.TaskDefinition.ContainerDefinitions[0].Command!, a => a.StartsWith("--tls", StringComparison.Ordinal));
             }
@@ -338,7 +319,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     [Fact]
     public async Task Weights_go_to_s3_and_the_coordinator_sends_them_with_the_function()
     {
-        var weights = Path.Combine(_folder, "mlp_net.npz");
+        var weights = Path.Combine(Folder, "mlp_net.npz");
         FunctionFiles.WriteNetwork(weights, DenseNetwork.Initialize(DenseNetwork.MlpShape(2), Activation.Tanh, Activation.Identity, seed: 4));
 
         var (code, output, error) = await RunAsync("--node-type", "mlp", "--target", "aws", "--error-bound", "0.1",
@@ -346,13 +327,13 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.True(code == 0, error);
         var runId = output.Split(' ', ':')[1];
-        var listing = await _session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
+        var listing = await Session.S3(MotoAws.NodesRegion).ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request
         {
             BucketName = AwsNaming.DefaultResultsBucket,
         });
         Assert.Equal([$"{runId}/datasets/weights/mlp_net.npz"],
             listing.S3Objects.Select(o => o.Key).Where(k => !k.StartsWith($"{runId}/datasets/{S3DataDownloader.CertificatesFolder}/", StringComparison.Ordinal)));
-        var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion));
         string[] command = [.. coordinator.TaskDefinition.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
         Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
         Assert.Equal((AwsNaming.DefaultResultsBucket, $"{runId}/datasets/weights/"), (silo.Experiment!.WeightsS3!.Bucket, silo.Experiment.WeightsS3.Prefix));
@@ -365,11 +346,11 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
     public async Task Weights_that_cannot_be_used_are_named_before_any_AWS_call(string nodeType, string expected)
     {
         var (code, _, error) = await RunAsync("--node-type", nodeType, "--target", "aws", "--error-bound", "0.1",
-            "--weights", Path.Combine(_folder, "absent.npz"));
+            "--weights", Path.Combine(Folder, "absent.npz"));
 
         Assert.Equal(1, code);
         Assert.Contains(expected, error, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion));
     }
 
     [Fact]
@@ -381,7 +362,7 @@ public sealed class AwsCommandLineTests(MotoServerFixture moto) : IAsyncLifetime
             "--coordinator-instance-type", "fargate", "--iterations", "60", "--data-dir", datasets);
 
         Assert.True(code == 0, error);
-        var nodes = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        var nodes = await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion);
         Assert.NotEmpty(nodes);
         Assert.All(nodes, n => Assert.DoesNotContain(n.TaskDefinition.ContainerDefinitions[0].Command!, a => a.StartsWith("--data", StringComparison.Ordinal)));
     }

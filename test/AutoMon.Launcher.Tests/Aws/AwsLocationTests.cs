@@ -9,36 +9,21 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// else), the silos are told the same, and <c>cleanup</c> with the same options finds it all again.
 /// </summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsLocationTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
     private const string Bucket = "my-team-automon-results";
     private const string NodeRegion = "eu-central-1";
     private const string CoordinatorRegion = "ap-southeast-2";
 
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly string _csv = Path.Combine(Path.GetTempPath(), $"automon-location-{Guid.NewGuid():N}.csv");
 
     private string[] Location => ["--results-bucket", Bucket, "--node-region", NodeRegion, "--coordinator-region", CoordinatorRegion];
 
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-        await File.WriteAllTextAsync(_csv, "User name,Access key ID,Secret access key\nautomon,testing,testing\n");
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        File.Delete(_csv);
-        return Task.CompletedTask;
-    }
 
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await LauncherApp.RunAsync([.. args, "--aws-endpoint", moto.Endpoint.ToString(), "--credentials-csv", _csv], output, error);
+        var code = await LauncherApp.RunAsync([.. args, "--aws-endpoint", Moto.Endpoint.ToString(), "--credentials-csv", CredentialsCsv], output, error);
         return (code, output.ToString(), error.ToString());
     }
 
@@ -54,20 +39,20 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.True(code == 0, error);
         Assert.Contains($"s3://{Bucket}/", output, StringComparison.Ordinal);
         Assert.Matches($"automon cleanup --run-id inner-product-[0-9-]+ --results-bucket {Bucket} --node-region {NodeRegion} --coordinator-region {CoordinatorRegion}", output);
-        Assert.Equal(["inner-product_0-3_eu-central-1"], (await MotoAws.ActiveClustersAsync(_session, NodeRegion)).Select(c => c.ClusterName));
-        Assert.Equal(2, (await MotoAws.RunningTasksAsync(_session, NodeRegion)).Count);
-        Assert.Equal(["inner-product_0-3_ap-southeast-2"], (await MotoAws.ActiveClustersAsync(_session, CoordinatorRegion)).Select(c => c.ClusterName));
-        Assert.Single(await MotoAws.RunningTasksAsync(_session, CoordinatorRegion));
-        Assert.Equal(["inner-product_0-3_membership"], await MotoAws.TablesAsync(_session, NodeRegion));
-        Assert.Equal(["inner-product_0-3"], (await _session.Logs(NodeRegion).DescribeLogGroupsAsync()).Select(g => g.LogGroupName));
-        var location = await _session.S3(NodeRegion).GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = Bucket });
+        Assert.Equal(["inner-product_0-3_eu-central-1"], (await MotoAws.ActiveClustersAsync(Session, NodeRegion)).Select(c => c.ClusterName));
+        Assert.Equal(2, (await MotoAws.RunningTasksAsync(Session, NodeRegion)).Count);
+        Assert.Equal(["inner-product_0-3_ap-southeast-2"], (await MotoAws.ActiveClustersAsync(Session, CoordinatorRegion)).Select(c => c.ClusterName));
+        Assert.Single(await MotoAws.RunningTasksAsync(Session, CoordinatorRegion));
+        Assert.Equal(["inner-product_0-3_membership"], await MotoAws.TablesAsync(Session, NodeRegion));
+        Assert.Equal(["inner-product_0-3"], (await Session.Logs(NodeRegion).DescribeLogGroupsAsync()).Select(g => g.LogGroupName));
+        var location = await Session.S3(NodeRegion).GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = Bucket });
         Assert.Equal(NodeRegion, location.Location.Value);
         foreach (var region in new[] { MotoAws.NodesRegion, MotoAws.CoordinatorRegion })
         {
-            Assert.Empty(await MotoAws.ActiveClustersAsync(_session, region));
-            Assert.Empty(await MotoAws.TablesAsync(_session, region));
+            Assert.Empty(await MotoAws.ActiveClustersAsync(Session, region));
+            Assert.Empty(await MotoAws.TablesAsync(Session, region));
         }
-        var buckets = await _session.S3(NodeRegion).ListBucketsAsync();
+        var buckets = await Session.S3(NodeRegion).ListBucketsAsync();
         Assert.DoesNotContain(buckets.Buckets ?? [], b => b.BucketName == AwsNaming.DefaultResultsBucket);
     }
 
@@ -77,7 +62,7 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
         var (code, _, error) = await LaunchAsync();
         Assert.True(code == 0, error);
 
-        var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, CoordinatorRegion)).TaskDefinition;
+        var coordinator = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(Session, CoordinatorRegion)).TaskDefinition;
         string[] command = [.. coordinator.ContainerDefinitions[0].Command!, "--address", "10.0.0.9"];
         Assert.True(SiloCommandLine.TryParse(command, out var silo, out var problems), string.Join("; ", problems));
         Assert.Equal(CoordinatorRegion, silo.Region);
@@ -85,7 +70,7 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
         var results = silo.Experiment!.ResultsS3!;
         Assert.Equal((Bucket, "max_error_vs_comm_inner_product_aws/error_bound_0.3/coordinator/", NodeRegion),
             (results.Bucket, results.Prefix, results.Region));
-        var node = (await MotoAws.ActiveTaskDefinitionsAsync(_session, NodeRegion)).First().TaskDefinition;
+        var node = (await MotoAws.ActiveTaskDefinitionsAsync(Session, NodeRegion)).First().TaskDefinition;
         Assert.Equal((NodeRegion, NodeRegion), (MotoAws.Silo(node).Region, MotoAws.Silo(node).DynamoDBRegion));
         Assert.Equal(NodeRegion, node.ContainerDefinitions[0].LogConfiguration!.Options["awslogs-region"]);
     }
@@ -101,9 +86,9 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.True(cleanupCode == 0, cleanupError);
         Assert.Contains("Removed 3 ECS task(s)", cleanupOutput, StringComparison.Ordinal);
         Assert.Contains($"Removed 1 S3 bucket(s): {Bucket} ({NodeRegion})", cleanupOutput, StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, NodeRegion));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, CoordinatorRegion));
-        Assert.Empty(await MotoAws.TablesAsync(_session, NodeRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, NodeRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, CoordinatorRegion));
+        Assert.Empty(await MotoAws.TablesAsync(Session, NodeRegion));
     }
 
     [Theory]
@@ -121,7 +106,7 @@ public sealed class AwsLocationTests(MotoServerFixture moto) : IAsyncLifetime
             using var output = new StringWriter();
             using var error = new StringWriter();
             // Port 1: an AWS call would fail as unreachable instead of naming the option.
-            var code = await LauncherApp.RunAsync([.. command, "--aws-endpoint", "http://127.0.0.1:1/", "--credentials-csv", _csv], output, error);
+            var code = await LauncherApp.RunAsync([.. command, "--aws-endpoint", "http://127.0.0.1:1/", "--credentials-csv", CredentialsCsv], output, error);
 
             Assert.Equal(1, code);
             var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));

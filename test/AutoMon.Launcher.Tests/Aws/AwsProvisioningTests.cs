@@ -12,39 +12,20 @@ namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary>The whole provisioning flow against a moto server: what exists afterwards, and how it is configured.</summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsProvisioningTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly StringWriter _log = new();
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        _log.Dispose();
-        return Task.CompletedTask;
-    }
-
-    private AwsExperimentProvisioner Provisioner() => new(_session, _log);
-
-    private Task<AwsProvisioningResult> ProvisionAsync(AwsExperimentPlan plan) =>
-        Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
+    private AwsExperimentProvisioner Provisioner() => new(Session, Log);
 
     [Fact]
     public async Task Each_error_bound_gets_its_own_node_cluster_in_the_nodes_region()
     {
         await ProvisionAsync(MotoAws.Plan());
 
-        var clusters = await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion);
+        var clusters = await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion);
         Assert.Equal(["inner-product_0-02_us-east-2", "inner-product_0-05_us-east-2"],
             clusters.Select(c => c.ClusterName).Order(StringComparer.Ordinal));
         Assert.All(clusters, c => Assert.Contains(new EcsTag(AwsNaming.RunTag, "test-run"), c.Tags!));
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     [Fact]
@@ -52,11 +33,11 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         var result = await ProvisionAsync(MotoAws.Plan());
 
-        var tasks = await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion);
+        var tasks = await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion);
         Assert.Equal(6, tasks.Count);
         Assert.All(tasks, t => Assert.Equal("FARGATE", t.LaunchType));
         Assert.All(tasks, t => Assert.Contains(new EcsTag(AwsNaming.RoleTag, "node"), t.Tags!));
-        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(Session, MotoAws.CoordinatorRegion));
         Assert.Equal(6, result.Started.Sum(s => s.NodeTaskArns.Count));
     }
 
@@ -65,7 +46,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         await ProvisionAsync(MotoAws.Plan());
 
-        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion);
         Assert.Equal(6, definitions.Count);
         var node1 = definitions.Single(d => d.TaskDefinition.Family == "node-1_inner-product_0-05_us-east-2").TaskDefinition;
         Assert.Equal(("1024", "4096"), (node1.Cpu, node1.Memory));
@@ -90,7 +71,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         await ProvisionAsync(MotoAws.Plan());
 
-        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion);
         var node2 = definitions.Single(d => d.TaskDefinition.Family == "node-2_inner-product_0-02_us-east-2").TaskDefinition;
         // The image's entrypoint adds the address only the running task knows.
         string[] command = [.. node2.ContainerDefinitions[0].Command!, "--address", "10.0.0.5"];
@@ -112,7 +93,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
             Options.Create(new DynamoDBClusteringOptions
             {
                 TableName = "inner-product_0-05_membership",
-                ServiceUrl = moto.Endpoint.ToString(),
+                ServiceUrl = Moto.Endpoint.ToString(),
                 Region = MotoAws.NodesRegion,
                 AccessKey = "testing",
                 SecretKey = "testing",
@@ -132,9 +113,9 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         var result = await ProvisionAsync(MotoAws.Plan());
 
-        var instances = await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion);
+        var instances = await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion);
         Assert.Equal(2, instances.Count);
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.NodesRegion));
         var instanceId = result.Started.Single(s => s.Experiment.ErrorBound == 0.02).CoordinatorInstanceId;
         var instance = instances.Single(i => i.InstanceId == instanceId);
         Assert.Equal("c5.4xlarge", instance.InstanceType.Value);
@@ -142,7 +123,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Contains(instance.Tags!, t => t.Key == AwsNaming.RoleTag && t.Value == "coordinator");
         Assert.EndsWith("/" + MotoAws.InstanceProfile, instance.IamInstanceProfile!.Arn, StringComparison.Ordinal);
 
-        var ec2 = _session.Ec2(MotoAws.CoordinatorRegion);
+        var ec2 = Session.Ec2(MotoAws.CoordinatorRegion);
         var shutdown = await ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest(instanceId,
             Amazon.EC2.InstanceAttributeName.InstanceInitiatedShutdownBehavior));
         Assert.Equal("terminate", shutdown.InstanceAttribute.InstanceInitiatedShutdownBehavior);
@@ -164,7 +145,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     [Fact]
     public async Task Ec2_coordinator_image_is_the_newest_matching_Amazon_Linux_2023_image_when_no_AMI_is_given()
     {
-        var ec2 = _session.Ec2(MotoAws.CoordinatorRegion);
+        var ec2 = Session.Ec2(MotoAws.CoordinatorRegion);
         async Task<string> Register(string name) => (await ec2.RegisterImageAsync(new RegisterImageRequest
         {
             Name = name,
@@ -177,7 +158,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
 
         await ProvisionAsync(plan);
 
-        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        var instance = Assert.Single(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
         Assert.Equal(newest, instance.ImageId);
     }
 
@@ -190,7 +171,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
 
         Assert.Contains("No machine image named 'al2023-ami-2023.*-kernel-*-x86_64'", error.Message,
             StringComparison.Ordinal);
-        Assert.Empty(await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.RunSecurityGroupsAsync(Session, MotoAws.NodesRegion));
     }
 
     [Fact]
@@ -200,19 +181,19 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
 
         var result = await ProvisionAsync(plan);
 
-        var clusters = await MotoAws.ActiveClustersAsync(_session, MotoAws.CoordinatorRegion);
+        var clusters = await MotoAws.ActiveClustersAsync(Session, MotoAws.CoordinatorRegion);
         Assert.Equal("inner-product_0-1_us-west-2", Assert.Single(clusters).ClusterName);
-        var task = Assert.Single(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
+        var task = Assert.Single(await MotoAws.RunningTasksAsync(Session, MotoAws.CoordinatorRegion));
         Assert.Equal(result.Started[0].CoordinatorTaskArn, task.TaskArn);
-        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion));
         Assert.Equal("coordinator_inner-product_0-1_us-west-2", definition.TaskDefinition.Family);
         Assert.Equal(("4096", "16384"), (definition.TaskDefinition.Cpu, definition.TaskDefinition.Memory));
         var silo = MotoAws.Silo(definition.TaskDefinition);
         Assert.Equal(SiloRole.Coordinator, silo.Role);
         Assert.Null(silo.NodeRange);
         Assert.Equal(("inner_product", 0.1), (silo.Experiment!.Run.Function, silo.Experiment.Run.ErrorBound));
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
-        Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
+        Assert.Equal(3, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
     }
 
     [Fact]
@@ -220,7 +201,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         await ProvisionAsync(MotoAws.Plan(host: AwsCoordinatorHost.Fargate) with { ErrorBounds = [0.1] });
 
-        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion)).TaskDefinition;
+        var definition = Assert.Single(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion)).TaskDefinition;
         string[] command = [.. definition.ContainerDefinitions[0].Command!, "--address", "10.0.0.5"];
         Assert.True(SiloCommandLine.TryParse(command, out var options, out var problems), string.Join("; ", problems));
         Assert.Equal(SiloRole.Coordinator, options.Role);
@@ -235,7 +216,7 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         await ProvisionAsync(MotoAws.Plan() with { ErrorBounds = [0.1] });
 
-        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion);
         Assert.Equal(3, definitions.Count);
         Assert.All(definitions, d => Assert.Contains("--stop-when-coordinator-leaves", d.TaskDefinition.ContainerDefinitions[0].Command!));
     }
@@ -247,8 +228,8 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
 
         await ProvisionAsync(plan);
 
-        Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
-        var ranges = (await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion))
+        Assert.Equal(3, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
+        var ranges = (await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion))
             .Select(d => d.TaskDefinition)
             .OrderBy(d => d.Family, StringComparer.Ordinal)
             .Select(d => (d.Family, MotoAws.Silo(d).NodeRange));
@@ -265,16 +246,16 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         await ProvisionAsync(MotoAws.Plan());
 
-        var buckets = await _session.S3(MotoAws.NodesRegion).ListBucketsAsync();
+        var buckets = await Session.S3(MotoAws.NodesRegion).ListBucketsAsync();
         Assert.Contains(buckets.Buckets!, b => b.BucketName == AwsNaming.DefaultResultsBucket);
     }
 
     [Fact]
-    public async Task Each_experiment_has_a_tagged_log_group_in_the_nodes_region()
+    public async Task Each_experiment_has_a_taggedLog_group_in_the_nodes_region()
     {
         await ProvisionAsync(MotoAws.Plan());
 
-        var logs = _session.Logs(MotoAws.NodesRegion);
+        var logs = Session.Logs(MotoAws.NodesRegion);
         var groups = await logs.DescribeLogGroupsAsync();
         Assert.Equal(["inner-product_0-02", "inner-product_0-05"], groups.Select(g => g.LogGroupName));
         var tags = await logs.ListTagsForResourceAsync(groups[0].TaggingArn!);
@@ -288,8 +269,8 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         await ProvisionAsync(MotoAws.Plan());
 
         Assert.Equal(["inner-product_0-02_membership", "inner-product_0-05_membership"],
-            await MotoAws.TablesAsync(_session, MotoAws.NodesRegion));
-        var dynamo = _session.DynamoDb(MotoAws.NodesRegion);
+            await MotoAws.TablesAsync(Session, MotoAws.NodesRegion));
+        var dynamo = Session.DynamoDb(MotoAws.NodesRegion);
         var table = (await dynamo.DescribeTableAsync("inner-product_0-02_membership")).Table;
         Assert.Equal(["ClusterId:HASH", "SiloIdentity:RANGE"], table.KeySchema.Select(k => $"{k.AttributeName}:{k.KeyType}"));
         Assert.Equal(BillingMode.PAY_PER_REQUEST, table.BillingModeSummary?.BillingMode);
@@ -305,15 +286,15 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
     {
         foreach (var region in new[] { MotoAws.CoordinatorRegion, MotoAws.NodesRegion })
         {
-            var ecs = _session.Ecs(region);
-            foreach (var task in await MotoAws.RunningTasksAsync(_session, region))
+            var ecs = Session.Ecs(region);
+            foreach (var task in await MotoAws.RunningTasksAsync(Session, region))
             {
                 await ecs.StopTaskAsync(task.ClusterArn!, task.TaskArn, "finished");
             }
-            var instances = (await MotoAws.LiveInstancesAsync(_session, region)).Select(i => i.InstanceId).ToList();
+            var instances = (await MotoAws.LiveInstancesAsync(Session, region)).Select(i => i.InstanceId).ToList();
             if (instances.Count > 0)
             {
-                await _session.Ec2(region).TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = instances });
+                await Session.Ec2(region).TerminateInstancesAsync(new TerminateInstancesRequest { InstanceIds = instances });
             }
         }
     }
@@ -326,14 +307,14 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
 
         await ProvisionAsync(MotoAws.Plan() with { RunId = "second-run", ErrorBounds = [0.2] });
 
-        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.NodesRegion);
+        var definitions = await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.NodesRegion);
         Assert.Equal(3, definitions.Count);
         Assert.All(definitions, d => Assert.Equal(2, d.TaskDefinition.Revision));
         Assert.All(definitions, d => Assert.Contains(new EcsTag(AwsNaming.RunTag, "second-run"), d.Tags));
-        var logs = _session.Logs(MotoAws.NodesRegion);
+        var logs = Session.Logs(MotoAws.NodesRegion);
         var group = Assert.Single(await logs.DescribeLogGroupsAsync());
         Assert.Equal("second-run", (await logs.ListTagsForResourceAsync(group.TaggingArn!))[AwsNaming.RunTag]);
-        var dynamo = _session.DynamoDb(MotoAws.NodesRegion);
+        var dynamo = Session.DynamoDb(MotoAws.NodesRegion);
         var table = (await dynamo.DescribeTableAsync("inner-product_0-2_membership")).Table;
         var tags = await dynamo.ListTagsOfResourceAsync(new Amazon.DynamoDBv2.Model.ListTagsOfResourceRequest
         {
@@ -353,8 +334,8 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Contains("inner-product_0-2 has 3 task(s) in ECS cluster inner-product_0-2_us-east-2 (us-east-2, run test-run)",
             error.Message, StringComparison.Ordinal);
         Assert.Contains("coordinator instance", error.Message, StringComparison.Ordinal);
-        Assert.Single(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Equal(3, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Single(await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion));
+        Assert.Equal(3, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
     }
 
     [Fact]
@@ -369,6 +350,6 @@ public sealed class AwsProvisioningTests(MotoServerFixture moto) : IAsyncLifetim
         Assert.Equal("inner-product_0-2", running.Key);
         Assert.Contains("run test-run", running.Value, StringComparison.Ordinal);
         Assert.Equal(["inner-product_0-1"], second.Started.Select(e => e.Experiment.Name));
-        Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(6, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
     }
 }

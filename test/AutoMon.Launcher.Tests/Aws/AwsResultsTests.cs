@@ -4,37 +4,20 @@ namespace AutoMon.Launcher.Tests.Aws;
 
 /// <summary>The <c>--block</c> behaviour against moto: skip experiments whose results are in S3, wait for the rest, download.</summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsResultsTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly string _download = Path.Combine(Path.GetTempPath(), "automon-aws-tests-" + Guid.NewGuid().ToString("N"));
+    private string Download => Path.Combine(Folder, "download");
 
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        if (Directory.Exists(_download))
-        {
-            Directory.Delete(_download, recursive: true);
-        }
-        return Task.CompletedTask;
-    }
-
-    private AwsExperimentProvisioner Provisioner() => new(_session);
+    private AwsExperimentProvisioner Provisioner() => new(Session);
 
     private static AwsExperimentPlan ThreeBounds() => MotoAws.Plan() with { ErrorBounds = [0.02, 0.05, 0.1] };
 
     /// <summary>What a finished coordinator leaves in S3: its files, then the completion marker.</summary>
     private async Task CompleteAsync(AwsExperiment experiment)
     {
-        await MotoAws.PutResultAsync(_session, experiment.ResultsPrefix + "coordinator/results.csv", "eb," + experiment.Name);
-        await MotoAws.PutResultAsync(_session, experiment.ResultsPrefix + "nodes/node_0/node.log", "node 0");
-        await MotoAws.PutResultAsync(_session, experiment.CompletionMarkerKey, "{\"max_error\": 0.01}");
+        await MotoAws.PutResultAsync(Session, experiment.ResultsPrefix + "coordinator/results.csv", "eb," + experiment.Name);
+        await MotoAws.PutResultAsync(Session, experiment.ResultsPrefix + "nodes/node_0/node.log", "node 0");
+        await MotoAws.PutResultAsync(Session, experiment.CompletionMarkerKey, "{\"max_error\": 0.01}");
     }
 
     [Fact]
@@ -49,9 +32,9 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(["inner-product_0-05"], result.SkippedAlreadyInS3.Select(e => e.Name));
         Assert.Equal([0.02, 0.1], result.Started.Select(s => s.Experiment.ErrorBound));
         Assert.Equal(["inner-product_0-02_us-east-2", "inner-product_0-1_us-east-2"],
-            (await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion)).Select(c => c.ClusterName)
+            (await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion)).Select(c => c.ClusterName)
             .Order(StringComparer.Ordinal));
-        Assert.Equal(6, (await MotoAws.RunningTasksAsync(_session, MotoAws.NodesRegion)).Count);
+        Assert.Equal(6, (await MotoAws.RunningTasksAsync(Session, MotoAws.NodesRegion)).Count);
     }
 
     [Fact]
@@ -68,21 +51,21 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
 
         Assert.Empty(result.Started);
         Assert.Equal(3, result.SkippedAlreadyInS3.Count);
-        Assert.Empty(await MotoAws.ActiveClustersAsync(_session, MotoAws.NodesRegion));
-        Assert.Empty(await MotoAws.RunSecurityGroupsAsync(_session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.ActiveClustersAsync(Session, MotoAws.NodesRegion));
+        Assert.Empty(await MotoAws.RunSecurityGroupsAsync(Session, MotoAws.NodesRegion));
     }
 
     [Fact]
     public async Task Results_without_the_completion_marker_do_not_count_as_done()
     {
         var plan = ThreeBounds();
-        await MotoAws.PutResultAsync(_session, plan.Experiments[0].ResultsPrefix + "coordinator/results.csv", "partial");
+        await MotoAws.PutResultAsync(Session, plan.Experiments[0].ResultsPrefix + "coordinator/results.csv", "partial");
 
         Assert.Empty(await Provisioner().FindExperimentsWithResultsAsync(plan));
     }
 
     [Fact]
-    public async Task Waiting_polls_until_every_experiment_is_done_then_downloads_each_into_its_folder()
+    public async Task Waiting_polls_until_every_experiment_is_done_thenDownloads_each_into_its_folder()
     {
         var plan = ThreeBounds();
         await CompleteAsync(plan.Experiments[0]);
@@ -98,7 +81,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
             }
         });
 
-        var downloaded = await Provisioner().WaitForResultsAsync(plan, _download, new AwsWaitOptions
+        var downloaded = await Provisioner().WaitForResultsAsync(plan, Download, new AwsWaitOptions
         {
             PollInterval = TimeSpan.FromMilliseconds(10),
             Timeout = TimeSpan.FromSeconds(30),
@@ -110,7 +93,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         Assert.Equal(["inner-product_0-05", "inner-product_0-1"], looks[0].Pending);
         Assert.Equal(9, downloaded.Files.Count);
         var folder = downloaded.FolderByExperiment["inner-product_0-05"];
-        Assert.Equal(Path.Combine(_download, "error_bound_0.05"), folder);
+        Assert.Equal(Path.Combine(Download, "error_bound_0.05"), folder);
         Assert.Equal("eb,inner-product_0-05", await File.ReadAllTextAsync(Path.Combine(folder, "coordinator", "results.csv")));
         Assert.Equal("node 0", await File.ReadAllTextAsync(Path.Combine(folder, "nodes", "node_0", "node.log")));
         Assert.True(File.Exists(Path.Combine(folder, "coordinator", "summary.json")));
@@ -122,7 +105,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         var plan = ThreeBounds();
         await CompleteAsync(plan.Experiments[2]);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => Provisioner().WaitForResultsAsync(plan, _download,
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Provisioner().WaitForResultsAsync(plan, Download,
             new AwsWaitOptions
             {
                 PollInterval = TimeSpan.FromMilliseconds(10),
@@ -140,7 +123,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Provisioner().WaitForResultsAsync(ThreeBounds(),
-            _download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(20), FailWhenCoordinatorGone = false },
+            Download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(20), FailWhenCoordinatorGone = false },
             cancel.Token));
     }
 
@@ -151,11 +134,11 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         var provisioned = await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
         await CompleteAsync(plan.Experiments[0]);
         var crashed = provisioned.Started[1].CoordinatorInstanceId!;
-        await _session.Ec2(MotoAws.CoordinatorRegion).TerminateInstancesAsync(
+        await Session.Ec2(MotoAws.CoordinatorRegion).TerminateInstancesAsync(
             new Amazon.EC2.Model.TerminateInstancesRequest { InstanceIds = [crashed] });
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Provisioner().WaitForResultsAsync(plan,
-            _download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(30) }));
+            Download, new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromSeconds(30) }));
 
         Assert.StartsWith("The coordinator of inner-product_0-05 is no longer running", error.Message, StringComparison.Ordinal);
         Assert.Contains("log group(s) inner-product_0-05 in us-east-2", error.Message, StringComparison.Ordinal);
@@ -167,7 +150,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
         var plan = ThreeBounds() with { CoordinatorHost = AwsCoordinatorHost.Fargate };
         await Provisioner().ProvisionAsync(plan, MotoAws.FastProvision);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => Provisioner().WaitForResultsAsync(plan, _download,
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Provisioner().WaitForResultsAsync(plan, Download,
             new AwsWaitOptions { PollInterval = TimeSpan.FromMilliseconds(10), Timeout = TimeSpan.FromMilliseconds(300) }));
 
         Assert.Contains("3 experiment(s)", error.Message, StringComparison.Ordinal);
@@ -177,7 +160,7 @@ public sealed class AwsResultsTests(MotoServerFixture moto) : IAsyncLifetime
     [InlineData("../escape.txt")]
     [InlineData("coordinator/../../x")]
     [InlineData("a//b")]
-    public void Keys_that_would_escape_the_download_folder_are_refused(string relativeKey) =>
+    public void Keys_that_would_escape_theDownload_folder_are_refused(string relativeKey) =>
         Assert.Throws<InvalidDataException>(() =>
             AwsResultsStore.LocalPathFor(Path.GetTempPath(), relativeKey, "prefix/" + relativeKey));
 

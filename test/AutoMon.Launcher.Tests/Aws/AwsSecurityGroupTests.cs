@@ -9,28 +9,9 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// The addresses are moto's inventions: only the rules are read, nothing connects to them.
 /// </summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
     private static readonly int[] SiloPorts = [11111, 30000];
-
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly StringWriter _log = new();
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        _log.Dispose();
-        return Task.CompletedTask;
-    }
-
-    private Task<AwsProvisioningResult> ProvisionAsync(AwsExperimentPlan plan) =>
-        new AwsExperimentProvisioner(_session, _log).ProvisionAsync(plan, MotoAws.FastProvision);
 
     [Theory]
     [InlineData(AwsCoordinatorHost.Ec2, false)]
@@ -68,7 +49,7 @@ public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifeti
         var plan = MotoAws.Plan() with { ErrorBounds = [0.1] };
         var experiment = plan.Experiments[0];
         // What a launcher that opened the ports to everyone left behind for the same run and experiment.
-        var ec2 = _session.Ec2(MotoAws.NodesRegion);
+        var ec2 = Session.Ec2(MotoAws.NodesRegion);
         var vpc = (await ec2.DescribeVpcsAsync(new DescribeVpcsRequest())).Vpcs.Single(v => v.IsDefault == true).VpcId;
         var old = await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest
         {
@@ -100,7 +81,7 @@ public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifeti
 
         Assert.Equal(old.GroupId, started.SecurityGroups[MotoAws.NodesRegion]);
         AssertOnlyFrom(await GroupAsync(MotoAws.NodesRegion, old.GroupId), await SiloAddressesAsync(started));
-        Assert.Contains("revoked the internet-wide rules", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("revoked the internet-wide rules", Log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,14 +90,14 @@ public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifeti
         var plan = MotoAws.Plan() with { ErrorBounds = [0.1] };
         var started = Assert.Single((await ProvisionAsync(plan)).Started);
         // A task of the same definition in the same network, but without a public IPv4 (as in a subnet without one).
-        var ecs = _session.Ecs(MotoAws.NodesRegion);
+        var ecs = Session.Ecs(MotoAws.NodesRegion);
         var node = (await ecs.DescribeTasksAsync(started.NodesClusterArn, [started.NodeTaskArns[0]])).Single();
-        var subnet = (await _session.Ec2(MotoAws.NodesRegion).DescribeSubnetsAsync(new DescribeSubnetsRequest())).Subnets[0].SubnetId;
+        var subnet = (await Session.Ec2(MotoAws.NodesRegion).DescribeSubnetsAsync(new DescribeSubnetsRequest())).Subnets[0].SubnetId;
         var run = await ecs.RunTaskAsync(new EcsRunTaskRequest(started.NodesClusterArn, node.TaskDefinitionArn!, 1, "FARGATE",
             new EcsNetworkConfiguration(new EcsAwsVpcConfiguration([subnet], [started.SecurityGroups[MotoAws.NodesRegion]], "DISABLED")),
             null, null));
         var task = Assert.Single(run.Tasks).TaskArn;
-        var addresses = new AwsSiloAddresses(_session, TimeProvider.System);
+        var addresses = new AwsSiloAddresses(Session, TimeProvider.System);
         // One look only: moto moves a task towards STOPPED on each DescribeTasks.
         var options = MotoAws.FastProvision with { SiloAddressTimeout = TimeSpan.Zero };
 
@@ -164,14 +145,14 @@ public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifeti
     }
 
     private async Task<SecurityGroup> GroupAsync(string region, string groupId) =>
-        (await _session.Ec2(region).DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }))
+        (await Session.Ec2(region).DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [groupId] }))
         .SecurityGroups.Single();
 
     /// <summary>The public IPv4s of an experiment's silos: instances' from EC2, tasks' from their network interfaces.</summary>
     private async Task<IReadOnlyList<string>> SiloAddressesAsync(AwsProvisionedExperiment started)
     {
         var addresses = new List<string>();
-        var ec2 = _session.Ec2(MotoAws.CoordinatorRegion);
+        var ec2 = Session.Ec2(MotoAws.CoordinatorRegion);
         foreach (var instance in new[] { started.CoordinatorInstanceId, started.StandbyCoordinatorInstanceId }.OfType<string>())
         {
             var described = await ec2.DescribeInstancesAsync(new DescribeInstancesRequest { InstanceIds = [instance] });
@@ -182,10 +163,10 @@ public sealed class AwsSecurityGroupTests(MotoServerFixture moto) : IAsyncLifeti
             .Concat(started.NodeTaskArns.Select(t => (MotoAws.NodesRegion, started.NodesClusterArn, t)));
         foreach (var (region, cluster, arn) in tasks)
         {
-            var task = Assert.Single(await _session.Ecs(region).DescribeTasksAsync(cluster, [arn]));
+            var task = Assert.Single(await Session.Ecs(region).DescribeTasksAsync(cluster, [arn]));
             var eni = Assert.Single(task.Attachments!, a => a.Type == "ElasticNetworkInterface").Details!
                 .Single(d => d.Name == "networkInterfaceId").Value;
-            var described = await _session.Ec2(region).DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest
+            var described = await Session.Ec2(region).DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest
             {
                 NetworkInterfaceIds = [eni],
             });

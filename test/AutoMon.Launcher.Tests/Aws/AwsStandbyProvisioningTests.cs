@@ -11,37 +11,21 @@ namespace AutoMon.Launcher.Tests.Aws;
 /// coordinator region with the same experiment and <c>--standby</c>; cleanup removes it with the rest.
 /// </summary>
 [Collection(MotoCollection.Name)]
-public sealed class AwsStandbyProvisioningTests(MotoServerFixture moto) : IAsyncLifetime
+public sealed class AwsStandbyProvisioningTests(MotoServerFixture moto) : MotoAccountTests(moto)
 {
-    private readonly AwsSession _session = moto.CreateSession();
-    private readonly StringWriter _log = new();
-
-    public async Task InitializeAsync()
-    {
-        await moto.ResetAsync();
-        await MotoAws.CreateOneTimeSetupAsync(_session);
-    }
-
-    public Task DisposeAsync()
-    {
-        _session.Dispose();
-        _log.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task A_fargate_standby_is_a_second_coordinator_task_with_the_same_experiment_and_cleanup_removes_it()
     {
         var plan = MotoAws.Plan(host: AwsCoordinatorHost.Fargate).WithRun(r => r with { Pacing = Pacing.Lockstep }) with { ErrorBounds = [0.1], CoordinatorStandby = true };
 
-        var result = await new AwsExperimentProvisioner(_session, _log).ProvisionAsync(plan, MotoAws.FastProvision);
+        var result = await ProvisionAsync(plan);
 
         var started = Assert.Single(result.Started);
-        var tasks = await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion);
+        var tasks = await MotoAws.RunningTasksAsync(Session, MotoAws.CoordinatorRegion);
         Assert.NotNull(started.StandbyCoordinatorTaskArn);
         Assert.Equal(new[] { started.CoordinatorTaskArn!, started.StandbyCoordinatorTaskArn }.Order(StringComparer.Ordinal),
             tasks.Select(t => t.TaskArn).Order(StringComparer.Ordinal));
-        var definitions = (await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion)).ToDictionary(d => d.TaskDefinition.Family);
+        var definitions = (await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion)).ToDictionary(d => d.TaskDefinition.Family);
         Assert.Equal(["coordinator-standby_inner-product_0-1_us-west-2", "coordinator_inner-product_0-1_us-west-2"], definitions.Keys.Order(StringComparer.Ordinal));
 
         var active = MotoAws.Silo(definitions["coordinator_inner-product_0-1_us-west-2"].TaskDefinition);
@@ -57,14 +41,14 @@ public sealed class AwsStandbyProvisioningTests(MotoServerFixture moto) : IAsync
         Assert.Equal((active.ClusterId, active.DynamoDBTable, active.TlsCertificateS3Uri), (standby.ClusterId, standby.DynamoDBTable, standby.TlsCertificateS3Uri));
         // The active waits for itself, its standby and the 3 node silos; a standby taking over, for itself and the node silos.
         Assert.Equal((5, 4), (active.Experiment.WaitForSilos, standby.Experiment.WaitForSilos));
-        Assert.Contains("standby coordinator: Fargate task", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("standby coordinator: Fargate task", Log.ToString(), StringComparison.Ordinal);
 
-        var report = await new AwsCleanup(_session, _log).CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await CleanupAsync(plan);
 
         Assert.Empty(report.Failures);
         Assert.Contains(report.Removed, r => r.Id.Contains("coordinator-standby_inner-product_0-1_us-west-2", StringComparison.Ordinal));
-        Assert.Empty(await MotoAws.RunningTasksAsync(_session, MotoAws.CoordinatorRegion));
-        Assert.Empty(await MotoAws.ActiveTaskDefinitionsAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.RunningTasksAsync(Session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.ActiveTaskDefinitionsAsync(Session, MotoAws.CoordinatorRegion));
     }
 
     [Fact]
@@ -72,13 +56,13 @@ public sealed class AwsStandbyProvisioningTests(MotoServerFixture moto) : IAsync
     {
         var plan = MotoAws.Plan() with { ErrorBounds = [0.1], CoordinatorStandby = true };
 
-        var result = await new AwsExperimentProvisioner(_session, _log).ProvisionAsync(plan, MotoAws.FastProvision);
+        var result = await ProvisionAsync(plan);
 
         var started = Assert.Single(result.Started);
-        var instances = await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion);
+        var instances = await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion);
         Assert.Equal(2, instances.Count);
         Assert.Contains(instances, i => i.InstanceId == started.StandbyCoordinatorInstanceId);
-        var ec2 = _session.Ec2(MotoAws.CoordinatorRegion);
+        var ec2 = Session.Ec2(MotoAws.CoordinatorRegion);
         var userData = await ec2.DescribeInstanceAttributeAsync(new DescribeInstanceAttributeRequest(started.StandbyCoordinatorInstanceId,
             Amazon.EC2.InstanceAttributeName.UserData));
         var script = Encoding.UTF8.GetString(Convert.FromBase64String(userData.InstanceAttribute.UserData));
@@ -89,10 +73,10 @@ public sealed class AwsStandbyProvisioningTests(MotoServerFixture moto) : IAsync
         var standby = instances.Single(i => i.InstanceId == started.StandbyCoordinatorInstanceId);
         Assert.Contains(standby.Tags!, t => t.Key == AwsNaming.ExperimentTag && t.Value == started.Experiment.Name);
 
-        var report = await new AwsCleanup(_session, _log).CleanupAsync(MotoAws.FastCleanup(plan));
+        var report = await CleanupAsync(plan);
 
         Assert.Empty(report.Failures);
         Assert.Contains(report.Removed, r => r.Id == started.StandbyCoordinatorInstanceId);
-        Assert.Empty(await MotoAws.LiveInstancesAsync(_session, MotoAws.CoordinatorRegion));
+        Assert.Empty(await MotoAws.LiveInstancesAsync(Session, MotoAws.CoordinatorRegion));
     }
 }
