@@ -45,25 +45,16 @@ public sealed class ReproduceCommandTests : IDisposable
         Assert.Contains("and 3 of 3 comparisons", text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Reproduce_rejects_an_unknown_workload_before_running_anything()
+    [Theory]
+    [InlineData("quadratic,cubic", "cubic")]
+    [InlineData("quadratic,,kld", "--node-types: entry 2 of \"quadratic,,kld\" is empty")]
+    public async Task Reproduce_rejects_an_unknown_or_blank_workload_before_running_anything(string nodeTypes, string expected)
     {
         var output = Path.Combine(_directory, "bad");
 
-        var line = await FailsWithOneLine("reproduce", "--node-types", "quadratic,cubic", "--output", output);
+        var line = await FailsWithOneLine("reproduce", "--node-types", nodeTypes, "--output", output);
 
-        Assert.Contains("cubic", line, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(output));
-    }
-
-    [Fact]
-    public async Task Reproduce_names_a_blank_workload_instead_of_skipping_it()
-    {
-        var output = Path.Combine(_directory, "blank");
-
-        var line = await FailsWithOneLine("reproduce", "--node-types", "quadratic,,kld", "--output", output);
-
-        Assert.Contains("--node-types: entry 2 of \"quadratic,,kld\" is empty", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
         Assert.False(Directory.Exists(output));
     }
 }
