@@ -270,6 +270,13 @@ internal sealed partial class CoordinatorGrain(
         return Task.FromResult(CoordinatorReport.From(coordinator, silo.SiloAddress.ToString(), _busy, _tuning, registry.Wire(_experiment).Snapshot()));
     }
 
+    public Task Release()
+    {
+        registry.Forget(_experiment);
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     // Reference _from_violation_to_sync: hand messages to the coordinator until it has nothing more to send.
     private async Task ExchangeAsync(List<INodeMessage> batch)
     {

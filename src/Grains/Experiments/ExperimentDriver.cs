@@ -86,6 +86,23 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
     }
 
     /// <summary>
+    /// Ends experiment <paramref name="experimentId"/> of <paramref name="nodeCount"/> nodes once its result is collected:
+    /// its node and coordinator grains deactivate and their silos forget it. Node grains otherwise stay for the experiment's
+    /// lifetime (a week): a sweep of 10,000-node runs on one silo would keep every finished run's windows and nodes.
+    /// </summary>
+    public async Task ReleaseAsync(string experimentId, int nodeCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeCount);
+        var nodes = Enumerable.Range(0, nodeCount).Select(i => grains.GetGrain<INodeGrain>(ExperimentKeys.Node(experimentId, i))).ToArray();
+        await Within(ExperimentSetup.CallNodesAsync(nodes, async (node, _) =>
+        {
+            await node.Release().ConfigureAwait(false);
+            return true;
+        }), CancellationToken.None).ConfigureAwait(false);
+        await Within(grains.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(experimentId)).Release(), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Starts a lockstep experiment: the coordinator (with neighbourhood tuning on the data's tuning prefix), the node grains,
     /// window filling and round 0 (the first full sync). Rounds then run with <see cref="LockstepRun.RunRoundsAsync"/>.
     /// </summary>
@@ -349,15 +366,18 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
         /// another has returned; the results in node order. The calls do not depend on each other, so neither do the
         /// results on the order they return in.
         /// </summary>
-        public async Task<T[]> CallNodesAsync<T>(Func<INodeGrain, int, Task<T>> call)
+        public Task<T[]> CallNodesAsync<T>(Func<INodeGrain, int, Task<T>> call) => CallNodesAsync(Nodes, call);
+
+        /// <summary><see cref="CallNodesAsync{T}(Func{INodeGrain, int, Task{T}})"/> on <paramref name="nodes"/>.</summary>
+        public static async Task<T[]> CallNodesAsync<T>(INodeGrain[] nodes, Func<INodeGrain, int, Task<T>> call)
         {
-            var results = new T[Nodes.Length];
+            var results = new T[nodes.Length];
             var next = -1;
             async Task CallInTurn()
             {
                 for (var i = Interlocked.Increment(ref next); i < results.Length; i = Interlocked.Increment(ref next))
                 {
-                    results[i] = await call(Nodes[i], i).ConfigureAwait(false);
+                    results[i] = await call(nodes[i], i).ConfigureAwait(false);
                 }
             }
 

@@ -64,6 +64,13 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Paced: every sync and lazy sync the node applied, in order, with where it was in its data.</summary>
     [Alias("GetSyncHistory")]
     Task<ImmutableArray<NodeSyncRecord>> GetSyncHistory();
+
+    /// <summary>
+    /// The experiment is over and its results are collected: the activation goes, with its window and protocol node, and
+    /// this silo forgets the experiment. A later call finds a new, unconfigured activation.
+    /// </summary>
+    [Alias("Release")]
+    Task Release();
 }
 
 /// <summary>
@@ -96,6 +103,13 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     /// <summary>Statistics, state and wire bytes.</summary>
     [Alias("GetReport")]
     Task<CoordinatorReport> GetReport();
+
+    /// <summary>
+    /// The experiment is over and its results are collected: the activation goes and this silo forgets the experiment
+    /// (what the coordinator wrote to storage stays).
+    /// </summary>
+    [Alias("Release")]
+    Task Release();
 
     /// <summary>Whether this activation runs the experiment, was restored from storage after its silo died, or knows nothing of it.</summary>
     [Alias("GetLiveness")]

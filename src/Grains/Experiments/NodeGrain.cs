@@ -300,6 +300,13 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
 
     public Task<ImmutableArray<NodeSyncRecord>> GetSyncHistory() => Task.FromResult(_syncHistory.ToImmutableArray());
 
+    public Task Release()
+    {
+        registry.Forget(_experiment);
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     // One paced update: the next row into the window, the node checks it, a violation goes to the coordinator at once.
     private Task Tick(CancellationToken cancellationToken)
     {

@@ -54,6 +54,14 @@ public sealed class ExperimentRegistry
         public MonitoredFunction Function { get; } = function;
     }
 
+    /// <summary>Drops what this silo keeps of <paramref name="experimentId"/>: its settings, shared function and wire tally.</summary>
+    public void Forget(string experimentId)
+    {
+        _configs.TryRemove(experimentId, out _);
+        _functions.TryRemove(experimentId, out _);
+        _wire.TryRemove(experimentId, out _);
+    }
+
     /// <summary>The wire-byte tally of <paramref name="experimentId"/> on this silo.</summary>
     public WireCounter Wire(string experimentId) => _wire.GetOrAdd(experimentId, static _ => new WireCounter());
 }

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using AutoMon.Launcher.Cluster;
+using AutoMon.Launcher.Commands;
+using AutoMon.Launcher.Experiments;
 using static AutoMon.Launcher.Tests.Experiments.LauncherRun;
 
 namespace AutoMon.Launcher.Tests.Experiments;
@@ -31,6 +34,37 @@ public sealed class GrainsEngineTests : IDisposable
         {
             Assert.Equal(File.ReadAllText(Path.Combine(simulation, folder, "function_values.csv")), File.ReadAllText(Path.Combine(grains, folder, "function_values.csv")));
             Assert.Equal(File.ReadAllText(Path.Combine(simulation, folder, "sync_history.csv")), File.ReadAllText(Path.Combine(grains, folder, "sync_history.csv")));
+        }
+    }
+
+    [Fact]
+    public async Task Each_run_releases_its_grains_once_its_results_are_collected()
+    {
+        var request = ExperimentCommand.Parse("--node-type", "inner_product", "--iterations", "30", "--error-bound", "0.3");
+        var silo = new EmbeddedSilo();
+        await using var runner = new GrainsRunner(silo);
+        var spec = ExperimentCommand.Prepare(request, runner, Path.Combine(_directory, "released")).SpecFor(0.3);
+
+        var result = await runner.RunAsync(spec, null, CancellationToken.None);
+
+        Assert.Equal(10, result.Placement!.NodesPerSilo.Values.Sum());
+        var management = (await silo.StartAsync(CancellationToken.None)).GetGrain<IManagementGrain>(0);
+        // Deactivation follows the release call; give it time, and fail if the run's grains are still there.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var left = await ActivationsAsync();
+        while ((left.Nodes > 0 || left.Coordinators > 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            left = await ActivationsAsync();
+        }
+
+        Assert.Equal((0, 0), left);
+
+        async Task<(int Nodes, int Coordinators)> ActivationsAsync()
+        {
+            var statistics = await management.GetSimpleGrainStatistics();
+            int Count(string type) => statistics.Where(g => g.GrainType.Contains(type, StringComparison.Ordinal)).Sum(g => g.ActivationCount);
+            return (Count("NodeGrain"), Count("CoordinatorGrain"));
         }
     }
 
