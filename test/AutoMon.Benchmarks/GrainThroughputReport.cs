@@ -20,7 +20,7 @@ namespace AutoMon.Benchmarks;
 /// lockstep inner product, d = 40, 1000 node grains on one all-in-one silo — data updates per second end to end (round 0
 /// through the last round: every node step, every round closed at the coordinator, every sync), target ≥ 100,000/s;
 /// with the Orleans-to-protocol byte ratio, and the process's peak working set when the run ends (read before the checking
-/// simulation runs; run 1 of a process is the grain run's own, later runs keep the earlier runs' grains). The same data
+/// simulation runs; each run's grains are released before the next starts; the peak is the process's so far). The same data
 /// through <see cref="Simulator.Run"/> then checks the counters.
 /// <c>dotnet run -c Release --project test/AutoMon.Benchmarks -- grains [--nodes N] [--iterations I] [--dim D]
 /// [--error-bound E] [--window W] [--lookahead L] [--runs R] [--sync eager|lazy-lru]</c>
@@ -88,7 +88,8 @@ internal static class GrainThroughputReport
             var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { MaxLookaheadRounds = lookahead });
             var setup = Stopwatch.StartNew();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var lockstep = await driver.StartLockstepAsync($"bench-{run}-{Guid.NewGuid():N}", config, data);
+            var id = $"bench-{run}-{Guid.NewGuid():N}";
+            var lockstep = await driver.StartLockstepAsync(id, config, data);
             var started = setup.Elapsed;
             var cpuStarted = Process.GetCurrentProcess().TotalProcessorTime;
             var allocatedBefore = GC.GetTotalAllocatedBytes();
@@ -101,6 +102,7 @@ internal static class GrainThroughputReport
             var gen2 = GC.CollectionCount(2) - gen2Before;
             var result = await lockstep.ResultAsync();
             results.Add(result);
+            await driver.ReleaseAsync(id, nodes);
             using var process = Process.GetCurrentProcess();
             var heap = GC.GetGCMemoryInfo();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
