@@ -13,13 +13,26 @@ internal static class LauncherRun
         return (exitCode, output.ToString(), error.ToString());
     }
 
-    /// <summary>Runs and asserts success (exit 0, nothing on stderr).</summary>
+    /// <summary>Runs and asserts success (exit 0, nothing on stderr); a failure shows the failed runs' error.txt.</summary>
     public static async Task<string> Succeeds(params string[] args)
     {
         var (exitCode, output, error) = await Run(args);
-        Assert.True(exitCode == 0, $"exit {exitCode}: {error}\n{output}");
+        Assert.True(exitCode == 0, $"exit {exitCode}: {error}\n{output}{FailedRuns(args)}");
         Assert.Equal(string.Empty, error);
         return output;
+    }
+
+    // The whole exception of each failed run (the one-line reason on stderr cuts it short): what a flaky failure needs.
+    private static string FailedRuns(string[] args)
+    {
+        var at = Array.IndexOf(args, "--output");
+        if (at < 0 || at + 1 >= args.Length || !Directory.Exists(args[at + 1]))
+        {
+            return string.Empty;
+        }
+
+        return string.Concat(Directory.EnumerateFiles(args[at + 1], "error.txt", SearchOption.AllDirectories)
+            .Select(file => $"\n--- {file}\n{File.ReadAllText(file)}"));
     }
 
     /// <summary>Runs and asserts failure with exactly one line on stderr; returns that line.</summary>
