@@ -103,8 +103,8 @@ internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = 
 
     // A finished run's grains would otherwise stay (for a week) beside the next run's: a sweep of 10,000-node runs on the
     // embedded silo held every earlier run's windows and nodes (977 MB after four instead of 470). Only after a run without
-    // a silo loss: after one, the cluster's directory is still settling, and the release is no business of the result's.
-    // The results are collected by now, so a release that fails loses nothing and does not fail the run.
+    // a silo loss: after one, the cluster's directory is still settling. The results are collected by now, so a release
+    // that fails loses nothing and does not fail the run.
     private static async Task ReleaseAsync(IGrainFactory grains, string experimentId, int nodeCount)
     {
         try
