@@ -396,14 +396,15 @@ public sealed class ExperimentDriver(IGrainFactory grains, ExperimentDriverOptio
                 return DataRows.Empty;
             }
 
-            var length = Monitoring.PointLength;
-            var values = new double[(end - start) * length];
+            // Views of the data set, which the driver keeps for the run: a node grain in this process keeps them in its
+            // window instead of copies.
+            var views = new ReadOnlyMemory<double>[end - start];
             for (var k = start; k < end; k++)
             {
-                Monitoring.Row(rows[k]).CopyTo(values.AsSpan((k - start) * length, length));
+                views[k - start] = Monitoring.RowMemory(rows[k]);
             }
 
-            return new DataRows(ImmutableCollectionsMarshal.AsImmutableArray(values), ImmutableArray.Create(rows, start, end - start));
+            return DataRows.OfViews(views, ImmutableArray.Create(rows, start, end - start));
         }
 
         /// <summary>

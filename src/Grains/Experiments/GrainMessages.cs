@@ -1,24 +1,90 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using AutoMon.Protocol;
 
 namespace AutoMon.Grains.Experiments;
 
 /// <summary>
-/// Data rows for one node: row k is <c>Values[k·L .. (k+1)·L)</c> with L = Values.Length / Sequence.Length, and
-/// <c>Sequence[k]</c> is its position in the experiment's data (strictly increasing), which orders violations exactly as
-/// the simulation does.
+/// Data rows for one node: row k has <see cref="Row"/>'s values and <c>Sequence[k]</c> is its position in the experiment's
+/// data (strictly increasing), which orders violations exactly as the simulation does.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("AutoMon.Grains.DataRows")]
-public sealed record DataRows(
-    [property: Id(0)] ImmutableArray<double> Values,
-    [property: Id(1)] ImmutableArray<int> Sequence)
+/// <remarks>
+/// A lockstep driver sends views of the data set it holds for the run (<see cref="OfViews"/>): a node grain in the
+/// driver's process is given the very object and keeps the views in its window rather than copies. Across processes the
+/// rows travel as <see cref="DataRowsSurrogate"/>, all values in one block, and arrive as rows of their own.
+/// </remarks>
+[Immutable, Alias("AutoMon.Grains.DataRows")]
+public sealed class DataRows
 {
+    private readonly ImmutableArray<double> _values; // the rows one after the other, when not views
+    private readonly ReadOnlyMemory<double>[]? _views;
+
+    /// <summary>Rows of <c>Values.Length / Sequence.Length</c> values each, one after the other.</summary>
+    public DataRows(ImmutableArray<double> values, ImmutableArray<int> sequence)
+    {
+        _values = values.IsDefault ? [] : values;
+        Sequence = sequence.IsDefault ? [] : sequence;
+    }
+
+    private DataRows(ReadOnlyMemory<double>[] views, ImmutableArray<int> sequence)
+    {
+        _views = views;
+        Sequence = sequence;
+    }
+
     /// <summary>No rows.</summary>
-    public static DataRows Empty { get; } = new([], []);
+    public static DataRows Empty { get; } = new(ImmutableArray<double>.Empty, ImmutableArray<int>.Empty);
+
+    /// <summary>
+    /// Rows that are views of data nothing changes while the run lasts (a data set the sender keeps): a receiver in the
+    /// sender's process may keep them instead of copies (<see cref="AreViews"/>).
+    /// </summary>
+    internal static DataRows OfViews(ReadOnlyMemory<double>[] views, ImmutableArray<int> sequence)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        if (views.Length != sequence.Length)
+        {
+            throw new ArgumentException($"{views.Length} rows with {sequence.Length} sequence numbers.", nameof(views));
+        }
+
+        return new(views, sequence);
+    }
+
+    /// <summary>The sequence number of every row.</summary>
+    public ImmutableArray<int> Sequence { get; }
 
     /// <summary>Number of rows.</summary>
-    public int Count => Sequence.IsDefault ? 0 : Sequence.Length;
+    public int Count => Sequence.Length;
+
+    /// <summary>True when the rows are views of the sender's data (<see cref="OfViews"/>), which outlive the message.</summary>
+    public bool AreViews => _views is not null;
+
+    /// <summary>Row <paramref name="k"/> (call <see cref="FindProblem"/> first: it checks the rows' lengths).</summary>
+    public ReadOnlyMemory<double> Row(int k, int pointLength) =>
+        _views is { } views ? views[k] : _values.AsMemory().Slice(k * pointLength, pointLength);
+
+    /// <summary>All values, row after row (a copy for views: what goes on the wire).</summary>
+    public ImmutableArray<double> Values
+    {
+        get
+        {
+            if (_views is not { } views)
+            {
+                return _values;
+            }
+
+            var values = new double[views.Sum(v => v.Length)];
+            var offset = 0;
+            foreach (var view in views)
+            {
+                view.Span.CopyTo(values.AsSpan(offset));
+                offset += view.Length;
+            }
+
+            return ImmutableCollectionsMarshal.AsImmutableArray(values);
+        }
+    }
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> naming the first problem: values that do not make rows of
@@ -39,12 +105,11 @@ public sealed record DataRows(
     /// </summary>
     public string? FindProblem(int pointLength, long after)
     {
-        var values = Values.IsDefault ? [] : Values;
-        var sequence = Sequence.IsDefault ? [] : Sequence;
-        if (values.Length != sequence.Length * pointLength)
+        var sequence = Sequence;
+        if (_views is null && _values.Length != sequence.Length * pointLength)
         {
             return string.Create(CultureInfo.InvariantCulture,
-                $"{values.Length} values for {sequence.Length} rows; every data point has {pointLength} components.");
+                $"{_values.Length} values for {sequence.Length} rows; every data point has {pointLength} components.");
         }
 
         var previous = after;
@@ -57,19 +122,49 @@ public sealed record DataRows(
             }
 
             previous = sequence[k];
+            if (_views is { } views && views[k].Length != pointLength)
+            {
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"data point {sequence[k]} has {views[k].Length} components; every data point has {pointLength}.");
+            }
+
+            var row = Row(k, pointLength).Span;
             for (var j = 0; j < pointLength; j++)
             {
-                var value = values[(k * pointLength) + j];
-                if (!double.IsFinite(value))
+                if (!double.IsFinite(row[j]))
                 {
                     return string.Create(CultureInfo.InvariantCulture,
-                        $"data point {sequence[k]} component {j} is {value}; values must be finite.");
+                        $"data point {sequence[k]} component {j} is {row[j]}; values must be finite.");
                 }
             }
         }
 
         return null;
     }
+}
+
+/// <summary><see cref="DataRows"/> on the wire: all values, row after row, and the rows' sequence numbers.</summary>
+[GenerateSerializer, Immutable, Alias("AutoMon.Grains.DataRowsSurrogate")]
+public struct DataRowsSurrogate
+{
+    /// <summary>The rows' values, one row after the other.</summary>
+    [Id(0)]
+    public ImmutableArray<double> Values;
+
+    /// <summary>The rows' sequence numbers.</summary>
+    [Id(1)]
+    public ImmutableArray<int> Sequence;
+}
+
+/// <summary>Converts <see cref="DataRows"/> to and from <see cref="DataRowsSurrogate"/>; views arrive as rows of their own.</summary>
+[RegisterConverter]
+public sealed class DataRowsConverter : IConverter<DataRows, DataRowsSurrogate>
+{
+    /// <inheritdoc/>
+    public DataRows ConvertFromSurrogate(in DataRowsSurrogate surrogate) => new(surrogate.Values, surrogate.Sequence);
+
+    /// <inheritdoc/>
+    public DataRowsSurrogate ConvertToSurrogate(in DataRows value) => new() { Values = value.Values, Sequence = value.Sequence };
 }
 
 /// <summary>A node's violation with the sequence number of the data point that caused it (round 0: the node index).</summary>

@@ -34,7 +34,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     private long _violationsSent;
 
     // Paced mode: raw rows waiting for the timer, one consumed per tick.
-    private readonly Queue<(long Sequence, double[] Row)> _pacedRows = new();
+    private readonly Queue<(long Sequence, ReadOnlyMemory<double> Row)> _pacedRows = new();
     private IGrainTimer? _timer;
     private bool _vectorMovedSinceSent;
 
@@ -78,7 +78,10 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
     {
         var function = registry.Function(_experiment, config);
         _node = new Node(_index, function, checkpoints: false, shareWorkspace: true);
-        _stream = LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
+        // Windowed averages keep the driver's rows as views when it runs in this process (DataRows.AreViews).
+        _stream = config.StreamKind == StreamKind.WindowedAverage
+            ? new ViewWindowedAverageStream(function.Dimension, config.WindowSize)
+            : LocalVectorStreams.Create(config.StreamKind, function.Dimension, config.WindowSize);
         _pending = new PendingVectors(function.Dimension);
         _coordinator = GrainFactory.GetGrain<ICoordinatorGrain>(ExperimentKeys.Coordinator(_experiment));
         _config = config;
@@ -101,7 +104,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ValidateRows(rows, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < rows.Count; k++)
         {
-            stream.Update(Row(rows, k, stream.DataPointLength));
+            Take(stream, rows, k);
             _lastSequence = rows.Sequence[k];
         }
 
@@ -126,7 +129,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         pending.Reserve(request.Rows.Count);
         for (var k = 0; k < request.Rows.Count; k++)
         {
-            stream.Update(Row(request.Rows, k, stream.DataPointLength));
+            Take(stream, request.Rows, k);
             _lastSequence = request.Rows.Sequence[k];
             pending.Add(_lastSequence, stream.LocalVector);
         }
@@ -198,7 +201,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ValidateRows(rows, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < rows.Count; k++)
         {
-            _pacedRows.Enqueue((rows.Sequence[k], Row(rows, k, stream.DataPointLength).ToArray()));
+            _pacedRows.Enqueue((rows.Sequence[k], Held(rows, k, stream.DataPointLength)));
             _lastSequence = rows.Sequence[k];
         }
 
@@ -238,7 +241,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ValidateRows(window, stream.DataPointLength, -1);
         for (var k = 0; k < window.Count; k++)
         {
-            stream.Update(Row(window, k, stream.DataPointLength));
+            Take(stream, window, k);
             _lastSequence = window.Sequence[k];
         }
 
@@ -254,7 +257,7 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ValidateRows(upcoming, stream.DataPointLength, _lastSequence);
         for (var k = 0; k < upcoming.Count; k++)
         {
-            _pacedRows.Enqueue((upcoming.Sequence[k], Row(upcoming, k, stream.DataPointLength).ToArray()));
+            _pacedRows.Enqueue((upcoming.Sequence[k], Held(upcoming, k, stream.DataPointLength)));
             _lastSequence = upcoming.Sequence[k];
         }
 
@@ -372,7 +375,27 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
 
     private string Describe() => string.Create(CultureInfo.InvariantCulture, $"node {_index} of experiment '{_experiment}'");
 
-    private static ReadOnlySpan<double> Row(DataRows rows, int k, int length) => rows.Values.AsSpan(k * length, length);
+    // Views of the driver's data set are kept as they are; rows that came in a message are copied, so the window does not
+    // keep whole messages alive.
+    private static void Take(ILocalVectorStream stream, DataRows rows, int k)
+    {
+        var row = rows.Row(k, stream.DataPointLength);
+        if (rows.AreViews)
+        {
+            stream.Update(row);
+        }
+        else
+        {
+            stream.Update(row.Span);
+        }
+    }
+
+    // A paced row waits for its tick: a view as it is, a row from a message as a copy of its own.
+    private static ReadOnlyMemory<double> Held(DataRows rows, int k, int length)
+    {
+        var row = rows.Row(k, length);
+        return rows.AreViews ? row : row.ToArray();
+    }
 
     // Checked before the node sees the message, so a bad message changes nothing.
     private void ValidateMessage(ICoordinatorMessage message, int d)

@@ -103,7 +103,7 @@ public class DataFeedTests
     [Theory]
     [InlineData(7, 2, 4)]
     [InlineData(50, 20, 6)]
-    public void Windows_kept_as_row_numbers_give_the_copying_feeds_global_vectors_bit_for_bit(int nodes, int window, int d)
+    public void Windows_kept_as_views_give_the_copying_feeds_global_vectors_bit_for_bit(int nodes, int window, int d)
     {
         var data = DataGenerators.InnerProduct(new GeneratorOptions(nodes, 3 * window, d, Seed: 3));
         var copying = new DataFeed(data, StreamKind.WindowedAverage, d, window);
@@ -123,7 +123,7 @@ public class DataFeedTests
     }
 
     [Fact]
-    public void Windows_kept_as_row_numbers_hold_no_copies_of_the_points()
+    public void Windows_kept_as_views_hold_no_copies_of_the_points()
     {
         const int Nodes = 200, Window = 20, D = 40;
         var data = DataGenerators.InnerProduct(new GeneratorOptions(Nodes, Window, D, Seed: 1));
@@ -132,7 +132,7 @@ public class DataFeedTests
         feed.FillAllWindows();
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        // Copies would be Nodes × Window × D doubles (640 KB); row numbers and local vectors are a fraction of that.
+        // Copies would be Nodes × Window × D doubles (640 KB); views and local vectors are a fraction of that.
         Assert.True(allocated < Nodes * Window * D * sizeof(double) / 4, $"{allocated} bytes allocated");
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AutoMon.Protocol.Data;
 using FsCheck;
 using FsCheck.Fluent;
@@ -147,27 +148,37 @@ public class WindowedAverageStreamTests
     }
 }
 
-public class RowWindowedAverageStreamTests
+public class ViewWindowedAverageStreamTests
 {
     [Property(MaxTest = 100)]
-    public Property Row_numbers_give_the_copying_streams_local_vectors_bit_for_bit()
+    public Property Views_and_copies_in_any_mix_give_the_copying_streams_local_vectors_bit_for_bit()
     {
         var gen =
             from window in Gen.Choose(1, 8)
             from numbers in Gen.ListOf(Gen.Choose(-1000, 1000)).Where(l => l.Count >= 3)
-            select (window, numbers.Take(numbers.Count / 3 * 3).Select(i => i / 7.0).ToArray());
+            from asViews in Gen.ArrayOf(Gen.Elements(true, false), numbers.Count / 3)
+            select (window, numbers.Take(numbers.Count / 3 * 3).Select(i => i / 7.0).ToArray(), asViews);
         return Prop.ForAll(gen.ToArbitrary(), t =>
         {
-            var (window, values) = t;
-            var rows = values.Length / 3;
-            var data = new DataSet(values, 3, new int[rows], 1);
-            var byRow = new RowWindowedAverageStream(data, 3, window);
+            var (window, values, asViews) = t;
+            var data = new DataSet(values, 3, new int[values.Length / 3], 1);
+            var views = new ViewWindowedAverageStream(3, window);
             var copying = new WindowedAverageStream(3, window);
-            for (var row = 0; row < rows; row++)
+            var reused = new double[3]; // a caller's buffer, overwritten by the next point: the stream must have copied it
+            for (var row = 0; row < data.RowCount; row++)
             {
-                byRow.UpdateRow(row);
+                if (asViews[row])
+                {
+                    views.Update(data.RowMemory(row));
+                }
+                else
+                {
+                    data.Row(row).CopyTo(reused);
+                    views.Update((ReadOnlySpan<double>)reused);
+                }
+
                 copying.Update(data.Row(row));
-                if (!byRow.LocalVector.SequenceEqual(copying.LocalVector))
+                if (!Bits(views.LocalVector).SequenceEqual(Bits(copying.LocalVector)) || views.Count != copying.Count)
                 {
                     return false;
                 }
@@ -176,6 +187,34 @@ public class RowWindowedAverageStreamTests
             return true;
         });
     }
+
+    [Fact]
+    public void A_point_given_as_a_view_stays_in_the_window_as_that_view()
+    {
+        double[] first = [1, 2], second = [3, 4];
+        var stream = new ViewWindowedAverageStream(2, 2);
+        stream.Update(first.AsMemory());
+        stream.Update(second.AsMemory());
+
+        Assert.True(MemoryMarshal.TryGetArray(stream.Oldest, out var held));
+        Assert.Same(first, held.Array);
+        Assert.Equal([2.0, 3.0], stream.LocalVector.ToArray());
+    }
+
+    [Fact]
+    public void A_point_given_as_a_span_is_copied()
+    {
+        double[] first = [1, 2], second = [3, 4];
+        var stream = new ViewWindowedAverageStream(2, 2);
+        stream.Update((ReadOnlySpan<double>)first);
+        stream.Update(second.AsMemory());
+
+        Assert.True(MemoryMarshal.TryGetArray(stream.Oldest, out var held));
+        Assert.NotSame(first, held.Array);
+        Assert.Equal(first, stream.Oldest.ToArray());
+    }
+
+    private static long[] Bits(ReadOnlySpan<double> values) => [.. values.ToArray().Select(BitConverter.DoubleToInt64Bits)];
 }
 
 public class FirstAndSecondMomentStreamTests

@@ -12,7 +12,7 @@ public sealed class DataFeed
 {
     private readonly DataSet _data;
     private readonly ILocalVectorStream[] _streams;
-    private readonly RowWindowedAverageStream[]? _rowStreams; // the same streams, when their windows are row numbers
+    private readonly ViewWindowedAverageStream[]? _viewStreams; // the same streams, when their windows are views of the data
 
     /// <summary>Creates a feed over <paramref name="data"/> with one empty stream of the given kind per node.</summary>
     public DataFeed(DataSet data, StreamKind kind, int dimension, int windowSize)
@@ -21,8 +21,8 @@ public sealed class DataFeed
     }
 
     /// <summary>
-    /// As the other constructor; with <paramref name="windowsInData"/>, windowed averages keep the row numbers of their
-    /// points in <paramref name="data"/> rather than copies (<see cref="RowWindowedAverageStream"/>): for a feed whose
+    /// As the other constructor; with <paramref name="windowsInData"/>, windowed averages keep views of their points in
+    /// <paramref name="data"/> rather than copies (<see cref="ViewWindowedAverageStream"/>): for a feed whose
     /// data set is kept to its end anyway. Other stream kinds copy their points as usual.
     /// </summary>
     internal DataFeed(DataSet data, StreamKind kind, int dimension, int windowSize, bool windowsInData)
@@ -32,14 +32,14 @@ public sealed class DataFeed
         _streams = new ILocalVectorStream[data.NodeCount];
         if (windowsInData && kind == StreamKind.WindowedAverage)
         {
-            _rowStreams = new RowWindowedAverageStream[data.NodeCount];
+            _viewStreams = new ViewWindowedAverageStream[data.NodeCount];
             for (var i = 0; i < _streams.Length; i++)
             {
-                _streams[i] = _rowStreams[i] = new RowWindowedAverageStream(data, dimension, windowSize);
+                _streams[i] = _viewStreams[i] = new ViewWindowedAverageStream(dimension, windowSize);
             }
         }
 
-        for (var i = 0; i < _streams.Length && _rowStreams is null; i++)
+        for (var i = 0; i < _streams.Length && _viewStreams is null; i++)
         {
             _streams[i] = LocalVectorStreams.Create(kind, dimension, windowSize);
         }
@@ -107,9 +107,9 @@ public sealed class DataFeed
         }
 
         node = _data.NodeSchedule[Position];
-        if (_rowStreams is not null)
+        if (_viewStreams is not null)
         {
-            _rowStreams[node].UpdateRow(Position);
+            _viewStreams[node].Update(_data.RowMemory(Position));
         }
         else
         {

@@ -84,6 +84,14 @@ public sealed class DataSet
         return _values.AsSpan(index * PointLength, PointLength);
     }
 
+    /// <summary>Row <paramref name="index"/> as a view that outlives the call: the data set's values never change.</summary>
+    public ReadOnlyMemory<double> RowMemory(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, RowCount);
+        return _values.AsMemory(index * PointLength, PointLength);
+    }
+
     /// <summary>The tuning prefix as its own data set.</summary>
     public DataSet TuningPart() => Slice(0, TuningRowCount);
 

@@ -30,6 +30,12 @@ public interface ILocalVectorStream
     /// <exception cref="ArgumentException">Wrong length, a NaN/infinite component, or (frequency streams) not a valid class index.</exception>
     void Update(ReadOnlySpan<double> dataPoint);
 
+    /// <summary>
+    /// <see cref="Update(ReadOnlySpan{double})"/> for a point nothing changes afterwards: a stream may keep the view rather
+    /// than a copy (<see cref="ViewWindowedAverageStream"/>); the others copy it as usual.
+    /// </summary>
+    void Update(ReadOnlyMemory<double> dataPoint) => Update(dataPoint.Span);
+
     /// <summary>Copies the local vector into <paramref name="destination"/> (length at least <see cref="Dimension"/>).</summary>
     void CopyLocalVector(Span<double> destination);
 
