@@ -33,6 +33,9 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
 {
     private static readonly TimeSpan ExitNoticeWait = TimeSpan.FromSeconds(5);
 
+    // Replays that failed only because a message could not reach a silo, after a loss and with no new one.
+    internal const int MaxUnreachedReplays = 3;
+
     private readonly List<SiloFault> _faults = [];
     private readonly List<(string Silo, int Round, double Detection, long DetectedAt)> _recovering = [];
 
@@ -47,6 +50,7 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
         }
 
         // One replay per silo at most: every loss leaves fewer silos, and none left ends it.
+        var unreachedReplays = 0;
         for (var attempt = 0; ; attempt++)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -70,6 +74,16 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
                     // moment, then recover from the death, or report the failure when no silo died.
                     if (await Task.WhenAny(exit, Task.Delay(ExitNoticeWait, cancellationToken)).ConfigureAwait(false) != exit)
                     {
+                        // A replay's message may still be routed to the silo the cluster has declared dead, by a client
+                        // or a silo whose view of the membership has not caught up: replay again, a few times at most.
+                        if (handled > 0 && Unreached(e) && unreachedReplays++ < MaxUnreachedReplays)
+                        {
+                            await stop.CancelAsync().ConfigureAwait(false);
+                            Observe(injector);
+                            attempt--; // not a loss
+                            continue;
+                        }
+
                         throw;
                     }
                 }
@@ -147,6 +161,14 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
 
         silos.Kill(fault.Silo);
     }
+
+    // Orleans could not deliver a message to a silo (no connection, or the silo is unavailable).
+    private static bool Unreached(Exception e) => e switch
+    {
+        OrleansMessageRejectionException or SiloUnavailableException => true,
+        AggregateException all => all.InnerExceptions.Any(Unreached),
+        _ => e.InnerException is { } inner && Unreached(inner),
+    };
 
     // An abandoned attempt may fail later (or never finish: its call to the dead silo); nobody waits for it.
     private static void Observe(Task task) => _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
