@@ -22,6 +22,21 @@ public class MonitoredFunctionTests
         { "dnn", -0.5, 0.5 },
     };
 
+    [Fact]
+    public void A_functions_domain_box_spans_its_domain_on_every_coordinate_and_is_shared_by_all_who_ask()
+    {
+        var kld = FunctionCatalog.Create("kld", new FunctionOptions { Dimension = 6, Seed = 7 });
+        var domain = kld.Domain!.Value;
+
+        var box = kld.DomainBox()!;
+
+        Assert.Equal(6, box.Dimension);
+        Assert.All(box.Lower.ToArray(), low => Assert.Equal(domain.Low, low));
+        Assert.All(box.Upper.ToArray(), high => Assert.Equal(domain.High, high));
+        Assert.Same(box, kld.DomainBox());
+        Assert.Null((kld with { Domain = null }).DomainBox());
+    }
+
     [Theory]
     [MemberData(nameof(CatalogFunctions))]
     public void Catalog_function_gradient_and_hessian_match_finite_differences(string name, double low, double high)

@@ -78,7 +78,7 @@ public sealed partial class Coordinator
         _n = options.NodeCount;
         _d = function.Dimension;
         _evaluator = function.Function.CreateEvaluator();
-        _domain = function.Domain is { } box ? BoxDomain.Uniform(_d, box.Low, box.High) : null;
+        _domain = function.DomainBox();
 
         _localVectors = NewMatrix(_n, _d);
         _slacks = NewMatrix(_n, _d);

@@ -49,7 +49,7 @@ public sealed partial class Node
         Index = index;
         _function = function;
         Dimension = function.Dimension;
-        _domain = function.Domain is { } box ? BoxDomain.Uniform(Dimension, box.Low, box.High) : null;
+        _domain = function.DomainBox();
         _x = new double[Dimension];
         _sent = new double[Dimension];
         _slack = new double[Dimension];

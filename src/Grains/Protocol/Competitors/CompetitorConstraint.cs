@@ -21,7 +21,7 @@ public abstract class CompetitorConstraint
         Function = function;
         Evaluator = function.Function.CreateEvaluator();
         Dimension = function.Dimension;
-        _domain = function.Domain is { } box ? BoxDomain.Uniform(Dimension, box.Low, box.High) : null;
+        _domain = function.DomainBox();
         _point = new double[Dimension];
         X0 = new double[Dimension];
     }
