@@ -169,6 +169,12 @@ internal sealed partial class NodeGrain(ILocalSiloDetails silo, ExperimentRegist
         ArgumentNullException.ThrowIfNull(message);
         var (node, stream) = Configured();
         ValidateMessage(message, node.Dimension);
+        if (message is Sync { DcArgument.Length: > 1 } sync && registry.SharedMatrix(_experiment, sync.DcArgument) is var matrix && matrix != sync.DcArgument)
+        {
+            // From another process each Sync brings its own copy of the ADCD-E matrix: the node grains here keep one.
+            message = sync with { DcArgument = matrix };
+        }
+
         var reply = node.Handle(message);
         if (reply is not null)
         {

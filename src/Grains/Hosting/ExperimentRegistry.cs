@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using AutoMon.Grains.Experiments;
 using AutoMon.Numerics.Functions;
 
@@ -13,6 +15,7 @@ public sealed class ExperimentRegistry
     private readonly ConcurrentDictionary<string, ExperimentConfig> _configs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WireCounter> _wire = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SharedFunction> _functions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableArray<double>> _matrices = new(StringComparer.Ordinal);
 
     /// <summary>Records that <paramref name="experimentId"/> runs with <paramref name="config"/> (a grain of it is here).</summary>
     public void Register(string experimentId, ExperimentConfig config)
@@ -54,11 +57,30 @@ public sealed class ExperimentRegistry
         public MonitoredFunction Function { get; } = function;
     }
 
-    /// <summary>Drops what this silo keeps of <paramref name="experimentId"/>: its settings, shared function and wire tally.</summary>
+    /// <summary>
+    /// <paramref name="matrix"/>, or the equal one (bit for bit) a grain of <paramref name="experimentId"/> on this silo
+    /// was given last. Across processes every node's Sync arrives with its own copy of the coordinator's ADCD-E matrix
+    /// (12.8 KB at d = 40); node grains that keep one instance also share its sparse form.
+    /// </summary>
+    public ImmutableArray<double> SharedMatrix(string experimentId, ImmutableArray<double> matrix)
+    {
+        var kept = _matrices.GetOrAdd(experimentId, matrix);
+        if (kept == matrix || MemoryMarshal.AsBytes(kept.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(matrix.AsSpan())))
+        {
+            return kept;
+        }
+
+        // A new constraint's matrix: the latest is the one the syncs that follow bring.
+        _matrices[experimentId] = matrix;
+        return matrix;
+    }
+
+    /// <summary>Drops what this silo keeps of <paramref name="experimentId"/>: its settings, shared function and matrix, wire tally.</summary>
     public void Forget(string experimentId)
     {
         _configs.TryRemove(experimentId, out _);
         _functions.TryRemove(experimentId, out _);
+        _matrices.TryRemove(experimentId, out _);
         _wire.TryRemove(experimentId, out _);
     }
 

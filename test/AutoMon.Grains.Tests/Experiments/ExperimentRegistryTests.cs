@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using AutoMon.Grains.Experiments;
 using AutoMon.Grains.Hosting;
 using AutoMon.Protocol.Data;
@@ -38,5 +39,34 @@ public sealed class ExperimentRegistryTests
 
         Assert.NotSame(quadratic, other);
         Assert.Equal(4, other.Function.Value([0, 1]));
+    }
+
+    [Fact]
+    public void Node_grains_given_equal_matrices_in_their_syncs_keep_one_of_them()
+    {
+        var registry = new ExperimentRegistry();
+        ImmutableArray<double> first = [1, 0, 0, 2], copy = [1, 0, 0, 2], next = [1, 0, 0, 3], negativeZero = [1, -0.0, 0, 3];
+
+        var kept = registry.SharedMatrix("e", first);
+        var shared = registry.SharedMatrix("e", copy);
+        var changed = registry.SharedMatrix("e", next);
+
+        Assert.True(kept == first);
+        Assert.True(shared == first, "an equal matrix from another message is the one kept");
+        Assert.True(changed == next, "a new constraint's matrix replaces it");
+        Assert.True(registry.SharedMatrix("e", negativeZero) == negativeZero, "equal means bit for bit: -0 is not 0");
+        Assert.True(registry.SharedMatrix("other", copy) == copy, "experiments do not share");
+    }
+
+    [Fact]
+    public void A_forgotten_experiment_keeps_no_matrix()
+    {
+        var registry = new ExperimentRegistry();
+        ImmutableArray<double> first = [1, 0, 0, 2], copy = [1, 0, 0, 2];
+        registry.SharedMatrix("e", first);
+
+        registry.Forget("e");
+
+        Assert.True(registry.SharedMatrix("e", copy) == copy);
     }
 }
