@@ -1,6 +1,8 @@
+using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Service;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using AutoMon.Silos.Hosting;
 
 namespace AutoMon.Silos.Tests;
 
@@ -94,6 +96,25 @@ public sealed class SiloConfigurationTests : IDisposable
         Assert.Equal(31011, bound.GatewayPort);
         Assert.Equal(0.05, bound.Experiment!.Run.ErrorBound);
         Assert.True(host.Services.GetServices<IValidateOptions<SiloHostOptions>>().Any(), "the options are validated when the host starts");
+    }
+
+    [Fact]
+    public async Task Neither_the_silo_host_nor_the_service_host_watches_its_configuration_files()
+    {
+        // A watched appsettings.json puts an inotify watch on every folder under the host's working folder.
+        SiloHostOptions Options() => new() { Role = SiloRole.AllInOne, Membership = MembershipKind.Localhost, SiloPort = 12021, GatewayPort = 31021 };
+        var service = Options();
+        service.HttpPort = 18021;
+        service.ApiKey = ApiKeys.Generate();
+        using var siloHost = SiloHostBuilder.CreateHostBuilder(Options()).Build();
+        await using var serviceHost = ServiceHost.Build(service);
+
+        foreach (var services in new[] { siloHost.Services, serviceHost.Services })
+        {
+            var files = ((IConfigurationRoot)services.GetRequiredService<IConfiguration>()).Providers.OfType<FileConfigurationProvider>().ToList();
+            Assert.NotEmpty(files);
+            Assert.All(files, file => Assert.False(file.Source.ReloadOnChange, $"{file.Source.Path} is watched for changes"));
+        }
     }
 
     private void Settings(string json) => File.WriteAllText(Path.Combine(_folder, SiloCommandLine.SettingsFile), json);

@@ -174,9 +174,16 @@ public static class SiloHostBuilder
         return builder;
     }
 
+    /// <summary>
+    /// The arguments a silo's host is built with. The host's default appsettings.json (in the working folder) is not watched
+    /// for changes: on Linux the watcher puts an inotify watch on every folder under the working folder (5,767 for a silo
+    /// started in /tmp), at each silo's start. The silo's settings are read once anyway (<see cref="SiloCommandLine"/>).
+    /// </summary>
+    internal static string[] HostArguments => ["--hostBuilder:reloadConfigOnChange=false"];
+
     private static HostApplicationBuilder CreateHostBuilderWithoutLogging(SiloHostOptions options)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = HostArguments });
         builder.UseOrleans(silo => Configure(silo, options));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         return builder;

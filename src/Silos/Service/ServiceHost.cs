@@ -59,8 +59,8 @@ public static class ServiceHost
         // The key the API requires; null only with NoAuth. Missing or unfit: the silo does not start (naming the settings).
         var apiKey = options.ReadApiKey();
 
-        // Empty arguments and no content root files: the silo's settings are the only configuration.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        // No content root files and nothing watched: the silo's settings are the only configuration.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = SiloHostBuilder.HostArguments, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (loggers is null)
         {
