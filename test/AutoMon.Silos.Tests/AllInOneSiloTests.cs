@@ -1,8 +1,10 @@
 using AutoMon.Silos.Hosting;
+using AutoMon.Silos.Service;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans;
+using Orleans.GrainDirectory;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
@@ -51,6 +53,29 @@ public sealed class AllInOneSiloTests
             await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
         }
     }
+
+    [Fact]
+    public async Task Silo_processes_and_the_service_keep_the_strongly_consistent_grain_directory()
+    {
+        // Other silos may join them, and a dead silo's entries must then be recovered rather than lost (a second
+        // coordinator activation otherwise). Only a silo that is a cluster by itself goes without it.
+        SiloHostOptions Options() => new() { Role = SiloRole.AllInOne, Membership = MembershipKind.Localhost, SiloPort = 12031, GatewayPort = 31031 };
+        var service = Options();
+        service.HttpPort = 18031;
+        service.ApiKey = ApiKeys.Generate();
+        using var siloHost = SiloHostBuilder.CreateHostBuilder(Options()).Build();
+        await using var serviceHost = ServiceHost.Build(service);
+        var alone = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        alone.UseOrleans(silo => SiloHostBuilder.Configure(silo, Options(), alone: true));
+        using var aloneHost = alone.Build();
+
+        Assert.True(HasDefaultDirectory(siloHost.Services), "a silo process registers the strongly consistent directory");
+        Assert.True(HasDefaultDirectory(serviceHost.Services), "the service host registers the strongly consistent directory");
+        Assert.False(HasDefaultDirectory(aloneHost.Services), "a silo alone keeps Orleans' default directory");
+    }
+
+    internal static bool HasDefaultDirectory(IServiceProvider services) => services.GetRequiredService<IServiceProviderIsKeyedService>()
+        .IsKeyedService(typeof(IGrainDirectory), GrainDirectoryAttribute.DEFAULT_GRAIN_DIRECTORY);
 
     [Fact]
     public void Fast_failure_detection_shortens_probes_and_table_refresh()

@@ -54,7 +54,8 @@ internal sealed class EmbeddedSilo(TextWriter? log = null) : IGrainHost
                     builder.Logging.AddProvider(new WriterLoggerProvider(log));
                 }
 
-                builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options));
+                // Its own cluster on ports nobody else is told of: Orleans' default directory (SiloHostBuilder.Configure).
+                builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, options, alone: true));
                 var host = builder.Build();
                 await host.StartAsync(cancellationToken).ConfigureAwait(false);
                 _host = host;
@@ -67,6 +68,9 @@ internal sealed class EmbeddedSilo(TextWriter? log = null) : IGrainHost
             _start.Release();
         }
     }
+
+    /// <summary>The started silo's services (for tests).</summary>
+    internal IServiceProvider Services => _host?.Services ?? throw new InvalidOperationException("The embedded silo has not started.");
 
     public string? Diagnose() => null;
 

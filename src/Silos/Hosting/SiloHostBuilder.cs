@@ -22,7 +22,14 @@ namespace AutoMon.Silos.Hosting;
 public static class SiloHostBuilder
 {
     /// <summary>Configures <paramref name="silo"/> from <paramref name="options"/> (which must be valid).</summary>
-    public static ISiloBuilder Configure(ISiloBuilder silo, SiloHostOptions options)
+    /// <param name="silo">The silo to configure.</param>
+    /// <param name="options">Its settings.</param>
+    /// <param name="alone">
+    /// The silo is a cluster by itself and no other silo ever joins it (the launcher's embedded silo): it keeps Orleans'
+    /// default grain directory. The strongly consistent one recovers a dead silo's entries from the silos left, of which
+    /// a lone silo has none, and costs a directory call with every activation and deactivation.
+    /// </param>
+    public static ISiloBuilder Configure(ISiloBuilder silo, SiloHostOptions options, bool alone = false)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(options);
@@ -115,7 +122,10 @@ public static class SiloHostBuilder
         // silos left rather than lost, so a coordinator or node grain that lives on never gets a second activation
         // (with the default directory one did, and the protocol then ran against two coordinators).
 #pragma warning disable ORLEANSEXP003 // Orleans marks it for evaluation; it is the directory the recovery tests run with.
-        silo.AddDistributedGrainDirectory();
+        if (!alone)
+        {
+            silo.AddDistributedGrainDirectory();
+        }
 #pragma warning restore ORLEANSEXP003
         return silo;
     }
