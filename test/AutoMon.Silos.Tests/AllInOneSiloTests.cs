@@ -1,5 +1,4 @@
 using AutoMon.Silos.Hosting;
-using AutoMon.Silos.Service;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -59,18 +58,13 @@ public sealed class AllInOneSiloTests
     {
         // Other silos may join them, and a dead silo's entries must then be recovered rather than lost (a second
         // coordinator activation otherwise). Only a silo that is a cluster by itself goes without it.
-        SiloHostOptions Options() => new() { Role = SiloRole.AllInOne, Membership = MembershipKind.Localhost, SiloPort = 12031, GatewayPort = 31031 };
-        var service = Options();
-        service.HttpPort = 18031;
-        service.ApiKey = ApiKeys.Generate();
-        using var siloHost = SiloHostBuilder.CreateHostBuilder(Options()).Build();
-        await using var serviceHost = ServiceHost.Build(service);
+        await using var hosts = new BuiltHosts(31);
         var alone = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        alone.UseOrleans(silo => SiloHostBuilder.Configure(silo, Options(), alone: true));
+        alone.UseOrleans(silo => SiloHostBuilder.Configure(silo, BuiltHosts.Options(32), alone: true));
         using var aloneHost = alone.Build();
 
-        Assert.True(HasDefaultDirectory(siloHost.Services), "a silo process registers the strongly consistent directory");
-        Assert.True(HasDefaultDirectory(serviceHost.Services), "the service host registers the strongly consistent directory");
+        Assert.True(HasDefaultDirectory(hosts.Silo.Services), "a silo process registers the strongly consistent directory");
+        Assert.True(HasDefaultDirectory(hosts.Service.Services), "the service host registers the strongly consistent directory");
         Assert.False(HasDefaultDirectory(aloneHost.Services), "a silo alone keeps Orleans' default directory");
     }
 

@@ -102,14 +102,9 @@ public sealed class SiloConfigurationTests : IDisposable
     public async Task Neither_the_silo_host_nor_the_service_host_watches_its_configuration_files()
     {
         // A watched appsettings.json puts an inotify watch on every folder under the host's working folder.
-        SiloHostOptions Options() => new() { Role = SiloRole.AllInOne, Membership = MembershipKind.Localhost, SiloPort = 12021, GatewayPort = 31021 };
-        var service = Options();
-        service.HttpPort = 18021;
-        service.ApiKey = ApiKeys.Generate();
-        using var siloHost = SiloHostBuilder.CreateHostBuilder(Options()).Build();
-        await using var serviceHost = ServiceHost.Build(service);
+        await using var hosts = new BuiltHosts(21);
 
-        foreach (var services in new[] { siloHost.Services, serviceHost.Services })
+        foreach (var services in new[] { hosts.Silo.Services, hosts.Service.Services })
         {
             var files = ((IConfigurationRoot)services.GetRequiredService<IConfiguration>()).Providers.OfType<FileConfigurationProvider>().ToList();
             Assert.NotEmpty(files);
