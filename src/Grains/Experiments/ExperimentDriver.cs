@@ -520,16 +520,27 @@ internal sealed class LockstepRounds
     }
 
     /// <summary>Runs up to <paramref name="maxRounds"/> more rounds (fewer at the end of the data); returns the rounds closed.</summary>
-    public async Task<int> RunRoundsAsync(int maxRounds, CancellationToken cancellationToken = default)
+    public Task<int> RunRoundsAsync(int maxRounds, CancellationToken cancellationToken = default) =>
+        RunRoundsAsync(maxRounds, maxRounds, cancellationToken);
+
+    /// <summary>
+    /// Runs steps until at least <paramref name="minRounds"/> more rounds are closed, closing no more than
+    /// <paramref name="maxRounds"/> (fewer at the end of the data); returns the rounds closed. A step commits every round
+    /// its look-ahead found clean up to that cap, so a wide cap lets a caller that only watches progress ask for a slice
+    /// without cutting the steps to it (a 10,000-node run in slices of one round took a step, 10,000 calls, per round).
+    /// </summary>
+    public async Task<int> RunRoundsAsync(int minRounds, int maxRounds, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
+        ArgumentOutOfRangeException.ThrowIfNegative(minRounds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRounds, minRounds);
         var last = TotalRounds - 1;
+        var target = (int)Math.Min(last, (long)_committed + minRounds);
         var stopAt = (int)Math.Min(last, (long)_committed + maxRounds);
         var before = _committed;
         _clock.Start();
         try
         {
-            while (_committed < stopAt)
+            while (_committed < target)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await StepAsync(stopAt, last).ConfigureAwait(false);

@@ -139,9 +139,12 @@ public interface ILockstepGrain : IGrainWithStringKey
     [Alias("Start")]
     Task<LockstepProgress> Start(LockstepPlan plan);
 
-    /// <summary>Runs up to <paramref name="maxRounds"/> more rounds (fewer at the end of the data, or after a few seconds).</summary>
-    [Alias("RunRounds")]
-    Task<LockstepProgress> RunRounds(int maxRounds);
+    /// <summary>
+    /// Runs steps until at least <paramref name="minRounds"/> more rounds are closed, closing no more than
+    /// <paramref name="maxRounds"/> (fewer at the end of the data, or after a few seconds).
+    /// </summary>
+    [Alias("RunRoundsBetween")]
+    Task<LockstepProgress> RunRounds(int minRounds, int maxRounds);
 }
 
 /// <summary>What a coordinator activation knows of its experiment.</summary>

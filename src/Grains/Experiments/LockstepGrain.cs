@@ -59,18 +59,19 @@ internal sealed class LockstepGrain : Grain, ILockstepGrain
         return rounds.Progress;
     }
 
-    public async Task<LockstepProgress> RunRounds(int maxRounds)
+    public async Task<LockstepProgress> RunRounds(int minRounds, int maxRounds)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
+        ArgumentOutOfRangeException.ThrowIfNegative(minRounds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRounds, minRounds);
         var rounds = _rounds ?? throw new InvalidOperationException($"Lockstep experiment '{Experiment}' has not been started here.");
 
-        // In pieces of about 1 % of the run, until the rounds asked for are closed or the call's time is up.
-        var piece = Math.Max(1, rounds.TotalRounds / 100);
+        // A step at a time (at least a round each, none cut short of the cap), until the rounds asked for are closed or the
+        // call's time is up.
         var started = Stopwatch.GetTimestamp();
-        var left = maxRounds;
-        while (left > 0 && !rounds.IsComplete && Stopwatch.GetElapsedTime(started) < CallBudget)
+        var closed = 0;
+        while (closed < minRounds && !rounds.IsComplete && Stopwatch.GetElapsedTime(started) < CallBudget)
         {
-            left -= await rounds.RunRoundsAsync(Math.Min(left, piece)).ConfigureAwait(true);
+            closed += await rounds.RunRoundsAsync(1, maxRounds - closed).ConfigureAwait(true);
         }
 
         if (rounds.IsComplete)

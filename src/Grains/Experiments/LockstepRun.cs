@@ -76,23 +76,48 @@ public sealed class LockstepRun
     private static ImmutableArray<double> Piece(Protocol.Data.DataSet data, int start, int count) => [.. data.Values.Slice(start, count)];
 
     /// <summary>Runs up to <paramref name="maxRounds"/> more rounds (fewer at the end of the data); returns the rounds closed.</summary>
-    public async Task<int> RunRoundsAsync(int maxRounds, CancellationToken cancellationToken = default)
+    public Task<int> RunRoundsAsync(int maxRounds, CancellationToken cancellationToken = default) =>
+        RunRoundsAsync(maxRounds, maxRounds, cancellationToken);
+
+    /// <summary>
+    /// Runs steps until at least <paramref name="minRounds"/> more rounds are closed, closing no more than
+    /// <paramref name="maxRounds"/> (fewer at the end of the data); returns the rounds closed. A caller that only
+    /// reports progress asks for a slice with no cap, so the steps stay as long as the look-ahead allows.
+    /// </summary>
+    public async Task<int> RunRoundsAsync(int minRounds, int maxRounds, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxRounds);
+        ArgumentOutOfRangeException.ThrowIfNegative(minRounds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRounds, minRounds);
         if (_local is not null)
         {
-            return await _local.RunRoundsAsync(maxRounds, cancellationToken).ConfigureAwait(false);
+            return await _local.RunRoundsAsync(minRounds, maxRounds, cancellationToken).ConfigureAwait(false);
         }
 
         var before = RoundsClosed;
-        while (RoundsClosed - before < maxRounds && !IsComplete)
+        while (RoundsClosed - before < minRounds && !IsComplete)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var progress = await _remote!.RunRounds(maxRounds - (RoundsClosed - before)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var closed = RoundsClosed - before;
+            var progress = await _remote!.RunRounds(minRounds - closed, maxRounds - closed).WaitAsync(cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _progress, progress);
         }
 
         return RoundsClosed - before;
+    }
+
+    /// <summary>
+    /// Runs the remaining rounds in slices of about 1 % of the run, calling <paramref name="afterSlice"/> after each (a
+    /// progress bar). The steps are not cut to the slices, unless <paramref name="cutStepsToSlices"/> asks it of a caller
+    /// that acts at a given round (a fault injected there), so that it sees the run within a slice of the round.
+    /// </summary>
+    public async Task RunToEndAsync(Action<LockstepRun>? afterSlice, bool cutStepsToSlices = false, CancellationToken cancellationToken = default)
+    {
+        var slice = Math.Max(1, TotalRounds / 100);
+        while (!IsComplete)
+        {
+            await RunRoundsAsync(slice, cutStepsToSlices ? slice : int.MaxValue, cancellationToken).ConfigureAwait(false);
+            afterSlice?.Invoke(this);
+        }
     }
 
     /// <summary>The result so far (complete when <see cref="IsComplete"/>), in the simulation's shape.</summary>

@@ -136,13 +136,8 @@ internal sealed class GrainsRunner(IGrainHost host, FaultInjection? injection = 
         {
             var run = await driver.StartLockstepAsync(id, config, spec.Data, cancellationToken).ConfigureAwait(false);
 
-            // Rounds in slices of about 1 %, so the progress bar moves.
-            var slice = Math.Max(1, run.TotalRounds / 100);
-            while (!run.IsComplete)
-            {
-                await run.RunRoundsAsync(slice, cancellationToken).ConfigureAwait(false);
-                progress?.Report(new ExperimentProgress(run.RoundsClosed, run.TotalRounds, "lockstep"));
-            }
+            await run.RunToEndAsync(r => progress?.Report(new ExperimentProgress(r.RoundsClosed, r.TotalRounds, "lockstep")),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
 
             result = await run.ResultAsync().ConfigureAwait(false);
         }

@@ -55,8 +55,9 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var current = new StrongBox<LockstepRun?>();
-            var run = RunAttemptAsync(spec, config, progress, current, stop.Token);
-            var injector = attempt == 0 && injection is { } fault ? InjectAsync(fault, current, stop.Token) : Task.CompletedTask;
+            var injecting = attempt == 0 && injection is not null;
+            var run = RunAttemptAsync(spec, config, progress, current, injecting, stop.Token);
+            var injector = injecting ? InjectAsync(injection!, current, stop.Token) : Task.CompletedTask;
             var exit = silos.ExitAsync(handled, stop.Token);
             if (await Task.WhenAny(run, exit).ConfigureAwait(false) == run)
             {
@@ -115,20 +116,19 @@ internal sealed class LockstepRecovery(IGrainFactory grains, ISiloFaults silos, 
     }
 
     private async Task<GrainResult> RunAttemptAsync(
-        ExperimentSpec spec, ExperimentConfig config, IProgress<ExperimentProgress>? progress, StrongBox<LockstepRun?> current, CancellationToken cancellationToken)
+        ExperimentSpec spec, ExperimentConfig config, IProgress<ExperimentProgress>? progress, StrongBox<LockstepRun?> current, bool injecting,
+        CancellationToken cancellationToken)
     {
         var driver = new ExperimentDriver(grains, new ExperimentDriverOptions { RoundsOnCoordinatorSilo = true });
         var run = await driver.StartLockstepAsync(nextId(), config, spec.Data, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref current.Value, run);
 
-        // Rounds in slices of about 1 %, so the progress bar moves.
-        var slice = Math.Max(1, run.TotalRounds / 100);
-        while (!run.IsComplete)
+        // With a fault to inject, the steps stop at each slice, so the kill lands within a slice of its round.
+        await run.RunToEndAsync(r =>
         {
-            await run.RunRoundsAsync(slice, cancellationToken).ConfigureAwait(false);
-            CompleteRecoveries(run.RoundsClosed);
-            progress?.Report(new ExperimentProgress(run.RoundsClosed, run.TotalRounds, "lockstep"));
-        }
+            CompleteRecoveries(r.RoundsClosed);
+            progress?.Report(new ExperimentProgress(r.RoundsClosed, r.TotalRounds, "lockstep"));
+        }, cutStepsToSlices: injecting, cancellationToken).ConfigureAwait(false);
 
         return await run.ResultAsync().ConfigureAwait(false);
     }

@@ -67,6 +67,33 @@ public sealed class LockstepOnCoordinatorSiloTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task On_the_coordinator_silo_too_slices_for_progress_keep_the_steps_and_a_cap_is_exact()
+    {
+        var (config, data) = InnerProduct(SyncType.LazyLRU, errorBound: 0.5, iterations: 120);
+        var whole = await StartAsync("remote-whole");
+        await whole.RunRoundsAsync(int.MaxValue);
+        var sliced = await StartAsync("remote-sliced");
+        while (!sliced.IsComplete)
+        {
+            Assert.True(await sliced.RunRoundsAsync(1, int.MaxValue) >= 1);
+        }
+
+        var capped = await StartAsync("remote-capped");
+        while (!capped.IsComplete)
+        {
+            Assert.Equal(Math.Min(3, capped.TotalRounds - capped.RoundsClosed), await capped.RunRoundsAsync(3, 3));
+        }
+
+        Assert.Equal(whole.Steps, sliced.Steps);
+        Assert.True(capped.Steps > sliced.Steps, $"{capped.Steps} steps three rounds at a time, {sliced.Steps} uncapped");
+        var expected = Simulate(config, data);
+        AssertSameAsSimulation(expected, await sliced.ResultAsync());
+        AssertSameAsSimulation(expected, await capped.ResultAsync());
+
+        Task<LockstepRun> StartAsync(string name) => new ExperimentDriver(fixture.Client, OnCoordinatorSilo).StartLockstepAsync(NewId(name), config, data);
+    }
+
+    [Fact]
     public async Task Data_larger_than_one_message_arrives_in_pieces_and_runs_as_the_simulation()
     {
         // 15,000 rounds of 6 nodes × 6 values: 540,000 values, more than one LoadData piece.
@@ -95,7 +122,7 @@ public sealed class LockstepOnCoordinatorSiloTests(ClusterFixture fixture)
     {
         var (config, data) = InnerProduct(SyncType.LazyLRU, iterations: 20);
         var id = NewId("remote-order");
-        var early = await Assert.ThrowsAsync<InvalidOperationException>(() => fixture.Client.GetGrain<ILockstepGrain>(NewId("remote-none")).RunRounds(1));
+        var early = await Assert.ThrowsAsync<InvalidOperationException>(() => fixture.Client.GetGrain<ILockstepGrain>(NewId("remote-none")).RunRounds(1, 1));
         Assert.Contains("has not been started", early.Message, StringComparison.Ordinal);
 
         await new ExperimentDriver(fixture.Client, OnCoordinatorSilo).StartLockstepAsync(id, config, data);

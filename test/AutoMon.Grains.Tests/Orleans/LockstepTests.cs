@@ -110,6 +110,28 @@ public sealed class LockstepTests(ClusterFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_run_reporting_its_progress_keeps_the_steps_of_one_run_and_equals_the_simulation()
+    {
+        var (config, data) = InnerProduct(SyncType.LazyLRU, errorBound: 0.5, iterations: 120);
+        var whole = await StartAsync("whole");
+        await whole.RunRoundsAsync(int.MaxValue);
+        var reported = new List<int>();
+        var watched = await StartAsync("watched");
+        await watched.RunToEndAsync(run => reported.Add(run.RoundsClosed));
+        var cut = await StartAsync("cut");
+        await cut.RunToEndAsync(null, cutStepsToSlices: true);
+
+        Assert.Equal(whole.Steps, watched.Steps);
+        Assert.True(reported.Count > 3 && reported.SequenceEqual(reported.Order()) && reported[^1] == watched.TotalRounds, string.Join(",", reported));
+        Assert.True(cut.Steps > 2 * watched.Steps, $"{cut.Steps} steps cut to the slices, {watched.Steps} not");
+        var expected = Simulate(config, data);
+        AssertSameAsSimulation(expected, await watched.ResultAsync());
+        AssertSameAsSimulation(expected, await cut.ResultAsync());
+
+        Task<LockstepRun> StartAsync(string name) => new ExperimentDriver(fixture.Client).StartLockstepAsync(NewId(name), config, data);
+    }
+
+    [Fact]
     public async Task Wire_bytes_of_protocol_messages_exceed_the_reference_layout_and_are_reported_with_their_ratio()
     {
         var (config, data) = InnerProduct(SyncType.LazyLRU);
