@@ -40,6 +40,12 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Completes with the time (UTC) the process exited, however it ended.</summary>
     public Task<DateTime> Exited => _exited.Task;
 
+    /// <summary>When (UTC) <see cref="StopAsync"/> asked the process to stop; null until then.</summary>
+    public DateTime? StopRequestedAt { get; private set; }
+
+    /// <summary>When (UTC) <see cref="StopAsync"/> saw the process gone, stopped or killed; null until then.</summary>
+    public DateTime? StoppedAt { get; private set; }
+
     /// <summary>The log file, when output is kept.</summary>
     public string? LogPath { get; private init; }
 
@@ -124,6 +130,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Closes stdin (a silo watching it stops gracefully), waits up to <paramref name="grace"/>, then kills the tree.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
+        StopRequestedAt ??= DateTime.UtcNow;
         try
         {
             if (!_process.HasExited)
@@ -145,6 +152,8 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             Kill();
         }
+
+        StoppedAt ??= DateTime.UtcNow;
     }
 
     /// <summary>Kills the process tree at once.</summary>

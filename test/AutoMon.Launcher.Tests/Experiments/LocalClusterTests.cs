@@ -151,15 +151,23 @@ public sealed class LocalClusterTests : IDisposable
     }
 
     [Fact]
-    public async Task Stopping_the_cluster_ends_every_silo_process()
+    public async Task Stopping_the_cluster_ends_every_silo_process_one_at_a_time_and_the_coordinators_last()
     {
-        var cluster = new LocalSiloCluster(new LocalClusterOptions { Silos = 2, Membership = LocalMembership.Localhost });
+        // Silos leaving at once contend for the membership table, and a node silo could end before its leave was written.
+        var cluster = new LocalSiloCluster(new LocalClusterOptions { Silos = 3, Membership = LocalMembership.Localhost });
         await cluster.StartAsync(CancellationToken.None);
-        var processes = cluster.Silos.Select(s => System.Diagnostics.Process.GetProcessById(s.Id)).ToList();
+        var silos = cluster.Silos.ToList();
+        var processes = silos.Select(s => System.Diagnostics.Process.GetProcessById(s.Id)).ToList();
 
         await cluster.DisposeAsync();
 
         Assert.All(processes, p => Assert.True(p.HasExited, $"silo process {p.Id} still runs"));
+        var stops = silos.OrderBy(s => s.StopRequestedAt).ToList();
+        Assert.Equal("coordinator silo", stops[^1].Name);
+        for (var i = 1; i < stops.Count; i++)
+        {
+            Assert.True(stops[i - 1].StoppedAt <= stops[i].StopRequestedAt, $"{stops[i].Name} was asked to stop before {stops[i - 1].Name} had stopped");
+        }
     }
 
     [Fact]
